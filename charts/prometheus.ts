@@ -1,0 +1,200 @@
+/**
+ * The Prometheus HA pair as a Prometheus Operator CR, with what it needs around it:
+ * ServiceAccount, least-privilege RBAC (a Role per watched namespace), a Service and a
+ * ServiceMonitor so it scrapes itself, and a PodDisruptionBudget when it is a pair.
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { Prometheus, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import { ScrapeConfig } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import { Service, ServiceAccount } from 'kubernetes-models/v1';
+import { imageOf, versions } from '../envs/versions.js';
+import { labelsFor, selectorLabels, type Workload } from '../lib/labels.js';
+import { addObject } from '../lib/objects.js';
+import { REPLICA_LABELS } from '../lib/replica-labels.js';
+import type { ChartContext } from './context.js';
+
+export const PROMETHEUS: Workload = { name: 'prometheus', component: 'server', versionOf: 'prometheus' };
+export const PROMETHEUS_WEB_PORT = 9090;
+
+/** Labels the operator puts on the pods of a Prometheus CR; the selectors below rely on them. */
+export function prometheusPodSelector(): Record<string, string> {
+  return { 'operator.prometheus.io/name': PROMETHEUS.name };
+}
+
+/** Namespaces whose monitors, rules and scrape configs this Prometheus reads. */
+export function watchedNamespaces({ env }: ChartContext): string[] {
+  return [env.namespace, ...env.monitoredNamespaces.filter((n) => n !== env.namespace)];
+}
+
+export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
+  const { env, cluster } = ctx;
+  const p = env.prometheus;
+  const ns = env.namespace;
+  const labels = labelsFor(PROMETHEUS);
+  const watched = watchedNamespaces(ctx);
+  const chart = new Chart(scope, 'prometheus');
+
+  addObject(chart, new ServiceAccount({ metadata: { name: PROMETHEUS.name, namespace: ns, labels } }));
+
+  // Discovery needs read access to endpoints and pods only where we look (kube-prometheus does
+  // the same): one Role per watched namespace instead of a cluster-wide read.
+  for (const target of watched) {
+    const name = `${PROMETHEUS.name}-discovery`;
+    addObject(
+      chart,
+      new Role({
+        metadata: { name, namespace: target, labels },
+        rules: [
+          { apiGroups: [''], resources: ['services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] },
+          { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+          { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list', 'watch'] },
+        ],
+      }),
+    );
+    addObject(
+      chart,
+      new RoleBinding({
+        metadata: { name, namespace: target, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'ServiceAccount', name: PROMETHEUS.name, namespace: ns }],
+      }),
+    );
+  }
+  // Node-level metrics (kubelet volume stats, cAdvisor) are cluster-scoped: read-only, nothing else.
+  const nodeReader = `greenlang-${PROMETHEUS.name}-node-metrics`;
+  addObject(
+    chart,
+    new ClusterRole({
+      metadata: { name: nodeReader, labels },
+      rules: [
+        { apiGroups: [''], resources: ['nodes', 'nodes/metrics'], verbs: ['get', 'list', 'watch'] },
+        { nonResourceURLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'] },
+      ],
+    }),
+  );
+  addObject(
+    chart,
+    new ClusterRoleBinding({
+      metadata: { name: nodeReader, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: nodeReader },
+      subjects: [{ kind: 'ServiceAccount', name: PROMETHEUS.name, namespace: ns }],
+    }),
+  );
+
+  // Every monitor in a watched namespace is picked up: an empty selector, scoped by namespace.
+  // (kube-prometheus-stack's default `release: <name>` selector silently ignores monitors that
+  // lack the label; this one cannot.)
+  const everything = {};
+  const inWatched = { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: watched }] };
+  const pair = p.replicas > 1;
+
+  addObject(
+    chart,
+    new Prometheus({
+      metadata: { name: PROMETHEUS.name, namespace: ns, labels },
+      spec: {
+        replicas: p.replicas,
+        image: imageOf('prometheus'),
+        version: versions.prometheus.tag,
+        serviceAccountName: PROMETHEUS.name,
+        podMetadata: { labels },
+        externalLabels: { cluster: cluster.name, region: cluster.region, environment: env.name },
+        // Stated explicitly (it is the operator's default) so the replica label has one source.
+        replicaExternalLabelName: REPLICA_LABELS.prometheus,
+        scrapeInterval: p.scrapeInterval,
+        evaluationInterval: p.evaluationInterval,
+        retention: p.retention,
+        retentionSize: p.retentionSize,
+        walCompression: true,
+        serviceDiscoveryRole: 'EndpointSlice',
+        storage: {
+          volumeClaimTemplate: {
+            metadata: { name: 'prometheus-db' },
+            spec: {
+              storageClassName: p.storage.storageClassName,
+              accessModes: ['ReadWriteOnce'],
+              resources: { requests: { storage: p.storage.size } },
+            },
+          },
+        },
+        resources: p.resources,
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: 1000,
+          runAsGroup: 2000,
+          fsGroup: 2000,
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
+        ...(pair
+          ? {
+              affinity: {
+                podAntiAffinity: {
+                  requiredDuringSchedulingIgnoredDuringExecution: [
+                    { labelSelector: { matchLabels: prometheusPodSelector() }, topologyKey: 'kubernetes.io/hostname' },
+                  ],
+                },
+              },
+            }
+          : {}),
+        serviceMonitorSelector: everything,
+        serviceMonitorNamespaceSelector: inWatched,
+        podMonitorSelector: everything,
+        podMonitorNamespaceSelector: inWatched,
+        probeSelector: everything,
+        probeNamespaceSelector: inWatched,
+        scrapeConfigSelector: everything,
+        scrapeConfigNamespaceSelector: inWatched,
+        ruleSelector: everything,
+        ruleNamespaceSelector: inWatched,
+        // Headless service the operator keeps for the Alertmanager CR: the endpoints are every
+        // replica, so each alert reaches all of them (never a load-balanced Service).
+        alerting: {
+          alertmanagers: [{ namespace: ns, name: 'alertmanager-operated', port: 'web', apiVersion: 'v2' }],
+        },
+      },
+    }),
+  );
+
+  addObject(
+    chart,
+    new Service({
+      metadata: { name: PROMETHEUS.name, namespace: ns, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: prometheusPodSelector(),
+        ports: [{ name: 'web', port: PROMETHEUS_WEB_PORT, targetPort: 'web', protocol: 'TCP' }],
+      },
+    }),
+  );
+
+  // FR-6.1: Prometheus scrapes itself through its own Service.
+  addObject(
+    chart,
+    new ServiceMonitor({
+      metadata: { name: PROMETHEUS.name, namespace: ns, labels },
+      spec: {
+        selector: { matchLabels: selectorLabels(PROMETHEUS) },
+        namespaceSelector: { matchNames: [ns] },
+        endpoints: [{ port: 'web', interval: p.scrapeInterval, path: '/metrics' }],
+      },
+    }),
+  );
+
+  if (pair) {
+    addObject(
+      chart,
+      new PodDisruptionBudget({
+        metadata: { name: PROMETHEUS.name, namespace: ns, labels },
+        spec: { maxUnavailable: 1, selector: { matchLabels: prometheusPodSelector() } },
+      }),
+    );
+  }
+
+  for (const sc of p.additionalScrapeConfigs) {
+    addObject(chart, new ScrapeConfig({ metadata: { name: sc.name, namespace: ns, labels }, spec: sc.spec as never }));
+  }
+  return chart;
+}

@@ -1,0 +1,59 @@
+/**
+ * Resolve env files into validated EnvConfigs: defaults + overrides (deep merge, arrays
+ * replace), then the zod schema. Errors name the environment, the field and the rule.
+ */
+import { z } from 'zod';
+import { defaults } from './defaults.js';
+import { dev } from './dev.js';
+import { prod } from './prod.js';
+import { envSchema, type EnvConfig, type EnvOverrides } from './schema.js';
+import { staging } from './staging.js';
+
+/** Every environment, in promotion order. */
+export const envFiles: readonly EnvOverrides[] = [dev, staging, prod];
+
+export class EnvConfigError extends Error {
+  constructor(
+    readonly env: string,
+    readonly problems: readonly { field: string; message: string }[],
+  ) {
+    super(problems.map((p) => `env "${env}": ${p.field}: ${p.message}`).join('\n'));
+    this.name = 'EnvConfigError';
+  }
+}
+
+export function resolveEnv(overrides: EnvOverrides): EnvConfig {
+  const merged = deepMerge(defaults, overrides);
+  const result = envSchema.safeParse(merged);
+  if (result.success) return result.data;
+  const envName = typeof overrides.name === 'string' ? overrides.name : '(unnamed)';
+  throw new EnvConfigError(envName, result.error.issues.map((i) => ({ field: fieldOf(i), message: messageOf(i) })));
+}
+
+export function resolveAll(files: readonly EnvOverrides[] = envFiles): EnvConfig[] {
+  const names = files.map((f) => f.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new EnvConfigError(dup, [{ field: 'name', message: 'two environment files use this name' }]);
+  return files.map(resolveEnv);
+}
+
+function fieldOf(issue: z.core.$ZodIssue): string {
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(', ')] : issue.path;
+  return path.length === 0 ? '(root)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+}
+
+function messageOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} (not in the schema)`;
+  return issue.message;
+}
+
+type Plain = Record<string, unknown>;
+const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Overrides win; nested objects merge; arrays and scalars replace. Inputs are not mutated. */
+export function deepMerge<T>(base: T, override: unknown): T {
+  if (!isPlain(base) || !isPlain(override)) return (override === undefined ? base : override) as T;
+  const out: Plain = { ...base };
+  for (const [k, v] of Object.entries(override)) out[k] = k in out ? deepMerge(out[k], v) : v;
+  return out as T;
+}

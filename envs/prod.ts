@@ -1,0 +1,17 @@
+import type { EnvOverrides } from './schema.js';
+
+export const prod: EnvOverrides = {
+  name: 'prod',
+  tier: 'prod',
+  clusters: [
+    { name: 'greenlang-prod-use1', region: 'us-east-1', awsAccountId: '333333333333' },
+    { name: 'greenlang-prod-euw1', region: 'eu-west-1', awsAccountId: '333333333333' },
+  ],
+  prometheus: {
+    // PRD 5.1 ingestion target: 100K samples/s for 7 days is ~85GiB; 100GiB of cap on 120Gi.
+    retentionSize: '100GB',
+    sizing: { samplesPerSecond: 100_000, bytesPerSample: 1.5 },
+    storage: { size: '120Gi' },
+  },
+  tags: { CostCenter: 'platform' },
+};

@@ -1,0 +1,153 @@
+/**
+ * The environment schema: one resolved, validated EnvConfig per environment, or an error that
+ * names the environment, the field and the rule. Cross-field rules live here, not in charts.
+ */
+import { z } from 'zod';
+import { gib, parseByteSize, parseDuration, parseQuantity } from '../lib/units.js';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export const dnsLabel = z
+  .string()
+  .max(63, { error: 'must be at most 63 characters (DNS-1123 label)' })
+  .regex(DNS_LABEL, { error: 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit' });
+
+const duration = z.string().refine((s) => (parseDuration(s) ?? 0) > 0, {
+  error: 'must be a positive Prometheus duration such as 15s, 1h30m or 7d',
+});
+const byteSize = z.string().refine((s) => parseByteSize(s) !== undefined, {
+  error: 'must be a Prometheus byte size such as 42GB or 500MiB (B, KB, MB, GB, TB; all base-2)',
+});
+const storageQuantity = z.string().refine((s) => (parseQuantity(s) ?? 0) >= 2 ** 20, {
+  error: 'must be a Kubernetes quantity of at least 1Mi, such as 50Gi',
+});
+const cpuQuantity = z.string().refine((s) => (parseQuantity(s) ?? 0) > 0, {
+  error: 'must be a positive Kubernetes CPU quantity such as 500m or 2',
+});
+const memoryQuantity = z.string().refine((s) => (parseQuantity(s) ?? 0) >= 2 ** 20, {
+  error: 'must be a Kubernetes memory quantity of at least 1Mi, such as 2Gi',
+});
+
+const resources = z.strictObject({
+  requests: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
+  limits: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
+});
+
+const cluster = z.strictObject({
+  /** Cluster name; also the `cluster` external label and the dist sub-folder. */
+  name: dnsLabel,
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, { error: 'must be an AWS region such as us-east-1' }),
+  awsAccountId: z.string().regex(/^[0-9]{12}$/, { error: 'must be a 12-digit AWS account id' }),
+});
+
+/** A ScrapeConfig CR (operator v1alpha1) rendered as-is; its spec is checked against the CRD model at synth. */
+const additionalScrapeConfig = z.strictObject({
+  name: dnsLabel,
+  spec: z.record(z.string(), z.unknown()),
+});
+
+/** Headroom rule (prd-review, FR-1.5): retentionSize may use at most this share of the PVC. */
+export const RETENTION_SIZE_MAX_SHARE = 0.85;
+
+const prometheus = z.strictObject({
+  replicas: z.int().min(1, { error: 'must be at least 1' }).max(10, { error: 'must be at most 10' }),
+  scrapeInterval: duration,
+  evaluationInterval: duration,
+  /** Local retention; Thanos keeps the long-term copy. */
+  retention: duration,
+  retentionSize: byteSize,
+  /** Expected ingestion, used to check that retentionSize really holds `retention` of data. */
+  sizing: z.strictObject({
+    samplesPerSecond: z.number().positive({ error: 'must be positive' }),
+    bytesPerSample: z.number().positive({ error: 'must be positive' }),
+  }),
+  storage: z.strictObject({
+    storageClassName: z.string().regex(DNS_SUBDOMAIN, { error: 'must be a DNS-1123 subdomain such as gp3' }),
+    size: storageQuantity,
+  }),
+  resources,
+  additionalScrapeConfigs: z.array(additionalScrapeConfig),
+});
+
+export const envSchema = z
+  .strictObject({
+    name: dnsLabel,
+    /** Promotion order and the rules that depend on it; never branched on in charts. */
+    tier: z.enum(['dev', 'staging', 'prod']),
+    clusters: z.array(cluster).min(1, { error: 'must list at least one cluster' }),
+    namespace: dnsLabel,
+    monitoredNamespaces: z.array(dnsLabel).min(1, { error: 'must list at least one namespace' }),
+    prometheus,
+    features: z.strictObject({ enableThanos: z.boolean(), enablePushgateway: z.boolean() }),
+    tags: z.record(
+      z.string().regex(/^[\w .:/=+\-@]{1,128}$/, { error: 'tag keys must be 1-128 characters of letters, digits, spaces and _.:/=+-@' }),
+      z.string().max(256, { error: 'tag values must be at most 256 characters' }),
+    ),
+  })
+  .superRefine((env, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+    if (env.tier !== 'dev' && env.prometheus.replicas < 2) {
+      issue(['prometheus', 'replicas'], `must be at least 2 in a ${env.tier} environment (HA pair, FR-1.1); got ${env.prometheus.replicas}`);
+    }
+    duplicates(env.clusters.map((c) => c.name)).forEach((n) => issue(['clusters'], `cluster name "${n}" is listed twice`));
+    duplicates(env.monitoredNamespaces).forEach((n) => issue(['monitoredNamespaces'], `namespace "${n}" is listed twice`));
+    duplicates(env.prometheus.additionalScrapeConfigs.map((s) => s.name)).forEach((n) =>
+      issue(['prometheus', 'additionalScrapeConfigs'], `scrape config name "${n}" is used twice`),
+    );
+
+    const p = env.prometheus;
+    const retentionBytes = parseByteSize(p.retentionSize);
+    const pvcBytes = parseQuantity(p.storage.size);
+    const retentionSeconds = parseDuration(p.retention);
+    if (retentionBytes !== undefined && pvcBytes !== undefined) {
+      const max = pvcBytes * RETENTION_SIZE_MAX_SHARE;
+      if (retentionBytes > max) {
+        issue(
+          ['prometheus', 'retentionSize'],
+          `${p.retentionSize} (${gib(retentionBytes)}; Prometheus sizes are base-2) exceeds ${RETENTION_SIZE_MAX_SHARE * 100}% of ` +
+            `prometheus.storage.size ${p.storage.size} (${gib(max)} allowed): the WAL, head chunks and compaction need the rest ` +
+            `of the volume, and only blocks are deleted. Lower retentionSize or grow the volume`,
+        );
+      }
+    }
+    if (retentionBytes !== undefined && retentionSeconds !== undefined) {
+      const needed = retentionSeconds * p.sizing.samplesPerSecond * p.sizing.bytesPerSample;
+      if (retentionBytes < needed) {
+        issue(
+          ['prometheus', 'retentionSize'],
+          `${p.retentionSize} (${gib(retentionBytes)}) cannot hold prometheus.retention ${p.retention} at ` +
+            `${p.sizing.samplesPerSecond} samples/s x ${p.sizing.bytesPerSample} B/sample (${gib(needed)} needed): ` +
+            `the size cap would silently cut local history short`,
+        );
+      }
+    }
+    for (const res of ['cpu', 'memory'] as const) {
+      const req = parseQuantity(p.resources.requests[res]);
+      const lim = parseQuantity(p.resources.limits[res]);
+      if (req !== undefined && lim !== undefined && req > lim) {
+        issue(['prometheus', 'resources', 'requests', res], `${p.resources.requests[res]} exceeds the limit ${p.resources.limits[res]}`);
+      }
+    }
+    const scrape = parseDuration(p.scrapeInterval);
+    if (scrape !== undefined && retentionSeconds !== undefined && scrape >= retentionSeconds) {
+      issue(['prometheus', 'scrapeInterval'], `${p.scrapeInterval} must be shorter than prometheus.retention ${p.retention}`);
+    }
+  });
+
+export type EnvConfig = z.infer<typeof envSchema>;
+export type ClusterConfig = EnvConfig['clusters'][number];
+
+/** What an env file may set: any subset of the schema's input, nested. Arrays replace. */
+export type EnvOverrides = DeepPartial<z.input<typeof envSchema>> & Pick<EnvConfig, 'name' | 'tier' | 'clusters'>;
+
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+function duplicates(values: readonly string[]): string[] {
+  return [...new Set(values.filter((v, i) => values.indexOf(v) !== i))];
+}

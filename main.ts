@@ -1,0 +1,34 @@
+/**
+ * `make synth`: resolve every environment, render and validate every chart for every cluster,
+ * then replace dist/ atomically. Any error exits non-zero and leaves dist/ as it was.
+ *
+ *   tsx main.ts [--out DIR] [--envs MODULE]   (MODULE exports `envFiles`, for tests)
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { EnvConfigError, envFiles as defaultEnvFiles, resolveAll } from './envs/index.js';
+import type { EnvOverrides } from './envs/schema.js';
+import { SynthError, synthesize } from './lib/synth.js';
+import { writeTreeAtomically } from './lib/writer.js';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { out: { type: 'string', default: 'dist' }, envs: { type: 'string' } } });
+  const files: readonly EnvOverrides[] = values.envs
+    ? ((await import(pathToFileURL(path.resolve(values.envs)).href)) as { envFiles: EnvOverrides[] }).envFiles
+    : defaultEnvFiles;
+  try {
+    const tree = synthesize(resolveAll(files));
+    writeTreeAtomically(values.out!, tree);
+    console.log(`synth: wrote ${tree.size} files for ${files.map((f) => f.name).join(', ')} to ${values.out}/`);
+    return 0;
+  } catch (err) {
+    if (err instanceof EnvConfigError || err instanceof SynthError) {
+      console.error(`synth failed; ${values.out}/ was left untouched:\n${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,52 @@
+/**
+ * The upstream programs the tests run, each built from its own small Go module under tools/
+ * at the version pinned in envs/versions.ts. Shared by tools/build.ts and the test helpers.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { versions, type ComponentName } from '../envs/versions.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const binDir = process.env.GL_TOOLS_BIN ?? path.join(repoRoot, '.cache', 'bin');
+
+export interface ToolBinary {
+  /** Binary name, e.g. `promtool`. */
+  readonly name: string;
+  /** The pinned component whose version it must carry. */
+  readonly component: ComponentName;
+  /** Directory under tools/ holding the wrapper Go module. */
+  readonly moduleDir: string;
+  /** Package path of the command inside the upstream module ('' for the module root). */
+  readonly pkg: string;
+}
+
+export const toolBinaries: readonly ToolBinary[] = [
+  { name: 'prometheus', component: 'prometheus', moduleDir: 'prometheus', pkg: 'cmd/prometheus' },
+  { name: 'promtool', component: 'prometheus', moduleDir: 'prometheus', pkg: 'cmd/promtool' },
+  { name: 'thanos', component: 'thanos', moduleDir: 'thanos', pkg: 'cmd/thanos' },
+  { name: 'alertmanager', component: 'alertmanager', moduleDir: 'alertmanager', pkg: 'cmd/alertmanager' },
+  { name: 'amtool', component: 'alertmanager', moduleDir: 'alertmanager', pkg: 'cmd/amtool' },
+  { name: 'pushgateway', component: 'pushgateway', moduleDir: 'pushgateway', pkg: '' },
+  { name: 'node_exporter', component: 'nodeExporter', moduleDir: 'node_exporter', pkg: '' },
+];
+
+export type ToolName = 'prometheus' | 'promtool' | 'thanos' | 'alertmanager' | 'amtool' | 'pushgateway' | 'node_exporter';
+
+export function toolSpec(name: ToolName): ToolBinary {
+  const spec = toolBinaries.find((t) => t.name === name);
+  if (!spec) throw new Error(`unknown tool ${name}`);
+  return spec;
+}
+
+/** Upstream Go module and version a tool is built from. */
+export function goModuleOf(spec: ToolBinary): { path: string; version: string } {
+  const mod = (versions[spec.component] as { goModule?: { path: string; version: string } }).goModule;
+  if (!mod) throw new Error(`${spec.component} has no goModule pin in envs/versions.ts`);
+  return mod;
+}
+
+/** Cached binary path; the version is part of the name so a bump rebuilds. */
+export function toolPath(name: ToolName): string {
+  const spec = toolSpec(name);
+  return path.join(binDir, `${name}-${versions[spec.component].tag}`);
+}

@@ -1,0 +1,64 @@
+/**
+ * `make tools`: build every pinned upstream binary that is not cached yet.
+ *
+ * Each wrapper module in tools/<dir>/go.mod requires the upstream module at the pinned version
+ * (and repeats its replace lines); this script refuses to build when go.mod and
+ * envs/versions.ts disagree, so a bump on one side only is caught before any test runs.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { binDir, goModuleOf, repoRoot, toolBinaries, toolPath, type ToolName } from './binaries.js';
+import { versions } from '../envs/versions.js';
+
+/** The version of `modulePath` that a go.mod requires, or undefined. */
+export function requiredVersion(goMod: string, modulePath: string): string | undefined {
+  const re = new RegExp(`^\\s*(?:require\\s+)?${modulePath.replace(/[.]/g, '\\.')}\\s+(v\\S+)`, 'm');
+  return re.exec(goMod)?.[1];
+}
+
+function build(): void {
+  fs.mkdirSync(binDir, { recursive: true });
+  for (const spec of toolBinaries) {
+    const mod = goModuleOf(spec);
+    const moduleDir = path.join(repoRoot, 'tools', spec.moduleDir);
+    const required = requiredVersion(fs.readFileSync(path.join(moduleDir, 'go.mod'), 'utf8'), mod.path);
+    if (required !== mod.version) {
+      throw new Error(
+        `tools/${spec.moduleDir}/go.mod requires ${mod.path} ${required ?? '(nothing)'} but envs/versions.ts pins ` +
+          `${mod.version}: run \`cd tools/${spec.moduleDir} && go get -tool ${mod.path}/${spec.pkg || '.'}@${mod.version}\``,
+      );
+    }
+    const out = toolPath(spec.name as ToolName);
+    if (fs.existsSync(out)) {
+      console.log(`tools: ${path.basename(out)} cached`);
+      continue;
+    }
+    const tag = versions[spec.component].tag;
+    const ldflags = [
+      '-s -w',
+      `-X github.com/prometheus/common/version.Version=${tag.replace(/^v/, '')}`,
+      `-X github.com/prometheus/common/version.Revision=${mod.version}`,
+      '-X github.com/prometheus/common/version.Branch=gl-tools',
+      '-X github.com/prometheus/common/version.BuildUser=make-tools',
+    ].join(' ');
+    const started = Date.now();
+    const tmp = `${out}.tmp-${process.pid}`;
+    execFileSync('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', tmp, `${mod.path}${spec.pkg ? '/' + spec.pkg : ''}`], {
+      cwd: moduleDir,
+      stdio: 'inherit',
+      env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
+    });
+    fs.renameSync(tmp, out);
+    console.log(`tools: built ${path.basename(out)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    build();
+  } catch (err) {
+    console.error(`tools: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}
