@@ -7,10 +7,10 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EnvConfigError, envFiles as defaultEnvFiles, resolveAll } from './envs/index.js';
+import { EnvConfigError, envFiles as defaultEnvFiles } from './envs/index.js';
 import type { EnvOverrides } from './envs/schema.js';
-import { SynthError, synthesize } from './lib/synth.js';
-import { writeTreeAtomically } from './lib/writer.js';
+import { runSynth } from './lib/run.js';
+import { SynthError } from './lib/synth.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { out: { type: 'string', default: 'dist' }, envs: { type: 'string' } } });
@@ -18,8 +18,7 @@ async function main(): Promise<number> {
     ? ((await import(pathToFileURL(path.resolve(values.envs)).href)) as { envFiles: EnvOverrides[] }).envFiles
     : defaultEnvFiles;
   try {
-    const tree = synthesize(resolveAll(files));
-    writeTreeAtomically(values.out!, tree);
+    const tree = runSynth(files, values.out!);
     console.log(`synth: wrote ${tree.size} files for ${files.map((f) => f.name).join(', ')} to ${values.out}/`);
     return 0;
   } catch (err) {

@@ -111,6 +111,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
         walCompression: true,
         serviceDiscoveryRole: 'EndpointSlice',
         storage: {
+          // apiVersion/kind omitted on purpose: see isModelDefect in lib/validate.ts.
           volumeClaimTemplate: {
             metadata: { name: 'prometheus-db' },
             spec: {
@@ -118,7 +119,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
               accessModes: ['ReadWriteOnce'],
               resources: { requests: { storage: p.storage.size } },
             },
-          },
+          } as never,
         },
         resources: p.resources,
         securityContext: {

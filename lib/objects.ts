@@ -2,7 +2,7 @@
 import { ApiObject, type Chart } from 'cdk8s';
 
 interface ModelLike {
-  toJSON(): Record<string, unknown>;
+  toJSON(): unknown;
 }
 
 export function addObject(chart: Chart, model: ModelLike): ApiObject {

@@ -24,8 +24,9 @@ const modules: readonly Record<string, unknown>[] = [
 const registry = new Map<string, ModelCtor>();
 for (const mod of modules) {
   for (const value of Object.values(mod)) {
-    const ctor = value as Partial<ModelCtor>;
-    if (typeof ctor === 'function' && typeof ctor.apiVersion === 'string' && typeof ctor.kind === 'string') {
+    if (typeof value !== 'function') continue;
+    const ctor = value as unknown as Partial<ModelCtor>;
+    if (typeof ctor.apiVersion === 'string' && typeof ctor.kind === 'string') {
       registry.set(`${ctor.apiVersion}/${ctor.kind}`, ctor as ModelCtor);
     }
   }

@@ -1,0 +1,11 @@
+/** resolve -> synthesize -> write atomically: the whole of `make synth`, callable from tests. */
+import { resolveAll } from '../envs/index.js';
+import type { EnvOverrides } from '../envs/schema.js';
+import { synthesize, type RenderedTree } from './synth.js';
+import { writeTreeAtomically } from './writer.js';
+
+export function runSynth(files: readonly EnvOverrides[], outDir: string): RenderedTree {
+  const tree = synthesize(resolveAll(files));
+  writeTreeAtomically(outDir, tree);
+  return tree;
+}

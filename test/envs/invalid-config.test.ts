@@ -1,0 +1,116 @@
+/**
+ * Bad input gets a clear error naming the environment, the field and the rule, and loses
+ * nothing: each case runs the whole synth against an existing dist and checks it is untouched.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { deepMerge } from '../../envs/index.js';
+import type { EnvOverrides } from '../../envs/schema.js';
+import { runSynth } from '../../lib/run.js';
+import { qa } from '../fixtures/envs.js';
+import { hashTree, tempDir } from '../helpers/tree.js';
+
+const cases: [title: string, override: unknown, message: string][] = [
+  [
+    'a staging pair of one',
+    { prometheus: { replicas: 1 } },
+    'env "qa": prometheus.replicas: must be at least 2 in a staging environment (HA pair, FR-1.1); got 1',
+  ],
+  [
+    "the PRD's 50GB retentionSize on a 50Gi PVC",
+    { prometheus: { retentionSize: '50GB' } },
+    'env "qa": prometheus.retentionSize: 50GB (50.0 GiB; Prometheus sizes are base-2) exceeds 85% of prometheus.storage.size 50Gi ' +
+      '(42.5 GiB allowed): the WAL, head chunks and compaction need the rest of the volume, and only blocks are deleted. ' +
+      'Lower retentionSize or grow the volume',
+  ],
+  [
+    'a size cap that cannot hold the time retention at the expected ingestion',
+    { prometheus: { sizing: { samplesPerSecond: 100000 } } },
+    'env "qa": prometheus.retentionSize: 42GB (42.0 GiB) cannot hold prometheus.retention 7d at 100000 samples/s x 1.5 B/sample ' +
+      '(84.5 GiB needed): the size cap would silently cut local history short',
+  ],
+  [
+    'a retention that is not a duration',
+    { prometheus: { retention: '7days' } },
+    'env "qa": prometheus.retention: must be a positive Prometheus duration such as 15s, 1h30m or 7d',
+  ],
+  [
+    'a retentionSize in Kubernetes units',
+    { prometheus: { retentionSize: '42Gi' } },
+    'env "qa": prometheus.retentionSize: must be a Prometheus byte size such as 42GB or 500MiB (B, KB, MB, GB, TB; all base-2)',
+  ],
+  [
+    'a PVC size in Prometheus units',
+    { prometheus: { storage: { size: '50GB' } } },
+    'env "qa": prometheus.storage.size: must be a Kubernetes quantity of at least 1Mi, such as 50Gi',
+  ],
+  [
+    'a namespace that is not a DNS label',
+    { monitoredNamespaces: ['greenlang', 'GL_Agents'] },
+    'env "qa": monitoredNamespaces[1]: must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
+  ],
+  ['a namespace listed twice', { monitoredNamespaces: ['greenlang', 'greenlang'] }, 'env "qa": monitoredNamespaces: namespace "greenlang" is listed twice'],
+  ['a misspelt field', { prometheus: { replicaz: 3 } }, 'env "qa": prometheus.replicaz: unknown field (not in the schema)'],
+  [
+    'a region that is not an AWS region',
+    { clusters: [{ name: 'qa-1', region: 'useast1', awsAccountId: '444444444444' }] },
+    'env "qa": clusters[0].region: must be an AWS region such as us-east-1',
+  ],
+  [
+    'an AWS account id that is not 12 digits',
+    { clusters: [{ name: 'qa-1', region: 'us-east-1', awsAccountId: '1234' }] },
+    'env "qa": clusters[0].awsAccountId: must be a 12-digit AWS account id',
+  ],
+  [
+    'two clusters with one name',
+    {
+      clusters: [
+        { name: 'qa-1', region: 'us-east-1', awsAccountId: '444444444444' },
+        { name: 'qa-1', region: 'eu-west-1', awsAccountId: '444444444444' },
+      ],
+    },
+    'env "qa": clusters: cluster name "qa-1" is listed twice',
+  ],
+  [
+    'memory requests above the limit',
+    { prometheus: { resources: { requests: { memory: '16Gi' } } } },
+    'env "qa": prometheus.resources.requests.memory: 16Gi exceeds the limit 8Gi',
+  ],
+  ['a fractional replica count', { prometheus: { replicas: 1.5 } }, 'env "qa": prometheus.replicas: Invalid input: expected int, received number'],
+  ['an unknown tier', { tier: 'production' }, 'env "qa": tier: Invalid option: expected one of "dev"|"staging"|"prod"'],
+  [
+    'a scrape interval longer than the retention',
+    { prometheus: { scrapeInterval: '8d' } },
+    'env "qa": prometheus.scrapeInterval: 8d must be shorter than prometheus.retention 7d',
+  ],
+  [
+    'a ScrapeConfig spec with a misspelt field (caught by the CRD model at synth)',
+    { prometheus: { additionalScrapeConfigs: [{ name: 'legacy-exporter', spec: { staticConfig: [{ targets: ['10.0.0.1:9100'] }] } }] } },
+    'env "qa" cluster "qa-1" chart "prometheus" object ScrapeConfig/monitoring/legacy-exporter: spec.staticConfig: ' +
+      'unknown field: the schema has no such property (typo, or wrong nesting)',
+  ],
+  [
+    'a ScrapeConfig spec with a wrongly typed field',
+    { prometheus: { additionalScrapeConfigs: [{ name: 'legacy-exporter', spec: { staticConfigs: 'host:9100' } }] } },
+    'env "qa" cluster "qa-1" chart "prometheus" object ScrapeConfig/monitoring/legacy-exporter: spec.staticConfigs: must be array',
+  ],
+];
+
+describe('invalid environment config', () => {
+  let dist: string;
+  let before: Map<string, string>;
+
+  beforeAll(() => {
+    dist = path.join(tempDir('invalid'), 'dist');
+    runSynth([qa], dist);
+    before = hashTree(dist);
+    expect(before.size).toBeGreaterThan(0);
+  });
+
+  it.each(cases)('refuses %s, naming env, field and rule, and leaves dist untouched', (_title, override, message) => {
+    const broken = deepMerge(qa, override) as EnvOverrides;
+    expect(() => runSynth([broken], dist)).toThrow(new Error(message));
+    expect(hashTree(dist)).toEqual(before);
+    expect(fs.readdirSync(path.dirname(dist))).toEqual(['dist']);
+  });
+});

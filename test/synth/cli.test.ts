@@ -1,0 +1,32 @@
+/** `make synth` as a user runs it: the real CLI, a real exit code, and dist left alone on failure. */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from '../../tools/binaries.js';
+import { hashTree, tempDir } from '../helpers/tree.js';
+
+const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
+const synth = (...args: string[]) => spawnSync(tsx, ['main.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
+
+describe('synth CLI', () => {
+  const out = path.join(tempDir('cli'), 'dist');
+
+  it('writes dist/<env>/<cluster>/<component>/manifests.yaml for every env and cluster', () => {
+    const r = synth('--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['dev', 'prod', 'staging']);
+    expect(fs.readdirSync(path.join(out, 'prod')).sort()).toEqual(['greenlang-prod-euw1', 'greenlang-prod-use1']);
+    expect(fs.existsSync(path.join(out, 'prod/greenlang-prod-euw1/prometheus/manifests.yaml'))).toBe(true);
+  });
+
+  it('exits non-zero naming env and field, and leaves the previous dist untouched', () => {
+    const before = hashTree(out);
+    const r = synth('--out', out, '--envs', 'test/fixtures/invalid-envs.ts');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`synth failed; ${out}/ was left untouched`);
+    expect(r.stderr).toContain('env "prod": prometheus.retentionSize: 50GB (50.0 GiB; Prometheus sizes are base-2) exceeds 85%');
+    expect(hashTree(out)).toEqual(before);
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * dist/ is what Argo CD deploys, so it must be exactly what the sources render: byte-identical,
+ * every time. This fails when someone edits dist by hand or forgets `make synth`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { envFiles, resolveAll } from '../../envs/index.js';
+import { synthesize } from '../../lib/synth.js';
+import { repoRoot } from '../../tools/binaries.js';
+import { hashTree } from '../helpers/tree.js';
+
+const distDir = path.join(repoRoot, 'dist');
+
+describe('dist drift', () => {
+  const fresh = synthesize(resolveAll(envFiles));
+
+  it('is deterministic: two synths give byte-identical output', () => {
+    expect([...synthesize(resolveAll(envFiles))]).toEqual([...fresh]);
+  });
+
+  it('committed dist/ equals a fresh synth, file for file (run `make synth` and commit if this fails)', () => {
+    const committed = hashTree(distDir);
+    expect([...committed.keys()].sort()).toEqual([...fresh.keys()].sort());
+    for (const [rel, content] of fresh) {
+      expect({ file: rel, content: fs.readFileSync(path.join(distDir, rel), 'utf8') }).toEqual({ file: rel, content });
+    }
+  });
+});
+
+describe('snapshots (a safety net; the properties above and in test/charts are the proof)', () => {
+  const tree = synthesize(resolveAll(envFiles));
+  it.each(envFiles.map((e) => e.name))('%s', (env) => {
+    expect(Object.fromEntries([...tree].filter(([rel]) => rel.startsWith(`${env}/`)))).toMatchSnapshot();
+  });
+});
