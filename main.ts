@@ -18,7 +18,7 @@ async function main(): Promise<number> {
     ? ((await import(pathToFileURL(path.resolve(values.envs)).href)) as { envFiles: EnvOverrides[] }).envFiles
     : defaultEnvFiles;
   try {
-    const tree = runSynth(files, values.out!);
+    const tree = await runSynth(files, values.out!);
     console.log(`synth: wrote ${tree.size} files for ${files.map((f) => f.name).join(', ')} to ${values.out}/`);
     return 0;
   } catch (err) {

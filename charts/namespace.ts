@@ -1,7 +1,7 @@
 /** The monitoring namespace itself, so its labels are ours (not whatever created it first). */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { Namespace } from 'kubernetes-models/v1';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { addObject } from '../lib/objects.js';
 import { MANAGED_BY, PART_OF } from '../lib/labels.js';
 import type { ChartContext } from './context.js';

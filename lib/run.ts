@@ -4,8 +4,8 @@ import type { EnvOverrides } from '../envs/schema.js';
 import { synthesize, type RenderedTree } from './synth.js';
 import { writeTreeAtomically } from './writer.js';
 
-export function runSynth(files: readonly EnvOverrides[], outDir: string): RenderedTree {
-  const tree = synthesize(resolveAll(files));
+export async function runSynth(files: readonly EnvOverrides[], outDir: string): Promise<RenderedTree> {
+  const tree = await synthesize(resolveAll(files));
   writeTreeAtomically(outDir, tree);
   return tree;
 }

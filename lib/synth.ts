@@ -42,7 +42,7 @@ export function componentPath(env: string, cluster: string, component: string): 
   return `${env}/${cluster}/${component}/manifests.yaml`;
 }
 
-export function synthesize(envs: readonly EnvConfig[], components: readonly Component[] = defaultComponents): RenderedTree {
+export async function synthesize(envs: readonly EnvConfig[], components: readonly Component[] = defaultComponents): Promise<RenderedTree> {
   const tree: RenderedTree = new Map();
   const problems: SynthProblem[] = [];
   for (const env of envs) {
@@ -51,7 +51,7 @@ export function synthesize(envs: readonly EnvConfig[], components: readonly Comp
       for (const component of components) {
         const manifests = component.render(app, { env, cluster }).toJson() as Manifest[];
         for (const m of manifests) {
-          for (const problem of validateObject(m)) {
+          for (const problem of await validateObject(m)) {
             problems.push({ env: env.name, cluster: cluster.name, chart: component.name, object: objectRef(m), ...problem });
           }
         }

@@ -4,32 +4,47 @@
  * those validators lack (they accept any extra property, so a typo like `replicaz` would
  * otherwise reach the cluster and be silently dropped). An object of a kind with no model fails.
  */
-import * as admissionV1 from 'kubernetes-models/admissionregistration.k8s.io/v1';
-import * as appsV1 from 'kubernetes-models/apps/v1';
-import * as batchV1 from 'kubernetes-models/batch/v1';
-import * as networkingV1 from 'kubernetes-models/networking.k8s.io/v1';
-import * as policyV1 from 'kubernetes-models/policy/v1';
-import * as rbacV1 from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import * as coreV1 from 'kubernetes-models/v1';
-import * as monitoringV1 from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
-import * as monitoringV1alpha1 from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1';
-import * as argoV1alpha1 from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1';
-
 type ModelCtor = (new (data: unknown) => { validate(): void }) & { apiVersion: string; kind: string };
 
-const modules: readonly Record<string, unknown>[] = [
-  coreV1, appsV1, batchV1, policyV1, rbacV1, networkingV1, admissionV1, monitoringV1, monitoringV1alpha1, argoV1alpha1,
-];
+/** Model packages for API groups outside kubernetes-models itself. */
+const CRD_PACKAGES: Record<string, string> = {
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+  'argoproj.io': '@kubernetes-models/argo-cd',
+};
 
-const registry = new Map<string, ModelCtor>();
-for (const mod of modules) {
-  for (const value of Object.values(mod)) {
-    if (typeof value !== 'function') continue;
-    const ctor = value as unknown as Partial<ModelCtor>;
-    if (typeof ctor.apiVersion === 'string' && typeof ctor.kind === 'string') {
-      registry.set(`${ctor.apiVersion}/${ctor.kind}`, ctor as ModelCtor);
+/**
+ * The module that holds a kind's model, e.g. `kubernetes-models/apps/v1/StatefulSet`. Models
+ * are loaded per kind on demand: importing whole group indexes costs seconds per synth.
+ */
+function modelModule(apiVersion: string, kind: string): string | undefined {
+  if (!/^[A-Z][A-Za-z0-9]*$/.test(kind)) return undefined;
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+  if (!/^[a-z0-9.-]*$/.test(group!) || !/^v[0-9a-z]+$/.test(version!)) return undefined;
+  if (group === '') return `kubernetes-models/${version}/${kind}`;
+  if (!group!.includes('.') || group!.endsWith('.k8s.io')) return `kubernetes-models/${group}/${version}/${kind}`;
+  const pkg = CRD_PACKAGES[group!];
+  return pkg ? `${pkg}/${group}/${version}/${kind}` : undefined;
+}
+
+const registry = new Map<string, ModelCtor | undefined>();
+
+async function loadModel(apiVersion: string, kind: string): Promise<ModelCtor | undefined> {
+  const key = `${apiVersion}/${kind}`;
+  if (!registry.has(key)) {
+    const specifier = modelModule(apiVersion, kind);
+    let ctor: ModelCtor | undefined;
+    if (specifier) {
+      try {
+        const mod = (await import(specifier)) as Record<string, unknown>;
+        const candidate = mod[kind] as Partial<ModelCtor> | undefined;
+        if (candidate && candidate.apiVersion === apiVersion && candidate.kind === kind) ctor = candidate as ModelCtor;
+      } catch {
+        ctor = undefined; // no such model module
+      }
     }
+    registry.set(key, ctor);
   }
+  return registry.get(key);
 }
 
 export interface ObjectProblem {
@@ -66,14 +81,10 @@ function isModelDefect(e: AjvError): boolean {
   );
 }
 
-export function hasModel(apiVersion: string, kind: string): boolean {
-  return registry.has(`${apiVersion}/${kind}`);
-}
-
 /** Schema problems and unknown fields of one manifest; empty when it is valid. */
-export function validateObject(obj: Record<string, unknown>): ObjectProblem[] {
+export async function validateObject(obj: Record<string, unknown>): Promise<ObjectProblem[]> {
   const key = `${obj.apiVersion}/${obj.kind}`;
-  const Model = registry.get(key);
+  const Model = await loadModel(String(obj.apiVersion), String(obj.kind));
   if (!Model) {
     return [{ field: '(kind)', message: `no schema model for ${key}: add its model to lib/validate.ts or do not render it` }];
   }

@@ -2,12 +2,18 @@
  * The upstream programs the tests run, each built from its own small Go module under tools/
  * at the version pinned in envs/versions.ts. Shared by tools/build.ts and the test helpers.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { versions, type ComponentName } from '../envs/versions.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const binDir = process.env.GL_TOOLS_BIN ?? path.join(repoRoot, '.cache', 'bin');
+/**
+ * Outside the work tree so every clone on a machine (CI clones afresh) shares one build;
+ * the version is in each file name, so a bump never reuses a stale binary.
+ */
+export const binDir =
+  process.env.GL_TOOLS_BIN ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'greenlang-prometheus-platform', 'bin');
 
 export interface ToolBinary {
   /** Binary name, e.g. `promtool`. */

@@ -47,7 +47,7 @@ function build(): void {
     execFileSync('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', tmp, `${mod.path}${spec.pkg ? '/' + spec.pkg : ''}`], {
       cwd: moduleDir,
       stdio: 'inherit',
-      env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' },
+      env: { ...process.env, CGO_ENABLED: '0' },
     });
     fs.renameSync(tmp, out);
     console.log(`tools: built ${path.basename(out)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

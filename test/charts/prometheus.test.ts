@@ -8,7 +8,7 @@ import { solo } from '../fixtures/envs.js';
 import { manifestsOf } from '../helpers/tree.js';
 
 const envs = resolveAll([...envFiles, solo]);
-const all = manifestsOf(synthesize(envs));
+const all = manifestsOf(await synthesize(envs));
 
 /** Manifests rendered for one env/cluster. */
 function rendered(env: string, cluster: string): Manifest[] {

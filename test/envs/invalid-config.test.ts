@@ -100,16 +100,16 @@ describe('invalid environment config', () => {
   let dist: string;
   let before: Map<string, string>;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dist = path.join(tempDir('invalid'), 'dist');
-    runSynth([qa], dist);
+    await runSynth([qa], dist);
     before = hashTree(dist);
     expect(before.size).toBeGreaterThan(0);
   });
 
-  it.each(cases)('refuses %s, naming env, field and rule, and leaves dist untouched', (_title, override, message) => {
+  it.each(cases)('refuses %s, naming env, field and rule, and leaves dist untouched', async (_title, override, message) => {
     const broken = deepMerge(qa, override) as EnvOverrides;
-    expect(() => runSynth([broken], dist)).toThrow(new Error(message));
+    await expect(runSynth([broken], dist)).rejects.toThrow(new Error(message));
     expect(hashTree(dist)).toEqual(before);
     expect(fs.readdirSync(path.dirname(dist))).toEqual(['dist']);
   });

@@ -16,31 +16,31 @@ const statefulSet = () => ({
 });
 
 describe('validateObject', () => {
-  it('accepts a valid object', () => {
-    expect(validateObject(statefulSet())).toEqual([]);
+  it('accepts a valid object', async () => {
+    expect(await validateObject(statefulSet())).toEqual([]);
   });
 
-  it('reports unknown fields at any depth, including inside arrays and maps', () => {
+  it('reports unknown fields at any depth, including inside arrays and maps', async () => {
     const o: any = statefulSet();
     o.spec.replicaz = 2;
     o.metadata.lables = {};
     o.spec.template.spec.containers[0].imagePullPolicyy = 'Always';
-    const fields = validateObject(o).map((p) => p.field);
+    const fields = (await validateObject(o)).map((p) => p.field);
     expect(fields.sort()).toEqual(['metadata.lables', 'spec.replicaz', 'spec.template.spec.containers[0].imagePullPolicyy']);
   });
 
-  it('does not flag map keys such as label names or resource names', () => {
+  it('does not flag map keys such as label names or resource names', async () => {
     const o: any = statefulSet();
     o.metadata.labels['example.com/any-key'] = 'v';
     o.spec.template.spec.containers[0].resources.limits['nvidia.com/gpu'] = '1';
-    expect(validateObject(o)).toEqual([]);
+    expect(await validateObject(o)).toEqual([]);
   });
 
-  it('reports type errors and missing required fields from the model', () => {
+  it('reports type errors and missing required fields from the model', async () => {
     const o: any = statefulSet();
     o.spec.replicas = 'two';
     delete o.spec.selector;
-    expect(validateObject(o)).toEqual(
+    expect(await validateObject(o)).toEqual(
       expect.arrayContaining([
         { field: 'spec.replicas', message: 'must be integer' },
         { field: 'spec', message: 'missing required field "selector"' },
@@ -48,14 +48,14 @@ describe('validateObject', () => {
     );
   });
 
-  it('refuses a kind it has no model for', () => {
-    expect(validateObject({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } })).toEqual([
+  it('refuses a kind it has no model for', async () => {
+    expect(await validateObject({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } })).toEqual([
       { field: '(kind)', message: 'no schema model for example.com/v1/Widget: add its model to lib/validate.ts or do not render it' },
     ]);
   });
 
-  it('checks operator CRs against their CRD model', () => {
+  it('checks operator CRs against their CRD model', async () => {
     const prom = { apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', metadata: { name: 'p' }, spec: { replicas: 2, retentionSizee: '1GB' } };
-    expect(validateObject(prom).map((p) => p.field)).toEqual(['spec.retentionSizee']);
+    expect((await validateObject(prom)).map((p) => p.field)).toEqual(['spec.retentionSizee']);
   });
 });
