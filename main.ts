@@ -14,11 +14,12 @@ import { SynthError } from './lib/synth.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { out: { type: 'string', default: 'dist' }, envs: { type: 'string' } } });
-  const files: readonly EnvOverrides[] = values.envs
-    ? ((await import(pathToFileURL(path.resolve(values.envs)).href)) as { envFiles: EnvOverrides[] }).envFiles
-    : defaultEnvFiles;
+  const mod: { envFiles: readonly EnvOverrides[]; terraformOutputsDir?: string } = values.envs
+    ? await import(pathToFileURL(path.resolve(values.envs)).href)
+    : { envFiles: defaultEnvFiles };
+  const files = mod.envFiles;
   try {
-    const tree = await runSynth(files, values.out!);
+    const tree = await runSynth(files, values.out!, { terraformOutputsDir: mod.terraformOutputsDir });
     console.log(`synth: wrote ${tree.size} files for ${files.map((f) => f.name).join(', ')} to ${values.out}/`);
     return 0;
   } catch (err) {

@@ -1,19 +1,38 @@
 /**
- * The components rendered for every environment and cluster, in output order. Each renders to
- * dist/<env>/<cluster>/<name>/manifests.yaml, which one Argo CD Application syncs.
+ * The components rendered for each environment and cluster, in output order. Each renders to
+ * dist/<env>/<cluster>/<name>/manifests.yaml, which one Argo CD Application syncs. Whether a
+ * component is rendered is data (feature flags, designated clusters), never an env name check.
  */
 import type { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ChartContext } from './context.js';
 import { namespaceChart } from './namespace.js';
 import { prometheusChart } from './prometheus.js';
+import { compactorCluster, thanosCompactorChart } from './thanos/compactor.js';
+import { thanosObjstoreChart } from './thanos/objstore.js';
+import { thanosQueryChart } from './thanos/query.js';
+import { thanosQueryFrontendChart } from './thanos/query-frontend.js';
+import { thanosQueryGlobalChart } from './thanos/query-global.js';
+import { thanosRulerChart } from './thanos/ruler.js';
+import { thanosStoreChart } from './thanos/store.js';
 
 export interface Component {
   readonly name: string;
   readonly render: (scope: Construct, ctx: ChartContext) => Chart;
+  /** Rendered only when this holds; always when absent. */
+  readonly enabled?: (ctx: ChartContext) => boolean;
 }
+
+const thanos = ({ env }: ChartContext) => env.features.enableThanos;
 
 export const components: readonly Component[] = [
   { name: 'namespace', render: namespaceChart },
   { name: 'prometheus', render: prometheusChart },
+  { name: 'thanos-objstore', render: thanosObjstoreChart, enabled: thanos },
+  { name: 'thanos-query', render: thanosQueryChart, enabled: thanos },
+  { name: 'thanos-query-frontend', render: thanosQueryFrontendChart, enabled: thanos },
+  { name: 'thanos-store', render: thanosStoreChart, enabled: thanos },
+  { name: 'thanos-compactor', render: thanosCompactorChart, enabled: (ctx) => thanos(ctx) && ctx.cluster.name === compactorCluster(ctx.env) },
+  { name: 'thanos-ruler', render: thanosRulerChart, enabled: thanos },
+  { name: 'thanos-query-global', render: thanosQueryGlobalChart, enabled: (ctx) => thanos(ctx) && ctx.env.thanos.global?.hostCluster === ctx.cluster.name },
 ];

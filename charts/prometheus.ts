@@ -18,7 +18,10 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { imageOf, versions } from '../envs/versions.js';
 import { labelsFor, selectorLabels, type Workload } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
+import { IRSA_ANNOTATION } from '../lib/workload.js';
 import { REPLICA_LABELS } from '../lib/replica-labels.js';
+import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../lib/rules.js';
+import { sidecarObjects, sidecarSpec } from './thanos/sidecar.js';
 import type { ChartContext } from './context.js';
 
 export const PROMETHEUS: Workload = { name: 'prometheus', component: 'server', versionOf: 'prometheus' };
@@ -42,7 +45,14 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
   const watched = watchedNamespaces(ctx);
   const chart = new Chart(scope, 'prometheus');
 
-  addObject(chart, new ServiceAccount({ metadata: { name: PROMETHEUS.name, namespace: ns, labels } }));
+  const thanos = env.features.enableThanos;
+  // The sidecar shares the pod's ServiceAccount, so the IRSA role for uploads goes here.
+  addObject(
+    chart,
+    new ServiceAccount({
+      metadata: { name: PROMETHEUS.name, namespace: ns, labels, ...(thanos ? { annotations: { [IRSA_ANNOTATION]: env.aws.roles.sidecar } } : {}) },
+    }),
+  );
 
   // Discovery needs read access to endpoints and pods only where we look (kube-prometheus does
   // the same): one Role per watched namespace instead of a cluster-wide read.
@@ -153,10 +163,11 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
         probeNamespaceSelector: inWatched,
         scrapeConfigSelector: everything,
         scrapeConfigNamespaceSelector: inWatched,
-        ruleSelector: everything,
+        ruleSelector: { matchExpressions: [{ key: RULE_EVALUATOR_LABEL, operator: 'NotIn', values: [THANOS_RULER_EVALUATOR] }] },
         ruleNamespaceSelector: inWatched,
         // Headless service the operator keeps for the Alertmanager CR: the endpoints are every
         // replica, so each alert reaches all of them (never a load-balanced Service).
+        ...(thanos ? { thanos: sidecarSpec() } : {}),
         alerting: {
           alertmanagers: [{ namespace: ns, name: 'alertmanager-operated', port: 'web', apiVersion: 'v2' }],
         },
@@ -198,6 +209,8 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
       }),
     );
   }
+
+  if (thanos) for (const o of sidecarObjects(env, prometheusPodSelector())) addObject(chart, o);
 
   for (const sc of p.additionalScrapeConfigs) {
     addObject(chart, new ScrapeConfig({ metadata: { name: sc.name, namespace: ns, labels }, spec: sc.spec as never }));

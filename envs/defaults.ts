@@ -4,7 +4,7 @@
  */
 import type { EnvConfig } from './schema.js';
 
-export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters'> = {
+export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws'> = {
   namespace: 'monitoring',
   monitoredNamespaces: ['greenlang', 'gl-agents', 'gl-fuel', 'gl-cbam', 'gl-building'],
   prometheus: {
@@ -22,6 +22,41 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters'> = {
       limits: { cpu: '2', memory: '8Gi' },
     },
     additionalScrapeConfigs: [],
+  },
+  // PRD 3.2 / 7.2, with the compactor's flags corrected per prd-review.md.
+  thanos: {
+    query: {
+      replicas: 2,
+      resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
+      maxConcurrent: 20,
+      timeout: '2m',
+    },
+    queryFrontend: {
+      replicas: 2,
+      resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
+      splitInterval: '24h',
+      maxRetries: 5,
+      cache: { maxSize: '512MB', maxSizeItems: 1000, validity: '5m' },
+    },
+    store: {
+      replicas: 2,
+      resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '4Gi' } },
+      storage: { storageClassName: 'gp3', size: '50Gi' },
+      indexCacheSize: '512MB',
+      shards: 1,
+    },
+    compactor: {
+      replicas: 1,
+      resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '4Gi' } },
+      storage: { storageClassName: 'gp3', size: '100Gi' },
+      retention: { raw: '30d', fiveMinutes: '120d', oneHour: '730d' },
+    },
+    ruler: {
+      replicas: 2,
+      resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
+      storage: { storageClassName: 'gp3', size: '10Gi' },
+      evaluationInterval: '30s',
+    },
   },
   features: { enableThanos: true, enablePushgateway: true },
   tags: { Component: 'observability', DataClass: 'operational', ManagedBy: 'greenlang-prometheus-platform' },

@@ -8,6 +8,7 @@ import { dev } from './dev.js';
 import { prod } from './prod.js';
 import { envSchema, type EnvConfig, type EnvOverrides } from './schema.js';
 import { staging } from './staging.js';
+import { defaultOutputsDir, loadTerraformOutputs, TerraformOutputsError } from './terraform.js';
 
 /** Every environment, in promotion order. */
 export const envFiles: readonly EnvOverrides[] = [dev, staging, prod];
@@ -16,25 +17,38 @@ export class EnvConfigError extends Error {
   constructor(
     readonly env: string,
     readonly problems: readonly { field: string; message: string }[],
+    message?: string,
   ) {
-    super(problems.map((p) => `env "${env}": ${p.field}: ${p.message}`).join('\n'));
+    super(message ?? problems.map((p) => `env "${env}": ${p.field}: ${p.message}`).join('\n'));
     this.name = 'EnvConfigError';
   }
 }
 
-export function resolveEnv(overrides: EnvOverrides): EnvConfig {
-  const merged = deepMerge(defaults, overrides);
+export interface ResolveOptions {
+  /** Where `<env>.json` Terraform outputs live; envs/terraform-outputs by default. */
+  readonly terraformOutputsDir?: string;
+}
+
+export function resolveEnv(overrides: EnvOverrides, opts: ResolveOptions = {}): EnvConfig {
+  const envName = typeof overrides.name === 'string' ? overrides.name : '(unnamed)';
+  let aws;
+  try {
+    aws = loadTerraformOutputs(envName, opts.terraformOutputsDir ?? defaultOutputsDir);
+  } catch (err) {
+    if (err instanceof TerraformOutputsError) throw new EnvConfigError(envName, [], err.message);
+    throw err;
+  }
+  const merged = { ...deepMerge(defaults, overrides), aws };
   const result = envSchema.safeParse(merged);
   if (result.success) return result.data;
-  const envName = typeof overrides.name === 'string' ? overrides.name : '(unnamed)';
   throw new EnvConfigError(envName, result.error.issues.map((i) => ({ field: fieldOf(i), message: messageOf(i) })));
 }
 
-export function resolveAll(files: readonly EnvOverrides[] = envFiles): EnvConfig[] {
+export function resolveAll(files: readonly EnvOverrides[] = envFiles, opts: ResolveOptions = {}): EnvConfig[] {
   const names = files.map((f) => f.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new EnvConfigError(dup, [{ field: 'name', message: 'two environment files use this name' }]);
-  return files.map(resolveEnv);
+  return files.map((f) => resolveEnv(f, opts));
 }
 
 function fieldOf(issue: z.core.$ZodIssue): string {

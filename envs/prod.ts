@@ -13,5 +13,17 @@ export const prod: EnvOverrides = {
     sizing: { samplesPerSecond: 100_000, bytesPerSample: 1.5 },
     storage: { size: '120Gi' },
   },
+  thanos: {
+    compactor: { cluster: 'greenlang-prod-use1' },
+    // Each cluster's thanos-query gRPC, as reachable from the host cluster (internal NLB + DNS).
+    global: {
+      hostCluster: 'greenlang-prod-use1',
+      endpoints: {
+        'greenlang-prod-use1': 'thanos-query.monitoring.svc.cluster.local:10901',
+        'greenlang-prod-euw1': 'thanos-query.greenlang-prod-euw1.metrics.internal.greenlang.io:10901',
+      },
+      tls: true,
+    },
+  },
   tags: { CostCenter: 'platform' },
 };

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { gib, parseByteSize, parseDuration, parseQuantity } from '../lib/units.js';
+import { awsSchema } from './terraform.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -34,6 +35,51 @@ const resources = z.strictObject({
   limits: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }),
 });
 
+const replicas = z.int().min(1, { error: 'must be at least 1' }).max(10, { error: 'must be at most 10' });
+const storage = z.strictObject({
+  storageClassName: z.string().regex(DNS_SUBDOMAIN, { error: 'must be a DNS-1123 subdomain such as gp3' }),
+  size: storageQuantity,
+});
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, { error: 'must be host:port' });
+
+const thanos = z.strictObject({
+  query: z.strictObject({ replicas, resources, maxConcurrent: z.int().min(1), timeout: duration }),
+  queryFrontend: z.strictObject({
+    replicas,
+    resources,
+    /** Range queries are split into pieces of this length, each cached on its own. */
+    splitInterval: duration,
+    maxRetries: z.int().min(0),
+    cache: z.strictObject({ maxSize: byteSize, maxSizeItems: z.int().min(1), validity: duration }),
+  }),
+  store: z.strictObject({
+    replicas,
+    resources,
+    storage,
+    indexCacheSize: byteSize,
+    /** > 1 splits the blocks across this many StatefulSets by hashmod of __block_id. */
+    shards: z.int().min(1).max(16),
+  }),
+  compactor: z.strictObject({
+    replicas: z.int(),
+    resources,
+    storage,
+    /** The one cluster that runs the compactor for the environment's bucket; the first cluster if unset. */
+    cluster: dnsLabel.optional(),
+    retention: z.strictObject({ raw: duration, fiveMinutes: duration, oneHour: duration }),
+  }),
+  ruler: z.strictObject({ replicas, resources, storage, evaluationInterval: duration }),
+  /** A global query in one cluster federating every cluster's query over gRPC. */
+  global: z
+    .strictObject({
+      hostCluster: dnsLabel,
+      /** Cluster name -> gRPC address of that cluster's thanos-query, as reachable from the host. */
+      endpoints: z.record(dnsLabel, hostPort),
+      tls: z.boolean(),
+    })
+    .optional(),
+});
+
 const cluster = z.strictObject({
   /** Cluster name; also the `cluster` external label and the dist sub-folder. */
   name: dnsLabel,
@@ -51,7 +97,7 @@ const additionalScrapeConfig = z.strictObject({
 export const RETENTION_SIZE_MAX_SHARE = 0.85;
 
 const prometheus = z.strictObject({
-  replicas: z.int().min(1, { error: 'must be at least 1' }).max(10, { error: 'must be at most 10' }),
+  replicas,
   scrapeInterval: duration,
   evaluationInterval: duration,
   /** Local retention; Thanos keeps the long-term copy. */
@@ -62,16 +108,12 @@ const prometheus = z.strictObject({
     samplesPerSecond: z.number().positive({ error: 'must be positive' }),
     bytesPerSample: z.number().positive({ error: 'must be positive' }),
   }),
-  storage: z.strictObject({
-    storageClassName: z.string().regex(DNS_SUBDOMAIN, { error: 'must be a DNS-1123 subdomain such as gp3' }),
-    size: storageQuantity,
-  }),
+  storage,
   resources,
   additionalScrapeConfigs: z.array(additionalScrapeConfig),
 });
 
-export const envSchema = z
-  .strictObject({
+const envShape = z.strictObject({
     name: dnsLabel,
     /** Promotion order and the rules that depend on it; never branched on in charts. */
     tier: z.enum(['dev', 'staging', 'prod']),
@@ -79,17 +121,40 @@ export const envSchema = z
     namespace: dnsLabel,
     monitoredNamespaces: z.array(dnsLabel).min(1, { error: 'must list at least one namespace' }),
     prometheus,
+    thanos,
     features: z.strictObject({ enableThanos: z.boolean(), enablePushgateway: z.boolean() }),
+    /** From the Terraform outputs file, never from env files (see envs/terraform.ts). */
+    aws: awsSchema,
     tags: z.record(
       z.string().regex(/^[\w .:/=+\-@]{1,128}$/, { error: 'tag keys must be 1-128 characters of letters, digits, spaces and _.:/=+-@' }),
       z.string().max(256, { error: 'tag values must be at most 256 characters' }),
     ),
-  })
-  .superRefine((env, ctx) => {
+});
+
+export const envSchema = envShape.superRefine((env, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
 
-    if (env.tier !== 'dev' && env.prometheus.replicas < 2) {
-      issue(['prometheus', 'replicas'], `must be at least 2 in a ${env.tier} environment (HA pair, FR-1.1); got ${env.prometheus.replicas}`);
+    if (env.tier !== 'dev') {
+      const ha: [string[], number][] = [
+        [['prometheus', 'replicas'], env.prometheus.replicas],
+        [['thanos', 'query', 'replicas'], env.thanos.query.replicas],
+        [['thanos', 'queryFrontend', 'replicas'], env.thanos.queryFrontend.replicas],
+        [['thanos', 'store', 'replicas'], env.thanos.store.replicas],
+        [['thanos', 'ruler', 'replicas'], env.thanos.ruler.replicas],
+      ];
+      for (const [path, n] of ha) {
+        if (n < 2) issue(path, `must be at least 2 in a ${env.tier} environment (HA pair, FR-1.1); got ${n}`);
+      }
+    }
+    checkThanos(env, issue);
+    const accounts = new Set(env.clusters.map((c) => c.awsAccountId));
+    // Only compare against well-formed account ids; a malformed one is already reported.
+    const comparable = [...accounts].every((a) => /^[0-9]{12}$/.test(a));
+    for (const [component, arn] of comparable ? Object.entries(env.aws.roles) : []) {
+      const account = arn.split(':')[4];
+      if (!accounts.has(account!)) {
+        issue(['aws', 'roles', component], `role ${arn} is in account ${account}, not in this environment's cluster accounts (${[...accounts].join(', ')}): wrong outputs file?`);
+      }
     }
     duplicates(env.clusters.map((c) => c.name)).forEach((n) => issue(['clusters'], `cluster name "${n}" is listed twice`));
     duplicates(env.monitoredNamespaces).forEach((n) => issue(['monitoredNamespaces'], `namespace "${n}" is listed twice`));
@@ -136,11 +201,49 @@ export const envSchema = z
     }
   });
 
+type Issue = (path: (string | number)[], message: string) => void;
+
+function checkThanos(env: z.infer<typeof envShape>, issue: Issue): void {
+  const t = env.thanos;
+  const clusterNames = env.clusters.map((c) => c.name);
+  if (t.compactor.replicas !== 1) {
+    issue(
+      ['thanos', 'compactor', 'replicas'],
+      `must be exactly 1; got ${t.compactor.replicas}: two compactors on one bucket compact and delete the same blocks concurrently`,
+    );
+  }
+  if (t.compactor.cluster !== undefined && !clusterNames.includes(t.compactor.cluster)) {
+    issue(['thanos', 'compactor', 'cluster'], `"${t.compactor.cluster}" is not one of this environment's clusters (${clusterNames.join(', ')})`);
+  }
+  const r = t.compactor.retention;
+  const [raw, m5, h1] = [r.raw, r.fiveMinutes, r.oneHour].map((d) => parseDuration(d) ?? 0) as [number, number, number];
+  if (raw < 40 * 3600) {
+    issue(['thanos', 'compactor', 'retention', 'raw'], `${r.raw} is shorter than 40h: raw blocks would be deleted before they can be downsampled to 5m`);
+  }
+  if (m5 < 10 * 86400) {
+    issue(['thanos', 'compactor', 'retention', 'fiveMinutes'], `${r.fiveMinutes} is shorter than 10d: 5m blocks would be deleted before they can be downsampled to 1h`);
+  }
+  if (!(raw <= m5 && m5 <= h1)) {
+    issue(['thanos', 'compactor', 'retention'], `must not shrink with coarser resolution: raw ${r.raw} <= 5m ${r.fiveMinutes} <= 1h ${r.oneHour}`);
+  }
+  if (t.global) {
+    if (!clusterNames.includes(t.global.hostCluster)) {
+      issue(['thanos', 'global', 'hostCluster'], `"${t.global.hostCluster}" is not one of this environment's clusters (${clusterNames.join(', ')})`);
+    }
+    for (const c of clusterNames.filter((n) => !(n in t.global!.endpoints))) {
+      issue(['thanos', 'global', 'endpoints'], `has no endpoint for cluster "${c}": the global view would silently miss it`);
+    }
+    for (const c of Object.keys(t.global.endpoints).filter((n) => !clusterNames.includes(n))) {
+      issue(['thanos', 'global', 'endpoints', c], `is not one of this environment's clusters (${clusterNames.join(', ')})`);
+    }
+  }
+}
+
 export type EnvConfig = z.infer<typeof envSchema>;
 export type ClusterConfig = EnvConfig['clusters'][number];
 
 /** What an env file may set: any subset of the schema's input, nested. Arrays replace. */
-export type EnvOverrides = DeepPartial<z.input<typeof envSchema>> & Pick<EnvConfig, 'name' | 'tier' | 'clusters'>;
+export type EnvOverrides = DeepPartial<Omit<z.input<typeof envSchema>, 'aws'>> & Pick<EnvConfig, 'name' | 'tier' | 'clusters'>;
 
 export type DeepPartial<T> = T extends readonly unknown[]
   ? T

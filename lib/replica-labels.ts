@@ -5,4 +5,12 @@
 export const REPLICA_LABELS = {
   /** Injected by the operator as an external label on each Prometheus pod (and dropped from alerts). */
   prometheus: 'prometheus_replica',
+  /**
+   * Added by the operator to each ThanosRuler pod (`--label=thanos_ruler_replica="$(POD_NAME)"`)
+   * and dropped from its alerts; fixed by the operator (v0.93 pkg/thanos), not configurable.
+   */
+  thanosRuler: 'thanos_ruler_replica',
 } as const;
+
+/** Every replica label, in a stable order, for dedup flags. */
+export const ALL_REPLICA_LABELS: readonly string[] = Object.values(REPLICA_LABELS);

@@ -49,6 +49,7 @@ export async function synthesize(envs: readonly EnvConfig[], components: readonl
     for (const cluster of env.clusters) {
       const app = new App();
       for (const component of components) {
+        if (component.enabled && !component.enabled({ env, cluster })) continue;
         const manifests = component.render(app, { env, cluster }).toJson() as Manifest[];
         for (const m of manifests) {
           for (const problem of await validateObject(m)) {

@@ -2,12 +2,13 @@
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { RETENTION_SIZE_MAX_SHARE } from '../../envs/schema.js';
 import { REPLICA_LABELS } from '../../lib/replica-labels.js';
+import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
 import { synthesize, type Manifest } from '../../lib/synth.js';
 import { parseByteSize, parseQuantity } from '../../lib/units.js';
-import { solo } from '../fixtures/envs.js';
+import { fixtureOutputsDir, solo } from '../fixtures/envs.js';
 import { manifestsOf } from '../helpers/tree.js';
 
-const envs = resolveAll([...envFiles, solo]);
+const envs = [...resolveAll(envFiles), ...resolveAll([solo], { terraformOutputsDir: fixtureOutputsDir })];
 const all = manifestsOf(await synthesize(envs));
 
 /** Manifests rendered for one env/cluster. */
@@ -52,7 +53,7 @@ describe.each(targets)('Prometheus in $label', ({ env, cluster }) => {
   });
 
   it('requires hostname anti-affinity and a PDB exactly when it is a pair', () => {
-    const pdbs = ms.filter((m) => m.kind === 'PodDisruptionBudget') as any[];
+    const pdbs = ms.filter((m) => m.kind === 'PodDisruptionBudget' && m.metadata.name === 'prometheus') as any[];
     if (spec.replicas > 1) {
       const terms = spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution;
       expect(terms).toHaveLength(1);
@@ -69,8 +70,9 @@ describe.each(targets)('Prometheus in $label', ({ env, cluster }) => {
 
   it('selects every monitor and rule in exactly the watched namespaces (no release-label trap)', () => {
     const watched = [env.namespace, ...env.monitoredNamespaces];
+    expect(spec.ruleSelector).toEqual({ matchExpressions: [{ key: RULE_EVALUATOR_LABEL, operator: 'NotIn', values: [THANOS_RULER_EVALUATOR] }] });
     for (const kind of ['serviceMonitor', 'podMonitor', 'probe', 'scrapeConfig', 'rule']) {
-      expect(spec[`${kind}Selector`]).toEqual({});
+      if (kind !== 'rule') expect(spec[`${kind}Selector`]).toEqual({});
       expect(spec[`${kind}NamespaceSelector`]).toEqual({
         matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: watched }],
       });
@@ -79,7 +81,7 @@ describe.each(targets)('Prometheus in $label', ({ env, cluster }) => {
 
   it('can discover targets in every watched namespace and nothing more', () => {
     const sa = one(ms, 'ServiceAccount', spec.serviceAccountName);
-    const roles = ms.filter((m) => m.kind === 'Role');
+    const roles = ms.filter((m) => m.kind === 'Role' && m.metadata.name === 'prometheus-discovery');
     expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([env.namespace, ...env.monitoredNamespaces].sort());
     for (const role of roles as any[]) {
       for (const rule of role.rules) expect(rule.verbs).toEqual(['get', 'list', 'watch']);
@@ -88,6 +90,7 @@ describe.each(targets)('Prometheus in $label', ({ env, cluster }) => {
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: env.namespace }]);
     }
     const clusterRoles = ms.filter((m) => m.kind === 'ClusterRole') as any[];
+    expect(clusterRoles.length).toBeGreaterThan(0);
     for (const cr of clusterRoles) for (const rule of cr.rules) expect(rule.verbs.every((v: string) => ['get', 'list', 'watch'].includes(v))).toBe(true);
   });
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { deepMerge } from '../../envs/index.js';
 import type { EnvOverrides } from '../../envs/schema.js';
 import { runSynth } from '../../lib/run.js';
-import { qa } from '../fixtures/envs.js';
+import { fixtureOutputsDir, qa } from '../fixtures/envs.js';
 import { hashTree, tempDir } from '../helpers/tree.js';
 
 const cases: [title: string, override: unknown, message: string][] = [
@@ -94,6 +94,58 @@ const cases: [title: string, override: unknown, message: string][] = [
     { prometheus: { additionalScrapeConfigs: [{ name: 'legacy-exporter', spec: { staticConfigs: 'host:9100' } }] } },
     'env "qa" cluster "qa-1" chart "prometheus" object ScrapeConfig/monitoring/legacy-exporter: spec.staticConfigs: must be array',
   ],
+  [
+    'a second compactor on the same bucket',
+    { thanos: { compactor: { replicas: 2 } } },
+    'env "qa": thanos.compactor.replicas: must be exactly 1; got 2: two compactors on one bucket compact and delete the same blocks concurrently',
+  ],
+  [
+    'a compactor in a cluster the environment does not have',
+    { thanos: { compactor: { cluster: 'qa-2' } } },
+    'env "qa": thanos.compactor.cluster: "qa-2" is not one of this environment\'s clusters (qa-1)',
+  ],
+  [
+    'a raw retention too short to downsample',
+    { thanos: { compactor: { retention: { raw: '1d' } } } },
+    'env "qa": thanos.compactor.retention.raw: 1d is shorter than 40h: raw blocks would be deleted before they can be downsampled to 5m',
+  ],
+  [
+    'a global view that misses a cluster',
+    { thanos: { global: { hostCluster: 'qa-1', endpoints: {}, tls: false } } },
+    'env "qa": thanos.global.endpoints: has no endpoint for cluster "qa-1": the global view would silently miss it',
+  ],
+  [
+    'a store gateway pair of one in staging',
+    { thanos: { store: { replicas: 1 } } },
+    'env "qa": thanos.store.replicas: must be at least 2 in a staging environment (HA pair, FR-1.1); got 1',
+  ],
+];
+
+const opts = { terraformOutputsDir: fixtureOutputsDir };
+
+/** Cases where the Terraform outputs file is wrong: each gets its own outputs dir. */
+const outputsCases: [title: string, edit: (o: any) => void, message: string][] = [
+  [
+    'an outputs file missing a role ARN',
+    (o) => delete o.thanos_role_arns.value.compactor,
+    'env "qa": terraform outputs OUTPUTS: thanos_role_arns.value.compactor: missing',
+  ],
+  [
+    'an invalid bucket name',
+    (o) => (o.thanos_bucket_name.value = 'GL_Thanos_Metrics'),
+    'env "qa": terraform outputs OUTPUTS: thanos_bucket_name.value: must be a valid S3 bucket name: 3-63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit',
+  ],
+  [
+    'a role ARN that is not an ARN',
+    (o) => (o.thanos_role_arns.value.store = 'gl-thanos-qa-store'),
+    'env "qa": terraform outputs OUTPUTS: thanos_role_arns.value.store: must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+  ],
+  [
+    "a role from another environment's account",
+    (o) => (o.thanos_role_arns.value.ruler = 'arn:aws:iam::999999999999:role/gl-thanos-qa-ruler'),
+    'env "qa": aws.roles.ruler: role arn:aws:iam::999999999999:role/gl-thanos-qa-ruler is in account 999999999999, not in this ' +
+      "environment's cluster accounts (444444444444): wrong outputs file?",
+  ],
 ];
 
 describe('invalid environment config', () => {
@@ -102,15 +154,34 @@ describe('invalid environment config', () => {
 
   beforeAll(async () => {
     dist = path.join(tempDir('invalid'), 'dist');
-    await runSynth([qa], dist);
+    await runSynth([qa], dist, opts);
     before = hashTree(dist);
     expect(before.size).toBeGreaterThan(0);
   });
 
   it.each(cases)('refuses %s, naming env, field and rule, and leaves dist untouched', async (_title, override, message) => {
     const broken = deepMerge(qa, override) as EnvOverrides;
-    await expect(runSynth([broken], dist)).rejects.toThrow(new Error(message));
+    await expect(runSynth([broken], dist, opts)).rejects.toThrow(new Error(message));
     expect(hashTree(dist)).toEqual(before);
     expect(fs.readdirSync(path.dirname(dist))).toEqual(['dist']);
+  });
+
+  it.each(outputsCases)('refuses %s in the Terraform outputs, naming env, file and key', async (_title, edit, message) => {
+    const dir = tempDir('outputs');
+    const outputs = JSON.parse(fs.readFileSync(path.join(fixtureOutputsDir, 'qa.json'), 'utf8'));
+    edit(outputs);
+    fs.writeFileSync(path.join(dir, 'qa.json'), JSON.stringify(outputs));
+    const shown = path.relative(process.cwd(), path.join(dir, 'qa.json'));
+    await expect(runSynth([qa], dist, { terraformOutputsDir: dir })).rejects.toThrow(new Error(message.replace('OUTPUTS', shown)));
+    expect(hashTree(dist)).toEqual(before);
+  });
+
+  it('refuses a missing outputs file and says how to make it', async () => {
+    const dir = tempDir('outputs');
+    const shown = path.relative(process.cwd(), path.join(dir, 'qa.json'));
+    await expect(runSynth([qa], dist, { terraformOutputsDir: dir })).rejects.toThrow(
+      new Error(`env "qa": terraform outputs: ${shown} is missing: run \`terraform -chdir=terraform/envs/qa output -json > ${shown}\``),
+    );
+    expect(hashTree(dist)).toEqual(before);
   });
 });

@@ -1,0 +1,75 @@
+/** What every Thanos component shares: ports, the objstore Secret, the container shape, DNS names. */
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import { stringify } from 'yaml';
+import type { EnvConfig } from '../../envs/schema.js';
+import { imageOf } from '../../envs/versions.js';
+import { httpProbes, restrictedContainer, type Resources } from '../../lib/workload.js';
+
+export const GRPC_PORT = 10901;
+export const HTTP_PORT = 10902;
+export const THANOS_PORTS = [
+  { name: 'grpc', port: GRPC_PORT },
+  { name: 'http', port: HTTP_PORT },
+] as const;
+
+export const OBJSTORE_SECRET = 'thanos-objstore';
+export const OBJSTORE_KEY = 'objstore.yml';
+export const OBJSTORE_MOUNT = '/etc/thanos/objstore';
+
+/**
+ * S3 with the AWS SDK's default credential chain, so the pod's IRSA web identity is used and no
+ * key ever appears in dist (prd-review: the PRD's top-level bucket/endpoint is invalid).
+ */
+export function objstoreConfig(env: EnvConfig): string {
+  return stringify({
+    type: 'S3',
+    config: {
+      bucket: env.aws.bucket,
+      endpoint: `s3.${env.aws.region}.amazonaws.com`,
+      region: env.aws.region,
+      aws_sdk_auth: true,
+    },
+  });
+}
+
+/** In-cluster DNS name of a Service. */
+export function svcHost(env: EnvConfig, service: string): string {
+  return `${service}.${env.namespace}.svc.cluster.local`;
+}
+
+/** DNS SRV address of every pod behind a headless Service's named port, as Thanos reads it. */
+export function srv(env: EnvConfig, service: string, port = 'grpc'): string {
+  return `dnssrv+_${port}._tcp.${svcHost(env, service)}`;
+}
+
+export function thanosContainer(opts: {
+  name: string;
+  args: readonly string[];
+  resources: Resources;
+  volumeMounts?: IContainer['volumeMounts'];
+  grpc?: boolean;
+}): IContainer {
+  return {
+    name: opts.name,
+    image: imageOf('thanos'),
+    args: [...opts.args],
+    ports: [
+      ...(opts.grpc === false ? [] : [{ name: 'grpc', containerPort: GRPC_PORT, protocol: 'TCP' as const }]),
+      { name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' as const },
+    ],
+    resources: opts.resources,
+    ...httpProbes('http'),
+    securityContext: restrictedContainer(),
+    volumeMounts: opts.volumeMounts ?? [],
+  };
+}
+
+/** Common flags: listen on all interfaces in the pod, log as JSON. */
+export function serverArgs(opts: { grpc?: boolean } = {}): string[] {
+  return [
+    '--log.level=info',
+    '--log.format=json',
+    `--http-address=0.0.0.0:${HTTP_PORT}`,
+    ...(opts.grpc === false ? [] : [`--grpc-address=0.0.0.0:${GRPC_PORT}`]),
+  ];
+}

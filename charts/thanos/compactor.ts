@@ -1,0 +1,93 @@
+/**
+ * Thanos compactor: compaction, downsampling (raw -> 5m after 40h, 5m -> 1h after 10d),
+ * retention per resolution and offline dedup of the HA replicas. Exactly one per bucket, so it
+ * runs in one designated cluster of the environment and continuously (`--wait`).
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import type { EnvConfig } from '../../envs/schema.js';
+import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
+import { addObject } from '../../lib/objects.js';
+import { ALL_REPLICA_LABELS } from '../../lib/replica-labels.js';
+import { CONFIG_HASH_ANNOTATION, configHash, restrictedPod, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
+import type { ChartContext } from '../context.js';
+import { HTTP_PORT, OBJSTORE_KEY, OBJSTORE_MOUNT, OBJSTORE_SECRET, objstoreConfig, serverArgs, thanosContainer } from './common.js';
+
+export const COMPACTOR: Workload = { name: 'thanos-compactor', component: 'compactor', versionOf: 'thanos' };
+
+/** The cluster whose compactor owns the environment's bucket. */
+export function compactorCluster(env: EnvConfig): string {
+  return env.thanos.compactor.cluster ?? env.clusters[0]!.name;
+}
+
+export function compactorArgs(env: EnvConfig): string[] {
+  const c = env.thanos.compactor;
+  return [
+    'compact',
+    ...serverArgs({ grpc: false }),
+    '--wait',
+    '--data-dir=/var/thanos/compact',
+    `--objstore.config-file=${OBJSTORE_MOUNT}/${OBJSTORE_KEY}`,
+    `--retention.resolution-raw=${c.retention.raw}`,
+    `--retention.resolution-5m=${c.retention.fiveMinutes}`,
+    `--retention.resolution-1h=${c.retention.oneHour}`,
+    // Offline dedup of the HA pair's overlapping blocks: vertical compaction with the penalty
+    // function, which is made for replicas of the same series.
+    '--compact.enable-vertical-compaction',
+    '--deduplication.func=penalty',
+    ...ALL_REPLICA_LABELS.map((l) => `--deduplication.replica-label=${l}`),
+    '--delete-delay=48h',
+  ];
+}
+
+export function thanosCompactorChart(scope: Construct, { env }: ChartContext): Chart {
+  const chart = new Chart(scope, 'thanos-compactor');
+  const ns = env.namespace;
+  const c = env.thanos.compactor;
+  const labels = labelsFor(COMPACTOR);
+
+  addObject(chart, serviceAccount(COMPACTOR, ns, env.aws.roles.compactor));
+  addObject(
+    chart,
+    new StatefulSet({
+      metadata: { name: COMPACTOR.name, namespace: ns, labels },
+      spec: {
+        replicas: c.replicas,
+        serviceName: COMPACTOR.name,
+        selector: { matchLabels: selectorLabels(COMPACTOR) },
+        template: {
+          metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(objstoreConfig(env)) } },
+          spec: {
+            serviceAccountName: COMPACTOR.name,
+            securityContext: restrictedPod(),
+            // A compaction in flight is abandoned on stop; give it time to finish its step.
+            terminationGracePeriodSeconds: 120,
+            containers: [
+              thanosContainer({
+                name: 'thanos-compactor',
+                args: compactorArgs(env),
+                resources: c.resources,
+                grpc: false,
+                volumeMounts: [
+                  { name: 'data', mountPath: '/var/thanos/compact' },
+                  { name: 'objstore', mountPath: OBJSTORE_MOUNT, readOnly: true },
+                ],
+              }),
+            ],
+            volumes: [{ name: 'objstore', secret: { secretName: OBJSTORE_SECRET } }],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: { accessModes: ['ReadWriteOnce'], storageClassName: c.storage.storageClassName, resources: { requests: { storage: c.storage.size } } },
+          },
+        ],
+      },
+    }),
+  );
+  addObject(chart, service(COMPACTOR, ns, [{ name: 'http', port: HTTP_PORT }]));
+  addObject(chart, serviceMonitor(COMPACTOR, ns, 'http', env.prometheus.scrapeInterval));
+  return chart;
+}

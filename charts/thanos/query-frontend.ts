@@ -1,0 +1,69 @@
+/**
+ * Thanos query-frontend: splits range queries by `splitInterval`, retries, and caches each
+ * piece in memory (PRD 7.2). Only range queries are split and cached; instant queries pass through.
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { stringify } from 'yaml';
+import type { EnvConfig } from '../../envs/schema.js';
+import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
+import { addObject } from '../../lib/objects.js';
+import { pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
+import type { ChartContext } from '../context.js';
+import { HTTP_PORT, serverArgs, svcHost, thanosContainer } from './common.js';
+import { QUERY } from './query.js';
+
+export const QUERY_FRONTEND: Workload = { name: 'thanos-query-frontend', component: 'query-frontend', versionOf: 'thanos' };
+
+export function queryFrontendArgs(env: EnvConfig): string[] {
+  const f = env.thanos.queryFrontend;
+  const cache = stringify(
+    { type: 'IN-MEMORY', config: { max_size: f.cache.maxSize, max_size_items: f.cache.maxSizeItems, validity: f.cache.validity } },
+    { lineWidth: 0 },
+  );
+  return [
+    'query-frontend',
+    ...serverArgs({ grpc: false }),
+    `--query-frontend.downstream-url=http://${svcHost(env, QUERY.name)}:${HTTP_PORT}`,
+    `--query-range.split-interval=${f.splitInterval}`,
+    `--query-range.max-retries-per-request=${f.maxRetries}`,
+    `--query-range.response-cache-config=${cache}`,
+    `--labels.response-cache-config=${cache}`,
+    '--query-frontend.compress-responses',
+    '--query-frontend.log-queries-longer-than=10s',
+  ];
+}
+
+export function thanosQueryFrontendChart(scope: Construct, { env }: ChartContext): Chart {
+  const chart = new Chart(scope, 'thanos-query-frontend');
+  const ns = env.namespace;
+  const f = env.thanos.queryFrontend;
+  const labels = labelsFor(QUERY_FRONTEND);
+
+  addObject(chart, serviceAccount(QUERY_FRONTEND, ns));
+  addObject(
+    chart,
+    new Deployment({
+      metadata: { name: QUERY_FRONTEND.name, namespace: ns, labels },
+      spec: {
+        replicas: f.replicas,
+        selector: { matchLabels: selectorLabels(QUERY_FRONTEND) },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: QUERY_FRONTEND.name,
+            automountServiceAccountToken: false,
+            securityContext: restrictedPod(),
+            ...(f.replicas > 1 ? { affinity: spreadAcrossNodes(selectorLabels(QUERY_FRONTEND)) } : {}),
+            containers: [thanosContainer({ name: 'thanos-query-frontend', args: queryFrontendArgs(env), resources: f.resources, grpc: false })],
+          },
+        },
+      },
+    }),
+  );
+  addObject(chart, service(QUERY_FRONTEND, ns, [{ name: 'http', port: HTTP_PORT }]));
+  if (f.replicas > 1) addObject(chart, pdb(QUERY_FRONTEND, ns));
+  addObject(chart, serviceMonitor(QUERY_FRONTEND, ns, 'http', env.prometheus.scrapeInterval));
+  return chart;
+}

@@ -1,0 +1,72 @@
+/**
+ * Thanos Query: the deduplicating view over every StoreAPI in the cluster. Endpoints are
+ * discovered by DNS SRV on the headless Services of the sidecars, store gateways and ruler.
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { stringify } from 'yaml';
+import type { EnvConfig } from '../../envs/schema.js';
+import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
+import { addObject } from '../../lib/objects.js';
+import { ALL_REPLICA_LABELS } from '../../lib/replica-labels.js';
+import { pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
+import type { ChartContext } from '../context.js';
+import { srv, serverArgs, THANOS_PORTS, thanosContainer } from './common.js';
+import { THANOS_RULER_SERVICE } from './ruler.js';
+import { SIDECAR_SERVICE } from './sidecar.js';
+import { storeServices } from './store.js';
+
+export const QUERY: Workload = { name: 'thanos-query', component: 'query', versionOf: 'thanos' };
+
+/** The StoreAPI endpoints of one cluster. */
+export function clusterEndpoints(env: EnvConfig): string[] {
+  return [srv(env, SIDECAR_SERVICE), ...storeServices(env).map((s) => srv(env, s)), srv(env, THANOS_RULER_SERVICE)];
+}
+
+/** Flags shared by the per-cluster and the global query: dedup on every replica label. */
+export function queryArgs(env: EnvConfig, endpointConfig: unknown): string[] {
+  return [
+    'query',
+    ...serverArgs(),
+    ...ALL_REPLICA_LABELS.map((l) => `--query.replica-label=${l}`),
+    `--endpoint.sd-config=${stringify(endpointConfig, { lineWidth: 0 })}`,
+    '--query.auto-downsampling',
+    `--query.max-concurrent=${env.thanos.query.maxConcurrent}`,
+    `--query.timeout=${env.thanos.query.timeout}`,
+  ];
+}
+
+export function thanosQueryChart(scope: Construct, { env }: ChartContext): Chart {
+  const chart = new Chart(scope, 'thanos-query');
+  const ns = env.namespace;
+  const q = env.thanos.query;
+  const labels = labelsFor(QUERY);
+  const endpointConfig = { endpoints: clusterEndpoints(env).map((address) => ({ address })) };
+
+  addObject(chart, serviceAccount(QUERY, ns));
+  addObject(
+    chart,
+    new Deployment({
+      metadata: { name: QUERY.name, namespace: ns, labels },
+      spec: {
+        replicas: q.replicas,
+        selector: { matchLabels: selectorLabels(QUERY) },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: QUERY.name,
+            automountServiceAccountToken: false,
+            securityContext: restrictedPod(),
+            ...(q.replicas > 1 ? { affinity: spreadAcrossNodes(selectorLabels(QUERY)) } : {}),
+            containers: [thanosContainer({ name: 'thanos-query', args: queryArgs(env, endpointConfig), resources: q.resources })],
+          },
+        },
+      },
+    }),
+  );
+  addObject(chart, service(QUERY, ns, THANOS_PORTS));
+  if (q.replicas > 1) addObject(chart, pdb(QUERY, ns));
+  addObject(chart, serviceMonitor(QUERY, ns, 'http', env.prometheus.scrapeInterval));
+  return chart;
+}

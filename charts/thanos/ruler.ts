@@ -1,0 +1,91 @@
+/**
+ * Thanos ruler (ThanosRuler CR): evaluates rules through Thanos Query, so global and
+ * long-range rules see deduplicated data, and sends alerts to every Alertmanager replica via
+ * DNS SRV on the headless `alertmanager-operated` Service (never a load-balanced Service).
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { ThanosRuler } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ThanosRuler';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { stringify } from 'yaml';
+import type { EnvConfig } from '../../envs/schema.js';
+import { imageOf, versions } from '../../envs/versions.js';
+import { labelsFor, type Workload } from '../../lib/labels.js';
+import { addObject } from '../../lib/objects.js';
+import { REPLICA_LABELS } from '../../lib/replica-labels.js';
+import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
+import { pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
+import type { ChartContext } from '../context.js';
+import { OBJSTORE_KEY, OBJSTORE_SECRET, srv, svcHost, THANOS_PORTS } from './common.js';
+
+export const RULER: Workload = { name: 'thanos-ruler', component: 'ruler', versionOf: 'thanos' };
+export const THANOS_RULER_SERVICE = RULER.name;
+export const ALERTMANAGERS_SECRET = 'thanos-ruler-alertmanagers';
+export const ALERTMANAGERS_KEY = 'alertmanagers.yaml';
+
+/** Labels the operator gives ThanosRuler pods (pkg/thanos makeSelectorLabels). */
+export function rulerPodSelector(): Record<string, string> {
+  return { 'thanos-ruler': RULER.name };
+}
+
+/** Thanos alerting config: every Alertmanager pod, resolved by SRV on the operator's headless Service. */
+export function alertmanagersConfig(env: EnvConfig): string {
+  return stringify({
+    alertmanagers: [{ static_configs: [srv(env, 'alertmanager-operated', 'web')], scheme: 'http', api_version: 'v2', timeout: '10s' }],
+  });
+}
+
+export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContext): Chart {
+  const chart = new Chart(scope, 'thanos-ruler');
+  const ns = env.namespace;
+  const r = env.thanos.ruler;
+  const labels = labelsFor(RULER);
+  const inWatched = {
+    matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [ns, ...env.monitoredNamespaces.filter((n) => n !== ns)] }],
+  };
+
+  addObject(chart, serviceAccount(RULER, ns, env.aws.roles.ruler));
+  addObject(
+    chart,
+    new Secret({
+      metadata: { name: ALERTMANAGERS_SECRET, namespace: ns, labels },
+      type: 'Opaque',
+      stringData: { [ALERTMANAGERS_KEY]: alertmanagersConfig(env) },
+    }),
+  );
+  addObject(
+    chart,
+    new ThanosRuler({
+      metadata: { name: RULER.name, namespace: ns, labels },
+      spec: {
+        replicas: r.replicas,
+        image: imageOf('thanos'),
+        version: versions.thanos.tag,
+        serviceAccountName: RULER.name,
+        podMetadata: { labels },
+        evaluationInterval: r.evaluationInterval,
+        queryEndpoints: [`dnssrv+_http._tcp.${svcHost(env, 'thanos-query')}`],
+        alertmanagersConfig: { name: ALERTMANAGERS_SECRET, key: ALERTMANAGERS_KEY },
+        objectStorageConfig: { name: OBJSTORE_SECRET, key: OBJSTORE_KEY },
+        labels: { cluster: cluster.name, region: cluster.region, environment: env.name },
+        // The operator always drops thanos_ruler_replica; stated so the drop has one source.
+        alertDropLabels: [REPLICA_LABELS.thanosRuler],
+        ruleSelector: { matchLabels: { [RULE_EVALUATOR_LABEL]: THANOS_RULER_EVALUATOR } },
+        ruleNamespaceSelector: inWatched,
+        resources: r.resources,
+        securityContext: restrictedPod(),
+        ...(r.replicas > 1 ? { affinity: spreadAcrossNodes(rulerPodSelector()) } : {}),
+        storage: {
+          volumeClaimTemplate: {
+            metadata: { name: 'thanos-ruler-data' },
+            spec: { accessModes: ['ReadWriteOnce'], storageClassName: r.storage.storageClassName, resources: { requests: { storage: r.storage.size } } },
+          },
+        } as never,
+      },
+    }),
+  );
+  addObject(chart, service(RULER, ns, THANOS_PORTS, { headless: true, selector: rulerPodSelector() }));
+  if (r.replicas > 1) addObject(chart, pdb(RULER, ns, rulerPodSelector()));
+  addObject(chart, serviceMonitor(RULER, ns, 'http', env.prometheus.scrapeInterval));
+  return chart;
+}

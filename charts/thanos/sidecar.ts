@@ -1,0 +1,32 @@
+/**
+ * The Thanos sidecar runs inside each Prometheus pod (the operator injects it from
+ * `spec.thanos`); this adds what the operator does not: a headless Service of our own for DNS
+ * SRV discovery by Thanos Query, and a ServiceMonitor for the sidecar's metrics.
+ */
+import type { IThanosSpec } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ThanosSpec';
+import type { EnvConfig } from '../../envs/schema.js';
+import { imageOf, versions } from '../../envs/versions.js';
+import type { Workload } from '../../lib/labels.js';
+import { service, serviceMonitor } from '../../lib/workload.js';
+import { OBJSTORE_KEY, OBJSTORE_SECRET, THANOS_PORTS } from './common.js';
+
+export const SIDECAR: Workload = { name: 'thanos-sidecar', component: 'sidecar', versionOf: 'thanos' };
+export const SIDECAR_SERVICE = SIDECAR.name;
+
+/** `spec.thanos` of the Prometheus CR. */
+export function sidecarSpec(): IThanosSpec {
+  return {
+    image: imageOf('thanos'),
+    version: versions.thanos.tag,
+    objectStorageConfig: { name: OBJSTORE_SECRET, key: OBJSTORE_KEY },
+    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+  };
+}
+
+/** Headless Service over the Prometheus pods' sidecar ports, and its ServiceMonitor. */
+export function sidecarObjects(env: EnvConfig, podSelector: Record<string, string>) {
+  return [
+    service(SIDECAR, env.namespace, THANOS_PORTS, { headless: true, selector: podSelector }),
+    serviceMonitor(SIDECAR, env.namespace, 'http', env.prometheus.scrapeInterval),
+  ];
+}

@@ -1,0 +1,101 @@
+/**
+ * Thanos store gateway: serves the bucket's history over the StoreAPI. With `shards` > 1 the
+ * blocks are split across that many StatefulSets by hashmod of `__block_id`; each shard keeps
+ * `replicas` copies for HA.
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { stringify } from 'yaml';
+import type { EnvConfig } from '../../envs/schema.js';
+import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
+import { addObject } from '../../lib/objects.js';
+import { CONFIG_HASH_ANNOTATION, configHash, pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
+import type { ChartContext } from '../context.js';
+import { OBJSTORE_KEY, OBJSTORE_MOUNT, OBJSTORE_SECRET, objstoreConfig, serverArgs, THANOS_PORTS, thanosContainer } from './common.js';
+
+export const STORE: Workload = { name: 'thanos-store', component: 'store-gateway', versionOf: 'thanos' };
+
+/** Workload identity of shard i (the unsharded store is just `thanos-store`). */
+function shard(env: EnvConfig, i: number): Workload {
+  return env.thanos.store.shards === 1 ? STORE : { ...STORE, name: `${STORE.name}-${i}` };
+}
+
+/** Names of the headless Services, one per shard, that Thanos Query discovers. */
+export function storeServices(env: EnvConfig): string[] {
+  return Array.from({ length: env.thanos.store.shards }, (_, i) => shard(env, i).name);
+}
+
+export function thanosStoreChart(scope: Construct, { env }: ChartContext): Chart {
+  const chart = new Chart(scope, 'thanos-store');
+  const ns = env.namespace;
+  const s = env.thanos.store;
+  addObject(chart, serviceAccount(STORE, ns, env.aws.roles.store));
+
+  for (let i = 0; i < s.shards; i++) {
+    const w = shard(env, i);
+    const labels = labelsFor(w);
+    const sharding =
+      s.shards > 1
+        ? [
+            `--selector.relabel-config=${stringify(
+              [
+                { action: 'hashmod', source_labels: ['__block_id'], target_label: 'shard', modulus: s.shards },
+                { action: 'keep', source_labels: ['shard'], regex: String(i) },
+              ],
+              { lineWidth: 0 },
+            )}`,
+          ]
+        : [];
+    const args = [
+      'store',
+      ...serverArgs(),
+      '--data-dir=/var/thanos/store',
+      `--objstore.config-file=${OBJSTORE_MOUNT}/${OBJSTORE_KEY}`,
+      `--index-cache.config=${stringify({ type: 'IN-MEMORY', config: { max_size: s.indexCacheSize } }, { lineWidth: 0 })}`,
+      ...sharding,
+    ];
+    addObject(
+      chart,
+      new StatefulSet({
+        metadata: { name: w.name, namespace: ns, labels },
+        spec: {
+          replicas: s.replicas,
+          serviceName: w.name,
+          podManagementPolicy: 'Parallel',
+          selector: { matchLabels: selectorLabels(w) },
+          template: {
+            metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(objstoreConfig(env)) } },
+            spec: {
+              serviceAccountName: STORE.name,
+              securityContext: restrictedPod(),
+              ...(s.replicas > 1 ? { affinity: spreadAcrossNodes(selectorLabels(w)) } : {}),
+              containers: [
+                thanosContainer({
+                  name: 'thanos-store',
+                  args,
+                  resources: s.resources,
+                  volumeMounts: [
+                    { name: 'data', mountPath: '/var/thanos/store' },
+                    { name: 'objstore', mountPath: OBJSTORE_MOUNT, readOnly: true },
+                  ],
+                }),
+              ],
+              volumes: [{ name: 'objstore', secret: { secretName: OBJSTORE_SECRET } }],
+            },
+          },
+          volumeClaimTemplates: [
+            {
+              metadata: { name: 'data' },
+              spec: { accessModes: ['ReadWriteOnce'], storageClassName: s.storage.storageClassName, resources: { requests: { storage: s.storage.size } } },
+            },
+          ],
+        },
+      }),
+    );
+    addObject(chart, service(w, ns, THANOS_PORTS, { headless: true }));
+    if (s.replicas > 1) addObject(chart, pdb(w, ns));
+    addObject(chart, serviceMonitor(w, ns, 'http', env.prometheus.scrapeInterval));
+  }
+  return chart;
+}

@@ -1,0 +1,77 @@
+/**
+ * The Terraform -> synth contract. `terraform output -json > envs/terraform-outputs/<env>.json`
+ * (from terraform/envs/<env>) produces the file; synth validates it here, so the bucket and the
+ * IRSA roles in dist can never disagree with what Terraform created.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Components that touch the bucket, each with its own IRSA role. */
+export const BUCKET_COMPONENTS = ['sidecar', 'store', 'compactor', 'ruler'] as const;
+export type BucketComponent = (typeof BUCKET_COMPONENTS)[number];
+
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+export const s3BucketName = z
+  .string()
+  .regex(S3_BUCKET, { error: 'must be a valid S3 bucket name: 3-63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit' })
+  .refine((s) => !s.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(s) && !s.startsWith('xn--') && !s.endsWith('-s3alias'), {
+    error: 'must be a valid S3 bucket name: no "..", not an IP address, no "xn--" prefix or "-s3alias" suffix',
+  });
+
+const roleArn = z.string().regex(/^arn:aws:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/, { error: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)' });
+
+/** One `terraform output -json` entry. */
+const output = <T extends z.ZodType>(value: T) => z.object({ value, type: z.unknown().optional(), sensitive: z.boolean().optional() });
+
+export const terraformOutputsSchema = z.object({
+  thanos_bucket_name: output(s3BucketName),
+  thanos_bucket_arn: output(z.string().regex(/^arn:aws:s3:::[a-z0-9.-]+$/, { error: 'must be an S3 bucket ARN' })),
+  thanos_bucket_region: output(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, { error: 'must be an AWS region such as us-east-1' })),
+  thanos_role_arns: output(z.strictObject(Object.fromEntries(BUCKET_COMPONENTS.map((c) => [c, roleArn])) as Record<BucketComponent, typeof roleArn>)),
+});
+
+/** What charts see: plain values. */
+export const awsSchema = z.strictObject({
+  bucket: s3BucketName,
+  bucketArn: z.string(),
+  region: z.string(),
+  roles: z.strictObject(Object.fromEntries(BUCKET_COMPONENTS.map((c) => [c, roleArn])) as Record<BucketComponent, typeof roleArn>),
+});
+export type AwsConfig = z.infer<typeof awsSchema>;
+
+export const defaultOutputsDir = path.join(path.dirname(new URL(import.meta.url).pathname), 'terraform-outputs');
+
+export class TerraformOutputsError extends Error {}
+
+/** Read and check `<dir>/<env>.json`; errors name the file and the key. */
+export function loadTerraformOutputs(env: string, dir: string = defaultOutputsDir): AwsConfig {
+  const file = path.join(dir, `${env}.json`);
+  const shown = path.relative(process.cwd(), file) || file;
+  if (!fs.existsSync(file)) {
+    throw new TerraformOutputsError(
+      `env "${env}": terraform outputs: ${shown} is missing: run \`terraform -chdir=terraform/envs/${env} output -json > ${shown}\``,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new TerraformOutputsError(`env "${env}": terraform outputs: ${shown} is not JSON (${(err as Error).message})`);
+  }
+  const parsed = terraformOutputsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new TerraformOutputsError(
+      parsed.error.issues
+        .map((i) => `env "${env}": terraform outputs ${shown}: ${i.path.join('.')}: ${i.code === 'invalid_type' && i.input === undefined ? 'missing' : i.message}`)
+        .join('\n'),
+    );
+  }
+  const o = parsed.data;
+  return {
+    bucket: o.thanos_bucket_name.value,
+    bucketArn: o.thanos_bucket_arn.value,
+    region: o.thanos_bucket_region.value,
+    roles: o.thanos_role_arns.value,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Building blocks shared by the workload charts: restricted security contexts, probes,
+ * Services, PDBs, anti-affinity, ServiceMonitors and config-hash annotations. Each takes the
+ * workload's identity so names and selectors stay consistent.
+ */
+import crypto from 'node:crypto';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IPodSecurityContext } from 'kubernetes-models/v1/PodSecurityContext';
+import type { IAffinity } from 'kubernetes-models/v1/Affinity';
+import type { IResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements';
+import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { labelsFor, selectorLabels, type Workload } from './labels.js';
+
+export const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
+export const CONFIG_HASH_ANNOTATION = 'checksum/config';
+
+/** Pod-level defaults for PSS `restricted`. */
+export function restrictedPod(uid = 65534): IPodSecurityContext {
+  return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: 'RuntimeDefault' } };
+}
+
+/** Container-level defaults for PSS `restricted`, with a read-only root filesystem. */
+export function restrictedContainer(): ISecurityContext {
+  return {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** Liveness on /-/healthy and readiness on /-/ready, the convention of every Prometheus-ecosystem server. */
+export function httpProbes(port: string): Pick<IContainer, 'livenessProbe' | 'readinessProbe'> {
+  return {
+    livenessProbe: { httpGet: { path: '/-/healthy', port }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 4 },
+    readinessProbe: { httpGet: { path: '/-/ready', port }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+  };
+}
+
+export function serviceAccount(w: Workload, ns: string, roleArn?: string): ServiceAccount {
+  return new ServiceAccount({
+    metadata: { name: w.name, namespace: ns, labels: labelsFor(w), ...(roleArn ? { annotations: { [IRSA_ANNOTATION]: roleArn } } : {}) },
+    // Thanos and Prometheus-ecosystem servers never call the Kubernetes API.
+    automountServiceAccountToken: false,
+  });
+}
+
+export interface PortSpec {
+  readonly name: string;
+  readonly port: number;
+}
+
+/** A Service for a workload; `headless` for DNS SRV discovery of every pod (`_<port>._tcp.<name>`). */
+export function service(w: Workload, ns: string, ports: readonly PortSpec[], opts: { headless?: boolean; name?: string; selector?: Record<string, string> } = {}): Service {
+  return new Service({
+    metadata: { name: opts.name ?? w.name, namespace: ns, labels: labelsFor(w) },
+    spec: {
+      ...(opts.headless ? { clusterIP: 'None' } : { type: 'ClusterIP' }),
+      selector: opts.selector ?? selectorLabels(w),
+      ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: 'TCP' })),
+    },
+  });
+}
+
+/** At most one pod of an HA workload down at a time for voluntary disruptions. */
+export function pdb(w: Workload, ns: string, selector: Record<string, string> = selectorLabels(w)): PodDisruptionBudget {
+  return new PodDisruptionBudget({
+    metadata: { name: w.name, namespace: ns, labels: labelsFor(w) },
+    spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+  });
+}
+
+/** Replicas of one workload never share a node (so one node loss never takes the pair). */
+export function spreadAcrossNodes(selector: Record<string, string>): IAffinity {
+  return {
+    podAntiAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' }],
+    },
+  };
+}
+
+export function serviceMonitor(w: Workload, ns: string, port: string, interval: string, selector: Record<string, string> = selectorLabels(w)): ServiceMonitor {
+  return new ServiceMonitor({
+    metadata: { name: w.name, namespace: ns, labels: labelsFor(w) },
+    spec: {
+      selector: { matchLabels: selector },
+      namespaceSelector: { matchNames: [ns] },
+      endpoints: [{ port, interval, path: '/metrics' }],
+    },
+  });
+}
+
+/** Stable hash of the configuration a pod reads from files, so a config change rolls the pods. */
+export function configHash(...parts: readonly string[]): string {
+  const h = crypto.createHash('sha256');
+  for (const p of parts) h.update(p).update('\u0000');
+  return h.digest('hex');
+}
+
+export type Resources = IResourceRequirements;

@@ -1,0 +1,170 @@
+/**
+ * Thanos wiring across the rendered output: replica labels agree everywhere, every query
+ * endpoint resolves to a rendered headless Service over the right pods, the bucket and IRSA
+ * roles match the Terraform outputs, one compactor per bucket, HA pieces have PDBs.
+ */
+import { parse } from 'yaml';
+import { envFiles, resolveAll } from '../../envs/index.js';
+import type { EnvConfig } from '../../envs/schema.js';
+import { REPLICA_LABELS } from '../../lib/replica-labels.js';
+import { synthesize, type Manifest } from '../../lib/synth.js';
+import { IRSA_ANNOTATION } from '../../lib/workload.js';
+import { fixtureOutputsDir, solo } from '../fixtures/envs.js';
+import { manifestsOf } from '../helpers/tree.js';
+
+const envs = [...resolveAll(envFiles), ...resolveAll([solo], { terraformOutputsDir: fixtureOutputsDir })];
+const all = manifestsOf(await synthesize(envs));
+const targets = envs.flatMap((env) => env.clusters.map((cluster) => ({ env, cluster, label: `${env.name}/${cluster.name}` })));
+
+type Any = Manifest & { spec: any; metadata: any };
+const inCluster = (env: string, cluster: string) => all.filter((m) => m.file.startsWith(`${env}/${cluster}/`)).map((m) => m.manifest as Any);
+const containersOf = (ms: Any[], name: string) => ms.filter((m) => m.metadata.name === name && m.spec?.template).flatMap((m) => m.spec.template.spec.containers);
+const argsOf = (ms: Any[], workload: string) => containersOf(ms, workload).flatMap((c: any) => c.args as string[]);
+const flagValues = (args: string[], flag: string) => args.filter((a) => a.startsWith(`--${flag}=`)).map((a) => a.slice(flag.length + 3));
+const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/** Labels the pods of a workload object get (operator-managed CRs add their own). */
+function podLabels(m: Any): Record<string, string> {
+  if (m.kind === 'Prometheus') return { ...m.spec.podMetadata.labels, 'operator.prometheus.io/name': m.metadata.name, prometheus: m.metadata.name };
+  if (m.kind === 'ThanosRuler') return { ...m.spec.podMetadata.labels, 'app.kubernetes.io/name': 'thanos-ruler', 'thanos-ruler': m.metadata.name };
+  return m.spec.template.metadata.labels;
+}
+const workloadKinds = ['Deployment', 'StatefulSet', 'Prometheus', 'ThanosRuler'];
+
+describe('replica labels have one source', () => {
+  // Gather every place a replica label is rendered; they must all name the same set.
+  const places = targets.map(({ env, cluster }) => {
+    const ms = inCluster(env.name, cluster.name);
+    const prom = ms.find((m) => m.kind === 'Prometheus')!;
+    const ruler = ms.find((m) => m.kind === 'ThanosRuler')!;
+    return {
+      label: `${env.name}/${cluster.name}`,
+      query: flagValues(argsOf(ms, 'thanos-query'), 'query.replica-label'),
+      globalQuery: ms.some((m) => m.metadata.name === 'thanos-query-global') ? flagValues(argsOf(ms, 'thanos-query-global'), 'query.replica-label') : null,
+      compactor: ms.some((m) => m.metadata.name === 'thanos-compactor') ? flagValues(argsOf(ms, 'thanos-compactor'), 'deduplication.replica-label') : null,
+      prometheus: prom.spec.replicaExternalLabelName as string,
+      rulerDrop: ruler.spec.alertDropLabels as string[],
+    };
+  });
+
+  it.each(places)('$label: query, global query and compactor dedup on exactly the labels Prometheus and the ruler add', (p) => {
+    const added = [p.prometheus, REPLICA_LABELS.thanosRuler].sort();
+    expect([...p.query].sort()).toEqual(added);
+    if (p.globalQuery) expect([...p.globalQuery].sort()).toEqual(added);
+    if (p.compactor) expect([...p.compactor].sort()).toEqual(added);
+    expect(p.rulerDrop).toEqual([REPLICA_LABELS.thanosRuler]);
+  });
+
+  it('the ruler label is the one the operator hard-codes (prometheus-operator v0.93 pkg/thanos)', () => {
+    expect(REPLICA_LABELS.thanosRuler).toBe('thanos_ruler_replica');
+  });
+});
+
+describe.each(targets)('Thanos in $label', ({ env, cluster }) => {
+  const ms = inCluster(env.name, cluster.name);
+  const services = ms.filter((m) => m.kind === 'Service');
+
+  it('every query endpoint is a DNS SRV name of a rendered headless Service whose grpc port reaches StoreAPI pods', () => {
+    const sdConfig = parse(flagValues(argsOf(ms, 'thanos-query'), 'endpoint.sd-config')[0]!) as { endpoints: { address: string }[] };
+    expect(sdConfig.endpoints.length).toBe(2 + env.thanos.store.shards);
+    for (const { address } of sdConfig.endpoints) {
+      const m = /^dnssrv\+_grpc\._tcp\.([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local$/.exec(address);
+      expect(m).not.toBeNull();
+      const [, svcName, ns] = m!;
+      expect(ns).toBe(env.namespace);
+      const svc = services.find((s) => s.metadata.name === svcName)!;
+      expect(svc).toBeDefined();
+      expect(svc.spec.clusterIP).toBe('None');
+      expect(svc.spec.ports.find((p: any) => p.name === 'grpc')).toMatchObject({ port: 10901, targetPort: 'grpc' });
+      const backends = ms.filter((w) => workloadKinds.includes(w.kind) && matches(svc.spec.selector, podLabels(w)));
+      expect(backends.map((b) => b.kind)).toHaveLength(1);
+    }
+  });
+
+  it('the objstore config names the Terraform bucket, with no credentials', () => {
+    const secret = ms.find((m) => m.kind === 'Secret' && m.metadata.name === 'thanos-objstore') as any;
+    const cfg = parse(secret.stringData['objstore.yml']);
+    expect(cfg).toEqual({
+      type: 'S3',
+      config: { bucket: env.aws.bucket, endpoint: `s3.${env.aws.region}.amazonaws.com`, region: env.aws.region, aws_sdk_auth: true },
+    });
+  });
+
+  it('each component that touches the bucket runs as its own IRSA role', () => {
+    const roleOf = (sa: string) => ms.find((m) => m.kind === 'ServiceAccount' && m.metadata.name === sa)?.metadata.annotations?.[IRSA_ANNOTATION];
+    expect(roleOf('prometheus')).toBe(env.aws.roles.sidecar);
+    expect(roleOf('thanos-store')).toBe(env.aws.roles.store);
+    expect(roleOf('thanos-ruler')).toBe(env.aws.roles.ruler);
+    expect(roleOf('thanos-query')).toBeUndefined();
+    if (ms.some((m) => m.metadata.name === 'thanos-compactor')) expect(roleOf('thanos-compactor')).toBe(env.aws.roles.compactor);
+  });
+
+  it('every workload with more than one replica has a PDB and hostname anti-affinity over its own pods', () => {
+    for (const w of ms.filter((m) => workloadKinds.includes(m.kind) && m.spec.replicas > 1)) {
+      const labels = podLabels(w);
+      const pdbs = ms.filter((m) => m.kind === 'PodDisruptionBudget' && matches(m.spec.selector.matchLabels, labels));
+      expect({ workload: w.metadata.name, pdbs: pdbs.length }).toEqual({ workload: w.metadata.name, pdbs: 1 });
+      const affinity = w.kind === 'Deployment' || w.kind === 'StatefulSet' ? w.spec.template.spec.affinity : w.spec.affinity;
+      const term = affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
+      expect(term.topologyKey).toBe('kubernetes.io/hostname');
+      expect(matches(term.labelSelector.matchLabels, labels)).toBe(true);
+    }
+  });
+
+  it('the query-frontend forwards to the rendered thanos-query Service and caches split range queries', () => {
+    const args = argsOf(ms, 'thanos-query-frontend');
+    const downstream = new URL(flagValues(args, 'query-frontend.downstream-url')[0]!);
+    const svc = services.find((s) => `${s.metadata.name}.${s.metadata.namespace}.svc.cluster.local` === downstream.hostname)!;
+    expect(svc.metadata.name).toBe('thanos-query');
+    expect(svc.spec.ports.map((p: any) => p.port)).toContain(Number(downstream.port));
+    expect(flagValues(args, 'query-range.split-interval')).toEqual([env.thanos.queryFrontend.splitInterval]);
+    expect(parse(flagValues(args, 'query-range.response-cache-config')[0]!)).toEqual({
+      type: 'IN-MEMORY',
+      config: { max_size: '512MB', max_size_items: 1000, validity: '5m' },
+    });
+  });
+
+  it('the ruler queries through Thanos Query and alerts every Alertmanager pod via SRV, never a load-balanced Service', () => {
+    const ruler = ms.find((m) => m.kind === 'ThanosRuler')!;
+    expect(ruler.spec.queryEndpoints).toEqual([`dnssrv+_http._tcp.thanos-query.${env.namespace}.svc.cluster.local`]);
+    const secret = ms.find((m) => m.kind === 'Secret' && m.metadata.name === ruler.spec.alertmanagersConfig.name) as any;
+    const cfg = parse(secret.stringData[ruler.spec.alertmanagersConfig.key]);
+    expect(cfg.alertmanagers).toEqual([
+      expect.objectContaining({ static_configs: [`dnssrv+_web._tcp.alertmanager-operated.${env.namespace}.svc.cluster.local`], api_version: 'v2' }),
+    ]);
+  });
+});
+
+describe.each(envs.map((env) => ({ env, label: env.name })))('compactor of $label', ({ env }: { env: EnvConfig }) => {
+  const compactors = all.filter((m) => m.file.startsWith(`${env.name}/`) && m.manifest.kind === 'StatefulSet' && m.manifest.metadata.name === 'thanos-compactor');
+
+  it('runs exactly once per bucket, continuously, with the configured retention and no invented flags', () => {
+    expect(compactors).toHaveLength(1);
+    const sts = compactors[0]!.manifest as Any;
+    expect(sts.spec.replicas).toBe(1);
+    const args: string[] = sts.spec.template.spec.containers[0].args;
+    expect(args).toContain('--wait');
+    expect(flagValues(args, 'retention.resolution-raw')).toEqual([env.thanos.compactor.retention.raw]);
+    expect(flagValues(args, 'retention.resolution-5m')).toEqual([env.thanos.compactor.retention.fiveMinutes]);
+    expect(flagValues(args, 'retention.resolution-1h')).toEqual([env.thanos.compactor.retention.oneHour]);
+    expect(args.some((a) => a.startsWith('--downsampling') && a !== '--downsampling.disable')).toBe(false);
+    expect(args).not.toContain('--downsampling.disable');
+  });
+});
+
+describe('multi-cluster global view (prod)', () => {
+  const prod = envs.find((e) => e.name === 'prod')!;
+  const globals = all.filter((m) => m.file.startsWith('prod/') && m.manifest.kind === 'Deployment' && m.manifest.metadata.name === 'thanos-query-global');
+
+  it('runs only in the host cluster and federates every cluster, each with its own cluster label', () => {
+    expect(globals.map((g) => g.file.split('/')[1])).toEqual([prod.thanos.global!.hostCluster]);
+    const args: string[] = (globals[0]!.manifest as Any).spec.template.spec.containers[0].args;
+    const cfg = parse(flagValues(args, 'endpoint.sd-config')[0]!);
+    expect(cfg.endpoints.map((e: any) => e.address).sort()).toEqual(Object.values(prod.thanos.global!.endpoints).sort());
+    expect(cfg.default_client_config.tls_config.enabled).toBe(true);
+    const clusterLabels = all
+      .filter((m) => m.file.startsWith('prod/') && m.manifest.kind === 'Prometheus')
+      .map((m) => (m.manifest as Any).spec.externalLabels.cluster);
+    expect(new Set(clusterLabels).size).toBe(prod.clusters.length);
+  });
+});
