@@ -24,13 +24,20 @@ export interface ToolBinary {
   readonly moduleDir: string;
   /** Package path of the command inside the upstream module ('' for the module root). */
   readonly pkg: string;
+  /**
+   * Directories (relative to the upstream module root) that a `//go:embed` needs but the
+   * module zip lacks because they are build outputs; they get a placeholder page.
+   */
+  readonly stubEmbeds?: readonly string[];
 }
 
 export const toolBinaries: readonly ToolBinary[] = [
   { name: 'prometheus', component: 'prometheus', moduleDir: 'prometheus', pkg: 'cmd/prometheus' },
   { name: 'promtool', component: 'prometheus', moduleDir: 'prometheus', pkg: 'cmd/promtool' },
   { name: 'thanos', component: 'thanos', moduleDir: 'thanos', pkg: 'cmd/thanos' },
-  { name: 'alertmanager', component: 'alertmanager', moduleDir: 'alertmanager', pkg: 'cmd/alertmanager' },
+  // The web UI (Elm/Vite build output, ui/app/dist) is not in the module zip: the test binary
+  // serves a placeholder page instead; every API is unchanged.
+  { name: 'alertmanager', component: 'alertmanager', moduleDir: 'alertmanager', pkg: 'cmd/alertmanager', stubEmbeds: ['ui/app/dist'] },
   { name: 'amtool', component: 'alertmanager', moduleDir: 'alertmanager', pkg: 'cmd/amtool' },
   { name: 'pushgateway', component: 'pushgateway', moduleDir: 'pushgateway', pkg: '' },
   { name: 'node_exporter', component: 'nodeExporter', moduleDir: 'node_exporter', pkg: '' },

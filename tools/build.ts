@@ -17,6 +17,29 @@ export function requiredVersion(goMod: string, modulePath: string): string | und
   return re.exec(goMod)?.[1];
 }
 
+/**
+ * Build from a writable copy of the upstream module (outside git) with the missing embed
+ * directories filled in: a throwaway build dir whose go.mod is ours plus one `replace`.
+ * `go version -m` still records the upstream module at the pinned version.
+ */
+function withStubbedEmbeds(moduleDir: string, mod: { path: string; version: string }, dirs: readonly string[]): string {
+  const info = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `${mod.path}@${mod.version}`], { cwd: moduleDir, encoding: 'utf8' })) as { Dir: string };
+  const work = path.join(binDir, '..', 'src', `${path.basename(mod.path)}-${mod.version}`);
+  fs.rmSync(work, { recursive: true, force: true });
+  const src = path.join(work, 'module');
+  fs.cpSync(info.Dir, src, { recursive: true });
+  execFileSync('chmod', ['-R', 'u+w', src]);
+  for (const d of dirs) {
+    fs.mkdirSync(path.join(src, d), { recursive: true });
+    fs.writeFileSync(path.join(src, d, 'index.html'), '<!doctype html><title>test build</title><p>Web UI not included in this test build; the API is complete.</p>\n');
+  }
+  const build = path.join(work, 'build');
+  fs.mkdirSync(build, { recursive: true });
+  fs.writeFileSync(path.join(build, 'go.mod'), `${fs.readFileSync(path.join(moduleDir, 'go.mod'), 'utf8')}\nreplace ${mod.path} => ${src}\n`);
+  fs.copyFileSync(path.join(moduleDir, 'go.sum'), path.join(build, 'go.sum'));
+  return build;
+}
+
 function build(): void {
   fs.mkdirSync(binDir, { recursive: true });
   for (const spec of toolBinaries) {
@@ -44,8 +67,9 @@ function build(): void {
     ].join(' ');
     const started = Date.now();
     const tmp = `${out}.tmp-${process.pid}`;
+    const cwd = spec.stubEmbeds ? withStubbedEmbeds(moduleDir, mod, spec.stubEmbeds) : moduleDir;
     execFileSync('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', tmp, `${mod.path}${spec.pkg ? '/' + spec.pkg : ''}`], {
-      cwd: moduleDir,
+      cwd,
       stdio: 'inherit',
       env: { ...process.env, CGO_ENABLED: '0' },
     });

@@ -1,0 +1,21 @@
+# Consumed by synth: `terraform output -json > envs/terraform-outputs/<env>.json`
+# (validated by envs/terraform.ts).
+output "thanos_bucket_name" {
+  description = "S3 bucket for Thanos metrics"
+  value       = aws_s3_bucket.thanos.id
+}
+
+output "thanos_bucket_arn" {
+  description = "S3 bucket ARN for Thanos metrics"
+  value       = aws_s3_bucket.thanos.arn
+}
+
+output "thanos_bucket_region" {
+  description = "Region of the bucket"
+  value       = var.region
+}
+
+output "thanos_role_arns" {
+  description = "IRSA role ARN of each component that touches the bucket"
+  value       = { for k, r in aws_iam_role.thanos : k => r.arn }
+}

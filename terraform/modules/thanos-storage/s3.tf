@@ -1,0 +1,105 @@
+locals {
+  bucket_name = "gl-thanos-metrics-${var.environment}"
+  tags = merge(var.tags, {
+    Environment = var.environment
+    Component   = "observability"
+    DataClass   = "operational"
+    Retention   = "2-years"
+  })
+}
+
+resource "aws_s3_bucket" "thanos" {
+  bucket = local.bucket_name
+  tags   = merge(local.tags, { Name = "GreenLang Thanos Metrics" })
+}
+
+resource "aws_s3_bucket_public_access_block" "thanos" {
+  bucket                  = aws_s3_bucket.thanos.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+# ACLs disabled: every object belongs to the bucket owner whoever uploads it.
+resource "aws_s3_bucket_ownership_controls" "thanos" {
+  bucket = aws_s3_bucket.thanos.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "thanos" {
+  bucket = aws_s3_bucket.thanos.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = var.kms_key_arn == null ? "AES256" : "aws:kms"
+      kms_master_key_id = var.kms_key_arn
+    }
+    bucket_key_enabled = var.kms_key_arn != null
+  }
+}
+
+data "aws_iam_policy_document" "tls_only" {
+  statement {
+    sid     = "DenyInsecureTransport"
+    effect  = "Deny"
+    actions = ["s3:*"]
+    resources = [
+      aws_s3_bucket.thanos.arn,
+      "${aws_s3_bucket.thanos.arn}/*",
+    ]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "thanos" {
+  bucket = aws_s3_bucket.thanos.id
+  policy = data.aws_iam_policy_document.tls_only.json
+
+  depends_on = [aws_s3_bucket_public_access_block.thanos]
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "thanos" {
+  bucket = aws_s3_bucket.thanos.id
+
+  rule {
+    id     = "intelligent-tiering"
+    status = "Enabled"
+    # Objects under 128 KiB (meta.json, deletion marks) are never auto-tiered: moving them only
+    # costs transition requests.
+    filter {
+      object_size_greater_than = 131072
+    }
+    transition {
+      days          = var.intelligent_tiering_after_days
+      storage_class = "INTELLIGENT_TIERING"
+    }
+  }
+
+  rule {
+    id     = "expire-old-blocks"
+    status = "Enabled"
+    filter {}
+    expiration {
+      days = var.expire_after_days
+    }
+  }
+
+  rule {
+    id     = "abort-incomplete-multipart-uploads"
+    status = "Enabled"
+    filter {}
+    abort_incomplete_multipart_upload {
+      days_after_initiation = var.abort_incomplete_multipart_after_days
+    }
+  }
+}

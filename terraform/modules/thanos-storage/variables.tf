@@ -1,0 +1,80 @@
+variable "environment" {
+  description = "Environment name (dev, staging, prod); the bucket is gl-thanos-metrics-<environment>."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", var.environment))
+    error_message = "environment must be a DNS label (lower-case letters, digits, -)."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the bucket."
+  type        = string
+}
+
+variable "clusters" {
+  description = "EKS clusters whose Thanos components use the bucket: their IAM OIDC provider ARN and issuer URL (without https://)."
+  type = list(object({
+    name              = string
+    oidc_provider_arn = string
+    oidc_provider_url = string
+  }))
+
+  validation {
+    condition     = length(var.clusters) > 0
+    error_message = "At least one cluster is needed."
+  }
+}
+
+variable "namespace" {
+  description = "Namespace of the monitoring stack (the ServiceAccounts live here)."
+  type        = string
+  default     = "monitoring"
+}
+
+variable "service_accounts" {
+  description = "ServiceAccount of each component that touches the bucket, as rendered by the charts."
+  type = object({
+    sidecar   = string
+    store     = string
+    compactor = string
+    ruler     = string
+  })
+  default = {
+    sidecar   = "prometheus"
+    store     = "thanos-store"
+    compactor = "thanos-compactor"
+    ruler     = "thanos-ruler"
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key for bucket encryption; null uses SSE-S3 (AES256)."
+  type        = string
+  default     = null
+}
+
+variable "intelligent_tiering_after_days" {
+  description = "Days before block objects move to S3 Intelligent-Tiering (PRD 3.3)."
+  type        = number
+  default     = 30
+}
+
+variable "expire_after_days" {
+  description = "Backstop expiry; the compactor's 1h retention (730d) deletes blocks first."
+  type        = number
+  default     = 730
+}
+
+variable "abort_incomplete_multipart_after_days" {
+  description = "Days after which interrupted uploads (a killed sidecar mid-upload) are cleaned up."
+  type        = number
+  default     = 7
+}
+
+variable "tags" {
+  description = "Tags applied to every resource."
+  type        = map(string)
+  default     = {}
+}

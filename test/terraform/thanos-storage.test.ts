@@ -1,0 +1,174 @@
+/**
+ * The Terraform for the Thanos bucket and IRSA roles, parsed with @cdktf/hcl2json and checked
+ * for the properties that matter: encryption, no public access, TLS only, lifecycle days,
+ * exact web-identity trust, least-privilege S3 access, and agreement with the charts and the
+ * synth contract.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from '@cdktf/hcl2json';
+import { PROMETHEUS } from '../../charts/prometheus.js';
+import { COMPACTOR } from '../../charts/thanos/compactor.js';
+import { RULER } from '../../charts/thanos/ruler.js';
+import { STORE } from '../../charts/thanos/store.js';
+import { envFiles, resolveAll } from '../../envs/index.js';
+import { terraformOutputsSchema } from '../../envs/terraform.js';
+import { repoRoot } from '../../tools/binaries.js';
+
+const moduleDir = path.join(repoRoot, 'terraform/modules/thanos-storage');
+
+async function parseDir(dir: string): Promise<any> {
+  // Files of one module share block types (e.g. `data.aws_iam_policy_document`): merge deeply.
+  const merge = (a: any, b: any): any =>
+    Array.isArray(a) && Array.isArray(b)
+      ? [...a, ...b]
+      : a && b && typeof a === 'object' && typeof b === 'object'
+        ? Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, k in a && k in b ? merge(a[k], b[k]) : (a[k] ?? b[k])]))
+        : b;
+  let merged: any = {};
+  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.tf')).sort()) {
+    merged = merge(merged, await parse(f, fs.readFileSync(path.join(dir, f), 'utf8')));
+  }
+  return merged;
+}
+
+const tf = await parseDir(moduleDir);
+const resource = (type: string, name: string) => tf.resource[type][name][0];
+const data = (type: string, name: string) => tf.data[type][name][0];
+const variableDefault = (name: string) => tf.variable[name][0].default;
+/** Resolve a `${var.x}` reference to the variable's default. */
+const value = (v: unknown) => {
+  const m = typeof v === 'string' ? /^\$\{var\.([a-z_]+)\}$/.exec(v) : null;
+  return m ? variableDefault(m[1]!) : v;
+};
+const locals = Object.assign({}, ...tf.locals);
+const s3Actions: Record<string, string[]> = locals.s3_actions;
+
+describe('bucket', () => {
+  it('is named gl-thanos-metrics-<env>', () => {
+    expect(locals.bucket_name).toBe('gl-thanos-metrics-${var.environment}');
+    expect(resource('aws_s3_bucket', 'thanos').bucket).toBe('${local.bucket_name}');
+  });
+
+  it('blocks every kind of public access and disables ACLs', () => {
+    expect(resource('aws_s3_bucket_public_access_block', 'thanos')).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(resource('aws_s3_bucket_ownership_controls', 'thanos').rule[0].object_ownership).toBe('BucketOwnerEnforced');
+  });
+
+  it('is encrypted by default, with KMS when a key is given', () => {
+    const byDefault = resource('aws_s3_bucket_server_side_encryption_configuration', 'thanos').rule[0].apply_server_side_encryption_by_default[0];
+    expect(byDefault.sse_algorithm).toBe('${var.kms_key_arn == null ? "AES256" : "aws:kms"}');
+    expect(byDefault.kms_master_key_id).toBe('${var.kms_key_arn}');
+    expect(variableDefault('kms_key_arn')).toBeNull();
+  });
+
+  it('refuses any request not made over TLS', () => {
+    const policy = data('aws_iam_policy_document', 'tls_only');
+    expect(resource('aws_s3_bucket_policy', 'thanos').policy).toBe('${data.aws_iam_policy_document.tls_only.json}');
+    expect(policy.statement).toEqual([
+      expect.objectContaining({
+        effect: 'Deny',
+        actions: ['s3:*'],
+        resources: ['${aws_s3_bucket.thanos.arn}', '${aws_s3_bucket.thanos.arn}/*'],
+        condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+      }),
+    ]);
+  });
+
+  it('tiers after 30 days, expires after 730 and cleans up interrupted uploads (PRD 3.3)', () => {
+    const rules = resource('aws_s3_bucket_lifecycle_configuration', 'thanos').rule;
+    const byId = Object.fromEntries(rules.map((r: any) => [r.id, r]));
+    expect(rules.every((r: any) => r.status === 'Enabled')).toBe(true);
+    expect(value(byId['intelligent-tiering'].transition[0].days)).toBe(30);
+    expect(byId['intelligent-tiering'].transition[0].storage_class).toBe('INTELLIGENT_TIERING');
+    expect(value(byId['expire-old-blocks'].expiration[0].days)).toBe(730);
+    expect(value(byId['abort-incomplete-multipart-uploads'].abort_incomplete_multipart_upload[0].days_after_initiation)).toBe(7);
+  });
+});
+
+describe('IRSA roles', () => {
+  it('exist for exactly sidecar, store, compactor and ruler', () => {
+    expect(Object.keys(s3Actions).sort()).toEqual(['compactor', 'ruler', 'sidecar', 'store']);
+    expect(resource('aws_iam_role', 'thanos').for_each).toBe('${local.s3_actions}');
+  });
+
+  it('trust only the web identity of their own ServiceAccount, with exact (StringEquals) sub and aud', () => {
+    const statements = data('aws_iam_policy_document', 'trust').dynamic.statement[0].content;
+    expect(statements).toHaveLength(1);
+    const st = statements[0];
+    expect(st.effect).toBe('Allow');
+    expect(st.actions).toEqual(['sts:AssumeRoleWithWebIdentity']);
+    expect(st.principals).toEqual([{ type: 'Federated', identifiers: ['${statement.value.oidc_provider_arn}'] }]);
+    expect(st.condition).toEqual([
+      { test: 'StringEquals', variable: '${statement.value.oidc_provider_url}:sub', values: ['system:serviceaccount:${var.namespace}:${var.service_accounts[each.key]}'] },
+      { test: 'StringEquals', variable: '${statement.value.oidc_provider_url}:aud', values: ['sts.amazonaws.com'] },
+    ]);
+  });
+
+  it("name the ServiceAccounts the charts render, in the charts' namespace", () => {
+    expect(variableDefault('service_accounts')).toEqual({ sidecar: PROMETHEUS.name, store: STORE.name, compactor: COMPACTOR.name, ruler: RULER.name });
+    for (const env of resolveAll(envFiles)) expect(variableDefault('namespace')).toBe(env.namespace);
+  });
+
+  it('get least privilege: store reads, sidecar and ruler write, only the compactor deletes; nothing beyond the bucket', () => {
+    expect(s3Actions).toEqual({
+      store: ['s3:GetObject'],
+      sidecar: ['s3:GetObject', 's3:PutObject'],
+      ruler: ['s3:GetObject', 's3:PutObject'],
+      compactor: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+    });
+    const access = data('aws_iam_policy_document', 'bucket_access');
+    expect(access.statement).toEqual([
+      { sid: 'ListBucket', effect: 'Allow', actions: ['s3:ListBucket'], resources: ['${aws_s3_bucket.thanos.arn}'] },
+      { sid: 'Objects', effect: 'Allow', actions: '${each.value}', resources: ['${aws_s3_bucket.thanos.arn}/*'] },
+    ]);
+    const kms = access.dynamic.statement[0].content[0];
+    expect(kms.resources).toEqual(['${statement.value}']);
+  });
+
+  it('no Allow statement anywhere has a wildcard principal, action or resource', () => {
+    const allows: any[] = [];
+    const walk = (node: unknown) => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        const o = node as any;
+        if (o.effect === 'Allow') allows.push(o);
+        Object.values(o).forEach(walk);
+      }
+    };
+    walk(tf.data);
+    expect(allows.length).toBeGreaterThan(0);
+    for (const st of allows) {
+      expect(JSON.stringify(st.principals ?? [])).not.toMatch(/"\*"/);
+      expect([st.actions].flat().join(' ')).not.toMatch(/(^|\s|:)\*/);
+      // Trust statements have no resources; the KMS statement's resource is the key variable.
+      const allowed = ['${aws_s3_bucket.thanos.arn}', '${aws_s3_bucket.thanos.arn}/*', '${statement.value}'];
+      for (const r of [st.resources ?? []].flat()) expect(allowed).toContain(r);
+    }
+  });
+});
+
+describe('the Terraform -> synth contract', () => {
+  it('the module outputs every key synth reads', () => {
+    expect(Object.keys(tf.output).sort()).toEqual(Object.keys(terraformOutputsSchema.shape).sort());
+  });
+
+  it.each(resolveAll(envFiles).map((env) => ({ env, label: env.name })))('$label: stack, outputs file and env config agree', async ({ env }) => {
+    const stack = await parseDir(path.join(repoRoot, 'terraform/envs', env.name));
+    const mod = stack.module.thanos_storage[0];
+    expect(mod.environment).toBe(env.name);
+    expect(mod.region).toBe(env.aws.region);
+    expect(mod.clusters.map((c: any) => c.name)).toEqual(env.clusters.map((c) => c.name));
+    expect(stack.provider.aws[0].allowed_account_ids).toEqual([...new Set(env.clusters.map((c) => c.awsAccountId))]);
+    expect(Object.keys(stack.output).sort()).toEqual(Object.keys(terraformOutputsSchema.shape).sort());
+    expect(env.aws.bucket).toBe(`gl-thanos-metrics-${env.name}`);
+    for (const [component, arn] of Object.entries(env.aws.roles)) {
+      expect(arn).toBe(`arn:aws:iam::${env.clusters[0]!.awsAccountId}:role/gl-thanos-${env.name}-${component}`);
+    }
+  });
+});
