@@ -6,6 +6,7 @@
 import type { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ChartContext } from './context.js';
+import { alertmanagerChart } from './alertmanager.js';
 import { namespaceChart } from './namespace.js';
 import { prometheusChart } from './prometheus.js';
 import { compactorCluster, thanosCompactorChart } from './thanos/compactor.js';
@@ -28,6 +29,7 @@ const thanos = ({ env }: ChartContext) => env.features.enableThanos;
 export const components: readonly Component[] = [
   { name: 'namespace', render: namespaceChart },
   { name: 'prometheus', render: prometheusChart },
+  { name: 'alertmanager', render: alertmanagerChart },
   { name: 'thanos-objstore', render: thanosObjstoreChart, enabled: thanos },
   { name: 'thanos-query', render: thanosQueryChart, enabled: thanos },
   { name: 'thanos-query-frontend', render: thanosQueryFrontendChart, enabled: thanos },

@@ -58,6 +58,22 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws'> = {
       evaluationInterval: '30s',
     },
   },
+  // PRD 7.1 / FR-3, with credentials read from a mounted Secret instead of inline values.
+  alertmanager: {
+    replicas: 2,
+    resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+    storage: { storageClassName: 'gp3', size: '10Gi' },
+    credentialsSecret: 'alertmanager-credentials',
+    timing: { resolveTimeout: '5m', groupWait: '30s', groupInterval: '5m', repeatInterval: '4h' },
+    groupBy: ['alertname', 'cluster', 'service'],
+    slack: { defaultChannel: '#greenlang-alerts', criticalChannel: '#greenlang-alerts', warningChannel: '#greenlang-alerts-warning' },
+    digest: {
+      schedule: '0 8 * * 1',
+      smtpHost: 'smtp.greenlang.internal:587',
+      from: 'alerts@greenlang.io',
+      to: ['platform-team@greenlang.io'],
+    },
+  },
   features: { enableThanos: true, enablePushgateway: true },
   tags: { Component: 'observability', DataClass: 'operational', ManagedBy: 'greenlang-prometheus-platform' },
 };

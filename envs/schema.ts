@@ -80,6 +80,30 @@ const thanos = z.strictObject({
     .optional(),
 });
 
+const slackChannel = z.string().regex(/^#[a-z0-9][a-z0-9_-]{0,79}$/, { error: 'must be a Slack channel such as #greenlang-alerts' });
+const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, { error: 'must be a Prometheus label name' });
+
+const alertmanager = z.strictObject({
+  replicas,
+  resources,
+  storage,
+  /**
+   * Existing Secret (managed outside dist, e.g. by an ExternalSecret) holding the receiver
+   * credentials under the keys in charts/alertmanager-config.ts; mounted, read via *_file.
+   */
+  credentialsSecret: dnsLabel,
+  timing: z.strictObject({ resolveTimeout: duration, groupWait: duration, groupInterval: duration, repeatInterval: duration }),
+  groupBy: z.array(labelName).min(1),
+  slack: z.strictObject({ defaultChannel: slackChannel, criticalChannel: slackChannel, warningChannel: slackChannel }),
+  /** FR-3.4 weekly summary email. */
+  digest: z.strictObject({
+    schedule: z.string().regex(/^(\S+\s+){4}\S+$/, { error: 'must be a five-field cron schedule' }),
+    smtpHost: hostPort,
+    from: z.email({ error: 'must be an e-mail address' }),
+    to: z.array(z.email({ error: 'must be an e-mail address' })).min(1),
+  }),
+});
+
 const cluster = z.strictObject({
   /** Cluster name; also the `cluster` external label and the dist sub-folder. */
   name: dnsLabel,
@@ -122,6 +146,7 @@ const envShape = z.strictObject({
     monitoredNamespaces: z.array(dnsLabel).min(1, { error: 'must list at least one namespace' }),
     prometheus,
     thanos,
+    alertmanager,
     features: z.strictObject({ enableThanos: z.boolean(), enablePushgateway: z.boolean() }),
     /** From the Terraform outputs file, never from env files (see envs/terraform.ts). */
     aws: awsSchema,
@@ -136,6 +161,7 @@ export const envSchema = envShape.superRefine((env, ctx) => {
 
     if (env.tier !== 'dev') {
       const ha: [string[], number][] = [
+        [['alertmanager', 'replicas'], env.alertmanager.replicas],
         [['prometheus', 'replicas'], env.prometheus.replicas],
         [['thanos', 'query', 'replicas'], env.thanos.query.replicas],
         [['thanos', 'queryFrontend', 'replicas'], env.thanos.queryFrontend.replicas],

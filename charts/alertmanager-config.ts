@@ -1,0 +1,102 @@
+/**
+ * The Alertmanager configuration, built from typed routes and receivers. No credential is ever
+ * in it: each is a `*_file` path into the mounted credentials Secret.
+ *
+ *   critical -> PagerDuty (P1) and Slack criticalChannel
+ *   warning  -> Slack warningChannel
+ *   anything else -> Slack defaultChannel
+ *   a firing critical inhibits the warning of the same alertname and cluster.
+ */
+import type { EnvConfig } from '../envs/schema.js';
+
+/** Keys expected in the credentials Secret. */
+export const CREDENTIAL_KEYS = {
+  slackWebhookUrl: 'slack-webhook-url',
+  pagerdutyRoutingKey: 'pagerduty-routing-key',
+  smtpPassword: 'smtp-password',
+} as const;
+
+/** Where the operator mounts `spec.secrets` entries. */
+export function credentialPath(env: EnvConfig, key: string): string {
+  return `/etc/alertmanager/secrets/${env.alertmanager.credentialsSecret}/${key}`;
+}
+
+export const RECEIVERS = {
+  default: 'slack-default',
+  pagerduty: 'pagerduty-critical',
+  slackCritical: 'slack-critical',
+  slackWarning: 'slack-warnings',
+} as const;
+
+interface Route {
+  receiver: string;
+  matchers?: string[];
+  continue?: boolean;
+  group_by?: string[];
+  group_wait?: string;
+  group_interval?: string;
+  repeat_interval?: string;
+  routes?: Route[];
+}
+
+export interface AlertmanagerConfigFile {
+  global: Record<string, unknown>;
+  route: Route;
+  inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[];
+  receivers: { name: string; [kind: string]: unknown }[];
+  templates?: string[];
+}
+
+function slack(channel: string) {
+  return [
+    {
+      channel,
+      send_resolved: true,
+      title: '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.cluster }})',
+      text: '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}',
+    },
+  ];
+}
+
+export function alertmanagerConfig(env: EnvConfig): AlertmanagerConfigFile {
+  const am = env.alertmanager;
+  return {
+    global: {
+      resolve_timeout: am.timing.resolveTimeout,
+      slack_api_url_file: credentialPath(env, CREDENTIAL_KEYS.slackWebhookUrl),
+    },
+    route: {
+      receiver: RECEIVERS.default,
+      group_by: am.groupBy,
+      group_wait: am.timing.groupWait,
+      group_interval: am.timing.groupInterval,
+      repeat_interval: am.timing.repeatInterval,
+      routes: [
+        // P1: page, and keep going so the channel sees it too.
+        { receiver: RECEIVERS.pagerduty, matchers: ['severity="critical"'], continue: true },
+        { receiver: RECEIVERS.slackCritical, matchers: ['severity="critical"'] },
+        { receiver: RECEIVERS.slackWarning, matchers: ['severity="warning"'] },
+      ],
+    },
+    inhibit_rules: [
+      { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'cluster'] },
+    ],
+    receivers: [
+      { name: RECEIVERS.default, slack_configs: slack(am.slack.defaultChannel) },
+      {
+        name: RECEIVERS.pagerduty,
+        pagerduty_configs: [
+          {
+            routing_key_file: credentialPath(env, CREDENTIAL_KEYS.pagerdutyRoutingKey),
+            severity: 'critical',
+            send_resolved: true,
+            description: '{{ .CommonLabels.alertname }} ({{ .CommonLabels.cluster }}): {{ .CommonAnnotations.summary }}',
+            details: { runbook: '{{ .CommonAnnotations.runbook_url }}', cluster: '{{ .CommonLabels.cluster }}' },
+          },
+        ],
+      },
+      { name: RECEIVERS.slackCritical, slack_configs: slack(am.slack.criticalChannel) },
+      { name: RECEIVERS.slackWarning, slack_configs: slack(am.slack.warningChannel) },
+    ],
+  };
+}

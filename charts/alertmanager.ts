@@ -1,0 +1,72 @@
+/**
+ * Alertmanager HA (FR-3.1): an Alertmanager CR whose replicas form a gossip mesh over the
+ * operator's headless `alertmanager-operated` Service (TCP+UDP 9094), with its configuration
+ * in a Secret, credentials mounted from an existing Secret, a PDB and anti-affinity.
+ * The v2 API (silences, FR-3.5) is served on a ClusterIP Service only: never exposed.
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { Alertmanager } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Alertmanager';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { stringify } from 'yaml';
+import { imageOf, versions } from '../envs/versions.js';
+import { labelsFor, type Workload } from '../lib/labels.js';
+import { addObject } from '../lib/objects.js';
+import { pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../lib/workload.js';
+import { alertmanagerConfig } from './alertmanager-config.js';
+import type { ChartContext } from './context.js';
+
+export const ALERTMANAGER: Workload = { name: 'alertmanager', component: 'alertmanager', versionOf: 'alertmanager' };
+export const ALERTMANAGER_CONFIG_SECRET = 'alertmanager-greenlang';
+export const ALERTMANAGER_WEB_PORT = 9093;
+
+/** Labels the operator gives Alertmanager pods. */
+export function alertmanagerPodSelector(): Record<string, string> {
+  return { alertmanager: ALERTMANAGER.name };
+}
+
+export function alertmanagerChart(scope: Construct, { env }: ChartContext): Chart {
+  const chart = new Chart(scope, 'alertmanager');
+  const ns = env.namespace;
+  const am = env.alertmanager;
+  const labels = labelsFor(ALERTMANAGER);
+
+  addObject(chart, serviceAccount(ALERTMANAGER, ns));
+  addObject(
+    chart,
+    new Secret({
+      metadata: { name: ALERTMANAGER_CONFIG_SECRET, namespace: ns, labels },
+      type: 'Opaque',
+      stringData: { 'alertmanager.yaml': stringify(alertmanagerConfig(env), { lineWidth: 0 }) },
+    }),
+  );
+  addObject(
+    chart,
+    new Alertmanager({
+      metadata: { name: ALERTMANAGER.name, namespace: ns, labels },
+      spec: {
+        replicas: am.replicas,
+        image: imageOf('alertmanager'),
+        version: versions.alertmanager.tag,
+        serviceAccountName: ALERTMANAGER.name,
+        podMetadata: { labels },
+        configSecret: ALERTMANAGER_CONFIG_SECRET,
+        secrets: [am.credentialsSecret],
+        resources: am.resources,
+        securityContext: restrictedPod(),
+        ...(am.replicas > 1 ? { affinity: spreadAcrossNodes(alertmanagerPodSelector()) } : {}),
+        retention: '120h',
+        storage: {
+          volumeClaimTemplate: {
+            metadata: { name: 'alertmanager-data' },
+            spec: { accessModes: ['ReadWriteOnce'], storageClassName: am.storage.storageClassName, resources: { requests: { storage: am.storage.size } } },
+          },
+        } as never,
+      },
+    }),
+  );
+  addObject(chart, service(ALERTMANAGER, ns, [{ name: 'web', port: ALERTMANAGER_WEB_PORT }], { selector: alertmanagerPodSelector() }));
+  if (am.replicas > 1) addObject(chart, pdb(ALERTMANAGER, ns, alertmanagerPodSelector()));
+  addObject(chart, serviceMonitor(ALERTMANAGER, ns, 'web', env.prometheus.scrapeInterval));
+  return chart;
+}
