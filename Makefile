@@ -4,15 +4,24 @@ SHELL := /bin/bash
 export NODE_OPTIONS := --experimental-vm-modules --no-warnings=ExperimentalWarning
 
 NODE_STAMP := node_modules/.install-stamp
+PY_DIR := sdk/python
+PY_STAMP := $(PY_DIR)/.venv/.install-stamp
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: synth test typecheck unit tools bench clean
+.PHONY: synth test typecheck tools venv pytest jest bench clean
 ## Render and validate every environment into dist/ (atomic: a failure leaves dist/ as it was).
 synth: $(NODE_STAMP)
 	npx tsx main.ts
+
+## Python venv for sdk/python with its pinned dependencies from PyPI.
+venv: $(PY_STAMP)
+$(PY_STAMP): $(PY_DIR)/pyproject.toml
+	python3 -m venv $(PY_DIR)/.venv
+	$(PY_DIR)/.venv/bin/pip install --quiet --disable-pip-version-check -e '$(PY_DIR)[test]'
+	@touch $@
 
 ## Build the pinned upstream binaries the tests run (cached outside git; quick when warm).
 tools: $(NODE_STAMP)
@@ -22,12 +31,17 @@ typecheck: $(NODE_STAMP)
 	npx tsc --noEmit
 
 ## Everything CI runs.
-test: $(NODE_STAMP) tools typecheck
+test: typecheck jest pytest
+
+jest: $(NODE_STAMP) tools
 	npx jest --ci
+
+pytest: $(PY_STAMP) tools
+	cd $(PY_DIR) && .venv/bin/python -m pytest -q
 
 ## Median cold synth of all environments.
 bench: $(NODE_STAMP)
 	npx tsx bench/synth.ts
 
 clean:
-	rm -rf node_modules dist.tmp-* dist.old-*
+	rm -rf node_modules $(PY_DIR)/.venv dist.tmp-* dist.old-*

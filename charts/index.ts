@@ -6,6 +6,7 @@
 import type { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ChartContext } from './context.js';
+import { alertDigestChart, digestCluster } from './alert-digest.js';
 import { alertmanagerChart } from './alertmanager.js';
 import { namespaceChart } from './namespace.js';
 import { prometheusChart } from './prometheus.js';
@@ -30,6 +31,7 @@ export const components: readonly Component[] = [
   { name: 'namespace', render: namespaceChart },
   { name: 'prometheus', render: prometheusChart },
   { name: 'alertmanager', render: alertmanagerChart },
+  { name: 'alert-digest', render: alertDigestChart, enabled: (ctx) => ctx.cluster.name === digestCluster(ctx.env) },
   { name: 'thanos-objstore', render: thanosObjstoreChart, enabled: thanos },
   { name: 'thanos-query', render: thanosQueryChart, enabled: thanos },
   { name: 'thanos-query-frontend', render: thanosQueryFrontendChart, enabled: thanos },

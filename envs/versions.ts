@@ -59,6 +59,11 @@ export const versions = {
     image: 'registry.k8s.io/kube-state-metrics/kube-state-metrics',
     tag: 'v2.18.0',
   },
+  // Runs the stdlib-only jobs (alert digest, PushGateway janitor) mounted from ConfigMaps.
+  python: {
+    image: 'docker.io/library/python',
+    tag: '3.12.8-slim-bookworm',
+  },
   prometheusOperator: {
     image: 'quay.io/prometheus-operator/prometheus-operator',
     tag: 'v0.93.1',

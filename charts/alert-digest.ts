@@ -1,0 +1,67 @@
+/**
+ * FR-3.4 weekly summary: Alertmanager cannot send digests, so a CronJob queries the week's
+ * deduplicated ALERTS through Thanos (the global query, else the query-frontend; Prometheus
+ * without Thanos) and mails
+ * an HTML table (sdk/python/greenlang/monitoring/alert_digest.py).
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { CREDENTIAL_KEYS } from './alertmanager-config.js';
+import type { ChartContext } from './context.js';
+import { PROMETHEUS, PROMETHEUS_WEB_PORT } from './prometheus.js';
+import { HTTP_PORT, svcHost } from './thanos/common.js';
+import { QUERY_FRONTEND } from './thanos/query-frontend.js';
+import { QUERY_GLOBAL } from './thanos/query-global.js';
+import type { EnvConfig } from '../envs/schema.js';
+import type { Workload } from '../lib/labels.js';
+import { addObject } from '../lib/objects.js';
+import { pythonCronJob } from '../lib/python-job.js';
+import { serviceAccount } from '../lib/workload.js';
+
+export const ALERT_DIGEST: Workload = { name: 'alert-digest', component: 'alert-digest', versionOf: 'python' };
+
+/**
+ * One digest per environment: from the global view's host cluster when there is one (it sees
+ * every cluster), otherwise from the first cluster.
+ */
+export function digestCluster(env: EnvConfig): string {
+  return (env.features.enableThanos && env.thanos.global?.hostCluster) || env.clusters[0]!.name;
+}
+
+function queryUrl(env: EnvConfig): string {
+  if (!env.features.enableThanos) return `http://${svcHost(env, PROMETHEUS.name)}:${PROMETHEUS_WEB_PORT}`;
+  return `http://${svcHost(env, env.thanos.global ? QUERY_GLOBAL.name : QUERY_FRONTEND.name)}:${HTTP_PORT}`;
+}
+
+export function alertDigestChart(scope: Construct, { env }: ChartContext): Chart {
+  const chart = new Chart(scope, 'alert-digest');
+  const ns = env.namespace;
+  const d = env.alertmanager.digest;
+  const [host, port] = d.smtpHost.split(':') as [string, string];
+
+  addObject(chart, serviceAccount(ALERT_DIGEST, ns));
+  const objects = pythonCronJob({
+    workload: ALERT_DIGEST,
+    namespace: ns,
+    script: 'alert_digest.py',
+    schedule: d.schedule,
+    activeDeadlineSeconds: 900,
+    env: [
+      { name: 'DIGEST_QUERY_URL', value: queryUrl(env) },
+      { name: 'DIGEST_DAYS', value: '7' },
+      { name: 'SMTP_HOST', value: host },
+      { name: 'SMTP_PORT', value: port },
+      { name: 'SMTP_FROM', value: d.from },
+      { name: 'SMTP_TO', value: d.to.join(',') },
+      { name: 'SMTP_STARTTLS', value: 'true' },
+      { name: 'SMTP_USERNAME', value: d.from },
+      { name: 'SMTP_PASSWORD_FILE', value: `/etc/greenlang/smtp/${CREDENTIAL_KEYS.smtpPassword}` },
+    ],
+    extraVolumes: [
+      { name: 'smtp', secret: { secretName: env.alertmanager.credentialsSecret, items: [{ key: CREDENTIAL_KEYS.smtpPassword, path: CREDENTIAL_KEYS.smtpPassword }] } },
+    ],
+    extraMounts: [{ name: 'smtp', mountPath: '/etc/greenlang/smtp', readOnly: true }],
+  });
+  for (const o of objects) addObject(chart, o);
+  return chart;
+}

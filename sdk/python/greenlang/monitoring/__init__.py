@@ -1,0 +1,1 @@
+"""GreenLang monitoring SDK."""
