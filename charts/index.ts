@@ -10,6 +10,8 @@ import { alertDigestChart, digestCluster } from './alert-digest.js';
 import { alertmanagerChart } from './alertmanager.js';
 import { namespaceChart } from './namespace.js';
 import { prometheusChart } from './prometheus.js';
+import { pushgatewayChart } from './pushgateway.js';
+import { rulesChart } from './rules/index.js';
 import { compactorCluster, thanosCompactorChart } from './thanos/compactor.js';
 import { thanosObjstoreChart } from './thanos/objstore.js';
 import { thanosQueryChart } from './thanos/query.js';
@@ -31,6 +33,8 @@ export const components: readonly Component[] = [
   { name: 'namespace', render: namespaceChart },
   { name: 'prometheus', render: prometheusChart },
   { name: 'alertmanager', render: alertmanagerChart },
+  { name: 'pushgateway', render: pushgatewayChart, enabled: ({ env }) => env.features.enablePushgateway },
+  { name: 'rules', render: rulesChart },
   { name: 'alert-digest', render: alertDigestChart, enabled: (ctx) => ctx.cluster.name === digestCluster(ctx.env) },
   { name: 'thanos-objstore', render: thanosObjstoreChart, enabled: thanos },
   { name: 'thanos-query', render: thanosQueryChart, enabled: thanos },

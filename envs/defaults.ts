@@ -23,6 +23,7 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws'> = {
     },
     additionalScrapeConfigs: [],
   },
+  runbookBaseUrl: 'https://github.com/greenlang/prometheus-platform/blob/main/docs/runbooks',
   // PRD 3.2 / 7.2, with the compactor's flags corrected per prd-review.md.
   thanos: {
     query: {
@@ -73,6 +74,15 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws'> = {
       from: 'alerts@greenlang.io',
       to: ['platform-team@greenlang.io'],
     },
+  },
+  // PRD 3.4 / FR-4: two replicas, each scraped on its own; the SDK pushes to both.
+  pushgateway: {
+    replicas: 2,
+    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+    storage: { storageClassName: 'gp3', size: '2Gi' },
+    authSecret: 'pushgateway-auth',
+    clientNamespaces: ['greenlang', 'gl-agents', 'gl-fuel', 'gl-cbam', 'gl-building'],
+    janitor: { schedule: '*/10 * * * *', defaultTtl: '1h' },
   },
   features: { enableThanos: true, enablePushgateway: true },
   tags: { Component: 'observability', DataClass: 'operational', ManagedBy: 'greenlang-prometheus-platform' },

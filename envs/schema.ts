@@ -104,6 +104,25 @@ const alertmanager = z.strictObject({
   }),
 });
 
+const pushgateway = z.strictObject({
+  replicas,
+  resources,
+  storage,
+  /**
+   * Existing Secret (ExternalSecret-managed) with `web-config.yml` (bcrypt basic-auth users for
+   * --web.config.file) and the plain `username`/`password` that Prometheus, the SDK and the
+   * janitor present.
+   */
+  authSecret: dnsLabel,
+  /** Namespaces whose batch jobs may push (NetworkPolicy, issue 10) and where the SDK is used. */
+  clientNamespaces: z.array(dnsLabel),
+  janitor: z.strictObject({
+    schedule: z.string().regex(/^(\S+\s+){4}\S+$/, { error: 'must be a five-field cron schedule' }),
+    /** FR-4.4: groups not pushed for this long are deleted (job-level groups are exempt). */
+    defaultTtl: duration,
+  }),
+});
+
 const cluster = z.strictObject({
   /** Cluster name; also the `cluster` external label and the dist sub-folder. */
   name: dnsLabel,
@@ -145,8 +164,11 @@ const envShape = z.strictObject({
     namespace: dnsLabel,
     monitoredNamespaces: z.array(dnsLabel).min(1, { error: 'must list at least one namespace' }),
     prometheus,
+    /** Base of every alert's runbook_url; the alert name and `.md` are appended. */
+    runbookBaseUrl: z.url({ error: 'must be an absolute URL' }),
     thanos,
     alertmanager,
+    pushgateway,
     features: z.strictObject({ enableThanos: z.boolean(), enablePushgateway: z.boolean() }),
     /** From the Terraform outputs file, never from env files (see envs/terraform.ts). */
     aws: awsSchema,

@@ -10,6 +10,7 @@ import json
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Callable
@@ -58,7 +59,7 @@ class Running:
 def procs(tool_paths: dict[str, str], tmp_path: Path):
     started: list[Running] = []
 
-    def start(tool: str, args: Callable[[int, Path], list[str]], ready_path: str = "/-/ready", timeout: float = 30) -> Running:
+    def start(tool: str, args: Callable[[int, Path], list[str]], ready_path: str = "/-/ready", timeout: float = 30, ready_codes=(200,)) -> Running:
         port = free_port()
         workdir = tmp_path / f"{tool}-{len(started)}"
         workdir.mkdir()
@@ -73,8 +74,11 @@ def procs(tool_paths: dict[str, str], tmp_path: Path):
                 raise RuntimeError(f"{tool} exited with {proc.returncode} before it was ready:\n{running.log()[-3000:]}")
             try:
                 with urllib.request.urlopen(running.url + ready_path, timeout=1) as resp:
-                    if resp.status == 200:
+                    if resp.status in ready_codes:
                         return running
+            except urllib.error.HTTPError as e:
+                if e.code in ready_codes:  # e.g. 401: up, behind basic auth
+                    return running
             except OSError:
                 pass
             if time.monotonic() > deadline:

@@ -1,1 +1,5 @@
-"""GreenLang monitoring SDK."""
+"""GreenLang monitoring SDK: batch-job metrics through PushGateway."""
+
+from .pushgateway import BatchJobMetrics, JobTerminated, PushError
+
+__all__ = ["BatchJobMetrics", "JobTerminated", "PushError"]

@@ -1,0 +1,136 @@
+/**
+ * PushGateway for batch jobs (FR-4): a StatefulSet whose replicas share nothing, so the SDK
+ * pushes to every replica (through the headless Service's per-pod DNS) and each pod is scraped
+ * as its own target with honor_labels; queries and alerts dedup with
+ * `max without (instance, pod)`. Pushes need basic auth (--web.config.file), state survives
+ * restarts (--persistence.file on a PVC), and a janitor CronJob expires stale groups (FR-4.4).
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import type { EnvConfig } from '../envs/schema.js';
+import { imageOf } from '../envs/versions.js';
+import { labelsFor, selectorLabels, type Workload } from '../lib/labels.js';
+import { addObject } from '../lib/objects.js';
+import { parseDuration } from '../lib/units.js';
+import { pythonCronJob } from '../lib/python-job.js';
+import { pdb, restrictedContainer, restrictedPod, service, serviceAccount, spreadAcrossNodes } from '../lib/workload.js';
+import type { ChartContext } from './context.js';
+import { svcHost } from './thanos/common.js';
+
+export const PUSHGATEWAY: Workload = { name: 'pushgateway', component: 'pushgateway', versionOf: 'pushgateway' };
+export const JANITOR: Workload = { name: 'pushgateway-janitor', component: 'pushgateway-janitor', versionOf: 'python' };
+export const PUSHGATEWAY_PORT = 9091;
+const AUTH_MOUNT = '/etc/pushgateway/auth';
+
+/** Per-replica URLs through the headless Service: what the SDK and the janitor talk to. */
+export function pushgatewayReplicaUrls(env: EnvConfig): string[] {
+  return Array.from({ length: env.pushgateway.replicas }, (_, i) => `http://${PUSHGATEWAY.name}-${i}.${svcHost(env, PUSHGATEWAY.name)}:${PUSHGATEWAY_PORT}`);
+}
+
+export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart {
+  const chart = new Chart(scope, 'pushgateway');
+  const ns = env.namespace;
+  const pg = env.pushgateway;
+  const labels = labelsFor(PUSHGATEWAY);
+  const selector = selectorLabels(PUSHGATEWAY);
+
+  addObject(chart, serviceAccount(PUSHGATEWAY, ns));
+  addObject(
+    chart,
+    new StatefulSet({
+      metadata: { name: PUSHGATEWAY.name, namespace: ns, labels },
+      spec: {
+        replicas: pg.replicas,
+        serviceName: PUSHGATEWAY.name,
+        podManagementPolicy: 'Parallel',
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: PUSHGATEWAY.name,
+            automountServiceAccountToken: false,
+            securityContext: restrictedPod(65534),
+            ...(pg.replicas > 1 ? { affinity: spreadAcrossNodes(selector) } : {}),
+            containers: [
+              {
+                name: 'pushgateway',
+                image: imageOf('pushgateway'),
+                args: [
+                  `--web.listen-address=:${PUSHGATEWAY_PORT}`,
+                  `--web.config.file=${AUTH_MOUNT}/web-config.yml`,
+                  '--persistence.file=/data/pushgateway.db',
+                  '--persistence.interval=1m',
+                  // The janitor deletes through the ordinary DELETE API; no admin wipe.
+                  '--log.format=json',
+                ],
+                ports: [{ name: 'http', containerPort: PUSHGATEWAY_PORT, protocol: 'TCP' }],
+                resources: pg.resources,
+                // Basic auth covers every path, probes included; a TCP probe needs no credential.
+                livenessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 20, failureThreshold: 3 },
+                readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 10, failureThreshold: 3 },
+                securityContext: restrictedContainer(),
+                volumeMounts: [
+                  { name: 'data', mountPath: '/data' },
+                  { name: 'auth', mountPath: AUTH_MOUNT, readOnly: true },
+                ],
+              },
+            ],
+            volumes: [{ name: 'auth', secret: { secretName: pg.authSecret, items: [{ key: 'web-config.yml', path: 'web-config.yml' }] } }],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: { accessModes: ['ReadWriteOnce'], storageClassName: pg.storage.storageClassName, resources: { requests: { storage: pg.storage.size } } },
+          },
+        ],
+      },
+    }),
+  );
+  addObject(chart, service(PUSHGATEWAY, ns, [{ name: 'http', port: PUSHGATEWAY_PORT }], { headless: true }));
+  if (pg.replicas > 1) addObject(chart, pdb(PUSHGATEWAY, ns));
+  addObject(
+    chart,
+    new ServiceMonitor({
+      metadata: { name: PUSHGATEWAY.name, namespace: ns, labels },
+      spec: {
+        selector: { matchLabels: selector },
+        namespaceSelector: { matchNames: [ns] },
+        endpoints: [
+          {
+            port: 'http',
+            interval: env.prometheus.scrapeInterval,
+            path: '/metrics',
+            // Keep the pushed job/instance labels; every replica is a target of its own.
+            honorLabels: true,
+            basicAuth: { username: { name: pg.authSecret, key: 'username' }, password: { name: pg.authSecret, key: 'password' } },
+          },
+        ],
+      },
+    }),
+  );
+
+  addObject(chart, serviceAccount(JANITOR, ns));
+  const janitor = pythonCronJob({
+    workload: JANITOR,
+    namespace: ns,
+    script: 'janitor.py',
+    schedule: pg.janitor.schedule,
+    activeDeadlineSeconds: 300,
+    args: [
+      ...pushgatewayReplicaUrls(env).map((u) => `--url=${u}`),
+      `--default-ttl=${parseDuration(pg.janitor.defaultTtl)}`,
+      `--username-file=${AUTH_MOUNT}/username`,
+      `--password-file=${AUTH_MOUNT}/password`,
+    ],
+    env: [],
+    extraVolumes: [
+      { name: 'auth', secret: { secretName: pg.authSecret, items: [{ key: 'username', path: 'username' }, { key: 'password', path: 'password' }] } },
+    ],
+    extraMounts: [{ name: 'auth', mountPath: AUTH_MOUNT, readOnly: true }],
+  });
+  for (const o of janitor) addObject(chart, o);
+  return chart;
+}

@@ -1,0 +1,54 @@
+/**
+ * Batch jobs and PushGateway (FR-4). Pushed series exist once per PushGateway replica (each pod
+ * is its own target), so every expression dedups with `max without (instance, pod)`.
+ * Jobs opt into the freshness alerts by pushing `gl_batch_job_expected_interval_seconds`
+ * (`BatchJobMetrics(expected_interval=...)`).
+ */
+import { REPLICA_TARGET_LABELS, type RuleArea } from './types.js';
+
+const dedup = (metric: string) => `max without (${REPLICA_TARGET_LABELS}) (${metric})`;
+
+export const batchJobRules: RuleArea = {
+  area: 'batch-jobs',
+  groups: [
+    {
+      name: 'batch-jobs',
+      rules: [
+        {
+          alert: 'BatchJobNoRecentSuccess',
+          expr: `time() - ${dedup('gl_batch_job_last_success_timestamp')}\n  > 1.5 * ${dedup('gl_batch_job_expected_interval_seconds')}`,
+          for: '5m',
+          severity: 'warning',
+          summary: 'Batch job {{ $labels.job }} has not succeeded within 1.5x its expected interval',
+          description:
+            'The last successful run of {{ $labels.job }} was {{ $value | humanizeDuration }} ago. It keeps running (or stopped) without success.',
+        },
+        {
+          alert: 'BatchJobPushesStopped',
+          expr: `time() - ${dedup('push_time_seconds')}\n  > 2 * ${dedup('gl_batch_job_expected_interval_seconds')}`,
+          for: '5m',
+          severity: 'warning',
+          summary: 'Batch job {{ $labels.job }} has not pushed for 2x its expected interval',
+          description:
+            'No push from {{ $labels.job }} for {{ $value | humanizeDuration }}: the job is not running (CronJob suspended or failing to start) or cannot reach PushGateway.',
+        },
+        {
+          alert: 'PushGatewayPushFailed',
+          expr: `${dedup('push_failure_time_seconds')}\n  > ${dedup('push_time_seconds')}`,
+          for: '5m',
+          severity: 'warning',
+          summary: 'The last push of {{ $labels.job }} to PushGateway was rejected',
+          description: 'PushGateway refused the latest push of this group (for example inconsistent metrics); it still serves the previous values.',
+        },
+        {
+          alert: 'PushGatewayReplicaDown',
+          expr: 'up{job="pushgateway"} == 0',
+          for: '5m',
+          severity: 'warning',
+          summary: 'PushGateway replica {{ $labels.pod }} is down',
+          description: 'Batch jobs still push to the other replica, but until this one is back, PushGateway has no redundancy.',
+        },
+      ],
+    },
+  ],
+};

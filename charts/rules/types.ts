@@ -1,0 +1,44 @@
+/**
+ * Rules as typed data. Every alert has a severity, a summary, a description and a runbook
+ * (docs/runbooks/<AlertName>.md, linked by runbook_url); every group states which engine
+ * evaluates it.
+ */
+export type Severity = 'critical' | 'warning' | 'info';
+
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for?: string;
+  readonly severity: Severity;
+  readonly summary: string;
+  readonly description: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export interface RecordingRule {
+  readonly record: string;
+  readonly expr: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export interface RuleGroup {
+  readonly name: string;
+  readonly interval?: string;
+  readonly rules: readonly (AlertRule | RecordingRule)[];
+}
+
+/** A file of groups, rendered as one PrometheusRule named `greenlang-<area>`. */
+export interface RuleArea {
+  readonly area: string;
+  /** Who evaluates it: Prometheus (default) or the Thanos ruler (needs the deduplicated global view). */
+  readonly evaluator?: 'prometheus' | 'thanos-ruler';
+  readonly groups: readonly RuleGroup[];
+}
+
+export const isAlert = (r: AlertRule | RecordingRule): r is AlertRule => 'alert' in r;
+
+/**
+ * Dedup across HA replicas of a scraped source: the same series from two PushGateway pods
+ * (or two Prometheus replicas) differs only in these target labels.
+ */
+export const REPLICA_TARGET_LABELS = 'instance, pod';

@@ -1,0 +1,224 @@
+"""BatchJobMetrics against two real PushGateway processes (the pinned version) on loopback."""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import bcrypt
+import pytest
+
+from greenlang.monitoring import BatchJobMetrics, PushError
+from conftest import free_port
+
+
+def start_pushgateways(procs, n=2, web_config: str | None = None):
+    def args(port, workdir):
+        a = [f"--web.listen-address=127.0.0.1:{port}", f"--persistence.file={workdir}/pg.db"]
+        if web_config:
+            (workdir / "web.yml").write_text(web_config)
+            a.append(f"--web.config.file={workdir}/web.yml")
+        return a
+
+    return [procs("pushgateway", args, ready_codes=(200,) if not web_config else (401,)) for _ in range(n)]
+
+
+def groups(url: str, auth: str | None = None) -> dict[tuple, dict]:
+    req = urllib.request.Request(f"{url}/api/v1/metrics")
+    if auth:
+        req.add_header("Authorization", auth)
+    data = json.load(urllib.request.urlopen(req))["data"]
+    return {tuple(sorted(g["labels"].items())): g for g in data}
+
+
+def value(group: dict, family: str, **labels) -> float | None:
+    for m in group.get(family, {}).get("metrics", []):
+        if all(m["labels"].get(k) == v for k, v in labels.items()):
+            return float(m["value"])
+    return None
+
+
+@pytest.fixture
+def two(procs):
+    return start_pushgateways(procs)
+
+
+def test_success_reaches_both_replicas(two):
+    urls = [p.url for p in two]
+    m = BatchJobMetrics("emissions-nightly", urls, grouping_key={"tenant": "acme"})
+    with m.track_duration():
+        m.job_records_processed.labels(record_type="invoice").inc(42)
+    assert m.last_push_ok and m.push_failures == 0
+    for url in urls:
+        g = groups(url)[(("job", "emissions-nightly"), ("tenant", "acme"))]
+        assert value(g, "gl_batch_job_records_processed", record_type="invoice") == 42
+        assert value(g, "gl_batch_job_duration_seconds", status="success") is not None
+        assert abs(value(g, "gl_batch_job_last_success_timestamp") - time.time()) < 30
+        # No job_name label: the job is the grouping label.
+        assert all("job_name" not in x["labels"] for x in g["gl_batch_job_duration_seconds"]["metrics"])
+
+
+def test_one_replica_down_still_succeeds_and_warns(two, caplog):
+    two[1].stop()
+    m = BatchJobMetrics("j", [p.url for p in two], timeout=0.5, retries=1, backoff=0.05)
+    with caplog.at_level(logging.WARNING):
+        with m.track_duration():
+            pass
+    assert m.last_push_ok is True
+    assert m.push_failures == 1
+    assert any(r.levelno == logging.WARNING and two[1].url in r.getMessage() for r in caplog.records)
+    assert (("job", "j"),) in groups(two[0].url)
+
+
+def test_both_down_leaves_the_job_result_alone(two, caplog):
+    for p in two:
+        p.stop()
+    m = BatchJobMetrics("j", [p.url for p in two], timeout=0.3, retries=1, backoff=0.05, budget=2)
+    with caplog.at_level(logging.ERROR):
+        with m.track_duration():
+            result = "job output"
+    assert result == "job output"
+    assert m.last_push_ok is False and m.push_failures == 2
+    assert any(r.levelno == logging.ERROR for r in caplog.records)
+
+
+def test_job_exception_is_preserved_even_when_pushes_fail_and_raising_is_on(two):
+    for p in two:
+        p.stop()
+    m = BatchJobMetrics("j", [p.url for p in two], timeout=0.3, retries=0, raise_on_push_failure=True)
+    with pytest.raises(ValueError, match="bad input"):
+        with m.track_duration():
+            raise ValueError("bad input")
+
+
+def test_raise_on_push_failure_is_opt_in_and_only_after_success(two):
+    for p in two:
+        p.stop()
+    m = BatchJobMetrics("j", [p.url for p in two], timeout=0.3, retries=0, raise_on_push_failure=True)
+    with pytest.raises(PushError):
+        with m.track_duration():
+            pass
+
+
+def test_failed_run_keeps_the_previous_success(two):
+    urls = [p.url for p in two]
+    ok = BatchJobMetrics("etl", urls)
+    with ok.track_duration():
+        pass
+    first = value(groups(urls[0])[(("job", "etl"),)], "gl_batch_job_last_success_timestamp")
+    time.sleep(0.05)
+    failing = BatchJobMetrics("etl", urls)
+    with pytest.raises(RuntimeError):
+        with failing.track_duration():
+            raise RuntimeError("boom")
+    for url in urls:
+        g = groups(url)[(("job", "etl"),)]
+        assert value(g, "gl_batch_job_last_success_timestamp") == first
+        assert value(g, "gl_batch_job_duration_seconds", status="error") is not None
+        assert value(g, "gl_batch_job_duration_seconds", status="success") is None  # last run only
+        assert value(g, "gl_batch_job_errors", error_type="RuntimeError") == 1
+
+
+def test_grouping_values_with_slash_and_empty_round_trip(two):
+    m = BatchJobMetrics("paths", [p.url for p in two], grouping_key={"path": "s3://bucket/a/b", "shard": ""})
+    assert m.push()
+    for p in two:
+        assert (("job", "paths"), ("path", "s3://bucket/a/b"), ("shard", "")) in groups(p.url)
+
+
+@pytest.mark.parametrize("key", [{"job": "x"}, {"1bad": "x"}, {"__reserved": "x"}])
+def test_invalid_grouping_keys_are_refused(key):
+    with pytest.raises(ValueError):
+        BatchJobMetrics("j", "http://127.0.0.1:1", grouping_key=key)
+
+
+class _Stub(http.server.BaseHTTPRequestHandler):
+    status = 503
+    hits = 0
+
+    def do_POST(self):  # noqa: N802 (http.server naming)
+        type(self).hits += 1
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(type(self).status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("status,expected_hits", [(400, 1), (503, 4)])
+def test_client_errors_are_not_retried_server_errors_are(status, expected_hits):
+    handler = type("H", (_Stub,), {"status": status, "hits": 0})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        m = BatchJobMetrics("j", f"http://127.0.0.1:{server.server_port}", retries=3, backoff=0.01, budget=5)
+        assert m.push() is False
+        assert handler.hits == expected_hits
+    finally:
+        server.shutdown()
+
+
+def test_retries_stay_within_the_budget():
+    port = free_port()  # nothing listens: every attempt fails fast, backoff dominates
+    m = BatchJobMetrics("j", f"http://127.0.0.1:{port}", retries=50, backoff=0.2, budget=1.5, timeout=0.2)
+    start = time.monotonic()
+    assert m.push() is False
+    assert time.monotonic() - start < 1.5
+
+
+def test_basic_auth(procs):
+    password = "s3cret-pw"
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
+    pgs = start_pushgateways(procs, n=1, web_config=f"basic_auth_users:\n  pusher: {hashed}\n")
+    anonymous = BatchJobMetrics("j", pgs[0].url, retries=0)
+    assert anonymous.push() is False and anonymous.push_failures == 1
+    authed = BatchJobMetrics("j", pgs[0].url, username="pusher", password=password)
+    assert authed.push() is True
+    auth = "Basic " + base64.b64encode(f"pusher:{password}".encode()).decode()
+    assert (("job", "j"),) in groups(pgs[0].url, auth)
+
+
+def test_sigterm_records_and_pushes_a_failed_run(two, tmp_path: Path):
+    script = tmp_path / "job.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import sys, time
+            from greenlang.monitoring import BatchJobMetrics
+            m = BatchJobMetrics("evicted", {[p.url for p in two]!r})
+            with m.track_duration():
+                print("started", flush=True)
+                time.sleep(30)
+            """
+        )
+    )
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "started"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode != 0
+    assert "JobTerminated" in err
+    for p in two:
+        g = groups(p.url)[(("job", "evicted"),)]
+        assert value(g, "gl_batch_job_errors", error_type="JobTerminated") == 1
+        assert value(g, "gl_batch_job_duration_seconds", status="error") is not None
+        assert value(g, "gl_batch_job_last_success_timestamp") is None
+
+
+def test_urls_from_environment(monkeypatch, two):
+    monkeypatch.setenv("GL_PUSHGATEWAY_URLS", ",".join(p.url for p in two))
+    assert BatchJobMetrics("envjob").push() is True
+    for p in two:
+        assert (("job", "envjob"),) in groups(p.url)

@@ -1,0 +1,45 @@
+/** Every alert has exactly one runbook and every runbook belongs to an alert; every runbook_url resolves to a file here. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ruleAreas, RUNBOOK_PATH } from '../../charts/rules/index.js';
+import { isAlert } from '../../charts/rules/types.js';
+import { envFiles, resolveAll } from '../../envs/index.js';
+import { synthesize } from '../../lib/synth.js';
+import { repoRoot } from '../../tools/binaries.js';
+import { manifestsOf } from '../helpers/tree.js';
+
+const alerts = ruleAreas.flatMap((a) => a.groups.flatMap((g) => g.rules.filter(isAlert)));
+const runbookDir = path.join(repoRoot, RUNBOOK_PATH);
+
+describe('runbooks', () => {
+  it('alerts and runbooks match one to one', () => {
+    const runbooks = fs.readdirSync(runbookDir).filter((f) => f.endsWith('.md')).map((f) => f.replace(/\.md$/, ''));
+    expect(runbooks.sort()).toEqual(alerts.map((a) => a.alert).sort());
+    expect(new Set(alerts.map((a) => a.alert)).size).toBe(alerts.length);
+  });
+
+  it.each(alerts.map((a) => a.alert))('%s: the runbook has the sections on-call needs', (alert) => {
+    const text = fs.readFileSync(path.join(runbookDir, `${alert}.md`), 'utf8');
+    expect(text.split('\n')[0]).toBe(`# ${alert}`);
+    for (const section of ['## What it means', '## Investigate', '## Remediate', '## Escalate']) expect(text).toContain(section);
+  });
+
+  it('every rendered runbook_url points at an existing runbook file', async () => {
+    const envs = resolveAll(envFiles);
+    const rules = manifestsOf(await synthesize(envs)).filter((m) => m.manifest.kind === 'PrometheusRule');
+    const urls = rules.flatMap((r) => (r.manifest as any).spec.groups.flatMap((g: any) => g.rules.filter((x: any) => x.alert).map((x: any) => [x.alert, x.annotations.runbook_url])));
+    expect(urls.length).toBeGreaterThan(0);
+    for (const [alert, url] of urls) {
+      expect(url).toMatch(new RegExp(`/${RUNBOOK_PATH}/${alert}\\.md$`));
+      expect(fs.existsSync(path.join(runbookDir, path.basename(url)))).toBe(true);
+    }
+  });
+
+  it('every alert has severity, summary and description', () => {
+    for (const a of alerts) {
+      expect(['critical', 'warning', 'info']).toContain(a.severity);
+      expect(a.summary.length).toBeGreaterThan(10);
+      expect(a.description.length).toBeGreaterThan(10);
+    }
+  });
+});
