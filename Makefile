@@ -39,9 +39,10 @@ jest: $(NODE_STAMP) tools
 pytest: $(PY_STAMP) tools
 	cd $(PY_DIR) && .venv/bin/python -m pytest -q
 
-## Median cold synth of all environments.
-bench: $(NODE_STAMP)
+## Benchmarks: median cold synth; SDK push to two replicas vs a plain push to one.
+bench: $(NODE_STAMP) $(PY_STAMP) tools
 	npx tsx bench/synth.ts
+	cd $(PY_DIR) && .venv/bin/python bench/push_bench.py
 
 clean:
 	rm -rf node_modules $(PY_DIR)/.venv dist.tmp-* dist.old-*

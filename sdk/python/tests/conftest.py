@@ -59,8 +59,8 @@ class Running:
 def procs(tool_paths: dict[str, str], tmp_path: Path):
     started: list[Running] = []
 
-    def start(tool: str, args: Callable[[int, Path], list[str]], ready_path: str = "/-/ready", timeout: float = 30, ready_codes=(200,)) -> Running:
-        port = free_port()
+    def start(tool: str, args: Callable[[int, Path], list[str]], ready_path: str = "/-/ready", timeout: float = 30, ready_codes=(200,), port: int | None = None) -> Running:
+        port = port or free_port()
         workdir = tmp_path / f"{tool}-{len(started)}"
         workdir.mkdir()
         log = workdir / "process.log"

@@ -222,3 +222,15 @@ def test_urls_from_environment(monkeypatch, two):
     assert BatchJobMetrics("envjob").push() is True
     for p in two:
         assert (("job", "envjob"),) in groups(p.url)
+
+
+def test_a_kept_alive_connection_closed_by_a_restarted_replica_is_redialled(procs):
+    (pg,) = start_pushgateways(procs, n=1)
+    m = BatchJobMetrics("j", pg.url, retries=0)
+    assert m.push()
+    port = pg.port
+    pg.stop()
+    # the same address comes back: the kept connection is dead, the push must still succeed at once
+    procs("pushgateway", lambda p, workdir: [f"--web.listen-address=127.0.0.1:{p}"], port=port)
+    assert m.push() is True
+    assert m.push_failures == 0

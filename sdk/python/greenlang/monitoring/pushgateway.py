@@ -26,6 +26,7 @@ What it guarantees (see docs/prd-review.md for why the PRD sketch could not):
 from __future__ import annotations
 
 import base64
+import http.client
 import logging
 import os
 import random
@@ -35,9 +36,7 @@ import socket
 import ssl
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Callable, Iterator, Mapping, Sequence
@@ -133,6 +132,9 @@ class BatchJobMetrics:
         self._ssl = ssl.create_default_context(cafile=ca_file) if ca_file else None
         self.push_failures = 0
         self.last_push_ok: bool | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_size = 0
+        self._connections: dict[str, http.client.HTTPConnection] = {}
 
         self.registry = registry or CollectorRegistry()
         self.job_duration = Gauge("gl_batch_job_duration_seconds", "Duration of the last run", ["status"], registry=self.registry)
@@ -167,20 +169,44 @@ class BatchJobMetrics:
 
     def _handler(self, url: str, method: str, timeout: float | None, headers: list, data: bytes) -> Callable[[], None]:
         def handle() -> None:
-            req = urllib.request.Request(url, data=data if method != "DELETE" else None, method=method)
-            for k, v in headers:
-                req.add_header(k, v)
+            parts = urllib.parse.urlsplit(url)
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            hdrs = dict(headers)
             if self._auth:
-                req.add_header("Authorization", self._auth)
-            try:
-                with urllib.request.urlopen(req, timeout=timeout, context=self._ssl) as resp:
-                    resp.read()
-            except urllib.error.HTTPError as e:
-                raise PushError(url, e.code, f"HTTP {e.code}: {e.read()[:200]!r}") from None
-            except (urllib.error.URLError, OSError) as e:
-                raise PushError(url, None, str(getattr(e, "reason", e))) from None
+                hdrs["Authorization"] = self._auth
+            for fresh in (False, True):
+                reused = parts.netloc in self._connections
+                conn = self._connection(parts.scheme, parts.netloc, timeout)
+                try:
+                    conn.request(method, path, body=data if method != "DELETE" else None, headers=hdrs)
+                    resp = conn.getresponse()
+                    body = resp.read()
+                    break
+                except (OSError, http.client.HTTPException) as e:
+                    self._drop_connection(parts.netloc)
+                    if reused and not fresh:
+                        continue  # the server closed an idle kept-alive connection: redial once
+                    raise PushError(url, None, str(e) or type(e).__name__) from None
+            if resp.status >= 400:
+                raise PushError(url, resp.status, f"HTTP {resp.status}: {body[:200]!r}")
 
         return handle
+
+    def _connection(self, scheme: str, netloc: str, timeout: float | None) -> http.client.HTTPConnection:
+        """One kept-alive connection per replica (each replica is pushed from one thread at a time)."""
+        conn = self._connections.get(netloc)
+        if conn is None:
+            if scheme == "https":
+                conn = http.client.HTTPSConnection(netloc, timeout=timeout, context=self._ssl or ssl.create_default_context())
+            else:
+                conn = http.client.HTTPConnection(netloc, timeout=timeout)
+            self._connections[netloc] = conn
+        return conn
+
+    def _drop_connection(self, netloc: str) -> None:
+        conn = self._connections.pop(netloc, None)
+        if conn is not None:
+            conn.close()
 
     def _with_retries(self, url: str, op: Callable[[], None], deadline: float) -> None:
         attempt = 0
@@ -218,8 +244,15 @@ class BatchJobMetrics:
             except PushError as e:
                 return e
 
-        with ThreadPoolExecutor(max_workers=len(urls), thread_name_prefix="gl-push") as pool:
-            outcomes = list(pool.map(attempt, urls))
+        if len(urls) == 1:
+            outcomes = [attempt(urls[0])]
+        else:
+            # The caller's thread takes the first replica; a kept worker pool the rest.
+            if self._pool is None or self._pool_size < len(urls) - 1:
+                self._pool = ThreadPoolExecutor(max_workers=len(urls) - 1, thread_name_prefix="gl-push")
+                self._pool_size = len(urls) - 1
+            futures = [self._pool.submit(attempt, u) for u in urls[1:]]
+            outcomes = [attempt(urls[0]), *(f.result() for f in futures)]
         errors = [e for e in outcomes if e is not None]
         ok = len(urls) - len(errors)
         self.push_failures += len(errors)
