@@ -8,6 +8,8 @@ import type { Construct } from 'constructs';
 import type { ChartContext } from './context.js';
 import { alertDigestChart, digestCluster } from './alert-digest.js';
 import { alertmanagerChart } from './alertmanager.js';
+import { exportersChart } from './exporters.js';
+import { monitorsChart } from './monitors.js';
 import { namespaceChart } from './namespace.js';
 import { prometheusChart } from './prometheus.js';
 import { pushgatewayChart } from './pushgateway.js';
@@ -34,6 +36,8 @@ export const components: readonly Component[] = [
   { name: 'prometheus', render: prometheusChart },
   { name: 'alertmanager', render: alertmanagerChart },
   { name: 'pushgateway', render: pushgatewayChart, enabled: ({ env }) => env.features.enablePushgateway },
+  { name: 'exporters', render: exportersChart },
+  { name: 'monitors', render: monitorsChart },
   { name: 'rules', render: rulesChart },
   { name: 'alert-digest', render: alertDigestChart, enabled: (ctx) => ctx.cluster.name === digestCluster(ctx.env) },
   { name: 'thanos-objstore', render: thanosObjstoreChart, enabled: thanos },

@@ -23,6 +23,26 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws'> = {
     },
     additionalScrapeConfigs: [],
   },
+  services: [
+    // PRD 8.1: the API, with the pod's app label as `service` and the pod name as `pod`.
+    { name: 'greenlang-api', namespace: 'greenlang', selector: { app: 'greenlang-api' }, port: 'metrics', path: '/metrics', podLabels: true, honorLabels: true },
+    // PRD 8.2: the agent factory exports many metrics; only gl_agent_* are kept.
+    {
+      name: 'agent-factory',
+      namespace: 'greenlang',
+      selector: { 'app.kubernetes.io/component': 'agent-factory' },
+      port: 'metrics',
+      path: '/metrics',
+      keepMetrics: 'gl_agent_.*',
+      podLabels: false,
+      honorLabels: false,
+    },
+    { name: 'greenlang-worker', namespace: 'greenlang', selector: { app: 'greenlang-worker' }, port: 'metrics', path: '/metrics', podLabels: true, honorLabels: false },
+    { name: 'agent-runtime', namespace: 'gl-agents', selector: { 'app.kubernetes.io/name': 'agent-runtime' }, port: 'metrics', path: '/metrics', podLabels: true, honorLabels: false },
+    { name: 'fuel-service', namespace: 'gl-fuel', selector: { 'app.kubernetes.io/name': 'fuel-service' }, port: 'metrics', path: '/metrics', podLabels: true, honorLabels: false },
+    { name: 'cbam-service', namespace: 'gl-cbam', selector: { 'app.kubernetes.io/name': 'cbam-service' }, port: 'metrics', path: '/metrics', podLabels: true, honorLabels: false },
+    { name: 'building-service', namespace: 'gl-building', selector: { 'app.kubernetes.io/name': 'building-service' }, port: 'metrics', path: '/metrics', podLabels: true, honorLabels: false },
+  ],
   runbookBaseUrl: 'https://github.com/greenlang/prometheus-platform/blob/main/docs/runbooks',
   // PRD 3.2 / 7.2, with the compactor's flags corrected per prd-review.md.
   thanos: {

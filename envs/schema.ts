@@ -123,6 +123,22 @@ const pushgateway = z.strictObject({
   }),
 });
 
+/** A GreenLang service scraped through a ServiceMonitor (PRD 8.1, 8.2). */
+const monitoredService = z.strictObject({
+  name: dnsLabel,
+  namespace: dnsLabel,
+  /** Labels of the Service to scrape. */
+  selector: z.record(z.string(), z.string()).refine((r) => Object.keys(r).length > 0, { error: 'must not be empty (it would select every Service)' }),
+  port: dnsLabel,
+  path: z.string().regex(/^\//, { error: 'must start with /' }),
+  interval: duration.optional(),
+  /** Keep only metrics whose name matches this regex (metricRelabelings keep on __name__). */
+  keepMetrics: z.string().optional(),
+  /** Copy the pod's `app` label to `service` and the pod name to `pod` (PRD 8.1). */
+  podLabels: z.boolean(),
+  honorLabels: z.boolean(),
+});
+
 const cluster = z.strictObject({
   /** Cluster name; also the `cluster` external label and the dist sub-folder. */
   name: dnsLabel,
@@ -164,6 +180,8 @@ const envShape = z.strictObject({
     namespace: dnsLabel,
     monitoredNamespaces: z.array(dnsLabel).min(1, { error: 'must list at least one namespace' }),
     prometheus,
+    /** The catalogue of GreenLang services, each with its own ServiceMonitor (FR-5.2). */
+    services: z.array(monitoredService),
     /** Base of every alert's runbook_url; the alert name and `.md` are appended. */
     runbookBaseUrl: z.url({ error: 'must be an absolute URL' }),
     thanos,
@@ -206,6 +224,19 @@ export const envSchema = envShape.superRefine((env, ctx) => {
     }
     duplicates(env.clusters.map((c) => c.name)).forEach((n) => issue(['clusters'], `cluster name "${n}" is listed twice`));
     duplicates(env.monitoredNamespaces).forEach((n) => issue(['monitoredNamespaces'], `namespace "${n}" is listed twice`));
+    duplicates(env.services.map((s) => s.name)).forEach((n) => issue(['services'], `service "${n}" is listed twice`));
+    env.services.forEach((s, i) => {
+      if (!env.monitoredNamespaces.includes(s.namespace)) {
+        issue(['services', i, 'namespace'], `"${s.namespace}" is not in monitoredNamespaces: Prometheus has no discovery access there`);
+      }
+      if (s.keepMetrics !== undefined) {
+        try {
+          new RegExp(`^(?:${s.keepMetrics})$`);
+        } catch {
+          issue(['services', i, 'keepMetrics'], `is not a valid regular expression`);
+        }
+      }
+    });
     duplicates(env.prometheus.additionalScrapeConfigs.map((s) => s.name)).forEach((n) =>
       issue(['prometheus', 'additionalScrapeConfigs'], `scrape config name "${n}" is used twice`),
     );

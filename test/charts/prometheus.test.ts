@@ -1,4 +1,5 @@
 /** Properties of the rendered Prometheus HA pair that must hold in every environment and cluster. */
+import { SYSTEM_TARGET_NAMESPACES } from '../../charts/monitors.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { RETENTION_SIZE_MAX_SHARE } from '../../envs/schema.js';
 import { REPLICA_LABELS } from '../../lib/replica-labels.js';
@@ -82,7 +83,7 @@ describe.each(targets)('Prometheus in $label', ({ env, cluster }) => {
   it('can discover targets in every watched namespace and nothing more', () => {
     const sa = one(ms, 'ServiceAccount', spec.serviceAccountName);
     const roles = ms.filter((m) => m.kind === 'Role' && m.metadata.name === 'prometheus-discovery');
-    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([env.namespace, ...env.monitoredNamespaces].sort());
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([env.namespace, ...env.monitoredNamespaces, ...SYSTEM_TARGET_NAMESPACES].sort());
     for (const role of roles as any[]) {
       for (const rule of role.rules) expect(rule.verbs).toEqual(['get', 'list', 'watch']);
       const binding = one(ms.filter((m) => m.metadata.namespace === role.metadata.namespace), 'RoleBinding', role.metadata.name) as any;

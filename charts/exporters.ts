@@ -1,0 +1,195 @@
+/**
+ * kube-state-metrics and node-exporter at pinned versions.
+ * - kube-state-metrics: one Deployment (PRD 2.2), read-only access to exactly the resources it
+ *   is told to export (`--resources` and the ClusterRole come from one list).
+ * - node-exporter: a DaemonSet on every node. It needs the host's view, granted as narrowly as
+ *   it goes: host network (real interface stats), read-only /proc, /sys and root filesystem, no
+ *   host PID, no privilege, no capabilities. It is the platform's one documented exception to
+ *   the `restricted` pod security standard.
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
+import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { imageOf } from '../envs/versions.js';
+import { labelsFor, selectorLabels, type Workload } from '../lib/labels.js';
+import { addObject } from '../lib/objects.js';
+import { restrictedContainer, restrictedPod, service } from '../lib/workload.js';
+import type { ChartContext } from './context.js';
+
+export const KUBE_STATE_METRICS: Workload = { name: 'kube-state-metrics', component: 'exporter', versionOf: 'kubeStateMetrics' };
+export const NODE_EXPORTER: Workload = { name: 'node-exporter', component: 'exporter', versionOf: 'nodeExporter' };
+export const NODE_EXPORTER_PORT = 9100;
+
+/** What kube-state-metrics exports, by API group; the ClusterRole grants list/watch on exactly these. */
+export const KSM_RESOURCES: Record<string, readonly string[]> = {
+  '': ['nodes', 'pods', 'services', 'endpoints', 'namespaces', 'persistentvolumeclaims', 'persistentvolumes', 'resourcequotas', 'limitranges', 'replicationcontrollers'],
+  apps: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'],
+  batch: ['jobs', 'cronjobs'],
+  autoscaling: ['horizontalpodautoscalers'],
+  policy: ['poddisruptionbudgets'],
+  'storage.k8s.io': ['storageclasses', 'volumeattachments'],
+  'networking.k8s.io': ['ingresses', 'networkpolicies'],
+};
+
+export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
+  const chart = new Chart(scope, 'exporters');
+  const ns = env.namespace;
+
+  // kube-state-metrics
+  const ksmLabels = labelsFor(KUBE_STATE_METRICS);
+  addObject(chart, new ServiceAccount({ metadata: { name: KUBE_STATE_METRICS.name, namespace: ns, labels: ksmLabels } }));
+  const clusterRoleName = `greenlang-${KUBE_STATE_METRICS.name}`;
+  addObject(
+    chart,
+    new ClusterRole({
+      metadata: { name: clusterRoleName, labels: ksmLabels },
+      rules: Object.entries(KSM_RESOURCES).map(([group, resources]) => ({ apiGroups: [group], resources: [...resources], verbs: ['list', 'watch'] })),
+    }),
+  );
+  addObject(
+    chart,
+    new ClusterRoleBinding({
+      metadata: { name: clusterRoleName, labels: ksmLabels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
+      subjects: [{ kind: 'ServiceAccount', name: KUBE_STATE_METRICS.name, namespace: ns }],
+    }),
+  );
+  addObject(
+    chart,
+    new Deployment({
+      metadata: { name: KUBE_STATE_METRICS.name, namespace: ns, labels: ksmLabels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: selectorLabels(KUBE_STATE_METRICS) },
+        template: {
+          metadata: { labels: ksmLabels },
+          spec: {
+            serviceAccountName: KUBE_STATE_METRICS.name,
+            securityContext: restrictedPod(65534),
+            containers: [
+              {
+                name: 'kube-state-metrics',
+                image: imageOf('kubeStateMetrics'),
+                args: [
+                  '--port=8080',
+                  '--telemetry-port=8081',
+                  `--resources=${Object.values(KSM_RESOURCES).flat().sort().join(',')}`,
+                  // Labels are opt-in: only the standard app labels become kube_*_labels series.
+                  '--metric-labels-allowlist=pods=[app,app.kubernetes.io/name,app.kubernetes.io/component],namespaces=[team]',
+                ],
+                ports: [
+                  { name: 'http-metrics', containerPort: 8080, protocol: 'TCP' },
+                  { name: 'telemetry', containerPort: 8081, protocol: 'TCP' },
+                ],
+                resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+                livenessProbe: { httpGet: { path: '/livez', port: 'http-metrics' }, periodSeconds: 20, timeoutSeconds: 5 },
+                readinessProbe: { httpGet: { path: '/readyz', port: 'telemetry' }, periodSeconds: 10, timeoutSeconds: 5 },
+                securityContext: restrictedContainer(),
+              },
+            ],
+          },
+        },
+      },
+    }),
+  );
+  addObject(chart, service(KUBE_STATE_METRICS, ns, [{ name: 'http-metrics', port: 8080 }, { name: 'telemetry', port: 8081 }]));
+  addObject(
+    chart,
+    new ServiceMonitor({
+      metadata: { name: KUBE_STATE_METRICS.name, namespace: ns, labels: ksmLabels },
+      spec: {
+        selector: { matchLabels: selectorLabels(KUBE_STATE_METRICS) },
+        namespaceSelector: { matchNames: [ns] },
+        endpoints: [
+          // honorLabels: the namespace/pod labels describe the object, not the exporter.
+          { port: 'http-metrics', interval: env.prometheus.scrapeInterval, honorLabels: true },
+          { port: 'telemetry', interval: env.prometheus.scrapeInterval },
+        ],
+      },
+    }),
+  );
+
+  // node-exporter
+  const neLabels = labelsFor(NODE_EXPORTER);
+  addObject(chart, new ServiceAccount({ metadata: { name: NODE_EXPORTER.name, namespace: ns, labels: neLabels }, automountServiceAccountToken: false }));
+  addObject(
+    chart,
+    new DaemonSet({
+      metadata: { name: NODE_EXPORTER.name, namespace: ns, labels: neLabels },
+      spec: {
+        selector: { matchLabels: selectorLabels(NODE_EXPORTER) },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%' } },
+        template: {
+          metadata: { labels: neLabels },
+          spec: {
+            serviceAccountName: NODE_EXPORTER.name,
+            automountServiceAccountToken: false,
+            hostNetwork: true,
+            hostPID: false,
+            priorityClassName: 'system-node-critical',
+            tolerations: [{ operator: 'Exists' }],
+            securityContext: restrictedPod(65534),
+            containers: [
+              {
+                name: 'node-exporter',
+                image: imageOf('nodeExporter'),
+                args: [
+                  // Only on the node's own address, not every interface of the host network.
+                  `--web.listen-address=$(HOST_IP):${NODE_EXPORTER_PORT}`,
+                  '--path.procfs=/host/proc',
+                  '--path.sysfs=/host/sys',
+                  '--path.rootfs=/host/root',
+                  '--path.udev.data=/host/root/run/udev/data',
+                  '--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run/k3s/containerd/.+|var/lib/docker/.+|var/lib/kubelet/pods/.+)($|/)',
+                  '--collector.netclass.ignored-devices=^(veth.*|[a-f0-9]{15})$',
+                  '--collector.netdev.device-exclude=^(veth.*|[a-f0-9]{15})$',
+                ],
+                env: [{ name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }],
+                ports: [{ name: 'metrics', containerPort: NODE_EXPORTER_PORT, protocol: 'TCP' }],
+                resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '180Mi' } },
+                livenessProbe: { httpGet: { path: '/', port: 'metrics' }, periodSeconds: 30, timeoutSeconds: 5 },
+                readinessProbe: { httpGet: { path: '/', port: 'metrics' }, periodSeconds: 10, timeoutSeconds: 5 },
+                securityContext: restrictedContainer(),
+                volumeMounts: [
+                  { name: 'proc', mountPath: '/host/proc', readOnly: true },
+                  { name: 'sys', mountPath: '/host/sys', readOnly: true },
+                  { name: 'root', mountPath: '/host/root', readOnly: true, mountPropagation: 'HostToContainer' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'proc', hostPath: { path: '/proc', type: 'Directory' } },
+              { name: 'sys', hostPath: { path: '/sys', type: 'Directory' } },
+              { name: 'root', hostPath: { path: '/', type: 'Directory' } },
+            ],
+          },
+        },
+      },
+    }),
+  );
+  addObject(chart, service(NODE_EXPORTER, ns, [{ name: 'metrics', port: NODE_EXPORTER_PORT }], { headless: true }));
+  addObject(
+    chart,
+    new ServiceMonitor({
+      metadata: { name: NODE_EXPORTER.name, namespace: ns, labels: neLabels },
+      spec: {
+        selector: { matchLabels: selectorLabels(NODE_EXPORTER) },
+        namespaceSelector: { matchNames: [ns] },
+        endpoints: [
+          {
+            port: 'metrics',
+            interval: env.prometheus.scrapeInterval,
+            // instance = node name, so node series join with kube_node_* and kubelet series.
+            relabelings: [{ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'instance', action: 'replace' }],
+          },
+        ],
+      },
+    }),
+  );
+  return chart;
+}

@@ -1,0 +1,168 @@
+/**
+ * Service discovery for GreenLang (FR-5) and for the Kubernetes pieces the platform alerts on:
+ * - a ServiceMonitor per catalogued GreenLang service (PRD 8.1, 8.2);
+ * - a PodMonitor for agent pods labelled `prometheus.io/scrape: "true"` (PRD 8.3);
+ * - a ScrapeConfig discovering any pod *annotated* `prometheus.io/scrape: "true"`, honouring
+ *   `prometheus.io/port`, `/path` and `/scheme` (FR-5.1);
+ * - kubelet + cAdvisor, the API server, CoreDNS and the operator.
+ * Platform components (Prometheus, Thanos, Alertmanager, PushGateway, exporters) bring their
+ * own ServiceMonitors in their charts.
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { ScrapeConfig } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1/ScrapeConfig';
+import type { EnvConfig } from '../envs/schema.js';
+import { labelsFor } from '../lib/labels.js';
+import { addObject } from '../lib/objects.js';
+import type { ChartContext } from './context.js';
+
+/** Namespaces outside the monitored ones where system targets live (discovery RBAC only). */
+export const SYSTEM_TARGET_NAMESPACES = ['kube-system', 'default'] as const;
+
+const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+const SA_CA = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
+
+const monitorLabels = (name: string) => labelsFor({ name, component: 'monitor' });
+
+/** Relabelings for the annotation convention, in operator (camelCase) form. */
+function annotationRelabelings() {
+  const ann = (a: string) => `__meta_kubernetes_pod_annotation_prometheus_io_${a}`;
+  const annPresent = (a: string) => `__meta_kubernetes_pod_annotationpresent_prometheus_io_${a}`;
+  return [
+    { sourceLabels: [ann('scrape')], regex: 'true', action: 'keep' },
+    // Pods carrying the *label* are already scraped by the greenlang-pods PodMonitor.
+    { sourceLabels: ['__meta_kubernetes_pod_label_prometheus_io_scrape'], regex: 'true', action: 'drop' },
+    { sourceLabels: ['__meta_kubernetes_pod_phase'], regex: 'Pending|Succeeded|Failed', action: 'drop' },
+    { sourceLabels: [annPresent('path'), ann('path')], regex: 'true;(.+)', targetLabel: '__metrics_path__', replacement: '$1', action: 'replace' },
+    { sourceLabels: [ann('scheme')], regex: '(https?)', targetLabel: '__scheme__', replacement: '$1', action: 'replace' },
+    {
+      sourceLabels: ['__address__', ann('port')],
+      regex: '(.+?)(?::\\d+)?;(\\d+)',
+      targetLabel: '__address__',
+      replacement: '$1:$2',
+      action: 'replace',
+    },
+    { sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'namespace', action: 'replace' },
+    { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod', action: 'replace' },
+    { sourceLabels: ['__meta_kubernetes_pod_container_name'], targetLabel: 'container', action: 'replace' },
+    { sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], targetLabel: 'app', action: 'replace' },
+  ];
+}
+
+function serviceMonitors(env: EnvConfig): ServiceMonitor[] {
+  return env.services.map(
+    (s) =>
+      new ServiceMonitor({
+        metadata: { name: s.name, namespace: env.namespace, labels: monitorLabels(s.name) },
+        spec: {
+          selector: { matchLabels: s.selector },
+          namespaceSelector: { matchNames: [s.namespace] },
+          endpoints: [
+            {
+              port: s.port,
+              path: s.path,
+              interval: s.interval ?? env.prometheus.scrapeInterval,
+              scheme: 'http',
+              ...(s.honorLabels ? { honorLabels: true } : {}),
+              ...(s.podLabels
+                ? {
+                    relabelings: [
+                      { sourceLabels: ['__meta_kubernetes_pod_label_app'], targetLabel: 'service', action: 'replace' },
+                      { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod', action: 'replace' },
+                    ],
+                  }
+                : {}),
+              ...(s.keepMetrics ? { metricRelabelings: [{ sourceLabels: ['__name__'], regex: s.keepMetrics, action: 'keep' }] } : {}),
+            },
+          ],
+        },
+      }),
+  );
+}
+
+function systemMonitors(env: EnvConfig): ServiceMonitor[] {
+  const https = { scheme: 'https', bearerTokenFile: SA_TOKEN, tlsConfig: { caFile: SA_CA } } as const;
+  return [
+    new ServiceMonitor({
+      metadata: { name: 'kubelet', namespace: env.namespace, labels: monitorLabels('kubelet') },
+      spec: {
+        // The operator maintains this Service (--kubelet-service=kube-system/kubelet).
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'kubelet' } },
+        namespaceSelector: { matchNames: ['kube-system'] },
+        jobLabel: 'app.kubernetes.io/name',
+        endpoints: [
+          { port: 'https-metrics', path: '/metrics', interval: env.prometheus.scrapeInterval, honorLabels: true, ...https, tlsConfig: { ...https.tlsConfig, insecureSkipVerify: true } },
+          {
+            port: 'https-metrics',
+            path: '/metrics/cadvisor',
+            interval: env.prometheus.scrapeInterval,
+            honorLabels: true,
+            ...https,
+            tlsConfig: { ...https.tlsConfig, insecureSkipVerify: true },
+            // Drop cAdvisor's per-cgroup series that no dashboard or alert reads.
+            metricRelabelings: [{ sourceLabels: ['__name__'], regex: 'container_(network_tcp_usage_total|tasks_state|memory_failures_total|blkio_device_usage_total)', action: 'drop' }],
+          },
+        ],
+      },
+    }),
+    new ServiceMonitor({
+      metadata: { name: 'apiserver', namespace: env.namespace, labels: monitorLabels('apiserver') },
+      spec: {
+        selector: { matchLabels: { component: 'apiserver', provider: 'kubernetes' } },
+        namespaceSelector: { matchNames: ['default'] },
+        jobLabel: 'component',
+        endpoints: [{ port: 'https', path: '/metrics', interval: env.prometheus.scrapeInterval, ...https, tlsConfig: { ...https.tlsConfig, serverName: 'kubernetes' } }],
+      },
+    }),
+    new ServiceMonitor({
+      metadata: { name: 'coredns', namespace: env.namespace, labels: monitorLabels('coredns') },
+      spec: {
+        selector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+        namespaceSelector: { matchNames: ['kube-system'] },
+        endpoints: [{ port: 'metrics', path: '/metrics', interval: env.prometheus.scrapeInterval }],
+      },
+    }),
+    new ServiceMonitor({
+      metadata: { name: 'prometheus-operator', namespace: env.namespace, labels: monitorLabels('prometheus-operator') },
+      spec: {
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus-operator' } },
+        namespaceSelector: { matchNames: [env.namespace] },
+        endpoints: [{ port: 'http', path: '/metrics', interval: env.prometheus.scrapeInterval }],
+      },
+    }),
+  ];
+}
+
+export function monitorsChart(scope: Construct, { env }: ChartContext): Chart {
+  const chart = new Chart(scope, 'monitors');
+  for (const sm of serviceMonitors(env)) addObject(chart, sm);
+
+  addObject(
+    chart,
+    new PodMonitor({
+      metadata: { name: 'greenlang-pods', namespace: env.namespace, labels: monitorLabels('greenlang-pods') },
+      spec: {
+        selector: { matchLabels: { 'prometheus.io/scrape': 'true' } },
+        namespaceSelector: { matchNames: env.monitoredNamespaces },
+        podMetricsEndpoints: [{ port: 'metrics', interval: env.prometheus.scrapeInterval, path: '/metrics' }],
+      },
+    }),
+  );
+
+  addObject(
+    chart,
+    new ScrapeConfig({
+      metadata: { name: 'greenlang-annotated-pods', namespace: env.namespace, labels: monitorLabels('greenlang-annotated-pods') },
+      spec: {
+        kubernetesSDConfigs: [{ role: 'Pod', namespaces: { names: env.monitoredNamespaces } }],
+        scrapeInterval: env.prometheus.scrapeInterval,
+        relabelings: annotationRelabelings() as never,
+      },
+    }),
+  );
+
+  for (const sm of systemMonitors(env)) addObject(chart, sm);
+  return chart;
+}
