@@ -10,6 +10,8 @@ import { runSynth } from '../../lib/run.js';
 import { fixtureOutputsDir, qa } from '../fixtures/envs.js';
 import { hashTree, tempDir } from '../helpers/tree.js';
 
+const GL = ['greenlang', 'gl-agents', 'gl-fuel', 'gl-cbam', 'gl-building'];
+
 const cases: [title: string, override: unknown, message: string][] = [
   [
     'a staging pair of one',
@@ -46,10 +48,15 @@ const cases: [title: string, override: unknown, message: string][] = [
   ],
   [
     'a namespace that is not a DNS label',
-    { monitoredNamespaces: ['greenlang', 'GL_Agents'] },
-    'env "qa": monitoredNamespaces[1]: must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
+    { monitoredNamespaces: [...GL, 'GL_Agents'] },
+    'env "qa": monitoredNamespaces[5]: must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
   ],
-  ['a namespace listed twice', { monitoredNamespaces: ['greenlang', 'greenlang'] }, 'env "qa": monitoredNamespaces: namespace "greenlang" is listed twice'],
+  ['a namespace listed twice', { monitoredNamespaces: [...GL, 'greenlang'] }, 'env "qa": monitoredNamespaces: namespace "greenlang" is listed twice'],
+  [
+    'a catalogued service in a namespace Prometheus does not watch',
+    { monitoredNamespaces: GL.filter((n) => n !== 'gl-fuel') },
+    'env "qa": services[4].namespace: "gl-fuel" is not in monitoredNamespaces: Prometheus has no discovery access there',
+  ],
   ['a misspelt field', { prometheus: { replicaz: 3 } }, 'env "qa": prometheus.replicaz: unknown field (not in the schema)'],
   [
     'a region that is not an AWS region',
