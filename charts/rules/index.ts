@@ -10,10 +10,13 @@ import { labelsFor } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
 import type { ChartContext } from '../context.js';
+import { alertmanagerRules } from './alertmanager.js';
 import { batchJobRules } from './batch-jobs.js';
+import { prometheusRules } from './prometheus.js';
+import { thanosRules } from './thanos.js';
 import { isAlert, type RuleArea } from './types.js';
 
-export const ruleAreas: readonly RuleArea[] = [batchJobRules];
+export const ruleAreas: readonly RuleArea[] = [prometheusRules, thanosRules, alertmanagerRules, batchJobRules];
 
 export const RUNBOOK_PATH = 'docs/runbooks';
 

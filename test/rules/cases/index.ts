@@ -1,4 +1,7 @@
+import { alertmanagerCases } from './alertmanager.js';
 import { batchJobCases } from './batch-jobs.js';
+import { prometheusCases } from './prometheus.js';
+import { thanosCases } from './thanos.js';
 import type { AlertCase } from './types.js';
 
-export const alertCases: readonly AlertCase[] = [...batchJobCases];
+export const alertCases: readonly AlertCase[] = [...prometheusCases, ...thanosCases, ...alertmanagerCases, ...batchJobCases];

@@ -1,0 +1,95 @@
+/**
+ * Thanos (PRD 9.2 intent) with the corrections from prd-review.md; thresholds follow the
+ * upstream thanos mixin. Jobs are the Service names rendered by charts/thanos/.
+ */
+import type { RuleArea } from './types.js';
+
+const QUERY_HANDLERS = 'handler=~"query|query_range"';
+
+export const thanosRules: RuleArea = {
+  area: 'thanos',
+  groups: [
+    {
+      name: 'thanos',
+      rules: [
+        {
+          alert: 'ThanosCompactorMultipleRunning',
+          expr: 'sum by (namespace) (up{job="thanos-compactor"}) > 1',
+          for: '5m',
+          severity: 'critical',
+          summary: 'More than one Thanos compactor runs against the bucket',
+          description: '{{ $value }} compactors are up; concurrent compactors delete and rewrite the same blocks and can corrupt the bucket.',
+        },
+        {
+          alert: 'ThanosCompactorHalted',
+          expr: 'thanos_compact_halted{job="thanos-compactor"} == 1',
+          for: '5m',
+          severity: 'critical',
+          summary: 'The Thanos compactor has halted',
+          description: 'The compactor stopped on an error it will not retry (overlapping or corrupt blocks). No compaction, downsampling or retention happens until it is fixed.',
+        },
+        {
+          // prd-review: thanos_query_store_apis_dns_failures_total was removed in v0.38.
+          alert: 'ThanosQueryHighDNSFailures',
+          expr:
+            'sum by (namespace, job) (rate(thanos_query_endpoints_dns_failures_total[5m]))\n' +
+            '  / sum by (namespace, job) (rate(thanos_query_endpoints_dns_lookups_total[5m])) > 0.01',
+          for: '15m',
+          severity: 'warning',
+          summary: '{{ $labels.job }} fails to resolve its endpoints',
+          description: '{{ $value | humanizePercentage }} of DNS lookups for StoreAPI endpoints fail; queries may miss sidecars, store gateways or the ruler.',
+        },
+        {
+          // prd-review: a ratio per job, not any failure anywhere.
+          alert: 'ThanosBucketOperationsFailing',
+          expr:
+            'sum by (namespace, job) (rate(thanos_objstore_bucket_operation_failures_total[5m]))\n' +
+            '  / sum by (namespace, job) (rate(thanos_objstore_bucket_operations_total[5m])) > 0.05',
+          for: '15m',
+          severity: 'warning',
+          summary: '{{ $labels.job }} fails more than 5% of its bucket operations',
+          description: 'More than 5% of object-storage operations of {{ $labels.job }} fail (permissions, throttling or network).',
+        },
+        {
+          // prd-review: not while Prometheus replays its WAL (prometheus_ready == 0 then).
+          alert: 'ThanosSidecarPrometheusDown',
+          expr: 'thanos_sidecar_prometheus_up{job="thanos-sidecar"} == 0\n  unless on (namespace, pod) prometheus_ready{job="prometheus"} == 0',
+          for: '5m',
+          severity: 'critical',
+          summary: 'Thanos sidecar {{ $labels.pod }} cannot reach its Prometheus',
+          description: 'The sidecar cannot talk to Prometheus although Prometheus is not replaying its WAL: recent data is not queryable and no blocks are uploaded.',
+        },
+        {
+          // prd-review: uploads happen once per 2h block, so look at the age of the last one.
+          alert: 'ThanosSidecarNoUploads',
+          expr:
+            'time() - max by (namespace, pod) (thanos_objstore_bucket_last_successful_upload_time{job="thanos-sidecar"}) > 6 * 3600\n' +
+            '  and max by (namespace, pod) (thanos_objstore_bucket_last_successful_upload_time{job="thanos-sidecar"}) > 0',
+          for: '15m',
+          severity: 'warning',
+          summary: 'Thanos sidecar {{ $labels.pod }} has not uploaded a block for 6 hours',
+          description: 'Blocks are cut every 2 hours; none was uploaded for {{ $value | humanizeDuration }}. Local retention will delete data that is not in the bucket yet.',
+        },
+        {
+          // NFR 5.1: user-facing query latency p99 < 30s (prd-review: the Thanos HTTP histogram).
+          alert: 'ThanosQueryHighLatency',
+          expr: `histogram_quantile(0.99, sum by (namespace, job, le) (rate(http_request_duration_seconds_bucket{job=~"thanos-query.*", ${QUERY_HANDLERS}}[5m]))) > 30`,
+          for: '10m',
+          severity: 'warning',
+          summary: '{{ $labels.job }} answers queries slower than 30s (p99)',
+          description: 'The 99th percentile query latency is {{ $value | humanizeDuration }}.',
+        },
+      ],
+    },
+    {
+      name: 'thanos-recording',
+      rules: [
+        {
+          record: 'job:thanos_query_latency_seconds:p99_rate5m',
+          expr: `histogram_quantile(0.99, sum by (namespace, job, le) (rate(http_request_duration_seconds_bucket{job=~"thanos-query.*", ${QUERY_HANDLERS}}[5m])))`,
+        },
+        { record: 'pod:thanos_shipper_uploads:increase6h', expr: 'sum by (namespace, pod) (increase(thanos_shipper_uploads_total{job="thanos-sidecar"}[6h]))' },
+      ],
+    },
+  ],
+};
