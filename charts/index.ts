@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import type { ChartContext } from './context.js';
 import { alertDigestChart, digestCluster } from './alert-digest.js';
 import { alertmanagerChart } from './alertmanager.js';
+import { dashboardsChart } from './dashboards/index.js';
 import { exportersChart } from './exporters.js';
 import { monitorsChart } from './monitors.js';
 import { namespaceChart } from './namespace.js';
@@ -39,6 +40,7 @@ export const components: readonly Component[] = [
   { name: 'exporters', render: exportersChart },
   { name: 'monitors', render: monitorsChart },
   { name: 'rules', render: rulesChart },
+  { name: 'dashboards', render: dashboardsChart },
   { name: 'alert-digest', render: alertDigestChart, enabled: (ctx) => ctx.cluster.name === digestCluster(ctx.env) },
   { name: 'thanos-objstore', render: thanosObjstoreChart, enabled: thanos },
   { name: 'thanos-query', render: thanosQueryChart, enabled: thanos },
