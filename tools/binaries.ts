@@ -29,18 +29,29 @@ export interface ToolBinary {
    * module zip lacks because they are build outputs; they get a placeholder page.
    */
   readonly stubEmbeds?: readonly string[];
+  /**
+   * Build tags, as upstream's .promu.yml sets them for its release binaries (test/tools checks
+   * them against that file). Thanos needs `slicelabels`: without it, its unsafe label
+   * conversions read Prometheus 3's default string labels and the sidecar's gRPC server panics.
+   */
+  readonly tags: readonly string[];
 }
 
+/** Upstream release tags we deliberately leave out, and why. */
+export const OMITTED_TAGS: Record<string, string> = {
+  builtinassets: 'embeds the prebuilt web UI, which the module zip does not contain; the API is unaffected',
+};
+
 export const toolBinaries: readonly ToolBinary[] = [
-  { name: 'prometheus', component: 'prometheus', moduleDir: 'prometheus', pkg: 'cmd/prometheus' },
-  { name: 'promtool', component: 'prometheus', moduleDir: 'prometheus', pkg: 'cmd/promtool' },
-  { name: 'thanos', component: 'thanos', moduleDir: 'thanos', pkg: 'cmd/thanos' },
+  { name: 'prometheus', component: 'prometheus', moduleDir: 'prometheus', pkg: 'cmd/prometheus', tags: ['netgo'] },
+  { name: 'promtool', component: 'prometheus', moduleDir: 'prometheus', pkg: 'cmd/promtool', tags: ['netgo'] },
+  { name: 'thanos', component: 'thanos', moduleDir: 'thanos', pkg: 'cmd/thanos', tags: ['netgo', 'slicelabels'] },
   // The web UI (Elm/Vite build output, ui/app/dist) is not in the module zip: the test binary
   // serves a placeholder page instead; every API is unchanged.
-  { name: 'alertmanager', component: 'alertmanager', moduleDir: 'alertmanager', pkg: 'cmd/alertmanager', stubEmbeds: ['ui/app/dist'] },
-  { name: 'amtool', component: 'alertmanager', moduleDir: 'alertmanager', pkg: 'cmd/amtool' },
-  { name: 'pushgateway', component: 'pushgateway', moduleDir: 'pushgateway', pkg: '' },
-  { name: 'node_exporter', component: 'nodeExporter', moduleDir: 'node_exporter', pkg: '' },
+  { name: 'alertmanager', component: 'alertmanager', moduleDir: 'alertmanager', pkg: 'cmd/alertmanager', stubEmbeds: ['ui/app/dist'], tags: ['netgo'] },
+  { name: 'amtool', component: 'alertmanager', moduleDir: 'alertmanager', pkg: 'cmd/amtool', tags: ['netgo'] },
+  { name: 'pushgateway', component: 'pushgateway', moduleDir: 'pushgateway', pkg: '', tags: [] },
+  { name: 'node_exporter', component: 'nodeExporter', moduleDir: 'node_exporter', pkg: '', tags: [] },
 ];
 
 export type ToolName = 'prometheus' | 'promtool' | 'thanos' | 'alertmanager' | 'amtool' | 'pushgateway' | 'node_exporter';
@@ -58,8 +69,9 @@ export function goModuleOf(spec: ToolBinary): { path: string; version: string } 
   return mod;
 }
 
-/** Cached binary path; the version is part of the name so a bump rebuilds. */
+/** Cached binary path; version and build tags are part of the name so a change rebuilds. */
 export function toolPath(name: ToolName): string {
   const spec = toolSpec(name);
-  return path.join(binDir, `${name}-${versions[spec.component].tag}`);
+  const tags = spec.tags.length ? `-${spec.tags.join('+')}` : '';
+  return path.join(binDir, `${name}-${versions[spec.component].tag}${tags}`);
 }

@@ -68,7 +68,7 @@ function build(): void {
     const started = Date.now();
     const tmp = `${out}.tmp-${process.pid}`;
     const cwd = spec.stubEmbeds ? withStubbedEmbeds(moduleDir, mod, spec.stubEmbeds) : moduleDir;
-    execFileSync('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', tmp, `${mod.path}${spec.pkg ? '/' + spec.pkg : ''}`], {
+    execFileSync('go', ['build', '-trimpath', `-tags=${spec.tags.join(',')}`, '-ldflags', ldflags, '-o', tmp, `${mod.path}${spec.pkg ? '/' + spec.pkg : ''}`], {
       cwd,
       stdio: 'inherit',
       env: { ...process.env, CGO_ENABLED: '0' },

@@ -18,7 +18,7 @@ export function dashboardQueries(dashboard: any): { where: string; expr: string 
 
 export function renderedDashboards(env: string, cluster: string): any[] {
   return all
-    .filter((m) => m.file.startsWith(`${env}/${cluster}/dashboards/`) && m.manifest.metadata.labels && (m.manifest.metadata as any).labels.grafana_dashboard === '1')
+    .filter((m) => m.file.startsWith(`${env}/${cluster}/dashboards/`) && (m.manifest.metadata as any).labels?.grafana_dashboard === "1")
     .flatMap((m) => Object.values((m.manifest as any).data as Record<string, string>).map((j) => JSON.parse(j)));
 }
 

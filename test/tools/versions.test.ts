@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { versions } from '../../envs/versions.js';
-import { goModuleOf, repoRoot, toolBinaries, toolPath, type ToolName } from '../../tools/binaries.js';
+import { parse } from 'yaml';
+import { goModuleOf, OMITTED_TAGS, repoRoot, toolBinaries, toolPath, type ToolName } from '../../tools/binaries.js';
 import { requiredVersion } from '../../tools/build.js';
 import { runTool } from '../helpers/bin.js';
 import { freePort, useProcesses } from '../helpers/proc.js';
@@ -24,6 +25,15 @@ describe.each(toolBinaries.map((t) => ({ ...t, label: t.name })))('$label', (spe
   it('was compiled from that module version (go build info)', () => {
     const info = execFileSync('go', ['version', '-m', bin], { encoding: 'utf8' });
     expect(info).toMatch(new RegExp(`\\n\\s+(?:mod|dep)\\s+${mod.path.replace(/\./g, '\\.')}\\s+${mod.version.replace(/\./g, '\\.')}\\s`));
+  });
+
+  it("is built with upstream's release build tags (.promu.yml), minus the documented omissions", () => {
+    const dir = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `${mod.path}@${mod.version}`], { cwd: path.join(repoRoot, 'tools', spec.moduleDir), encoding: 'utf8' })).Dir;
+    const promu = parse(fs.readFileSync(path.join(dir, '.promu.yml'), 'utf8')) as { build?: { tags?: { all?: string[] } } };
+    const upstream = promu.build?.tags?.all ?? [];
+    expect([...spec.tags].sort()).toEqual(upstream.filter((t) => !(t in OMITTED_TAGS)).sort());
+    const info = execFileSync('go', ['version', '-m', bin], { encoding: 'utf8' });
+    if (spec.tags.length) expect(info).toMatch(new RegExp(`\\n\\s+build\\s+-tags=${spec.tags.join(',')}\\n`));
   });
 
   it('reports the pinned version', () => {
