@@ -139,6 +139,15 @@ const monitoredService = z.strictObject({
   honorLabels: z.boolean(),
 });
 
+const argocd = z.strictObject({
+  /** Namespace of Argo CD (where Applications live). */
+  namespace: dnsLabel,
+  /** This repository, as Argo CD clones it. */
+  repoURL: z.url({ error: 'must be the repository URL Argo CD clones' }),
+  /** Branch (or tag) Argo CD follows: promotion is a PR to this branch. */
+  targetRevision: z.string().min(1),
+});
+
 const cluster = z.strictObject({
   /** Cluster name; also the `cluster` external label and the dist sub-folder. */
   name: dnsLabel,
@@ -187,6 +196,7 @@ const envShape = z.strictObject({
     thanos,
     alertmanager,
     pushgateway,
+    argocd,
     features: z.strictObject({ enableThanos: z.boolean(), enablePushgateway: z.boolean() }),
     /** From the Terraform outputs file, never from env files (see envs/terraform.ts). */
     aws: awsSchema,

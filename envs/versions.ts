@@ -72,6 +72,16 @@ export const versions = {
 
 export type ComponentName = keyof typeof versions;
 
+/**
+ * Upstream Helm charts Argo CD installs (the operator and its CRDs are not rendered by us).
+ * The operator chart must ship the operator version pinned above.
+ */
+export const helmCharts = {
+  repoURL: 'https://prometheus-community.github.io/helm-charts',
+  prometheusOperatorCrds: { chart: 'prometheus-operator-crds', version: '25.0.0' },
+  kubePrometheusStack: { chart: 'kube-prometheus-stack', version: '88.0.0' },
+} as const;
+
 /** `repo:tag` for a component. */
 export function imageOf(component: ComponentName): string {
   const v = versions[component];

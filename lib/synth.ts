@@ -4,6 +4,7 @@
  */
 import { App } from 'cdk8s';
 import { stringify } from 'yaml';
+import { ARGOCD_COMPONENT, argocdChart } from '../charts/argocd.js';
 import { components as defaultComponents, type Component } from '../charts/index.js';
 import type { EnvConfig } from '../envs/schema.js';
 import { validateObject } from './validate.js';
@@ -48,16 +49,22 @@ export async function synthesize(envs: readonly EnvConfig[], components: readonl
   for (const env of envs) {
     for (const cluster of env.clusters) {
       const app = new App();
-      for (const component of components) {
-        if (component.enabled && !component.enabled({ env, cluster })) continue;
-        const manifests = component.render(app, { env, cluster }).toJson() as Manifest[];
+      const rendered: string[] = [];
+      const emit = async (name: string, manifests: Manifest[]) => {
         for (const m of manifests) {
           for (const problem of await validateObject(m)) {
-            problems.push({ env: env.name, cluster: cluster.name, chart: component.name, object: objectRef(m), ...problem });
+            problems.push({ env: env.name, cluster: cluster.name, chart: name, object: objectRef(m), ...problem });
           }
         }
-        tree.set(componentPath(env.name, cluster.name, component.name), toYaml(env.name, manifests));
+        tree.set(componentPath(env.name, cluster.name, name), toYaml(env.name, manifests));
+        rendered.push(name);
+      };
+      for (const component of components) {
+        if (component.enabled && !component.enabled({ env, cluster })) continue;
+        await emit(component.name, component.render(app, { env, cluster }).toJson() as Manifest[]);
       }
+      // Delivery last: it points one Argo CD Application at each folder rendered above.
+      await emit(ARGOCD_COMPONENT, argocdChart(app, { env, cluster }, rendered).toJson() as Manifest[]);
     }
   }
   if (problems.length > 0) throw new SynthError(problems);

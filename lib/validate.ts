@@ -65,7 +65,18 @@ interface AjvError {
  * strict check does not descend into them. Keyed by `apiVersion/kind`; values are JSON pointers
  * with `*` for any array index or map key.
  */
-const FREE_FORM: Record<string, readonly string[]> = {};
+const FREE_FORM: Record<string, readonly string[]> = {
+  // Helm values are whatever the chart accepts.
+  'argoproj.io/v1alpha1/Application': ['/spec/source/helm/valuesObject', '/spec/sources/*/helm/valuesObject'],
+};
+
+/**
+ * Real fields the generated schemas lost (a property literally named `description` is taken for
+ * the JSON-schema keyword by the generator), so the probe cannot see them. Per kind, pointers.
+ */
+const MODEL_OMITS: Record<string, readonly string[]> = {
+  'argoproj.io/v1alpha1/AppProject': ['/spec/description'],
+};
 
 /**
  * Known defects of the generated models, each tolerated narrowly. The operator's embedded
@@ -90,7 +101,8 @@ export async function validateObject(obj: Record<string, unknown>): Promise<Obje
   }
   const schemaErrors = runValidator(Model, obj).map((e) => ({ field: fieldOf(e.instancePath), message: describe(e) }));
   if (schemaErrors.length > 0) return dedupe(schemaErrors);
-  return unknownFields(Model, obj, FREE_FORM[key] ?? []).map((p) => ({
+  const omitted = MODEL_OMITS[key] ?? [];
+  return unknownFields(Model, obj, FREE_FORM[key] ?? []).filter((p) => !omitted.includes(p)).map((p) => ({
     field: fieldOf(p),
     message: 'unknown field: the schema has no such property (typo, or wrong nesting)',
   }));

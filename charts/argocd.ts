@@ -1,0 +1,158 @@
+/**
+ * Argo CD delivery for one environment and cluster: an AppProject limited to what the platform
+ * deploys, one Application per rendered component (dist/<env>/<cluster>/<component>), the
+ * operator and its CRDs from the upstream Helm charts, and a root Application that keeps this
+ * folder itself in sync (app of apps). Every Application syncs automatically with prune and
+ * self-heal, retries with backoff, and is ordered by sync wave:
+ *   -2 CRDs, -1 operator and namespace, 0 our resources, 1 dashboards.
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
+import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
+import { helmCharts, versions } from '../envs/versions.js';
+import { labelsFor } from '../lib/labels.js';
+import { addObject } from '../lib/objects.js';
+import { componentPath } from '../lib/synth.js';
+import type { ChartContext } from './context.js';
+import { SYSTEM_TARGET_NAMESPACES } from './monitors.js';
+
+export const ARGOCD_COMPONENT = 'argocd';
+const WAVE = 'argocd.argoproj.io/sync-wave';
+
+/** Kinds the platform deploys; the AppProject allows these and nothing else. */
+export const CLUSTER_KINDS = [
+  { group: '', kind: 'Namespace' },
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+  { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+  { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+  { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+] as const;
+export const NAMESPACED_KINDS = [
+  { group: '', kind: 'ConfigMap' },
+  { group: '', kind: 'Secret' },
+  { group: '', kind: 'Service' },
+  { group: '', kind: 'ServiceAccount' },
+  { group: 'apps', kind: 'Deployment' },
+  { group: 'apps', kind: 'StatefulSet' },
+  { group: 'apps', kind: 'DaemonSet' },
+  { group: 'batch', kind: 'CronJob' },
+  { group: 'batch', kind: 'Job' },
+  { group: 'policy', kind: 'PodDisruptionBudget' },
+  { group: 'rbac.authorization.k8s.io', kind: 'Role' },
+  { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding' },
+  { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
+  { group: 'monitoring.coreos.com', kind: '*' },
+  { group: 'argoproj.io', kind: 'Application' },
+  { group: 'argoproj.io', kind: 'AppProject' },
+] as const;
+
+const syncPolicy = (serverSide: boolean) => ({
+  automated: { prune: true, selfHeal: true },
+  syncOptions: ['PruneLast=true', ...(serverSide ? ['ServerSideApply=true'] : [])],
+  retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+});
+
+/** Sync wave of a rendered component. */
+export function waveOf(component: string): number {
+  if (component === 'namespace') return -1;
+  if (component === 'dashboards') return 1;
+  return 0;
+}
+
+export function argocdChart(scope: Construct, { env, cluster }: ChartContext, renderedComponents: readonly string[]): Chart {
+  const chart = new Chart(scope, ARGOCD_COMPONENT);
+  const ns = env.argocd.namespace;
+  const project = `greenlang-monitoring-${cluster.name}`;
+  const labels = labelsFor({ name: project, component: 'delivery' });
+  const destination = { name: cluster.name, namespace: env.namespace };
+  const namespaces = [...new Set([env.namespace, ...env.monitoredNamespaces, ...SYSTEM_TARGET_NAMESPACES, ns])];
+
+  addObject(
+    chart,
+    new AppProject({
+      metadata: { name: project, namespace: ns, labels },
+      spec: {
+        description: `GreenLang Prometheus platform in ${cluster.name} (${env.name})`,
+        sourceRepos: [env.argocd.repoURL, helmCharts.repoURL],
+        destinations: namespaces.map((namespace) => ({ name: cluster.name, namespace })),
+        clusterResourceWhitelist: CLUSTER_KINDS.map((k) => ({ ...k })),
+        namespaceResourceWhitelist: NAMESPACED_KINDS.map((k) => ({ ...k })),
+        orphanedResources: { warn: true },
+      },
+    }),
+  );
+
+  const app = (name: string, wave: number, spec: Record<string, unknown>) =>
+    addObject(
+      chart,
+      new Application({
+        metadata: {
+          name: `${cluster.name}-${name}`,
+          namespace: ns,
+          labels: { ...labels, 'greenlang.io/environment': env.name, 'greenlang.io/component': name },
+          annotations: { [WAVE]: String(wave) },
+          // Deleting an Application deletes what it deployed.
+          finalizers: ['resources-finalizer.argocd.argoproj.io'],
+        },
+        spec: { project, destination, ...spec } as never,
+      }),
+    );
+
+  // The root: this folder, so adding a component to dist adds its Application.
+  app('root', -3, {
+    source: { repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path: dirOf(componentPath(env.name, cluster.name, ARGOCD_COMPONENT)) },
+    destination: { name: cluster.name, namespace: ns },
+    syncPolicy: syncPolicy(false),
+  });
+  // The CRDs exceed the client-side apply annotation limit: server-side apply.
+  app('prometheus-operator-crds', -2, {
+    source: { repoURL: helmCharts.repoURL, chart: helmCharts.prometheusOperatorCrds.chart, targetRevision: helmCharts.prometheusOperatorCrds.version },
+    syncPolicy: syncPolicy(true),
+  });
+  app('prometheus-operator', -1, {
+    source: {
+      repoURL: helmCharts.repoURL,
+      chart: helmCharts.kubePrometheusStack.chart,
+      targetRevision: helmCharts.kubePrometheusStack.version,
+      helm: {
+        releaseName: 'prometheus-operator',
+        // Only the operator: everything else is rendered by this repository.
+        valuesObject: {
+          crds: { enabled: false },
+          defaultRules: { create: false },
+          alertmanager: { enabled: false },
+          grafana: { enabled: false },
+          kubeStateMetrics: { enabled: false },
+          nodeExporter: { enabled: false },
+          prometheus: { enabled: false },
+          kubeApiServer: { enabled: false },
+          kubelet: { enabled: false },
+          kubeControllerManager: { enabled: false },
+          coreDns: { enabled: false },
+          kubeEtcd: { enabled: false },
+          kubeScheduler: { enabled: false },
+          kubeProxy: { enabled: false },
+          prometheusOperator: {
+            image: { tag: versions.prometheusOperator.tag },
+            kubeletService: { enabled: true, namespace: 'kube-system' },
+            serviceMonitor: { selfMonitor: false },
+          },
+        },
+      },
+    },
+    syncPolicy: syncPolicy(true),
+  });
+  for (const component of renderedComponents.filter((c) => c !== ARGOCD_COMPONENT)) {
+    app(component, waveOf(component), {
+      source: { repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path: dirOf(componentPath(env.name, cluster.name, component)) },
+      syncPolicy: syncPolicy(false),
+    });
+  }
+  return chart;
+}
+
+function dirOf(file: string): string {
+  return `dist/${file.slice(0, file.lastIndexOf('/'))}`;
+}

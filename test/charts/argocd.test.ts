@@ -1,0 +1,68 @@
+/** Argo CD delivery: one Application per rendered folder, ordered, self-healing, and an AppProject that allows exactly what we deploy. */
+import { CLUSTER_KINDS, NAMESPACED_KINDS } from '../../charts/argocd.js';
+import { envFiles, resolveAll } from '../../envs/index.js';
+import { helmCharts, versions } from '../../envs/versions.js';
+import { synthesize } from '../../lib/synth.js';
+import { manifestsOf } from '../helpers/tree.js';
+
+const envs = resolveAll(envFiles);
+const tree = await synthesize(envs);
+const all = manifestsOf(tree);
+const targets = envs.flatMap((env) => env.clusters.map((cluster) => ({ env, cluster, label: `${env.name}/${cluster.name}` })));
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
+
+describe.each(targets)('Argo CD in $label', ({ env, cluster }) => {
+  const prefix = `${env.name}/${cluster.name}/`;
+  const argo = all.filter((m) => m.file === `${prefix}argocd/manifests.yaml`).map((m) => m.manifest as any);
+  const apps = argo.filter((m) => m.kind === 'Application');
+  const project = argo.find((m) => m.kind === 'AppProject');
+  const folders = [...new Set([...tree.keys()].filter((f) => f.startsWith(prefix)).map((f) => `dist/${f.slice(0, f.lastIndexOf('/'))}`))];
+
+  it('points exactly one Application at every rendered folder, on this env and cluster', () => {
+    const paths = apps.filter((a) => a.spec.source.path).map((a) => a.spec.source.path);
+    expect([...paths].sort()).toEqual([...folders].sort());
+    for (const a of apps) {
+      expect(a.spec.project).toBe(project.metadata.name);
+      expect(a.spec.destination.name).toBe(cluster.name);
+      if (a.spec.source.path) expect(a.spec.source).toMatchObject({ repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision });
+    }
+  });
+
+  it('syncs automatically with prune, self-heal and retry with backoff', () => {
+    for (const a of apps) {
+      expect(a.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+      expect(a.spec.syncPolicy.retry.backoff).toMatchObject({ factor: 2 });
+    }
+  });
+
+  it('orders the sync: CRDs, then the operator, then our resources, then dashboards', () => {
+    const wave = (name: string) => Number(apps.find((a) => a.metadata.name === `${cluster.name}-${name}`).metadata.annotations['argocd.argoproj.io/sync-wave']);
+    expect(wave('prometheus-operator-crds')).toBeLessThan(wave('prometheus-operator'));
+    expect(wave('prometheus-operator')).toBeLessThan(wave('prometheus'));
+    expect(wave('prometheus')).toBeLessThan(wave('dashboards'));
+  });
+
+  it('installs the operator and CRDs from pinned upstream charts, CRDs with server-side apply', () => {
+    const crds = apps.find((a) => a.metadata.name === `${cluster.name}-prometheus-operator-crds`);
+    expect(crds.spec.source).toMatchObject({ repoURL: helmCharts.repoURL, chart: helmCharts.prometheusOperatorCrds.chart, targetRevision: helmCharts.prometheusOperatorCrds.version });
+    expect(crds.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
+    const op = apps.find((a) => a.metadata.name === `${cluster.name}-prometheus-operator`);
+    expect(op.spec.source.targetRevision).toBe(helmCharts.kubePrometheusStack.version);
+    expect(op.spec.source.helm.valuesObject.prometheusOperator.image.tag).toBe(versions.prometheusOperator.tag);
+    expect(op.spec.source.helm.valuesObject.crds.enabled).toBe(false);
+  });
+
+  it('the AppProject allows every kind and namespace we render, and no more than listed', () => {
+    const rendered = all.filter((m) => m.file.startsWith(prefix) && !m.file.endsWith('argocd/manifests.yaml')).map((m) => m.manifest as any);
+    const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
+    const allowed = (list: readonly { group: string; kind: string }[], m: any) => list.some((k) => k.group === groupOf(m.apiVersion) && (k.kind === '*' || k.kind === m.kind));
+    for (const m of rendered) {
+      if (CLUSTER_SCOPED.has(m.kind)) expect({ kind: m.kind, allowed: allowed(CLUSTER_KINDS, m) }).toEqual({ kind: m.kind, allowed: true });
+      else {
+        expect({ kind: m.kind, allowed: allowed(NAMESPACED_KINDS, m) }).toEqual({ kind: m.kind, allowed: true });
+        expect(project.spec.destinations.map((d: any) => d.namespace)).toContain(m.metadata.namespace);
+      }
+    }
+    expect(project.spec.sourceRepos).toEqual([env.argocd.repoURL, helmCharts.repoURL]);
+  });
+});
