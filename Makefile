@@ -15,6 +15,7 @@ $(NODE_STAMP): package.json package-lock.json
 ## Render and validate every environment into dist/ (atomic: a failure leaves dist/ as it was).
 synth: $(NODE_STAMP)
 	npx tsx main.ts
+	npx tsx tools/argocd-health-patch.ts
 
 ## Python venv for sdk/python with its pinned dependencies from PyPI.
 venv: $(PY_STAMP)
