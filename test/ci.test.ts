@@ -1,0 +1,20 @@
+/** The CI definitions keep calling the README's test command and checking drift. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { repoRoot } from '../tools/binaries.js';
+
+describe('CI definitions', () => {
+  it('.ci/run runs make test', () => {
+    expect(fs.readFileSync(path.join(repoRoot, '.ci/run'), 'utf8')).toMatch(/^make test$/m);
+  });
+
+  it('the workflow tests pull requests, summarizes the rendered change and fails on drift after merge', () => {
+    const wf = parse(fs.readFileSync(path.join(repoRoot, '.github/workflows/ci.yml'), 'utf8'));
+    expect(Object.keys(wf.on)).toEqual(['pull_request', 'push']);
+    const runs = (job: string) => wf.jobs[job].steps.map((s: any) => s.run).filter(Boolean).join('\n');
+    expect(runs('test')).toContain('make test');
+    expect(runs('rendered-change')).toContain('tools/dist-diff.ts');
+    expect(runs('drift')).toMatch(/make synth[\s\S]*git diff --exit-code -- dist/);
+  });
+});
