@@ -12,6 +12,7 @@ import { dashboardsChart } from './dashboards/index.js';
 import { exportersChart } from './exporters.js';
 import { monitorsChart } from './monitors.js';
 import { namespaceChart } from './namespace.js';
+import { networkPoliciesChart } from './network-policies.js';
 import { prometheusChart } from './prometheus.js';
 import { pushgatewayChart } from './pushgateway.js';
 import { rulesChart } from './rules/index.js';
@@ -41,6 +42,7 @@ export const components: readonly Component[] = [
   { name: 'monitors', render: monitorsChart },
   { name: 'rules', render: rulesChart },
   { name: 'dashboards', render: dashboardsChart },
+  { name: 'network-policies', render: networkPoliciesChart },
   { name: 'alert-digest', render: alertDigestChart, enabled: (ctx) => ctx.cluster.name === digestCluster(ctx.env) },
   { name: 'thanos-objstore', render: thanosObjstoreChart, enabled: thanos },
   { name: 'thanos-query', render: thanosQueryChart, enabled: thanos },
