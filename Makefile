@@ -34,7 +34,7 @@ typecheck: $(NODE_STAMP)
 ## Everything CI runs.
 test: typecheck jest pytest
 
-jest: $(NODE_STAMP) tools
+jest: $(NODE_STAMP) $(PY_STAMP) tools
 	npx jest --ci
 
 pytest: $(PY_STAMP) tools
