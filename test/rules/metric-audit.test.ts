@@ -23,7 +23,6 @@ import { tempDir } from '../helpers/tree.js';
 const ALLOWLIST: Record<string, string> = {
   up: 'synthesized by Prometheus per target',
   scrape_duration_seconds: 'synthesized by Prometheus per target',
-  ALERTS: 'written by the Prometheus rule engine',
   kubelet_volume_stats_available_bytes: 'kubelet (volume stats of mounted PVCs)',
   kubelet_volume_stats_capacity_bytes: 'kubelet (volume stats of mounted PVCs)',
   container_memory_working_set_bytes: 'cAdvisor, through the kubelet',
