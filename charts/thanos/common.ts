@@ -1,9 +1,13 @@
 /** What every Thanos component shares: ports, the objstore Secret, the container shape, DNS names. */
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import type { IVolume } from 'kubernetes-models/v1/Volume';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
 import { imageOf } from '../../envs/versions.js';
-import { httpProbes, restrictedContainer, type Resources } from '../../lib/workload.js';
+import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
+import { httpProbes, restrictedContainer, restrictedPod, spreadAcrossNodes, type Resources } from '../../lib/workload.js';
 
 export const GRPC_PORT = 10901;
 export const HTTP_PORT = 10902;
@@ -72,4 +76,35 @@ export function serverArgs(opts: { grpc?: boolean } = {}): string[] {
     `--http-address=0.0.0.0:${HTTP_PORT}`,
     ...(opts.grpc === false ? [] : [`--grpc-address=0.0.0.0:${GRPC_PORT}`]),
   ];
+}
+
+/** A stateless Thanos component (query, query-frontend, global query): spread, restricted, no API token. */
+export function thanosDeployment(w: Workload, ns: string, replicas: number, container: IContainer, volumes?: IVolume[]): Deployment {
+  const labels = labelsFor(w);
+  return new Deployment({
+    metadata: { name: w.name, namespace: ns, labels },
+    spec: {
+      replicas,
+      selector: { matchLabels: selectorLabels(w) },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: w.name,
+          automountServiceAccountToken: false,
+          securityContext: restrictedPod(),
+          ...(replicas > 1 ? { affinity: spreadAcrossNodes(selectorLabels(w)) } : {}),
+          containers: [container],
+          ...(volumes ? { volumes } : {}),
+        },
+      },
+    },
+  });
+}
+
+/** The `data` volumeClaimTemplate of a stateful Thanos component. */
+export function dataClaim(storage: { storageClassName: string; size: string }): Pick<IPersistentVolumeClaim, 'metadata' | 'spec'> {
+  return {
+    metadata: { name: 'data' },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: storage.storageClassName, resources: { requests: { storage: storage.size } } },
+  };
 }

@@ -12,7 +12,7 @@ import { addObject } from '../../lib/objects.js';
 import { ALL_REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { CONFIG_HASH_ANNOTATION, configHash, restrictedPod, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
-import { HTTP_PORT, OBJSTORE_KEY, OBJSTORE_MOUNT, OBJSTORE_SECRET, objstoreConfig, serverArgs, thanosContainer } from './common.js';
+import { HTTP_PORT, OBJSTORE_KEY, OBJSTORE_MOUNT, OBJSTORE_SECRET, objstoreConfig, serverArgs, thanosContainer, dataClaim } from './common.js';
 
 export const COMPACTOR: Workload = { name: 'thanos-compactor', component: 'compactor', versionOf: 'thanos' };
 
@@ -78,12 +78,7 @@ export function thanosCompactorChart(scope: Construct, { env }: ChartContext): C
             volumes: [{ name: 'objstore', secret: { secretName: OBJSTORE_SECRET } }],
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data' },
-            spec: { accessModes: ['ReadWriteOnce'], storageClassName: c.storage.storageClassName, resources: { requests: { storage: c.storage.size } } },
-          },
-        ],
+        volumeClaimTemplates: [dataClaim(c.storage)],
       },
     }),
   );

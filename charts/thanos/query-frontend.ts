@@ -4,14 +4,13 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
-import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
+import type { Workload } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
-import { pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
+import { pdb, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
-import { HTTP_PORT, serverArgs, svcHost, thanosContainer } from './common.js';
+import { HTTP_PORT, serverArgs, svcHost, thanosContainer, thanosDeployment } from './common.js';
 import { QUERY } from './query.js';
 
 export const QUERY_FRONTEND: Workload = { name: 'thanos-query-frontend', component: 'query-frontend', versionOf: 'thanos' };
@@ -39,28 +38,11 @@ export function thanosQueryFrontendChart(scope: Construct, { env }: ChartContext
   const chart = new Chart(scope, 'thanos-query-frontend');
   const ns = env.namespace;
   const f = env.thanos.queryFrontend;
-  const labels = labelsFor(QUERY_FRONTEND);
 
   addObject(chart, serviceAccount(QUERY_FRONTEND, ns));
   addObject(
     chart,
-    new Deployment({
-      metadata: { name: QUERY_FRONTEND.name, namespace: ns, labels },
-      spec: {
-        replicas: f.replicas,
-        selector: { matchLabels: selectorLabels(QUERY_FRONTEND) },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: QUERY_FRONTEND.name,
-            automountServiceAccountToken: false,
-            securityContext: restrictedPod(),
-            ...(f.replicas > 1 ? { affinity: spreadAcrossNodes(selectorLabels(QUERY_FRONTEND)) } : {}),
-            containers: [thanosContainer({ name: 'thanos-query-frontend', args: queryFrontendArgs(env), resources: f.resources, grpc: false })],
-          },
-        },
-      },
-    }),
+    thanosDeployment(QUERY_FRONTEND, ns, f.replicas, thanosContainer({ name: 'thanos-query-frontend', args: queryFrontendArgs(env), resources: f.resources, grpc: false })),
   );
   addObject(chart, service(QUERY_FRONTEND, ns, [{ name: 'http', port: HTTP_PORT }]));
   if (f.replicas > 1) addObject(chart, pdb(QUERY_FRONTEND, ns));

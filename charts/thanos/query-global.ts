@@ -7,13 +7,12 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { EnvConfig } from '../../envs/schema.js';
-import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
+import type { Workload } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
-import { pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
+import { pdb, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
-import { THANOS_PORTS, thanosContainer } from './common.js';
+import { THANOS_PORTS, thanosContainer, thanosDeployment } from './common.js';
 import { queryArgs } from './query.js';
 
 export const QUERY_GLOBAL: Workload = { name: 'thanos-query-global', component: 'query-global', versionOf: 'thanos' };
@@ -38,37 +37,23 @@ export function thanosQueryGlobalChart(scope: Construct, { env }: ChartContext):
   const chart = new Chart(scope, 'thanos-query-global');
   const ns = env.namespace;
   const q = env.thanos.query;
-  const labels = labelsFor(QUERY_GLOBAL);
   const tls = env.thanos.global!.tls;
 
   addObject(chart, serviceAccount(QUERY_GLOBAL, ns));
   addObject(
     chart,
-    new Deployment({
-      metadata: { name: QUERY_GLOBAL.name, namespace: ns, labels },
-      spec: {
-        replicas: q.replicas,
-        selector: { matchLabels: selectorLabels(QUERY_GLOBAL) },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: QUERY_GLOBAL.name,
-            automountServiceAccountToken: false,
-            securityContext: restrictedPod(),
-            ...(q.replicas > 1 ? { affinity: spreadAcrossNodes(selectorLabels(QUERY_GLOBAL)) } : {}),
-            containers: [
-              thanosContainer({
-                name: 'thanos-query',
-                args: queryArgs(env, globalEndpointConfig(env)),
-                resources: q.resources,
-                volumeMounts: tls ? [{ name: 'tls', mountPath: TLS_MOUNT, readOnly: true }] : [],
-              }),
-            ],
-            ...(tls ? { volumes: [{ name: 'tls', secret: { secretName: GLOBAL_TLS_SECRET } }] } : {}),
-          },
-        },
-      },
-    }),
+    thanosDeployment(
+      QUERY_GLOBAL,
+      ns,
+      q.replicas,
+      thanosContainer({
+        name: 'thanos-query',
+        args: queryArgs(env, globalEndpointConfig(env)),
+        resources: q.resources,
+        volumeMounts: tls ? [{ name: 'tls', mountPath: TLS_MOUNT, readOnly: true }] : [],
+      }),
+      tls ? [{ name: 'tls', secret: { secretName: GLOBAL_TLS_SECRET } }] : undefined,
+    ),
   );
   addObject(chart, service(QUERY_GLOBAL, ns, THANOS_PORTS));
   if (q.replicas > 1) addObject(chart, pdb(QUERY_GLOBAL, ns));

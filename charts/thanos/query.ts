@@ -4,15 +4,14 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
-import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
+import type { Workload } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { ALL_REPLICA_LABELS } from '../../lib/replica-labels.js';
-import { pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
+import { pdb, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
-import { srv, serverArgs, THANOS_PORTS, thanosContainer } from './common.js';
+import { srv, serverArgs, THANOS_PORTS, thanosContainer, thanosDeployment } from './common.js';
 import { THANOS_RULER_SERVICE } from './ruler.js';
 import { SIDECAR_SERVICE } from './sidecar.js';
 import { storeServices } from './store.js';
@@ -41,30 +40,10 @@ export function thanosQueryChart(scope: Construct, { env }: ChartContext): Chart
   const chart = new Chart(scope, 'thanos-query');
   const ns = env.namespace;
   const q = env.thanos.query;
-  const labels = labelsFor(QUERY);
   const endpointConfig = { endpoints: clusterEndpoints(env).map((address) => ({ address })) };
 
   addObject(chart, serviceAccount(QUERY, ns));
-  addObject(
-    chart,
-    new Deployment({
-      metadata: { name: QUERY.name, namespace: ns, labels },
-      spec: {
-        replicas: q.replicas,
-        selector: { matchLabels: selectorLabels(QUERY) },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: QUERY.name,
-            automountServiceAccountToken: false,
-            securityContext: restrictedPod(),
-            ...(q.replicas > 1 ? { affinity: spreadAcrossNodes(selectorLabels(QUERY)) } : {}),
-            containers: [thanosContainer({ name: 'thanos-query', args: queryArgs(env, endpointConfig), resources: q.resources })],
-          },
-        },
-      },
-    }),
-  );
+  addObject(chart, thanosDeployment(QUERY, ns, q.replicas, thanosContainer({ name: 'thanos-query', args: queryArgs(env, endpointConfig), resources: q.resources })));
   addObject(chart, service(QUERY, ns, THANOS_PORTS));
   if (q.replicas > 1) addObject(chart, pdb(QUERY, ns));
   addObject(chart, serviceMonitor(QUERY, ns, 'http', env.prometheus.scrapeInterval));

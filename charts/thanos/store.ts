@@ -12,7 +12,7 @@ import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { CONFIG_HASH_ANNOTATION, configHash, pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
-import { OBJSTORE_KEY, OBJSTORE_MOUNT, OBJSTORE_SECRET, objstoreConfig, serverArgs, THANOS_PORTS, thanosContainer } from './common.js';
+import { OBJSTORE_KEY, OBJSTORE_MOUNT, OBJSTORE_SECRET, objstoreConfig, serverArgs, THANOS_PORTS, thanosContainer, dataClaim } from './common.js';
 
 export const STORE: Workload = { name: 'thanos-store', component: 'store-gateway', versionOf: 'thanos' };
 
@@ -84,12 +84,7 @@ export function thanosStoreChart(scope: Construct, { env }: ChartContext): Chart
               volumes: [{ name: 'objstore', secret: { secretName: OBJSTORE_SECRET } }],
             },
           },
-          volumeClaimTemplates: [
-            {
-              metadata: { name: 'data' },
-              spec: { accessModes: ['ReadWriteOnce'], storageClassName: s.storage.storageClassName, resources: { requests: { storage: s.storage.size } } },
-            },
-          ],
+          volumeClaimTemplates: [dataClaim(s.storage)],
         },
       }),
     );
