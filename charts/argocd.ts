@@ -15,7 +15,7 @@ import { labelsFor } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { componentPath } from '../lib/synth.js';
 import type { ChartContext } from './context.js';
-import { SYSTEM_TARGET_NAMESPACES } from './monitors.js';
+import { targetNamespaces } from './monitors.js';
 
 export const ARGOCD_COMPONENT = 'argocd';
 const WAVE = 'argocd.argoproj.io/sync-wave';
@@ -67,7 +67,7 @@ export function argocdChart(scope: Construct, { env, cluster }: ChartContext, re
   const project = `greenlang-monitoring-${cluster.name}`;
   const labels = labelsFor({ name: project, component: 'delivery' });
   const destination = { name: cluster.name, namespace: env.namespace };
-  const namespaces = [...new Set([env.namespace, ...env.monitoredNamespaces, ...SYSTEM_TARGET_NAMESPACES, ns])];
+  const namespaces = [...new Set([...targetNamespaces(env), ns])];
 
   addObject(
     chart,

@@ -114,13 +114,14 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
     }),
   );
 
-  // node-exporter
+  // node-exporter, in the host namespace (privileged pod security); its monitor stays with the others.
   const neLabels = labelsFor(NODE_EXPORTER);
-  addObject(chart, new ServiceAccount({ metadata: { name: NODE_EXPORTER.name, namespace: ns, labels: neLabels }, automountServiceAccountToken: false }));
+  const hostNs = env.hostNamespace;
+  addObject(chart, new ServiceAccount({ metadata: { name: NODE_EXPORTER.name, namespace: hostNs, labels: neLabels }, automountServiceAccountToken: false }));
   addObject(
     chart,
     new DaemonSet({
-      metadata: { name: NODE_EXPORTER.name, namespace: ns, labels: neLabels },
+      metadata: { name: NODE_EXPORTER.name, namespace: hostNs, labels: neLabels },
       spec: {
         selector: { matchLabels: selectorLabels(NODE_EXPORTER) },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%' } },
@@ -172,14 +173,14 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
       },
     }),
   );
-  addObject(chart, service(NODE_EXPORTER, ns, [{ name: 'metrics', port: NODE_EXPORTER_PORT }], { headless: true }));
+  addObject(chart, service(NODE_EXPORTER, hostNs, [{ name: 'metrics', port: NODE_EXPORTER_PORT }], { headless: true }));
   addObject(
     chart,
     new ServiceMonitor({
       metadata: { name: NODE_EXPORTER.name, namespace: ns, labels: neLabels },
       spec: {
         selector: { matchLabels: selectorLabels(NODE_EXPORTER) },
-        namespaceSelector: { matchNames: [ns] },
+        namespaceSelector: { matchNames: [hostNs] },
         endpoints: [
           {
             port: 'metrics',

@@ -21,6 +21,11 @@ import type { ChartContext } from './context.js';
 /** Namespaces outside the monitored ones where system targets live (discovery RBAC only). */
 export const SYSTEM_TARGET_NAMESPACES = ['kube-system', 'default'] as const;
 
+/** Every namespace Prometheus discovers targets in: its own, the monitored ones, system and host. */
+export function targetNamespaces(env: EnvConfig): string[] {
+  return [...new Set([env.namespace, ...env.monitoredNamespaces, ...SYSTEM_TARGET_NAMESPACES, env.hostNamespace])];
+}
+
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 const SA_CA = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
 

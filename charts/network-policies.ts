@@ -9,9 +9,9 @@
  *   PushGateway 9091 from the batch-job namespaces, the janitor and Prometheus;
  *   Thanos gRPC 10901 from Thanos Query (and the global query), HTTP 10902 from their clients;
  *   every metrics port from Prometheus.
- * Egress: DNS, the monitoring and watched namespaces, and HTTPS/SMTP/kubelet out of the
- * cluster (S3, the API server, Slack, PagerDuty, mail, kubelets). node-exporter runs on the
- * host network, where NetworkPolicies do not apply.
+ * Egress: DNS, the namespaces with targets, and HTTPS/SMTP/kubelet/node-exporter ports to node
+ * and external addresses (S3, the API server, Slack, PagerDuty, mail, kubelets). node-exporter
+ * runs on the host network, where NetworkPolicies do not apply.
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
@@ -24,8 +24,8 @@ import { ALERT_DIGEST } from './alert-digest.js';
 import { alertmanagerPodSelector } from './alertmanager.js';
 import type { ChartContext } from './context.js';
 import { KUBE_STATE_METRICS } from './exporters.js';
-import { SYSTEM_TARGET_NAMESPACES } from './monitors.js';
-import { prometheusPodSelector, watchedNamespaces } from './prometheus.js';
+import { targetNamespaces } from './monitors.js';
+import { prometheusPodSelector } from './prometheus.js';
 import { JANITOR, PUSHGATEWAY } from './pushgateway.js';
 import { COMPACTOR } from './thanos/compactor.js';
 import { QUERY } from './thanos/query.js';
@@ -95,7 +95,7 @@ export function networkPoliciesChart(scope: Construct, { env }: ChartContext): C
       }),
     );
   }
-  const inCluster = [...new Set([...watchedNamespaces({ env } as ChartContext), ...SYSTEM_TARGET_NAMESPACES])];
+  const inCluster = targetNamespaces(env);
   addObject(
     chart,
     new NetworkPolicy({
@@ -110,8 +110,17 @@ export function networkPoliciesChart(scope: Construct, { env }: ChartContext): C
           },
           // Scraping and in-namespace traffic: only the namespaces we watch.
           { to: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: inCluster }] } }] },
-          // Out of the cluster: S3 and the API server (443/6443), Slack/PagerDuty (443), mail (587), kubelets (10250).
-          { ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }, { port: 587, protocol: 'TCP' }, { port: 10250, protocol: 'TCP' }] },
+          // Node and external addresses: S3 and the API server (443/6443), Slack/PagerDuty (443),
+          // mail (587), kubelets (10250) and node-exporter on the host network (9100).
+          {
+            ports: [
+              { port: 443, protocol: 'TCP' },
+              { port: 6443, protocol: 'TCP' },
+              { port: 587, protocol: 'TCP' },
+              { port: 9100, protocol: 'TCP' },
+              { port: 10250, protocol: 'TCP' },
+            ],
+          },
         ],
       },
     }),

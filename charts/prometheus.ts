@@ -23,7 +23,7 @@ import { REPLICA_LABELS } from '../lib/replica-labels.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../lib/rules.js';
 import { sidecarObjects, sidecarSpec } from './thanos/sidecar.js';
 import type { ChartContext } from './context.js';
-import { SYSTEM_TARGET_NAMESPACES } from './monitors.js';
+import { targetNamespaces } from './monitors.js';
 
 export const PROMETHEUS: Workload = { name: 'prometheus', component: 'server', versionOf: 'prometheus' };
 export const PROMETHEUS_WEB_PORT = 9090;
@@ -58,7 +58,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
   // Discovery needs read access to endpoints and pods only where we look (kube-prometheus does
   // the same): one Role per watched namespace (plus where system targets live) instead of a
   // cluster-wide read.
-  for (const target of [...watched, ...SYSTEM_TARGET_NAMESPACES.filter((n) => !watched.includes(n))]) {
+  for (const target of targetNamespaces(env)) {
     const name = `${PROMETHEUS.name}-discovery`;
     addObject(
       chart,

@@ -6,6 +6,7 @@ import type { EnvConfig } from './schema.js';
 
 export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws'> = {
   namespace: 'monitoring',
+  hostNamespace: 'monitoring-host',
   monitoredNamespaces: ['greenlang', 'gl-agents', 'gl-fuel', 'gl-cbam', 'gl-building'],
   prometheus: {
     replicas: 2,

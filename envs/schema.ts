@@ -187,6 +187,11 @@ const envShape = z.strictObject({
     tier: z.enum(['dev', 'staging', 'prod']),
     clusters: z.array(cluster).min(1, { error: 'must list at least one cluster' }),
     namespace: dnsLabel,
+    /**
+     * Namespace for the one workload that needs host access (node-exporter), so the monitoring
+     * namespace itself can enforce the `restricted` pod security standard.
+     */
+    hostNamespace: dnsLabel,
     monitoredNamespaces: z.array(dnsLabel).min(1, { error: 'must list at least one namespace' }),
     prometheus,
     /** The catalogue of GreenLang services, each with its own ServiceMonitor (FR-5.2). */
@@ -221,6 +226,9 @@ export const envSchema = envShape.superRefine((env, ctx) => {
       for (const [path, n] of ha) {
         if (n < 2) issue(path, `must be at least 2 in a ${env.tier} environment (HA pair, FR-1.1); got ${n}`);
       }
+    }
+    if (env.hostNamespace === env.namespace || env.monitoredNamespaces.includes(env.hostNamespace)) {
+      issue(['hostNamespace'], `"${env.hostNamespace}" must be a namespace of its own: it runs privileged pods`);
     }
     checkThanos(env, issue);
     const accounts = new Set(env.clusters.map((c) => c.awsAccountId));

@@ -60,6 +60,8 @@ export function thanosCompactorChart(scope: Construct, { env }: ChartContext): C
           metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(objstoreConfig(env)) } },
           spec: {
             serviceAccountName: COMPACTOR.name,
+            // IRSA uses its own projected token; the Kubernetes API token is not needed.
+            automountServiceAccountToken: false,
             securityContext: restrictedPod(),
             // A compaction in flight is abandoned on stop; give it time to finish its step.
             terminationGracePeriodSeconds: 120,

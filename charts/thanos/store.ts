@@ -68,6 +68,8 @@ export function thanosStoreChart(scope: Construct, { env }: ChartContext): Chart
             metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(objstoreConfig(env)) } },
             spec: {
               serviceAccountName: STORE.name,
+              // IRSA uses its own projected token; the Kubernetes API token is not needed.
+              automountServiceAccountToken: false,
               securityContext: restrictedPod(),
               ...(s.replicas > 1 ? { affinity: spreadAcrossNodes(selectorLabels(w)) } : {}),
               containers: [

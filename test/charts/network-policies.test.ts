@@ -103,10 +103,10 @@ describe('network policies (prod, host cluster)', () => {
     }
   });
 
-  it('egress: DNS, the watched namespaces, and only HTTPS, API server, SMTP and kubelet ports out of the cluster', () => {
+  it('egress: DNS, the namespaces with targets, and only HTTPS, API server, SMTP, node-exporter and kubelet ports beyond', () => {
     const egress = policies.find((p) => p.metadata.name === 'allow-egress').spec.egress;
     expect(egress[0].ports).toEqual([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
     expect(egress[1].to[0].namespaceSelector.matchExpressions[0].values).toEqual(expect.arrayContaining([prod.namespace, ...prod.monitoredNamespaces, 'kube-system']));
-    expect(egress[2].ports.map((p: any) => p.port).sort((a: number, b: number) => a - b)).toEqual([443, 587, 6443, 10250]);
+    expect(egress[2].ports.map((p: any) => p.port).sort((a: number, b: number) => a - b)).toEqual([443, 587, 6443, 9100, 10250]);
   });
 });

@@ -83,7 +83,7 @@ describe.each(targets)('Prometheus in $label', ({ env, cluster }) => {
   it('can discover targets in every watched namespace and nothing more', () => {
     const sa = one(ms, 'ServiceAccount', spec.serviceAccountName);
     const roles = ms.filter((m) => m.kind === 'Role' && m.metadata.name === 'prometheus-discovery');
-    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([env.namespace, ...env.monitoredNamespaces, ...SYSTEM_TARGET_NAMESPACES].sort());
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([env.namespace, ...env.monitoredNamespaces, ...SYSTEM_TARGET_NAMESPACES, env.hostNamespace].sort());
     for (const role of roles as any[]) {
       for (const rule of role.rules) expect(rule.verbs).toEqual(['get', 'list', 'watch']);
       const binding = one(ms.filter((m) => m.metadata.namespace === role.metadata.namespace), 'RoleBinding', role.metadata.name) as any;

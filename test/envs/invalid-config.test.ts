@@ -102,6 +102,11 @@ const cases: [title: string, override: unknown, message: string][] = [
     'env "qa" cluster "qa-1" chart "prometheus" object ScrapeConfig/monitoring/legacy-exporter: spec.staticConfigs: must be array',
   ],
   [
+    'node-exporter sharing the restricted monitoring namespace',
+    { hostNamespace: 'monitoring' },
+    'env "qa": hostNamespace: "monitoring" must be a namespace of its own: it runs privileged pods',
+  ],
+  [
     'a second compactor on the same bucket',
     { thanos: { compactor: { replicas: 2 } } },
     'env "qa": thanos.compactor.replicas: must be exactly 1; got 2: two compactors on one bucket compact and delete the same blocks concurrently',
