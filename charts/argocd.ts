@@ -44,6 +44,7 @@ export const NAMESPACED_KINDS = [
   { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding' },
   { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
   { group: 'monitoring.coreos.com', kind: '*' },
+  { group: 'external-secrets.io', kind: 'ExternalSecret' },
   { group: 'argoproj.io', kind: 'Application' },
   { group: 'argoproj.io', kind: 'AppProject' },
 ] as const;

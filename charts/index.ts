@@ -16,6 +16,7 @@ import { networkPoliciesChart } from './network-policies.js';
 import { prometheusChart } from './prometheus.js';
 import { pushgatewayChart } from './pushgateway.js';
 import { rulesChart } from './rules/index.js';
+import { secretsChart } from './secrets.js';
 import { compactorCluster, thanosCompactorChart } from './thanos/compactor.js';
 import { thanosObjstoreChart } from './thanos/objstore.js';
 import { thanosQueryChart } from './thanos/query.js';
@@ -35,6 +36,7 @@ const thanos = ({ env }: ChartContext) => env.features.enableThanos;
 
 export const components: readonly Component[] = [
   { name: 'namespace', render: namespaceChart },
+  { name: 'secrets', render: secretsChart },
   { name: 'prometheus', render: prometheusChart },
   { name: 'alertmanager', render: alertmanagerChart },
   { name: 'pushgateway', render: pushgatewayChart, enabled: ({ env }) => env.features.enablePushgateway },

@@ -105,6 +105,7 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws'> = {
     clientNamespaces: ['greenlang', 'gl-agents', 'gl-fuel', 'gl-cbam', 'gl-building'],
     janitor: { schedule: '*/10 * * * *', defaultTtl: '1h' },
   },
+  secrets: { clusterSecretStore: 'aws-secrets-manager', prefix: 'greenlang/monitoring', refreshInterval: '1h' },
   argocd: { namespace: 'argocd', repoURL: 'https://github.com/greenlang/prometheus-platform.git', targetRevision: 'main' },
   features: { enableThanos: true, enablePushgateway: true },
   tags: { Component: 'observability', DataClass: 'operational', ManagedBy: 'greenlang-prometheus-platform' },

@@ -148,6 +148,14 @@ const argocd = z.strictObject({
   targetRevision: z.string().min(1),
 });
 
+/** Where credentials come from: an existing ClusterSecretStore (AWS Secrets Manager) and a key prefix. */
+const secrets = z.strictObject({
+  clusterSecretStore: dnsLabel,
+  /** Secrets Manager names are `<prefix>/alertmanager` and `<prefix>/pushgateway`. */
+  prefix: z.string().regex(/^[A-Za-z0-9/_+=.@-]+$/, { error: 'must be a Secrets Manager name prefix' }),
+  refreshInterval: duration,
+});
+
 const cluster = z.strictObject({
   /** Cluster name; also the `cluster` external label and the dist sub-folder. */
   name: dnsLabel,
@@ -202,6 +210,7 @@ const envShape = z.strictObject({
     alertmanager,
     pushgateway,
     argocd,
+    secrets,
     features: z.strictObject({ enableThanos: z.boolean(), enablePushgateway: z.boolean() }),
     /** From the Terraform outputs file, never from env files (see envs/terraform.ts). */
     aws: awsSchema,

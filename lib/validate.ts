@@ -10,6 +10,7 @@ type ModelCtor = (new (data: unknown) => { validate(): void }) & { apiVersion: s
 const CRD_PACKAGES: Record<string, string> = {
   'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
   'argoproj.io': '@kubernetes-models/argo-cd',
+  'external-secrets.io': '@kubernetes-models/external-secrets',
 };
 
 /**

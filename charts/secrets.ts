@@ -1,0 +1,48 @@
+/**
+ * Credentials never appear in dist: ExternalSecrets fetch them from AWS Secrets Manager (through
+ * an existing ClusterSecretStore) into the Secrets the charts mount.
+ *   <prefix>/<env>/alertmanager: slack-webhook-url, pagerduty-routing-key, smtp-password
+ *   <prefix>/<env>/pushgateway:  username, password, password-bcrypt
+ * PushGateway's web config is templated here from the bcrypt hash, so the plain password is
+ * only ever given to clients (Prometheus, the SDK, the janitor).
+ */
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { ExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
+import type { EnvConfig } from '../envs/schema.js';
+import { labelsFor } from '../lib/labels.js';
+import { addObject } from '../lib/objects.js';
+import { CREDENTIAL_KEYS } from './alertmanager-config.js';
+import type { ChartContext } from './context.js';
+
+export function secretPath(env: EnvConfig, name: 'alertmanager' | 'pushgateway'): string {
+  return `${env.secrets.prefix}/${env.name}/${name}`;
+}
+
+function externalSecret(env: EnvConfig, name: string, remote: string, keys: readonly string[], template?: Record<string, string>): ExternalSecret {
+  return new ExternalSecret({
+    metadata: { name, namespace: env.namespace, labels: labelsFor({ name, component: 'credentials' }) },
+    spec: {
+      refreshInterval: env.secrets.refreshInterval,
+      secretStoreRef: { kind: 'ClusterSecretStore', name: env.secrets.clusterSecretStore },
+      target: { name, creationPolicy: 'Owner', ...(template ? { template: { engineVersion: 'v2', data: template } } : {}) },
+      data: keys.map((k) => ({ secretKey: k, remoteRef: { key: remote, property: k } })),
+    },
+  });
+}
+
+export function secretsChart(scope: Construct, { env }: ChartContext): Chart {
+  const chart = new Chart(scope, 'secrets');
+  addObject(chart, externalSecret(env, env.alertmanager.credentialsSecret, secretPath(env, 'alertmanager'), Object.values(CREDENTIAL_KEYS)));
+  if (env.features.enablePushgateway) {
+    addObject(
+      chart,
+      externalSecret(env, env.pushgateway.authSecret, secretPath(env, 'pushgateway'), ['username', 'password', 'password-bcrypt'], {
+        username: '{{ .username }}',
+        password: '{{ .password }}',
+        'web-config.yml': 'basic_auth_users:\n  {{ .username }}: {{ index . "password-bcrypt" }}\n',
+      }),
+    );
+  }
+  return chart;
+}
