@@ -24,6 +24,13 @@ $(PY_STAMP): $(PY_DIR)/pyproject.toml
 	$(PY_DIR)/.venv/bin/pip install --quiet --disable-pip-version-check -e '$(PY_DIR)[test]'
 	@touch $@
 
+## Checkov, pinned, in its own venv (policy scan of dist/ and terraform/).
+POLICY_STAMP := policy/.venv/.install-stamp
+$(POLICY_STAMP): policy/requirements.txt
+	python3 -m venv policy/.venv
+	policy/.venv/bin/pip install --quiet --disable-pip-version-check -r policy/requirements.txt
+	@touch $@
+
 ## Build the pinned upstream binaries the tests run (cached outside git; quick when warm).
 tools: $(NODE_STAMP)
 	npx tsx tools/build.ts
@@ -34,7 +41,7 @@ typecheck: $(NODE_STAMP)
 ## Everything CI runs.
 test: typecheck jest pytest
 
-jest: $(NODE_STAMP) $(PY_STAMP) tools
+jest: $(NODE_STAMP) $(PY_STAMP) $(POLICY_STAMP) tools
 	npx jest --ci
 
 pytest: $(PY_STAMP) tools
@@ -46,4 +53,4 @@ bench: $(NODE_STAMP) $(PY_STAMP) tools
 	cd $(PY_DIR) && .venv/bin/python bench/push_bench.py
 
 clean:
-	rm -rf node_modules $(PY_DIR)/.venv dist.tmp-* dist.old-*
+	rm -rf node_modules $(PY_DIR)/.venv policy/.venv dist.tmp-* dist.old-*

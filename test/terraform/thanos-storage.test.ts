@@ -88,6 +88,11 @@ describe('bucket', () => {
     expect(byId['intelligent-tiering'].transition[0].storage_class).toBe('INTELLIGENT_TIERING');
     expect(value(byId['expire-old-blocks'].expiration[0].days)).toBe(730);
     expect(value(byId['abort-incomplete-multipart-uploads'].abort_incomplete_multipart_upload[0].days_after_initiation)).toBe(7);
+    expect(value(byId['expire-noncurrent-versions'].noncurrent_version_expiration[0].noncurrent_days)).toBe(7);
+  });
+
+  it('is versioned, so a runaway compactor delete stays recoverable for a week', () => {
+    expect(resource('aws_s3_bucket_versioning', 'thanos').versioning_configuration[0].status).toBe('Enabled');
   });
 });
 

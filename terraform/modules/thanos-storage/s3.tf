@@ -29,6 +29,15 @@ resource "aws_s3_bucket_ownership_controls" "thanos" {
   }
 }
 
+# Versioning guards against a runaway delete (two compactors, a wrong retention flag): deleted
+# blocks stay recoverable as noncurrent versions for a week, then expire.
+resource "aws_s3_bucket_versioning" "thanos" {
+  bucket = aws_s3_bucket.thanos.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
 resource "aws_s3_bucket_server_side_encryption_configuration" "thanos" {
   bucket = aws_s3_bucket.thanos.id
   rule {
@@ -71,6 +80,8 @@ resource "aws_s3_bucket_policy" "thanos" {
 resource "aws_s3_bucket_lifecycle_configuration" "thanos" {
   bucket = aws_s3_bucket.thanos.id
 
+  depends_on = [aws_s3_bucket_versioning.thanos]
+
   rule {
     id     = "intelligent-tiering"
     status = "Enabled"
@@ -91,6 +102,15 @@ resource "aws_s3_bucket_lifecycle_configuration" "thanos" {
     filter {}
     expiration {
       days = var.expire_after_days
+    }
+  }
+
+  rule {
+    id     = "expire-noncurrent-versions"
+    status = "Enabled"
+    filter {}
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_expire_after_days
     }
   }
 

@@ -67,6 +67,12 @@ variable "expire_after_days" {
   default     = 730
 }
 
+variable "noncurrent_version_expire_after_days" {
+  description = "Days a deleted or overwritten block object stays recoverable."
+  type        = number
+  default     = 7
+}
+
 variable "abort_incomplete_multipart_after_days" {
   description = "Days after which interrupted uploads (a killed sidecar mid-upload) are cleaned up."
   type        = number
