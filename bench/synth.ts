@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { envFiles, resolveAll } from '../envs/index.js';
 import { synthesize } from '../lib/synth.js';
-import { repoRoot } from '../tools/binaries.js';
+import { repoRoot } from '../lib/paths.js';
 
 const runs = Number(process.argv[2] ?? 7);
 const median = (xs: number[]) => {

@@ -9,11 +9,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig, KubernetesObjectApi, CoreV1Api } from '@kubernetes/client-node';
 import { envFiles, resolveAll } from '../envs/index.js';
-import { manifestsOfTree } from '../lib/manifests.js';
+import { manifestsOfTree, treeOnDisk } from '../lib/manifests.js';
 import { formatFindings, verify, type LiveState } from '../lib/verify.js';
 import { objectRef, type Manifest } from '../lib/synth.js';
-import { treeOnDisk } from '../tools/dist-diff.js';
-import { repoRoot } from '../tools/binaries.js';
+import { repoRoot } from '../lib/paths.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { context: { type: 'string' }, env: { type: 'string' }, cluster: { type: 'string' } } });

@@ -10,7 +10,7 @@ import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
 import { imageOf } from '../envs/versions.js';
-import { repoRoot } from '../tools/binaries.js';
+import { repoRoot } from './paths.js';
 import { labelsFor, type Workload } from './labels.js';
 import { CONFIG_HASH_ANNOTATION, configHash, restrictedContainer, restrictedPod } from './workload.js';
 

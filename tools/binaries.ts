@@ -4,10 +4,10 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { versions, type ComponentName } from '../envs/versions.js';
+import { repoRoot } from '../lib/paths.js';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export { repoRoot };
 /**
  * Outside the work tree so every clone on a machine (CI clones afresh) shares one build;
  * the version is in each file name, so a bump never reuses a stale binary.

@@ -3,22 +3,16 @@
  *   npx tsx tools/dist-diff.ts --base origin/main
  */
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { diffTrees, toMarkdown } from '../lib/dist-diff.js';
+import { treeOnDisk } from '../lib/manifests.js';
 import type { RenderedTree } from '../lib/synth.js';
 import { repoRoot } from './binaries.js';
 
 export function treeAtRef(ref: string): RenderedTree {
   const files = execFileSync('git', ['ls-tree', '-r', '--name-only', ref, 'dist'], { cwd: repoRoot, encoding: 'utf8' }).split('\n').filter((f) => f.endsWith('.yaml'));
   return new Map(files.map((f) => [f.slice('dist/'.length), execFileSync('git', ['show', `${ref}:${f}`], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 28 })]));
-}
-
-export function treeOnDisk(dir: string): RenderedTree {
-  const out: RenderedTree = new Map();
-  for (const f of fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.yaml')).sort()) out.set(f, fs.readFileSync(path.join(dir, f), 'utf8'));
-  return out;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

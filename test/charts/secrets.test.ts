@@ -26,7 +26,7 @@ describe.each(targets)('credentials in $label', ({ env, cluster }) => {
     const x = es(env.pushgateway.authSecret);
     const referenced = new Set<string>();
     for (const m of ms) {
-      JSON.stringify(m, (k, v) => {
+      JSON.stringify(m, (_key, v) => {
         if (v && typeof v === 'object' && v.secretName === env.pushgateway.authSecret) for (const i of v.items ?? []) referenced.add(i.key);
         if (v && typeof v === 'object' && v.name === env.pushgateway.authSecret && typeof v.key === 'string') referenced.add(v.key);
         return v;
