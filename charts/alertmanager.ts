@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { imageOf, versions } from '../envs/versions.js';
 import { labelsFor, type Workload } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
-import { pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../lib/workload.js';
+import { operatorStorage, pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../lib/workload.js';
 import { alertmanagerConfig } from './alertmanager-config.js';
 import type { ChartContext } from './context.js';
 
@@ -56,12 +56,7 @@ export function alertmanagerChart(scope: Construct, { env }: ChartContext): Char
         securityContext: restrictedPod(),
         ...(am.replicas > 1 ? { affinity: spreadAcrossNodes(alertmanagerPodSelector()) } : {}),
         retention: '120h',
-        storage: {
-          volumeClaimTemplate: {
-            metadata: { name: 'alertmanager-data' },
-            spec: { accessModes: ['ReadWriteOnce'], storageClassName: am.storage.storageClassName, resources: { requests: { storage: am.storage.size } } },
-          },
-        } as never,
+        storage: operatorStorage('alertmanager-data', am.storage),
       },
     }),
   );

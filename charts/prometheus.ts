@@ -18,7 +18,7 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { imageOf, versions } from '../envs/versions.js';
 import { labelsFor, selectorLabels, type Workload } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
-import { IRSA_ANNOTATION } from '../lib/workload.js';
+import { IRSA_ANNOTATION, operatorStorage } from '../lib/workload.js';
 import { REPLICA_LABELS } from '../lib/replica-labels.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../lib/rules.js';
 import { sidecarObjects, sidecarSpec } from './thanos/sidecar.js';
@@ -127,17 +127,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
         retentionSize: p.retentionSize,
         walCompression: true,
         serviceDiscoveryRole: 'EndpointSlice',
-        storage: {
-          // apiVersion/kind omitted on purpose: see isModelDefect in lib/validate.ts.
-          volumeClaimTemplate: {
-            metadata: { name: 'prometheus-db' },
-            spec: {
-              storageClassName: p.storage.storageClassName,
-              accessModes: ['ReadWriteOnce'],
-              resources: { requests: { storage: p.storage.size } },
-            },
-          } as never,
-        },
+        storage: operatorStorage('prometheus-db', p.storage),
         resources: p.resources,
         securityContext: {
           runAsNonRoot: true,

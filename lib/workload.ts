@@ -13,6 +13,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import type { IStorageSpec } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/StorageSpec';
 import { labelsFor, selectorLabels, type Workload } from './labels.js';
 
 export const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
@@ -103,3 +104,17 @@ export function configHash(...parts: readonly string[]): string {
 }
 
 export type Resources = IResourceRequirements;
+
+/**
+ * `spec.storage` of an operator CR (Prometheus, Alertmanager, ThanosRuler): a PVC template per
+ * replica. apiVersion/kind are omitted on purpose (the generated model demands values the real
+ * CRD does not; see isModelDefect in lib/validate.ts), hence the one cast here.
+ */
+export function operatorStorage(claimName: string, storage: { storageClassName: string; size: string }): IStorageSpec {
+  return {
+    volumeClaimTemplate: {
+      metadata: { name: claimName },
+      spec: { accessModes: ['ReadWriteOnce'], storageClassName: storage.storageClassName, resources: { requests: { storage: storage.size } } },
+    } as unknown as IStorageSpec['volumeClaimTemplate'],
+  };
+}

@@ -1,6 +1,6 @@
 /** Shared pieces of the Grafana dashboards: the datasource, the cluster variable, panel helpers. */
 import { QueryVariableBuilder, type DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
-import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
+import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
@@ -37,6 +37,6 @@ export function stat(title: string, unit: string, target: ReturnType<typeof q>) 
 
 export function table(title: string, ...targets: ReturnType<typeof q>[]) {
   const p = new TableBuilder().title(title).datasource(THANOS_DATASOURCE).height(8).span(24);
-  for (const t of targets) p.withTarget(t.instant().format('table' as never));
+  for (const t of targets) p.withTarget(t.instant().format(PromQueryFormat.Table));
   return p;
 }

@@ -14,7 +14,7 @@ import { labelsFor, type Workload } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
-import { pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
+import { operatorStorage, pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
 import { OBJSTORE_KEY, OBJSTORE_SECRET, srv, svcHost, THANOS_PORTS } from './common.js';
 
@@ -75,12 +75,7 @@ export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContex
         resources: r.resources,
         securityContext: restrictedPod(),
         ...(r.replicas > 1 ? { affinity: spreadAcrossNodes(rulerPodSelector()) } : {}),
-        storage: {
-          volumeClaimTemplate: {
-            metadata: { name: 'thanos-ruler-data' },
-            spec: { accessModes: ['ReadWriteOnce'], storageClassName: r.storage.storageClassName, resources: { requests: { storage: r.storage.size } } },
-          },
-        } as never,
+        storage: operatorStorage('thanos-ruler-data', r.storage),
       },
     }),
   );
