@@ -45,6 +45,7 @@ export const NAMESPACED_KINDS = [
   { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
   { group: 'monitoring.coreos.com', kind: '*' },
   { group: 'external-secrets.io', kind: 'ExternalSecret' },
+  { group: 'cert-manager.io', kind: 'Certificate' },
   { group: 'argoproj.io', kind: 'Application' },
   { group: 'argoproj.io', kind: 'AppProject' },
 ] as const;

@@ -24,6 +24,7 @@ import { thanosQueryFrontendChart } from './thanos/query-frontend.js';
 import { thanosQueryGlobalChart } from './thanos/query-global.js';
 import { thanosRulerChart } from './thanos/ruler.js';
 import { thanosStoreChart } from './thanos/store.js';
+import { thanosTlsChart } from './thanos/tls.js';
 
 export interface Component {
   readonly name: string;
@@ -47,6 +48,7 @@ export const components: readonly Component[] = [
   { name: 'network-policies', render: networkPoliciesChart },
   { name: 'alert-digest', render: alertDigestChart, enabled: (ctx) => ctx.cluster.name === digestCluster(ctx.env) },
   { name: 'thanos-objstore', render: thanosObjstoreChart, enabled: thanos },
+  { name: 'thanos-tls', render: thanosTlsChart, enabled: thanos },
   { name: 'thanos-query', render: thanosQueryChart, enabled: thanos },
   { name: 'thanos-query-frontend', render: thanosQueryFrontendChart, enabled: thanos },
   { name: 'thanos-store', render: thanosStoreChart, enabled: thanos },

@@ -21,6 +21,7 @@ import { addObject } from '../lib/objects.js';
 import { IRSA_ANNOTATION, operatorStorage } from '../lib/workload.js';
 import { REPLICA_LABELS } from '../lib/replica-labels.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../lib/rules.js';
+import { grpcTlsVolume } from './thanos/common.js';
 import { sidecarObjects, sidecarSpec } from './thanos/sidecar.js';
 import type { ChartContext } from './context.js';
 import { targetNamespaces } from './monitors.js';
@@ -159,7 +160,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
         ruleNamespaceSelector: inWatched,
         // Headless service the operator keeps for the Alertmanager CR: the endpoints are every
         // replica, so each alert reaches all of them (never a load-balanced Service).
-        ...(thanos ? { thanos: sidecarSpec() } : {}),
+        ...(thanos ? { thanos: sidecarSpec(), volumes: [grpcTlsVolume] } : {}),
         alerting: {
           alertmanagers: [{ namespace: ns, name: 'alertmanager-operated', port: 'web', apiVersion: 'v2' }],
         },

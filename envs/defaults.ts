@@ -106,6 +106,7 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws'> = {
     janitor: { schedule: '*/10 * * * *', defaultTtl: '1h' },
   },
   secrets: { clusterSecretStore: 'aws-secrets-manager', prefix: 'greenlang/monitoring', refreshInterval: '1h' },
+  tls: { issuer: { kind: 'ClusterIssuer', name: 'greenlang-internal-ca' } },
   argocd: { namespace: 'argocd', repoURL: 'https://github.com/greenlang/prometheus-platform.git', targetRevision: 'main' },
   features: { enableThanos: true, enablePushgateway: true },
   tags: { Component: 'observability', DataClass: 'operational', ManagedBy: 'greenlang-prometheus-platform' },

@@ -22,7 +22,6 @@ export const prod: EnvOverrides = {
         'greenlang-prod-use1': 'thanos-query.monitoring.svc.cluster.local:10901',
         'greenlang-prod-euw1': 'thanos-query.greenlang-prod-euw1.metrics.internal.greenlang.io:10901',
       },
-      tls: true,
     },
   },
   tags: { CostCenter: 'platform' },

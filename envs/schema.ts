@@ -75,7 +75,6 @@ const thanos = z.strictObject({
       hostCluster: dnsLabel,
       /** Cluster name -> gRPC address of that cluster's thanos-query, as reachable from the host. */
       endpoints: z.record(dnsLabel, hostPort),
-      tls: z.boolean(),
     })
     .optional(),
 });
@@ -156,6 +155,11 @@ const secrets = z.strictObject({
   refreshInterval: duration,
 });
 
+/** cert-manager issuer of the in-cluster certificates (Thanos gRPC mTLS). Shared across an environment's clusters. */
+const tls = z.strictObject({
+  issuer: z.strictObject({ kind: z.enum(['ClusterIssuer', 'Issuer']), name: dnsLabel }),
+});
+
 const cluster = z.strictObject({
   /** Cluster name; also the `cluster` external label and the dist sub-folder. */
   name: dnsLabel,
@@ -211,6 +215,7 @@ const envShape = z.strictObject({
     pushgateway,
     argocd,
     secrets,
+    tls,
     features: z.strictObject({ enableThanos: z.boolean(), enablePushgateway: z.boolean() }),
     /** From the Terraform outputs file, never from env files (see envs/terraform.ts). */
     aws: awsSchema,

@@ -11,6 +11,7 @@ const CRD_PACKAGES: Record<string, string> = {
   'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
   'argoproj.io': '@kubernetes-models/argo-cd',
   'external-secrets.io': '@kubernetes-models/external-secrets',
+  'cert-manager.io': '@kubernetes-models/cert-manager',
 };
 
 /**

@@ -16,6 +16,36 @@ export const THANOS_PORTS = [
   { name: 'http', port: HTTP_PORT },
 ] as const;
 
+/**
+ * Thanos gRPC is mutual TLS everywhere: one cert-manager certificate (charts/thanos/tls.ts),
+ * used as server certificate by sidecars, store gateways, ruler and query, and as client
+ * certificate by the queries. Every server presents the same name, so clients verify it
+ * whatever pod address DNS SRV gave them.
+ */
+export const GRPC_TLS_SECRET = 'thanos-grpc-tls';
+export const GRPC_TLS_MOUNT = '/etc/thanos/grpc-tls';
+export const grpcTlsVolume = { name: 'grpc-tls', secret: { secretName: GRPC_TLS_SECRET } };
+export const grpcTlsMount = { name: 'grpc-tls', mountPath: GRPC_TLS_MOUNT, readOnly: true };
+
+export function grpcServerName(env: EnvConfig): string {
+  return `thanos-grpc.${env.namespace}.svc`;
+}
+
+export const grpcTlsFiles = { cert: `${GRPC_TLS_MOUNT}/tls.crt`, key: `${GRPC_TLS_MOUNT}/tls.key`, ca: `${GRPC_TLS_MOUNT}/ca.crt` } as const;
+
+/** Server side: present the certificate and require clients signed by the same CA. */
+export function grpcServerTlsArgs(): string[] {
+  return [`--grpc-server-tls-cert=${grpcTlsFiles.cert}`, `--grpc-server-tls-key=${grpcTlsFiles.key}`, `--grpc-server-tls-client-ca=${grpcTlsFiles.ca}`];
+}
+
+/** Client side, for --endpoint.sd-config: mutual TLS, verifying the shared server name. */
+export function grpcClientConfig(env: EnvConfig) {
+  return {
+    tls_config: { enabled: true, cert_file: grpcTlsFiles.cert, key_file: grpcTlsFiles.key, ca_file: grpcTlsFiles.ca },
+    server_name: grpcServerName(env),
+  };
+}
+
 export const OBJSTORE_SECRET = 'thanos-objstore';
 export const OBJSTORE_KEY = 'objstore.yml';
 export const OBJSTORE_MOUNT = '/etc/thanos/objstore';

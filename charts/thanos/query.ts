@@ -11,7 +11,7 @@ import { addObject } from '../../lib/objects.js';
 import { ALL_REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { pdb, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
-import { srv, serverArgs, THANOS_PORTS, thanosContainer, thanosDeployment } from './common.js';
+import { grpcClientConfig, grpcServerTlsArgs, grpcTlsMount, grpcTlsVolume, srv, serverArgs, THANOS_PORTS, thanosContainer, thanosDeployment } from './common.js';
 import { THANOS_RULER_SERVICE } from './ruler.js';
 import { SIDECAR_SERVICE } from './sidecar.js';
 import { storeServices } from './store.js';
@@ -28,6 +28,7 @@ export function queryArgs(env: EnvConfig, endpointConfig: unknown): string[] {
   return [
     'query',
     ...serverArgs(),
+    ...grpcServerTlsArgs(),
     ...ALL_REPLICA_LABELS.map((l) => `--query.replica-label=${l}`),
     `--endpoint.sd-config=${stringify(endpointConfig, { lineWidth: 0 })}`,
     '--query.auto-downsampling',
@@ -40,10 +41,19 @@ export function thanosQueryChart(scope: Construct, { env }: ChartContext): Chart
   const chart = new Chart(scope, 'thanos-query');
   const ns = env.namespace;
   const q = env.thanos.query;
-  const endpointConfig = { endpoints: clusterEndpoints(env).map((address) => ({ address })) };
+  const endpointConfig = { default_client_config: grpcClientConfig(env), endpoints: clusterEndpoints(env).map((address) => ({ address })) };
 
   addObject(chart, serviceAccount(QUERY, ns));
-  addObject(chart, thanosDeployment(QUERY, ns, q.replicas, thanosContainer({ name: 'thanos-query', args: queryArgs(env, endpointConfig), resources: q.resources })));
+  addObject(
+    chart,
+    thanosDeployment(
+      QUERY,
+      ns,
+      q.replicas,
+      thanosContainer({ name: 'thanos-query', args: queryArgs(env, endpointConfig), resources: q.resources, volumeMounts: [grpcTlsMount] }),
+      [grpcTlsVolume],
+    ),
+  );
   addObject(chart, service(QUERY, ns, THANOS_PORTS));
   if (q.replicas > 1) addObject(chart, pdb(QUERY, ns));
   addObject(chart, serviceMonitor(QUERY, ns, 'http', env.prometheus.scrapeInterval));

@@ -16,7 +16,7 @@ import { REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
 import { operatorStorage, pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
-import { OBJSTORE_KEY, OBJSTORE_SECRET, srv, svcHost, THANOS_PORTS } from './common.js';
+import { grpcTlsFiles, grpcTlsMount, grpcTlsVolume, OBJSTORE_KEY, OBJSTORE_SECRET, srv, svcHost, THANOS_PORTS } from './common.js';
 
 export const RULER: Workload = { name: 'thanos-ruler', component: 'ruler', versionOf: 'thanos' };
 export const THANOS_RULER_SERVICE = RULER.name;
@@ -76,6 +76,9 @@ export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContex
         securityContext: restrictedPod(),
         ...(r.replicas > 1 ? { affinity: spreadAcrossNodes(rulerPodSelector()) } : {}),
         storage: operatorStorage('thanos-ruler-data', r.storage),
+        grpcServerTlsConfig: { certFile: grpcTlsFiles.cert, keyFile: grpcTlsFiles.key, caFile: grpcTlsFiles.ca },
+        volumes: [grpcTlsVolume],
+        volumeMounts: [grpcTlsMount],
       },
     }),
   );

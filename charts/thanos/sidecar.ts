@@ -8,7 +8,7 @@ import type { EnvConfig } from '../../envs/schema.js';
 import { imageOf, versions } from '../../envs/versions.js';
 import type { Workload } from '../../lib/labels.js';
 import { service, serviceMonitor } from '../../lib/workload.js';
-import { OBJSTORE_KEY, OBJSTORE_SECRET, THANOS_PORTS } from './common.js';
+import { grpcTlsFiles, grpcTlsMount, OBJSTORE_KEY, OBJSTORE_SECRET, THANOS_PORTS } from './common.js';
 
 export const SIDECAR: Workload = { name: 'thanos-sidecar', component: 'sidecar', versionOf: 'thanos' };
 export const SIDECAR_SERVICE = SIDECAR.name;
@@ -20,6 +20,8 @@ export function sidecarSpec(): IThanosSpec {
     version: versions.thanos.tag,
     objectStorageConfig: { name: OBJSTORE_SECRET, key: OBJSTORE_KEY },
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+    grpcServerTlsConfig: { certFile: grpcTlsFiles.cert, keyFile: grpcTlsFiles.key, caFile: grpcTlsFiles.ca },
+    volumeMounts: [grpcTlsMount],
   };
 }
 

@@ -12,7 +12,7 @@ import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { CONFIG_HASH_ANNOTATION, configHash, pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
-import { OBJSTORE_KEY, OBJSTORE_MOUNT, OBJSTORE_SECRET, objstoreConfig, serverArgs, THANOS_PORTS, thanosContainer, dataClaim } from './common.js';
+import { OBJSTORE_KEY, OBJSTORE_MOUNT, OBJSTORE_SECRET, objstoreConfig, serverArgs, THANOS_PORTS, thanosContainer, dataClaim, grpcServerTlsArgs, grpcTlsMount, grpcTlsVolume } from './common.js';
 
 export const STORE: Workload = { name: 'thanos-store', component: 'store-gateway', versionOf: 'thanos' };
 
@@ -50,6 +50,7 @@ export function thanosStoreChart(scope: Construct, { env }: ChartContext): Chart
     const args = [
       'store',
       ...serverArgs(),
+      ...grpcServerTlsArgs(),
       '--data-dir=/var/thanos/store',
       `--objstore.config-file=${OBJSTORE_MOUNT}/${OBJSTORE_KEY}`,
       `--index-cache.config=${stringify({ type: 'IN-MEMORY', config: { max_size: s.indexCacheSize } }, { lineWidth: 0 })}`,
@@ -80,10 +81,11 @@ export function thanosStoreChart(scope: Construct, { env }: ChartContext): Chart
                   volumeMounts: [
                     { name: 'data', mountPath: '/var/thanos/store' },
                     { name: 'objstore', mountPath: OBJSTORE_MOUNT, readOnly: true },
+                    grpcTlsMount,
                   ],
                 }),
               ],
-              volumes: [{ name: 'objstore', secret: { secretName: OBJSTORE_SECRET } }],
+              volumes: [{ name: 'objstore', secret: { secretName: OBJSTORE_SECRET } }, grpcTlsVolume],
             },
           },
           volumeClaimTemplates: [dataClaim(s.storage)],

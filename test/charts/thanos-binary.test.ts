@@ -5,11 +5,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { GRPC_TLS_MOUNT } from '../../charts/thanos/common.js';
 import { deepMerge, resolveAll } from '../../envs/index.js';
 import type { EnvOverrides } from '../../envs/schema.js';
 import { synthesize, type Manifest } from '../../lib/synth.js';
 import { fixtureOutputsDir, qa } from '../fixtures/envs.js';
+import { makeCerts } from '../helpers/certs.js';
 import { freePort, useProcesses } from '../helpers/proc.js';
+import { waitFor } from '../helpers/sink.js';
 import { manifestsOf } from '../helpers/tree.js';
 
 // qa with two store shards, so the hashmod relabel config is exercised too.
@@ -17,8 +21,11 @@ const env = deepMerge(qa, { thanos: { store: { shards: 2 } } }) as EnvOverrides;
 const rendered = manifestsOf(await synthesize(resolveAll([env], { terraformOutputsDir: fixtureOutputsDir }))).map((m) => m.manifest as Manifest & { spec: any });
 const argsOf = (name: string): string[] => rendered.find((m) => m.metadata.name === name && m.spec?.template)!.spec.template.spec.containers[0].args;
 
-/** Rewrite the rendered args for a loopback run: addresses, local paths and a filesystem bucket. */
-function localArgs(args: string[], ctx: { port: number; dir: string; grpc: number; downstream?: string }): string[] {
+const certs = makeCerts(`thanos-grpc.${rendered.find((m) => m.kind === 'Certificate')!.metadata.namespace}.svc`);
+const withCerts = (a: string) => a.replaceAll(GRPC_TLS_MOUNT, certs);
+
+/** Rewrite the rendered args for a loopback run: addresses, local paths, certificates and a filesystem bucket. */
+function localArgs(args: string[], ctx: { port: number; dir: string; grpc: number; downstream?: string; endpoints?: string[] }): string[] {
   const objstore = path.join(ctx.dir, 'objstore.yml');
   fs.writeFileSync(objstore, `type: FILESYSTEM\nconfig:\n  directory: ${path.join(ctx.dir, '..', 'bucket')}\n`);
   return args.map((a) => {
@@ -34,8 +41,13 @@ function localArgs(args: string[], ctx: { port: number; dir: string; grpc: numbe
         return `--objstore.config-file=${objstore}`;
       case '--query-frontend.downstream-url':
         return `--query-frontend.downstream-url=${ctx.downstream}`;
+      case '--endpoint.sd-config': {
+        // Keep the rendered client config (mutual TLS, server name); point it at local endpoints.
+        const cfg = parse(a.slice(a.indexOf('=') + 1));
+        return withCerts(`--endpoint.sd-config=${stringify({ ...cfg, endpoints: (ctx.endpoints ?? []).map((address) => ({ address })) })}`);
+      }
       default:
-        return a;
+        return withCerts(a);
     }
   });
 }
@@ -44,20 +56,41 @@ describe('rendered Thanos args run on the real binary', () => {
   const procs = useProcesses();
   let queryUrl = '';
 
-  const startRendered = async (name: string, downstream?: string) => {
+  const grpcOf = new Map<string, number>();
+  const startRendered = async (name: string, opts: { downstream?: string; endpoints?: string[] } = {}) => {
     const grpc = await freePort();
-    return procs.start({ tool: 'thanos', args: ({ port, dir }) => localArgs(argsOf(name), { port, dir, grpc, downstream }) });
+    grpcOf.set(name, grpc);
+    return procs.start({ tool: 'thanos', args: ({ port, dir }) => localArgs(argsOf(name), { port, dir, grpc, ...opts }) });
   };
+  const storesSeenBy = async (url: string) => ((await (await fetch(`${url}/api/v1/stores`)).json()) as any).data?.store ?? [];
 
-  it('thanos-query (DNS SRV endpoint config, dedup labels)', async () => {
-    const q = await startRendered('thanos-query');
+  it('thanos-store-0 and thanos-store-1 (index cache, hashmod shard selector, gRPC server mTLS)', async () => {
+    await startRendered('thanos-store-0');
+    await startRendered('thanos-store-1');
+  });
+
+  it('thanos-query (endpoint config with mutual TLS, dedup labels) reaches the stores over mTLS', async () => {
+    const q = await startRendered('thanos-query', { endpoints: ['thanos-store-0', 'thanos-store-1'].map((n) => `127.0.0.1:${grpcOf.get(n)}`) });
     queryUrl = q.url;
+    expect(await waitFor(async () => (await storesSeenBy(q.url)).filter((s: any) => s.lastError === null).length === 2, 20_000)).toBe(true);
     const res = (await (await fetch(`${q.url}/api/v1/query?query=vector(1)&dedup=true`)).json()) as { status: string };
     expect(res.status).toBe('success');
   });
 
+  it('a query that trusts the CA but has no client certificate is refused by the stores (mutual TLS)', async () => {
+    const grpc = await freePort();
+    const serverName = parse(argsOf('thanos-query').find((a) => a.startsWith('--endpoint.sd-config='))!.slice('--endpoint.sd-config='.length)).default_client_config.server_name;
+    const oneWay = stringify({
+      default_client_config: { tls_config: { enabled: true, ca_file: `${certs}/ca.crt` }, server_name: serverName },
+      endpoints: [{ address: `127.0.0.1:${grpcOf.get('thanos-store-0')}` }],
+    });
+    const q = await procs.start({ tool: 'thanos', args: ({ port }) => ['query', `--http-address=127.0.0.1:${port}`, `--grpc-address=127.0.0.1:${grpc}`, `--endpoint.sd-config=${oneWay}`] });
+    await new Promise((r) => setTimeout(r, 6000));
+    expect((await storesSeenBy(q.url)).filter((s: any) => s.lastError === null)).toEqual([]);
+  });
+
   it('thanos-query-frontend (split + in-memory cache config) in front of it', async () => {
-    const f = await startRendered('thanos-query-frontend', queryUrl);
+    const f = await startRendered('thanos-query-frontend', { downstream: queryUrl });
     const now = Math.floor(Date.now() / 1000);
     const res = (await (await fetch(`${f.url}/api/v1/query_range?query=vector(1)&start=${now - 3600}&end=${now}&step=60`)).json()) as {
       status: string;
@@ -65,10 +98,6 @@ describe('rendered Thanos args run on the real binary', () => {
     };
     expect(res.status).toBe('success');
     expect(res.data.result[0]!.values.length).toBe(61);
-  });
-
-  it.each(['thanos-store-0', 'thanos-store-1'])('%s (index cache and hashmod shard selector)', async (name) => {
-    await startRendered(name);
   });
 
   it('thanos-compactor (--wait, retention, offline dedup flags)', async () => {

@@ -168,3 +168,47 @@ describe('multi-cluster global view (prod)', () => {
     expect(new Set(clusterLabels).size).toBe(prod.clusters.length);
   });
 });
+
+describe.each(targets)('Thanos gRPC mutual TLS in $label', ({ env, cluster }) => {
+  const ms = inCluster(env.name, cluster.name);
+  const cert = ms.find((m) => m.kind === 'Certificate' && m.metadata.name === 'thanos-grpc');
+  const secretName = cert.spec.secretName;
+  const mountsSecret = (volumes: any[] = [], mounts: any[] = [], dir: string) => {
+    const vol = volumes.find((v) => v.secret?.secretName === secretName);
+    return Boolean(vol && mounts.some((m) => m.name === vol.name && dir.startsWith(m.mountPath)));
+  };
+
+  it('every gRPC server presents the certificate and requires client certificates from its CA', () => {
+    const serverFlags = (args: string[]) => ({
+      cert: flagValues(args, 'grpc-server-tls-cert')[0],
+      key: flagValues(args, 'grpc-server-tls-key')[0],
+      ca: flagValues(args, 'grpc-server-tls-client-ca')[0],
+    });
+    for (const name of ['thanos-query', ...ms.filter((m) => m.kind === 'StatefulSet' && m.metadata.name.startsWith('thanos-store')).map((m) => m.metadata.name)]) {
+      const w = ms.find((m) => m.metadata.name === name && m.spec?.template);
+      const c = w.spec.template.spec.containers[0];
+      const f = serverFlags(c.args);
+      expect(f.cert && f.key && f.ca).toBeTruthy();
+      expect(mountsSecret(w.spec.template.spec.volumes, c.volumeMounts, f.ca!)).toBe(true);
+    }
+    const prom = ms.find((m) => m.kind === 'Prometheus');
+    expect(prom.spec.thanos.grpcServerTlsConfig.caFile).toBeTruthy();
+    expect(mountsSecret(prom.spec.volumes, prom.spec.thanos.volumeMounts, prom.spec.thanos.grpcServerTlsConfig.caFile)).toBe(true);
+    const ruler = ms.find((m) => m.kind === 'ThanosRuler');
+    expect(mountsSecret(ruler.spec.volumes, ruler.spec.volumeMounts, ruler.spec.grpcServerTlsConfig.caFile)).toBe(true);
+  });
+
+  it('every query dials with mutual TLS and verifies the name the certificate carries', () => {
+    for (const name of ['thanos-query', 'thanos-query-global']) {
+      const w = ms.find((m) => m.metadata.name === name && m.spec?.template);
+      if (!w) continue;
+      const cfg = parse(flagValues(w.spec.template.spec.containers[0].args, 'endpoint.sd-config')[0]!);
+      expect(cfg.default_client_config.tls_config).toMatchObject({ enabled: true });
+      expect(cfg.default_client_config.tls_config.cert_file).toBeTruthy();
+      expect(cert.spec.dnsNames).toContain(cfg.default_client_config.server_name);
+      expect(cfg.endpoints.every((e: any) => !e.client_config)).toBe(true);
+    }
+    expect(cert.spec.usages).toEqual(expect.arrayContaining(['server auth', 'client auth']));
+    expect(cert.spec.issuerRef).toMatchObject({ kind: env.tls.issuer.kind, name: env.tls.issuer.name });
+  });
+});

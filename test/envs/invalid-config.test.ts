@@ -123,7 +123,7 @@ const cases: [title: string, override: unknown, message: string][] = [
   ],
   [
     'a global view that misses a cluster',
-    { thanos: { global: { hostCluster: 'qa-1', endpoints: {}, tls: false } } },
+    { thanos: { global: { hostCluster: 'qa-1', endpoints: {} } } },
     'env "qa": thanos.global.endpoints: has no endpoint for cluster "qa-1": the global view would silently miss it',
   ],
   [
