@@ -3,15 +3,13 @@
  * started with its rendered arguments, rewriting only listen addresses, paths and the bucket
  * (a FILESYSTEM bucket instead of S3), and must become ready.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { GRPC_TLS_MOUNT } from '../../charts/thanos/common.js';
 import { deepMerge, resolveAll } from '../../envs/index.js';
 import type { EnvOverrides } from '../../envs/schema.js';
 import { synthesize, type Manifest } from '../../lib/synth.js';
 import { fixtureOutputsDir, qa } from '../fixtures/envs.js';
 import { makeCerts } from '../helpers/certs.js';
+import { rewriteThanosArgs, type LocalContext } from '../helpers/thanos.js';
 import { freePort, useProcesses } from '../helpers/proc.js';
 import { waitFor } from '../helpers/sink.js';
 import { manifestsOf } from '../helpers/tree.js';
@@ -22,35 +20,7 @@ const rendered = manifestsOf(await synthesize(resolveAll([env], { terraformOutpu
 const argsOf = (name: string): string[] => rendered.find((m) => m.metadata.name === name && m.spec?.template)!.spec.template.spec.containers[0].args;
 
 const certs = makeCerts(`thanos-grpc.${rendered.find((m) => m.kind === 'Certificate')!.metadata.namespace}.svc`);
-const withCerts = (a: string) => a.replaceAll(GRPC_TLS_MOUNT, certs);
-
-/** Rewrite the rendered args for a loopback run: addresses, local paths, certificates and a filesystem bucket. */
-function localArgs(args: string[], ctx: { port: number; dir: string; grpc: number; downstream?: string; endpoints?: string[] }): string[] {
-  const objstore = path.join(ctx.dir, 'objstore.yml');
-  fs.writeFileSync(objstore, `type: FILESYSTEM\nconfig:\n  directory: ${path.join(ctx.dir, '..', 'bucket')}\n`);
-  return args.map((a) => {
-    const [flag] = a.split('=', 1);
-    switch (flag) {
-      case '--http-address':
-        return `--http-address=127.0.0.1:${ctx.port}`;
-      case '--grpc-address':
-        return `--grpc-address=127.0.0.1:${ctx.grpc}`;
-      case '--data-dir':
-        return `--data-dir=${path.join(ctx.dir, 'data')}`;
-      case '--objstore.config-file':
-        return `--objstore.config-file=${objstore}`;
-      case '--query-frontend.downstream-url':
-        return `--query-frontend.downstream-url=${ctx.downstream}`;
-      case '--endpoint.sd-config': {
-        // Keep the rendered client config (mutual TLS, server name); point it at local endpoints.
-        const cfg = parse(a.slice(a.indexOf('=') + 1));
-        return withCerts(`--endpoint.sd-config=${stringify({ ...cfg, endpoints: (ctx.endpoints ?? []).map((address) => ({ address })) })}`);
-      }
-      default:
-        return withCerts(a);
-    }
-  });
-}
+const localArgs = (args: string[], ctx: LocalContext) => rewriteThanosArgs(args, certs, ctx);
 
 describe('rendered Thanos args run on the real binary', () => {
   const procs = useProcesses();

@@ -171,7 +171,7 @@ describe('multi-cluster global view (prod)', () => {
 
 describe.each(targets)('Thanos gRPC mutual TLS in $label', ({ env, cluster }) => {
   const ms = inCluster(env.name, cluster.name);
-  const cert = ms.find((m) => m.kind === 'Certificate' && m.metadata.name === 'thanos-grpc');
+  const cert = ms.find((m) => m.kind === 'Certificate' && m.metadata.name === 'thanos-grpc')!;
   const secretName = cert.spec.secretName;
   const mountsSecret = (volumes: any[] = [], mounts: any[] = [], dir: string) => {
     const vol = volumes.find((v) => v.secret?.secretName === secretName);
@@ -185,16 +185,16 @@ describe.each(targets)('Thanos gRPC mutual TLS in $label', ({ env, cluster }) =>
       ca: flagValues(args, 'grpc-server-tls-client-ca')[0],
     });
     for (const name of ['thanos-query', ...ms.filter((m) => m.kind === 'StatefulSet' && m.metadata.name.startsWith('thanos-store')).map((m) => m.metadata.name)]) {
-      const w = ms.find((m) => m.metadata.name === name && m.spec?.template);
+      const w = ms.find((m) => m.metadata.name === name && m.spec?.template)!;
       const c = w.spec.template.spec.containers[0];
       const f = serverFlags(c.args);
       expect(f.cert && f.key && f.ca).toBeTruthy();
       expect(mountsSecret(w.spec.template.spec.volumes, c.volumeMounts, f.ca!)).toBe(true);
     }
-    const prom = ms.find((m) => m.kind === 'Prometheus');
+    const prom = ms.find((m) => m.kind === 'Prometheus')!;
     expect(prom.spec.thanos.grpcServerTlsConfig.caFile).toBeTruthy();
     expect(mountsSecret(prom.spec.volumes, prom.spec.thanos.volumeMounts, prom.spec.thanos.grpcServerTlsConfig.caFile)).toBe(true);
-    const ruler = ms.find((m) => m.kind === 'ThanosRuler');
+    const ruler = ms.find((m) => m.kind === 'ThanosRuler')!;
     expect(mountsSecret(ruler.spec.volumes, ruler.spec.volumeMounts, ruler.spec.grpcServerTlsConfig.caFile)).toBe(true);
   });
 

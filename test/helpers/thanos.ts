@@ -1,0 +1,43 @@
+/** Rewrite rendered Thanos args for a loopback run: addresses, local paths, certificates, a filesystem bucket. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { GRPC_TLS_MOUNT } from '../../charts/thanos/common.js';
+
+export interface LocalContext {
+  port: number;
+  dir: string;
+  grpc: number;
+  downstream?: string;
+  endpoints?: string[];
+  /** Bucket directory; `<dir>/../bucket` by default. */
+  bucket?: string;
+}
+
+export function rewriteThanosArgs(args: string[], certDir: string, ctx: LocalContext): string[] {
+  const withCerts = (a: string) => a.replaceAll(GRPC_TLS_MOUNT, certDir);
+  const objstore = path.join(ctx.dir, 'objstore.yml');
+  fs.writeFileSync(objstore, `type: FILESYSTEM\nconfig:\n  directory: ${ctx.bucket ?? path.join(ctx.dir, '..', 'bucket')}\n`);
+  return args.map((a) => {
+    const [flag] = a.split('=', 1);
+    switch (flag) {
+      case '--http-address':
+        return `--http-address=127.0.0.1:${ctx.port}`;
+      case '--grpc-address':
+        return `--grpc-address=127.0.0.1:${ctx.grpc}`;
+      case '--data-dir':
+        return `--data-dir=${path.join(ctx.dir, 'data')}`;
+      case '--objstore.config-file':
+        return `--objstore.config-file=${objstore}`;
+      case '--query-frontend.downstream-url':
+        return `--query-frontend.downstream-url=${ctx.downstream}`;
+      case '--endpoint.sd-config': {
+        // Keep the rendered client config (mutual TLS, server name); point it at local endpoints.
+        const cfg = parse(a.slice(a.indexOf('=') + 1));
+        return withCerts(`--endpoint.sd-config=${stringify({ ...cfg, endpoints: (ctx.endpoints ?? []).map((address) => ({ address })) })}`);
+      }
+      default:
+        return withCerts(a);
+    }
+  });
+}
