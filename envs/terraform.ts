@@ -1,6 +1,6 @@
 /**
  * The Terraform -> synth contract. `terraform output -json > envs/terraform-outputs/<env>.json`
- * (from terraform/envs/<env>) produces the file; synth validates it here, so the bucket and the
+ * (terraform/envs, workspace <env>) produces the file; synth validates it here, so the bucket and the
  * IRSA roles in dist can never disagree with what Terraform created.
  */
 import fs from 'node:fs';
@@ -50,7 +50,7 @@ export function loadTerraformOutputs(env: string, dir: string = defaultOutputsDi
   const shown = path.relative(process.cwd(), file) || file;
   if (!fs.existsSync(file)) {
     throw new TerraformOutputsError(
-      `env "${env}": terraform outputs: ${shown} is missing: run \`terraform -chdir=terraform/envs/${env} output -json > ${shown}\``,
+      `env "${env}": terraform outputs: ${shown} is missing: run \`terraform -chdir=terraform/envs workspace select ${env} && terraform -chdir=terraform/envs output -json > ${shown}\``,
     );
   }
   let raw: unknown;

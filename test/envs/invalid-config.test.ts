@@ -192,7 +192,9 @@ describe('invalid environment config', () => {
     const dir = tempDir('outputs');
     const shown = path.relative(process.cwd(), path.join(dir, 'qa.json'));
     await expect(runSynth([qa], dist, { terraformOutputsDir: dir })).rejects.toThrow(
-      new Error(`env "qa": terraform outputs: ${shown} is missing: run \`terraform -chdir=terraform/envs/qa output -json > ${shown}\``),
+      new Error(
+        `env "qa": terraform outputs: ${shown} is missing: run \`terraform -chdir=terraform/envs workspace select qa && terraform -chdir=terraform/envs output -json > ${shown}\``,
+      ),
     );
     expect(hashTree(dist)).toEqual(before);
   });

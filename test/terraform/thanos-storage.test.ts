@@ -163,14 +163,22 @@ describe('the Terraform -> synth contract', () => {
     expect(Object.keys(tf.output).sort()).toEqual(Object.keys(terraformOutputsSchema.shape).sort());
   });
 
-  it.each(resolveAll(envFiles).map((env) => ({ env, label: env.name })))('$label: stack, outputs file and env config agree', async ({ env }) => {
-    const stack = await parseDir(path.join(repoRoot, 'terraform/envs', env.name));
-    const mod = stack.module.thanos_storage[0];
-    expect(mod.environment).toBe(env.name);
-    expect(mod.region).toBe(env.aws.region);
-    expect(mod.clusters.map((c: any) => c.name)).toEqual(env.clusters.map((c) => c.name));
-    expect(stack.provider.aws[0].allowed_account_ids).toEqual([...new Set(env.clusters.map((c) => c.awsAccountId))]);
-    expect(Object.keys(stack.output).sort()).toEqual(Object.keys(terraformOutputsSchema.shape).sort());
+  it('the root passes its variables to the module and exposes every output synth reads', async () => {
+    const root = await parseDir(path.join(repoRoot, 'terraform/envs'));
+    const mod = root.module.thanos_storage[0];
+    expect(mod).toMatchObject({ source: '../modules/thanos-storage', environment: '${var.environment}', region: '${var.region}', clusters: '${var.clusters}' });
+    expect(root.provider.aws[0].allowed_account_ids).toEqual(['${var.account_id}']);
+    expect(Object.keys(root.output).sort()).toEqual(Object.keys(terraformOutputsSchema.shape).sort());
+  });
+
+  it.each(resolveAll(envFiles).map((env) => ({ env, label: env.name })))('$label: tfvars, outputs file and env config agree', async ({ env }) => {
+    const file = path.join(repoRoot, 'terraform/envs', `${env.name}.tfvars`);
+    const vars = await parse(`${env.name}.tfvars`, fs.readFileSync(file, 'utf8'));
+    expect(vars.environment).toBe(env.name);
+    expect(vars.region).toBe(env.aws.region);
+    expect(vars.clusters.map((c: any) => c.name)).toEqual(env.clusters.map((c) => c.name));
+    expect([vars.account_id]).toEqual([...new Set(env.clusters.map((c) => c.awsAccountId))]);
+    for (const c of vars.clusters) expect(c.oidc_provider_arn).toBe(`arn:aws:iam::${vars.account_id}:oidc-provider/${c.oidc_provider_url}`);
     expect(env.aws.bucket).toBe(`gl-thanos-metrics-${env.name}`);
     for (const [component, arn] of Object.entries(env.aws.roles)) {
       expect(arn).toBe(`arn:aws:iam::${env.clusters[0]!.awsAccountId}:role/gl-thanos-${env.name}-${component}`);
