@@ -14,8 +14,8 @@ $(NODE_STAMP): package.json package-lock.json
 .PHONY: synth test typecheck tools venv pytest jest bench clean
 ## Render and validate every environment into dist/ (atomic: a failure leaves dist/ as it was).
 synth: $(NODE_STAMP)
-	npx tsx main.ts
-	npx tsx tools/argocd-health-patch.ts
+	node --import tsx main.ts
+	node --import tsx tools/argocd-health-patch.ts
 
 ## Python venv for sdk/python with its pinned dependencies from PyPI.
 venv: $(PY_STAMP)

@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { ARGOCD_COMPONENT, argocdChart } from '../charts/argocd.js';
 import { components as defaultComponents, type Component } from '../charts/index.js';
 import type { EnvConfig } from '../envs/schema.js';
-import { validateObject } from './validate.js';
+import { preloadModels, validateObject } from './validate.js';
 
 export interface SynthProblem {
   readonly env: string;
@@ -44,28 +44,30 @@ export function componentPath(env: string, cluster: string, component: string): 
 }
 
 export async function synthesize(envs: readonly EnvConfig[], components: readonly Component[] = defaultComponents): Promise<RenderedTree> {
-  const tree: RenderedTree = new Map();
-  const problems: SynthProblem[] = [];
+  // Render everything first, then validate: the models of all kinds load concurrently.
+  const rendered: { env: EnvConfig; cluster: string; chart: string; manifests: Manifest[] }[] = [];
   for (const env of envs) {
     for (const cluster of env.clusters) {
       const app = new App();
-      const rendered: string[] = [];
-      const emit = async (name: string, manifests: Manifest[]) => {
-        for (const m of manifests) {
-          for (const problem of await validateObject(m)) {
-            problems.push({ env: env.name, cluster: cluster.name, chart: name, object: objectRef(m), ...problem });
-          }
-        }
-        tree.set(componentPath(env.name, cluster.name, name), toYaml(env.name, manifests));
-        rendered.push(name);
-      };
+      const folders: string[] = [];
       for (const component of components) {
         if (component.enabled && !component.enabled({ env, cluster })) continue;
-        await emit(component.name, component.render(app, { env, cluster }).toJson() as Manifest[]);
+        rendered.push({ env, cluster: cluster.name, chart: component.name, manifests: component.render(app, { env, cluster }).toJson() as Manifest[] });
+        folders.push(component.name);
       }
       // Delivery last: it points one Argo CD Application at each folder rendered above.
-      await emit(ARGOCD_COMPONENT, argocdChart(app, { env, cluster }, rendered).toJson() as Manifest[]);
+      rendered.push({ env, cluster: cluster.name, chart: ARGOCD_COMPONENT, manifests: argocdChart(app, { env, cluster }, folders).toJson() as Manifest[] });
     }
+  }
+  await preloadModels(rendered.flatMap((r) => r.manifests));
+
+  const tree: RenderedTree = new Map();
+  const problems: SynthProblem[] = [];
+  for (const { env, cluster, chart, manifests } of rendered) {
+    for (const m of manifests) {
+      for (const problem of await validateObject(m)) problems.push({ env: env.name, cluster, chart, object: objectRef(m), ...problem });
+    }
+    tree.set(componentPath(env.name, cluster, chart), toYaml(env.name, manifests));
   }
   if (problems.length > 0) throw new SynthError(problems);
   return tree;

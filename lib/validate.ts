@@ -94,6 +94,12 @@ function isModelDefect(e: AjvError): boolean {
   );
 }
 
+/** Load the models of these objects' kinds ahead of validation, concurrently. */
+export async function preloadModels(objs: readonly { apiVersion: string; kind: string }[]): Promise<void> {
+  const kinds = new Map(objs.map((o) => [`${o.apiVersion}/${o.kind}`, o]));
+  await Promise.all([...kinds.values()].map((o) => loadModel(o.apiVersion, o.kind)));
+}
+
 /** Schema problems and unknown fields of one manifest; empty when it is valid. */
 export async function validateObject(obj: Record<string, unknown>): Promise<ObjectProblem[]> {
   const key = `${obj.apiVersion}/${obj.kind}`;
