@@ -14,11 +14,10 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { imageOf } from '../envs/versions.js';
 import { labelsFor, selectorLabels, type Workload } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
-import { restrictedContainer, restrictedPod, service } from '../lib/workload.js';
+import { monitorFor, restrictedContainer, restrictedPod, service } from '../lib/workload.js';
 import type { ChartContext } from './context.js';
 
 export const KUBE_STATE_METRICS: Workload = { name: 'kube-state-metrics', component: 'exporter', versionOf: 'kubeStateMetrics' };
@@ -100,18 +99,11 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
   addObject(chart, service(KUBE_STATE_METRICS, ns, [{ name: 'http-metrics', port: 8080 }, { name: 'telemetry', port: 8081 }]));
   addObject(
     chart,
-    new ServiceMonitor({
-      metadata: { name: KUBE_STATE_METRICS.name, namespace: ns, labels: ksmLabels },
-      spec: {
-        selector: { matchLabels: selectorLabels(KUBE_STATE_METRICS) },
-        namespaceSelector: { matchNames: [ns] },
-        endpoints: [
-          // honorLabels: the namespace/pod labels describe the object, not the exporter.
-          { port: 'http-metrics', interval: env.prometheus.scrapeInterval, honorLabels: true },
-          { port: 'telemetry', interval: env.prometheus.scrapeInterval },
-        ],
-      },
-    }),
+    monitorFor(KUBE_STATE_METRICS, ns, [
+      // honorLabels: the namespace/pod labels describe the object, not the exporter.
+      { port: 'http-metrics', interval: env.prometheus.scrapeInterval, honorLabels: true },
+      { port: 'telemetry', interval: env.prometheus.scrapeInterval },
+    ]),
   );
 
   // node-exporter, in the host namespace (privileged pod security); its monitor stays with the others.
@@ -176,21 +168,19 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
   addObject(chart, service(NODE_EXPORTER, hostNs, [{ name: 'metrics', port: NODE_EXPORTER_PORT }], { headless: true }));
   addObject(
     chart,
-    new ServiceMonitor({
-      metadata: { name: NODE_EXPORTER.name, namespace: ns, labels: neLabels },
-      spec: {
-        selector: { matchLabels: selectorLabels(NODE_EXPORTER) },
-        namespaceSelector: { matchNames: [hostNs] },
-        endpoints: [
-          {
-            port: 'metrics',
-            interval: env.prometheus.scrapeInterval,
-            // instance = node name, so node series join with kube_node_* and kubelet series.
-            relabelings: [{ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'instance', action: 'replace' }],
-          },
-        ],
-      },
-    }),
+    monitorFor(
+      NODE_EXPORTER,
+      ns,
+      [
+        {
+          port: 'metrics',
+          interval: env.prometheus.scrapeInterval,
+          // instance = node name, so node series join with kube_node_* and kubelet series.
+          relabelings: [{ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'instance', action: 'replace' }],
+        },
+      ],
+      { targetNamespace: hostNs },
+    ),
   );
   return chart;
 }

@@ -8,16 +8,15 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
-import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import type { EnvConfig } from '../envs/schema.js';
 import { imageOf } from '../envs/versions.js';
 import { labelsFor, selectorLabels, type Workload } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { parseDuration } from '../lib/units.js';
 import { pythonCronJob } from '../lib/python-job.js';
-import { pdb, restrictedContainer, restrictedPod, service, serviceAccount, spreadAcrossNodes } from '../lib/workload.js';
+import { monitorFor, pdb, restrictedContainer, restrictedPod, service, serviceAccount, spreadAcrossNodes } from '../lib/workload.js';
 import type { ChartContext } from './context.js';
-import { svcHost } from './thanos/common.js';
+import { svcHost } from '../lib/dns.js';
 
 export const PUSHGATEWAY: Workload = { name: 'pushgateway', component: 'pushgateway', versionOf: 'pushgateway' };
 export const JANITOR: Workload = { name: 'pushgateway-janitor', component: 'pushgateway-janitor', versionOf: 'python' };
@@ -93,23 +92,16 @@ export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart
   if (pg.replicas > 1) addObject(chart, pdb(PUSHGATEWAY, ns));
   addObject(
     chart,
-    new ServiceMonitor({
-      metadata: { name: PUSHGATEWAY.name, namespace: ns, labels },
-      spec: {
-        selector: { matchLabels: selector },
-        namespaceSelector: { matchNames: [ns] },
-        endpoints: [
-          {
-            port: 'http',
-            interval: env.prometheus.scrapeInterval,
-            path: '/metrics',
-            // Keep the pushed job/instance labels; every replica is a target of its own.
-            honorLabels: true,
-            basicAuth: { username: { name: pg.authSecret, key: 'username' }, password: { name: pg.authSecret, key: 'password' } },
-          },
-        ],
+    monitorFor(PUSHGATEWAY, ns, [
+      {
+        port: 'http',
+        interval: env.prometheus.scrapeInterval,
+        path: '/metrics',
+        // Keep the pushed job/instance labels; every replica is a target of its own.
+        honorLabels: true,
+        basicAuth: { username: { name: pg.authSecret, key: 'username' }, password: { name: pg.authSecret, key: 'password' } },
       },
-    }),
+    ]),
   );
 
   addObject(chart, serviceAccount(JANITOR, ns));

@@ -14,6 +14,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import type { IStorageSpec } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/StorageSpec';
+import type { IEndpoint } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Endpoint';
 import { labelsFor, selectorLabels, type Workload } from './labels.js';
 
 export const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
@@ -85,15 +86,26 @@ export function spreadAcrossNodes(selector: Record<string, string>): IAffinity {
   };
 }
 
-export function serviceMonitor(w: Workload, ns: string, port: string, interval: string, selector: Record<string, string> = selectorLabels(w)): ServiceMonitor {
+/** A ServiceMonitor for a workload's Service: its own selector labels, its Service's namespace. */
+export function monitorFor(
+  w: Workload,
+  ns: string,
+  endpoints: IEndpoint[],
+  opts: { selector?: Record<string, string>; targetNamespace?: string } = {},
+): ServiceMonitor {
   return new ServiceMonitor({
     metadata: { name: w.name, namespace: ns, labels: labelsFor(w) },
     spec: {
-      selector: { matchLabels: selector },
-      namespaceSelector: { matchNames: [ns] },
-      endpoints: [{ port, interval, path: '/metrics' }],
+      selector: { matchLabels: opts.selector ?? selectorLabels(w) },
+      namespaceSelector: { matchNames: [opts.targetNamespace ?? ns] },
+      endpoints,
     },
   });
+}
+
+/** The common case: one port scraped at `/metrics`. */
+export function serviceMonitor(w: Workload, ns: string, port: string, interval: string, selector: Record<string, string> = selectorLabels(w)): ServiceMonitor {
+  return monitorFor(w, ns, [{ port, interval, path: '/metrics' }], { selector });
 }
 
 /** Stable hash of the configuration a pod reads from files, so a config change rolls the pods. */

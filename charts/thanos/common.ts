@@ -6,6 +6,7 @@ import type { IVolume } from 'kubernetes-models/v1/Volume';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
 import { imageOf } from '../../envs/versions.js';
+import { svcHost } from '../../lib/dns.js';
 import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
 import { httpProbes, restrictedContainer, restrictedPod, spreadAcrossNodes, type Resources } from '../../lib/workload.js';
 
@@ -64,11 +65,6 @@ export function objstoreConfig(env: EnvConfig): string {
       aws_sdk_auth: true,
     },
   });
-}
-
-/** In-cluster DNS name of a Service. */
-export function svcHost(env: EnvConfig, service: string): string {
-  return `${service}.${env.namespace}.svc.cluster.local`;
 }
 
 /** DNS SRV address of every pod behind a headless Service's named port, as Thanos reads it. */

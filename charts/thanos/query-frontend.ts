@@ -10,7 +10,8 @@ import type { Workload } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { pdb, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
-import { HTTP_PORT, serverArgs, svcHost, thanosContainer, thanosDeployment } from './common.js';
+import { svcHost } from '../../lib/dns.js';
+import { HTTP_PORT, serverArgs, thanosContainer, thanosDeployment } from './common.js';
 import { QUERY } from './query.js';
 
 export const QUERY_FRONTEND: Workload = { name: 'thanos-query-frontend', component: 'query-frontend', versionOf: 'thanos' };

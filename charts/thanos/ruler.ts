@@ -16,7 +16,8 @@ import { REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
 import { operatorStorage, pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
-import { grpcTlsFiles, grpcTlsMount, grpcTlsVolume, OBJSTORE_KEY, OBJSTORE_SECRET, srv, svcHost, THANOS_PORTS } from './common.js';
+import { grpcTlsFiles, grpcTlsMount, grpcTlsVolume, OBJSTORE_KEY, OBJSTORE_SECRET, srv, THANOS_PORTS } from './common.js';
+import { svcHost } from '../../lib/dns.js';
 
 export const RULER: Workload = { name: 'thanos-ruler', component: 'ruler', versionOf: 'thanos' };
 export const THANOS_RULER_SERVICE = RULER.name;
