@@ -14,7 +14,8 @@ import { HTTP_PORT } from './thanos/common.js';
 import { QUERY_FRONTEND } from './thanos/query-frontend.js';
 import { QUERY_GLOBAL } from './thanos/query-global.js';
 import type { EnvConfig } from '../envs/schema.js';
-import type { Workload } from '../lib/labels.js';
+import { imageOf } from '../envs/versions.js';
+import { versioned, type Workload } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { pythonCronJob } from '../lib/python-job.js';
 import { serviceAccount } from '../lib/workload.js';
@@ -35,14 +36,16 @@ function queryUrl(env: EnvConfig): string {
 }
 
 export function alertDigestChart(scope: Construct, { env }: ChartContext): Chart {
+  const alertdigestW = versioned(ALERT_DIGEST, env);
   const chart = new Chart(scope, 'alert-digest');
   const ns = env.namespace;
   const d = env.alertmanager.digest;
   const [host, port] = d.smtpHost.split(':') as [string, string];
 
-  addObject(chart, serviceAccount(ALERT_DIGEST, ns));
+  addObject(chart, serviceAccount(alertdigestW, ns));
   const objects = pythonCronJob({
-    workload: ALERT_DIGEST,
+    image: imageOf(env, 'python'),
+    workload: alertdigestW,
     namespace: ns,
     script: 'alert_digest.py',
     schedule: d.schedule,

@@ -9,8 +9,8 @@ import type { Construct } from 'constructs';
 import { Alertmanager } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Alertmanager';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { stringify } from 'yaml';
-import { imageOf, versions } from '../envs/versions.js';
-import { labelsFor, type Workload } from '../lib/labels.js';
+import { imageOf } from '../envs/versions.js';
+import { labelsFor, type Workload, versioned } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { operatorStorage, pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../lib/workload.js';
 import { alertmanagerConfig } from './alertmanager-config.js';
@@ -26,12 +26,13 @@ export function alertmanagerPodSelector(): Record<string, string> {
 }
 
 export function alertmanagerChart(scope: Construct, { env }: ChartContext): Chart {
+  const alertmanagerW = versioned(ALERTMANAGER, env);
   const chart = new Chart(scope, 'alertmanager');
   const ns = env.namespace;
   const am = env.alertmanager;
-  const labels = labelsFor(ALERTMANAGER);
+  const labels = labelsFor(alertmanagerW);
 
-  addObject(chart, serviceAccount(ALERTMANAGER, ns));
+  addObject(chart, serviceAccount(alertmanagerW, ns));
   addObject(
     chart,
     new Secret({
@@ -43,12 +44,12 @@ export function alertmanagerChart(scope: Construct, { env }: ChartContext): Char
   addObject(
     chart,
     new Alertmanager({
-      metadata: { name: ALERTMANAGER.name, namespace: ns, labels },
+      metadata: { name: alertmanagerW.name, namespace: ns, labels },
       spec: {
         replicas: am.replicas,
-        image: imageOf('alertmanager'),
-        version: versions.alertmanager.tag,
-        serviceAccountName: ALERTMANAGER.name,
+        image: imageOf(env, 'alertmanager'),
+        version: env.release.images.alertmanager.tag,
+        serviceAccountName: alertmanagerW.name,
         podMetadata: { labels },
         configSecret: ALERTMANAGER_CONFIG_SECRET,
         secrets: [am.credentialsSecret],
@@ -60,8 +61,8 @@ export function alertmanagerChart(scope: Construct, { env }: ChartContext): Char
       },
     }),
   );
-  addObject(chart, service(ALERTMANAGER, ns, [{ name: 'web', port: ALERTMANAGER_WEB_PORT }], { selector: alertmanagerPodSelector() }));
-  if (am.replicas > 1) addObject(chart, pdb(ALERTMANAGER, ns, alertmanagerPodSelector()));
-  addObject(chart, serviceMonitor(ALERTMANAGER, ns, 'web', env.prometheus.scrapeInterval));
+  addObject(chart, service(alertmanagerW, ns, [{ name: 'web', port: ALERTMANAGER_WEB_PORT }], { selector: alertmanagerPodSelector() }));
+  if (am.replicas > 1) addObject(chart, pdb(alertmanagerW, ns, alertmanagerPodSelector()));
+  addObject(chart, serviceMonitor(alertmanagerW, ns, 'web', env.prometheus.scrapeInterval));
   return chart;
 }

@@ -10,7 +10,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
 import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
-import { helmCharts, versions } from '../envs/versions.js';
+import { helmCharts } from '../envs/versions.js';
 import { labelsFor } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { componentPath } from '../lib/synth.js';
@@ -110,14 +110,14 @@ export function argocdChart(scope: Construct, { env, cluster }: ChartContext, re
   });
   // The CRDs exceed the client-side apply annotation limit: server-side apply.
   app('prometheus-operator-crds', -2, {
-    source: { repoURL: helmCharts.repoURL, chart: helmCharts.prometheusOperatorCrds.chart, targetRevision: helmCharts.prometheusOperatorCrds.version },
+    source: { repoURL: helmCharts.repoURL, chart: env.release.charts.prometheusOperatorCrds.chart, targetRevision: env.release.charts.prometheusOperatorCrds.version },
     syncPolicy: syncPolicy(true),
   });
   app('prometheus-operator', -1, {
     source: {
       repoURL: helmCharts.repoURL,
-      chart: helmCharts.kubePrometheusStack.chart,
-      targetRevision: helmCharts.kubePrometheusStack.version,
+      chart: env.release.charts.kubePrometheusStack.chart,
+      targetRevision: env.release.charts.kubePrometheusStack.version,
       helm: {
         releaseName: 'prometheus-operator',
         // Only the operator: everything else is rendered by this repository.
@@ -137,7 +137,7 @@ export function argocdChart(scope: Construct, { env, cluster }: ChartContext, re
           kubeScheduler: { enabled: false },
           kubeProxy: { enabled: false },
           prometheusOperator: {
-            image: { tag: versions.prometheusOperator.tag },
+            image: { tag: env.release.images.prometheusOperator.tag },
             kubeletService: { enabled: true, namespace: 'kube-system' },
             serviceMonitor: { selfMonitor: false },
           },

@@ -15,7 +15,7 @@ import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Clus
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { imageOf } from '../envs/versions.js';
-import { labelsFor, selectorLabels, type Workload } from '../lib/labels.js';
+import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { monitorFor, restrictedContainer, restrictedPod, service } from '../lib/workload.js';
 import type { ChartContext } from './context.js';
@@ -36,13 +36,15 @@ export const KSM_RESOURCES: Record<string, readonly string[]> = {
 };
 
 export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
+  const kubestatemetricsW = versioned(KUBE_STATE_METRICS, env);
+  const nodeexporterW = versioned(NODE_EXPORTER, env);
   const chart = new Chart(scope, 'exporters');
   const ns = env.namespace;
 
   // kube-state-metrics
-  const ksmLabels = labelsFor(KUBE_STATE_METRICS);
-  addObject(chart, new ServiceAccount({ metadata: { name: KUBE_STATE_METRICS.name, namespace: ns, labels: ksmLabels } }));
-  const clusterRoleName = `greenlang-${KUBE_STATE_METRICS.name}`;
+  const ksmLabels = labelsFor(kubestatemetricsW);
+  addObject(chart, new ServiceAccount({ metadata: { name: kubestatemetricsW.name, namespace: ns, labels: ksmLabels } }));
+  const clusterRoleName = `greenlang-${kubestatemetricsW.name}`;
   addObject(
     chart,
     new ClusterRole({
@@ -55,25 +57,25 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
     new ClusterRoleBinding({
       metadata: { name: clusterRoleName, labels: ksmLabels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
-      subjects: [{ kind: 'ServiceAccount', name: KUBE_STATE_METRICS.name, namespace: ns }],
+      subjects: [{ kind: 'ServiceAccount', name: kubestatemetricsW.name, namespace: ns }],
     }),
   );
   addObject(
     chart,
     new Deployment({
-      metadata: { name: KUBE_STATE_METRICS.name, namespace: ns, labels: ksmLabels },
+      metadata: { name: kubestatemetricsW.name, namespace: ns, labels: ksmLabels },
       spec: {
         replicas: 1,
-        selector: { matchLabels: selectorLabels(KUBE_STATE_METRICS) },
+        selector: { matchLabels: selectorLabels(kubestatemetricsW) },
         template: {
           metadata: { labels: ksmLabels },
           spec: {
-            serviceAccountName: KUBE_STATE_METRICS.name,
+            serviceAccountName: kubestatemetricsW.name,
             securityContext: restrictedPod(65534),
             containers: [
               {
                 name: 'kube-state-metrics',
-                image: imageOf('kubeStateMetrics'),
+                image: imageOf(env, 'kubeStateMetrics'),
                 args: [
                   '--port=8080',
                   '--telemetry-port=8081',
@@ -96,10 +98,10 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
       },
     }),
   );
-  addObject(chart, service(KUBE_STATE_METRICS, ns, [{ name: 'http-metrics', port: 8080 }, { name: 'telemetry', port: 8081 }]));
+  addObject(chart, service(kubestatemetricsW, ns, [{ name: 'http-metrics', port: 8080 }, { name: 'telemetry', port: 8081 }]));
   addObject(
     chart,
-    monitorFor(KUBE_STATE_METRICS, ns, [
+    monitorFor(kubestatemetricsW, ns, [
       // honorLabels: the namespace/pod labels describe the object, not the exporter.
       { port: 'http-metrics', interval: env.prometheus.scrapeInterval, honorLabels: true },
       { port: 'telemetry', interval: env.prometheus.scrapeInterval },
@@ -107,20 +109,20 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
   );
 
   // node-exporter, in the host namespace (privileged pod security); its monitor stays with the others.
-  const neLabels = labelsFor(NODE_EXPORTER);
+  const neLabels = labelsFor(nodeexporterW);
   const hostNs = env.hostNamespace;
-  addObject(chart, new ServiceAccount({ metadata: { name: NODE_EXPORTER.name, namespace: hostNs, labels: neLabels }, automountServiceAccountToken: false }));
+  addObject(chart, new ServiceAccount({ metadata: { name: nodeexporterW.name, namespace: hostNs, labels: neLabels }, automountServiceAccountToken: false }));
   addObject(
     chart,
     new DaemonSet({
-      metadata: { name: NODE_EXPORTER.name, namespace: hostNs, labels: neLabels },
+      metadata: { name: nodeexporterW.name, namespace: hostNs, labels: neLabels },
       spec: {
-        selector: { matchLabels: selectorLabels(NODE_EXPORTER) },
+        selector: { matchLabels: selectorLabels(nodeexporterW) },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%' } },
         template: {
           metadata: { labels: neLabels },
           spec: {
-            serviceAccountName: NODE_EXPORTER.name,
+            serviceAccountName: nodeexporterW.name,
             automountServiceAccountToken: false,
             hostNetwork: true,
             hostPID: false,
@@ -130,7 +132,7 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
             containers: [
               {
                 name: 'node-exporter',
-                image: imageOf('nodeExporter'),
+                image: imageOf(env, 'nodeExporter'),
                 args: [
                   // Only on the node's own address, not every interface of the host network.
                   `--web.listen-address=$(HOST_IP):${NODE_EXPORTER_PORT}`,
@@ -165,11 +167,11 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
       },
     }),
   );
-  addObject(chart, service(NODE_EXPORTER, hostNs, [{ name: 'metrics', port: NODE_EXPORTER_PORT }], { headless: true }));
+  addObject(chart, service(nodeexporterW, hostNs, [{ name: 'metrics', port: NODE_EXPORTER_PORT }], { headless: true }));
   addObject(
     chart,
     monitorFor(
-      NODE_EXPORTER,
+      nodeexporterW,
       ns,
       [
         {

@@ -15,8 +15,8 @@ import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import { imageOf, versions } from '../envs/versions.js';
-import { labelsFor, selectorLabels, type Workload } from '../lib/labels.js';
+import { imageOf } from '../envs/versions.js';
+import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { IRSA_ANNOTATION, operatorStorage } from '../lib/workload.js';
 import { REPLICA_LABELS } from '../lib/replica-labels.js';
@@ -41,9 +41,10 @@ export function watchedNamespaces({ env }: ChartContext): string[] {
 
 export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
   const { env, cluster } = ctx;
+  const prometheusW = versioned(PROMETHEUS, env);
   const p = env.prometheus;
   const ns = env.namespace;
-  const labels = labelsFor(PROMETHEUS);
+  const labels = labelsFor(prometheusW);
   const watched = watchedNamespaces(ctx);
   const chart = new Chart(scope, 'prometheus');
 
@@ -52,7 +53,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
   addObject(
     chart,
     new ServiceAccount({
-      metadata: { name: PROMETHEUS.name, namespace: ns, labels, ...(thanos ? { annotations: { [IRSA_ANNOTATION]: env.aws.roles.sidecar } } : {}) },
+      metadata: { name: prometheusW.name, namespace: ns, labels, ...(thanos ? { annotations: { [IRSA_ANNOTATION]: env.aws.roles.sidecar } } : {}) },
     }),
   );
 
@@ -60,7 +61,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
   // the same): one Role per watched namespace (plus where system targets live) instead of a
   // cluster-wide read.
   for (const target of targetNamespaces(env)) {
-    const name = `${PROMETHEUS.name}-discovery`;
+    const name = `${prometheusW.name}-discovery`;
     addObject(
       chart,
       new Role({
@@ -77,12 +78,12 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
       new RoleBinding({
         metadata: { name, namespace: target, labels },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-        subjects: [{ kind: 'ServiceAccount', name: PROMETHEUS.name, namespace: ns }],
+        subjects: [{ kind: 'ServiceAccount', name: prometheusW.name, namespace: ns }],
       }),
     );
   }
   // Node-level metrics (kubelet volume stats, cAdvisor) are cluster-scoped: read-only, nothing else.
-  const nodeReader = `greenlang-${PROMETHEUS.name}-node-metrics`;
+  const nodeReader = `greenlang-${prometheusW.name}-node-metrics`;
   addObject(
     chart,
     new ClusterRole({
@@ -98,7 +99,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
     new ClusterRoleBinding({
       metadata: { name: nodeReader, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: nodeReader },
-      subjects: [{ kind: 'ServiceAccount', name: PROMETHEUS.name, namespace: ns }],
+      subjects: [{ kind: 'ServiceAccount', name: prometheusW.name, namespace: ns }],
     }),
   );
 
@@ -112,12 +113,12 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
   addObject(
     chart,
     new Prometheus({
-      metadata: { name: PROMETHEUS.name, namespace: ns, labels },
+      metadata: { name: prometheusW.name, namespace: ns, labels },
       spec: {
         replicas: p.replicas,
-        image: imageOf('prometheus'),
-        version: versions.prometheus.tag,
-        serviceAccountName: PROMETHEUS.name,
+        image: imageOf(env, 'prometheus'),
+        version: env.release.images.prometheus.tag,
+        serviceAccountName: prometheusW.name,
         podMetadata: { labels },
         externalLabels: { cluster: cluster.name, region: cluster.region, environment: env.name },
         // Stated explicitly (it is the operator's default) so the replica label has one source.
@@ -160,7 +161,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
         ruleNamespaceSelector: inWatched,
         // Headless service the operator keeps for the Alertmanager CR: the endpoints are every
         // replica, so each alert reaches all of them (never a load-balanced Service).
-        ...(thanos ? { thanos: sidecarSpec(), volumes: [grpcTlsVolume] } : {}),
+        ...(thanos ? { thanos: sidecarSpec(env), volumes: [grpcTlsVolume] } : {}),
         alerting: {
           alertmanagers: [{ namespace: ns, name: 'alertmanager-operated', port: 'web', apiVersion: 'v2' }],
         },
@@ -171,7 +172,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
   addObject(
     chart,
     new Service({
-      metadata: { name: PROMETHEUS.name, namespace: ns, labels },
+      metadata: { name: prometheusW.name, namespace: ns, labels },
       spec: {
         type: 'ClusterIP',
         selector: prometheusPodSelector(),
@@ -184,9 +185,9 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
   addObject(
     chart,
     new ServiceMonitor({
-      metadata: { name: PROMETHEUS.name, namespace: ns, labels },
+      metadata: { name: prometheusW.name, namespace: ns, labels },
       spec: {
-        selector: { matchLabels: selectorLabels(PROMETHEUS) },
+        selector: { matchLabels: selectorLabels(prometheusW) },
         namespaceSelector: { matchNames: [ns] },
         endpoints: [{ port: 'web', interval: p.scrapeInterval, path: '/metrics' }],
       },
@@ -197,7 +198,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
     addObject(
       chart,
       new PodDisruptionBudget({
-        metadata: { name: PROMETHEUS.name, namespace: ns, labels },
+        metadata: { name: prometheusW.name, namespace: ns, labels },
         spec: { maxUnavailable: 1, selector: { matchLabels: prometheusPodSelector() } },
       }),
     );

@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { EnvConfig } from '../envs/schema.js';
 import { imageOf } from '../envs/versions.js';
-import { labelsFor, selectorLabels, type Workload } from '../lib/labels.js';
+import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { parseDuration } from '../lib/units.js';
 import { pythonCronJob } from '../lib/python-job.js';
@@ -29,33 +29,35 @@ export function pushgatewayReplicaUrls(env: EnvConfig): string[] {
 }
 
 export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart {
+  const pushgatewayW = versioned(PUSHGATEWAY, env);
+  const janitorW = versioned(JANITOR, env);
   const chart = new Chart(scope, 'pushgateway');
   const ns = env.namespace;
   const pg = env.pushgateway;
-  const labels = labelsFor(PUSHGATEWAY);
-  const selector = selectorLabels(PUSHGATEWAY);
+  const labels = labelsFor(pushgatewayW);
+  const selector = selectorLabels(pushgatewayW);
 
-  addObject(chart, serviceAccount(PUSHGATEWAY, ns));
+  addObject(chart, serviceAccount(pushgatewayW, ns));
   addObject(
     chart,
     new StatefulSet({
-      metadata: { name: PUSHGATEWAY.name, namespace: ns, labels },
+      metadata: { name: pushgatewayW.name, namespace: ns, labels },
       spec: {
         replicas: pg.replicas,
-        serviceName: PUSHGATEWAY.name,
+        serviceName: pushgatewayW.name,
         podManagementPolicy: 'Parallel',
         selector: { matchLabels: selector },
         template: {
           metadata: { labels },
           spec: {
-            serviceAccountName: PUSHGATEWAY.name,
+            serviceAccountName: pushgatewayW.name,
             automountServiceAccountToken: false,
             securityContext: restrictedPod(65534),
             ...(pg.replicas > 1 ? { affinity: spreadAcrossNodes(selector) } : {}),
             containers: [
               {
                 name: 'pushgateway',
-                image: imageOf('pushgateway'),
+                image: imageOf(env, 'pushgateway'),
                 args: [
                   `--web.listen-address=:${PUSHGATEWAY_PORT}`,
                   `--web.config.file=${AUTH_MOUNT}/web-config.yml`,
@@ -88,11 +90,11 @@ export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart
       },
     }),
   );
-  addObject(chart, service(PUSHGATEWAY, ns, [{ name: 'http', port: PUSHGATEWAY_PORT }], { headless: true }));
-  if (pg.replicas > 1) addObject(chart, pdb(PUSHGATEWAY, ns));
+  addObject(chart, service(pushgatewayW, ns, [{ name: 'http', port: PUSHGATEWAY_PORT }], { headless: true }));
+  if (pg.replicas > 1) addObject(chart, pdb(pushgatewayW, ns));
   addObject(
     chart,
-    monitorFor(PUSHGATEWAY, ns, [
+    monitorFor(pushgatewayW, ns, [
       {
         port: 'http',
         interval: env.prometheus.scrapeInterval,
@@ -104,9 +106,10 @@ export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart
     ]),
   );
 
-  addObject(chart, serviceAccount(JANITOR, ns));
+  addObject(chart, serviceAccount(janitorW, ns));
   const janitor = pythonCronJob({
-    workload: JANITOR,
+    image: imageOf(env, 'python'),
+    workload: janitorW,
     namespace: ns,
     script: 'janitor.py',
     schedule: pg.janitor.schedule,

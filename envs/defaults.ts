@@ -4,7 +4,7 @@
  */
 import type { EnvConfig } from './schema.js';
 
-export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws'> = {
+export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'release'> = {
   namespace: 'monitoring',
   hostNamespace: 'monitoring-host',
   monitoredNamespaces: ['greenlang', 'gl-agents', 'gl-fuel', 'gl-cbam', 'gl-building'],

@@ -9,6 +9,7 @@ import { prod } from './prod.js';
 import { envSchema, type EnvConfig, type EnvOverrides } from './schema.js';
 import { staging } from './staging.js';
 import { defaultOutputsDir, loadTerraformOutputs, TerraformOutputsError } from './terraform.js';
+import { releaseOf, type Pins } from './versions.js';
 
 /** Every environment, in promotion order. */
 export const envFiles: readonly EnvOverrides[] = [dev, staging, prod];
@@ -27,6 +28,8 @@ export class EnvConfigError extends Error {
 export interface ResolveOptions {
   /** Where `<env>.json` Terraform outputs live; envs/terraform-outputs by default. */
   readonly terraformOutputsDir?: string;
+  /** Promoted pins per environment; those in envs/versions.ts by default (promote passes new ones). */
+  readonly pins?: Readonly<Record<string, Pins>>;
 }
 
 export function resolveEnv(overrides: EnvOverrides, opts: ResolveOptions = {}): EnvConfig {
@@ -38,7 +41,12 @@ export function resolveEnv(overrides: EnvOverrides, opts: ResolveOptions = {}): 
     if (err instanceof TerraformOutputsError) throw new EnvConfigError(envName, [], err.message);
     throw err;
   }
-  const merged = { ...deepMerge(defaults, overrides), aws };
+  if ('release' in overrides || 'aws' in overrides) {
+    const field = 'release' in overrides ? 'release' : 'aws';
+    const from = field === 'release' ? 'envs/versions.ts (moved between environments by `npm run promote`)' : 'the Terraform outputs file';
+    throw new EnvConfigError(envName, [{ field, message: `cannot be set in an env file: it comes from ${from}` }]);
+  }
+  const merged = { ...deepMerge(defaults, overrides), aws, release: releaseOf(envName, opts.pins) };
   const result = envSchema.safeParse(merged);
   if (result.success) return result.data;
   throw new EnvConfigError(envName, result.error.issues.map((i) => ({ field: fieldOf(i), message: messageOf(i) })));

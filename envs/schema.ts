@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { gib, parseByteSize, parseDuration, parseQuantity } from '../lib/units.js';
 import { awsSchema } from './terraform.js';
+import { chartNames, versions, type ChartName, type ComponentName } from './versions.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -193,6 +194,20 @@ const prometheus = z.strictObject({
   additionalScrapeConfigs: z.array(additionalScrapeConfig),
 });
 
+// Image tags as OCI allows them; chart versions as SemVer. Set by envs/versions.ts pins only.
+const imageTag = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'must be an image tag such as v3.14.0 (pins live in envs/versions.ts)' });
+const chartVersion = z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: 'must be a SemVer chart version such as 25.0.0 (pins live in envs/versions.ts)' });
+const release = z.strictObject({
+  images: z.record(
+    z.enum(Object.keys(versions) as [ComponentName, ...ComponentName[]]),
+    z.strictObject({ image: z.string().min(1), tag: imageTag }),
+  ),
+  charts: z.record(
+    z.enum(chartNames() as [ChartName, ...ChartName[]]),
+    z.strictObject({ chart: z.string().min(1), version: chartVersion }),
+  ),
+});
+
 const envShape = z.strictObject({
     name: dnsLabel,
     /** Promotion order and the rules that depend on it; never branched on in charts. */
@@ -219,6 +234,8 @@ const envShape = z.strictObject({
     features: z.strictObject({ enableThanos: z.boolean(), enablePushgateway: z.boolean() }),
     /** From the Terraform outputs file, never from env files (see envs/terraform.ts). */
     aws: awsSchema,
+    /** Image tags and chart versions this environment runs: from envs/versions.ts, never env files. */
+    release,
     tags: z.record(
       z.string().regex(/^[\w .:/=+\-@]{1,128}$/, { error: 'tag keys must be 1-128 characters of letters, digits, spaces and _.:/=+-@' }),
       z.string().max(256, { error: 'tag values must be at most 256 characters' }),
@@ -354,7 +371,7 @@ export type EnvConfig = z.infer<typeof envSchema>;
 export type ClusterConfig = EnvConfig['clusters'][number];
 
 /** What an env file may set: any subset of the schema's input, nested. Arrays replace. */
-export type EnvOverrides = DeepPartial<Omit<z.input<typeof envSchema>, 'aws'>> & Pick<EnvConfig, 'name' | 'tier' | 'clusters'>;
+export type EnvOverrides = DeepPartial<Omit<z.input<typeof envSchema>, 'aws' | 'release'>> & Pick<EnvConfig, 'name' | 'tier' | 'clusters'>;
 
 export type DeepPartial<T> = T extends readonly unknown[]
   ? T

@@ -82,8 +82,94 @@ export const helmCharts = {
   kubePrometheusStack: { chart: 'kube-prometheus-stack', version: '88.0.0' },
 } as const;
 
-/** `repo:tag` for a component. */
-export function imageOf(component: ComponentName): string {
-  const v = versions[component];
+export type ChartName = Exclude<keyof typeof helmCharts, 'repoURL'>;
+
+/**
+ * What one environment runs: an image tag per component and a version per Helm chart.
+ * `versions`/`helmCharts` above are the newest pins, the ones `make tools` builds and the tests
+ * run; an environment without an entry below (dev) runs exactly those. The environments after
+ * it keep their own pins until `npm run promote -- <from> <to>` copies them forward, so a bump
+ * here reaches staging and prod only through a promotion pull request.
+ */
+export interface Pins {
+  readonly images: Readonly<Partial<Record<ComponentName, string>>>;
+  readonly charts: Readonly<Partial<Record<ChartName, string>>>;
+}
+
+/** The block `npm run promote` rewrites: JSON between these two marker lines. */
+export const PINS_BEGIN = '// BEGIN promoted pins (JSON; written by `npm run promote`, reviewed in its pull request)';
+export const PINS_END = '// END promoted pins';
+
+// BEGIN promoted pins (JSON; written by `npm run promote`, reviewed in its pull request)
+export const promotedPins: Readonly<Record<string, Pins>> = {
+  "staging": {
+    "images": {
+      "alertmanager": "v0.34.2",
+      "kubeStateMetrics": "v2.18.0",
+      "nodeExporter": "v1.12.1",
+      "prometheus": "v3.14.0",
+      "prometheusOperator": "v0.93.1",
+      "pushgateway": "v1.11.3",
+      "python": "3.12.8-slim-bookworm",
+      "thanos": "v0.42.4"
+    },
+    "charts": {
+      "kubePrometheusStack": "88.0.0",
+      "prometheusOperatorCrds": "25.0.0"
+    }
+  },
+  "prod": {
+    "images": {
+      "alertmanager": "v0.34.2",
+      "kubeStateMetrics": "v2.18.0",
+      "nodeExporter": "v1.12.1",
+      "prometheus": "v3.14.0",
+      "prometheusOperator": "v0.93.1",
+      "pushgateway": "v1.11.3",
+      "python": "3.12.8-slim-bookworm",
+      "thanos": "v0.42.4"
+    },
+    "charts": {
+      "kubePrometheusStack": "88.0.0",
+      "prometheusOperatorCrds": "25.0.0"
+    }
+  }
+};
+// END promoted pins
+
+/** An environment's resolved release: full image references and chart versions. */
+export interface Release {
+  readonly images: Readonly<Record<ComponentName, { readonly image: string; readonly tag: string }>>;
+  readonly charts: Readonly<Record<ChartName, { readonly chart: string; readonly version: string }>>;
+}
+
+/** The release an environment runs: the newest pins, overridden by its promoted pins. */
+export function releaseOf(env: string, pins: Readonly<Record<string, Pins>> = promotedPins): Release {
+  const own = pins[env];
+  const images = Object.fromEntries(
+    (Object.keys(versions) as ComponentName[]).map((c) => [c, { image: versions[c].image, tag: own?.images[c] ?? versions[c].tag }]),
+  ) as Record<ComponentName, { image: string; tag: string }>;
+  const charts = Object.fromEntries(
+    chartNames().map((c) => [c, { chart: helmCharts[c].chart, version: own?.charts[c] ?? helmCharts[c].version }]),
+  ) as Record<ChartName, { chart: string; version: string }>;
+  return { images, charts };
+}
+
+/** The pins that reproduce a release exactly (what promotion writes into the next env). */
+export function pinsOf(release: Release): Pins {
+  const sorted = <T>(o: Record<string, T>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+  return {
+    images: sorted(Object.fromEntries(Object.entries(release.images).map(([c, v]) => [c, v.tag]))),
+    charts: sorted(Object.fromEntries(Object.entries(release.charts).map(([c, v]) => [c, v.version]))),
+  };
+}
+
+export function chartNames(): ChartName[] {
+  return (Object.keys(helmCharts) as (keyof typeof helmCharts)[]).filter((k): k is ChartName => k !== 'repoURL');
+}
+
+/** `repo:tag` for a component, as the environment runs it. */
+export function imageOf(env: { readonly release: Release }, component: ComponentName): string {
+  const v = env.release.images[component];
   return `${v.image}:${v.tag}`;
 }

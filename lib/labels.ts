@@ -1,5 +1,5 @@
 /** Standard `app.kubernetes.io/*` labels and the stable names they go with. */
-import { versions, type ComponentName } from '../envs/versions.js';
+import type { ComponentName, Release } from '../envs/versions.js';
 
 export const PART_OF = 'greenlang-monitoring';
 export const MANAGED_BY = 'cdk8s';
@@ -11,6 +11,13 @@ export interface Workload {
   readonly component: string;
   /** Pinned component whose tag becomes `app.kubernetes.io/version`. */
   readonly versionOf?: ComponentName;
+  /** The tag of `versionOf` in the environment being rendered; set by `versioned()`. */
+  readonly version?: string;
+}
+
+/** The workload as an environment runs it: its version label follows that env's pins. */
+export function versioned(w: Workload, env: { readonly release: Release }): Workload {
+  return w.versionOf ? { ...w, version: env.release.images[w.versionOf].tag } : w;
 }
 
 /** Selector labels: never include the version, so upgrades keep matching their pods. */
@@ -19,10 +26,13 @@ export function selectorLabels(w: Workload): Record<string, string> {
 }
 
 export function labelsFor(w: Workload): Record<string, string> {
+  if (w.versionOf && w.version === undefined) {
+    throw new Error(`workload ${w.name}: pass it through versioned(w, env) first, so its version label is the environment's pin`);
+  }
   return {
     ...selectorLabels(w),
     'app.kubernetes.io/component': w.component,
-    ...(w.versionOf ? { 'app.kubernetes.io/version': versions[w.versionOf].tag } : {}),
+    ...(w.versionOf ? { 'app.kubernetes.io/version': w.version! } : {}),
     'app.kubernetes.io/managed-by': MANAGED_BY,
   };
 }

@@ -9,7 +9,6 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
-import { imageOf } from '../envs/versions.js';
 import { repoRoot } from './paths.js';
 import { labelsFor, type Workload } from './labels.js';
 import { CONFIG_HASH_ANNOTATION, configHash, restrictedContainer, restrictedPod } from './workload.js';
@@ -23,6 +22,8 @@ export function pythonScript(file: string): string {
 
 export function pythonCronJob(opts: {
   workload: Workload;
+  /** `repo:tag` of the Python image, from the environment's release. */
+  image: string;
   namespace: string;
   script: string;
   schedule: string;
@@ -58,7 +59,7 @@ export function pythonCronJob(opts: {
               containers: [
                 {
                   name: w.name,
-                  image: imageOf('python'),
+                  image: opts.image,
                   command: ['python', `${SCRIPT_MOUNT}/${opts.script}`, ...(opts.args ?? [])],
                   env: [{ name: 'PYTHONDONTWRITEBYTECODE', value: '1' }, { name: 'PYTHONUNBUFFERED', value: '1' }, ...opts.env],
                   resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },

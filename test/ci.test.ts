@@ -17,4 +17,13 @@ describe('CI definitions', () => {
     expect(runs('rendered-change')).toContain('tools/dist-diff.ts');
     expect(runs('drift')).toMatch(/make synth[\s\S]*git diff --exit-code -- dist/);
   });
+
+  it('the promote workflow runs npm run promote and opens a pull request with its summary', () => {
+    const wf = parse(fs.readFileSync(path.join(repoRoot, '.github/workflows/promote.yml'), 'utf8'));
+    expect(Object.keys(wf.on)).toEqual(['workflow_dispatch']);
+    const runs = wf.jobs.promote.steps.map((s: any) => s.run).filter(Boolean).join('\n');
+    expect(runs).toMatch(/npm run -s promote -- .* --summary promotion\.md/);
+    expect(runs).toContain('gh pr create');
+    expect(runs).toContain('--body-file promotion.md');
+  });
 });

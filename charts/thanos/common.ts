@@ -5,7 +5,7 @@ import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolu
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
-import { imageOf } from '../../envs/versions.js';
+import { imageOf, type Release } from '../../envs/versions.js';
 import { svcHost } from '../../lib/dns.js';
 import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
 import { httpProbes, restrictedContainer, restrictedPod, spreadAcrossNodes, type Resources } from '../../lib/workload.js';
@@ -73,6 +73,8 @@ export function srv(env: EnvConfig, service: string, port = 'grpc'): string {
 }
 
 export function thanosContainer(opts: {
+  /** The environment whose Thanos pin to run. */
+  env: { readonly release: Release };
   name: string;
   args: readonly string[];
   resources: Resources;
@@ -81,7 +83,7 @@ export function thanosContainer(opts: {
 }): IContainer {
   return {
     name: opts.name,
-    image: imageOf('thanos'),
+    image: imageOf(opts.env, 'thanos'),
     args: [...opts.args],
     ports: [
       ...(opts.grpc === false ? [] : [{ name: 'grpc', containerPort: GRPC_PORT, protocol: 'TCP' as const }]),

@@ -7,7 +7,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { EnvConfig } from '../../envs/schema.js';
-import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
+import { labelsFor, selectorLabels, type Workload, versioned } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { ALL_REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { CONFIG_HASH_ANNOTATION, configHash, restrictedPod, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
@@ -42,31 +42,32 @@ export function compactorArgs(env: EnvConfig): string[] {
 }
 
 export function thanosCompactorChart(scope: Construct, { env }: ChartContext): Chart {
+  const compactorW = versioned(COMPACTOR, env);
   const chart = new Chart(scope, 'thanos-compactor');
   const ns = env.namespace;
   const c = env.thanos.compactor;
-  const labels = labelsFor(COMPACTOR);
+  const labels = labelsFor(compactorW);
 
-  addObject(chart, serviceAccount(COMPACTOR, ns, env.aws.roles.compactor));
+  addObject(chart, serviceAccount(compactorW, ns, env.aws.roles.compactor));
   addObject(
     chart,
     new StatefulSet({
-      metadata: { name: COMPACTOR.name, namespace: ns, labels },
+      metadata: { name: compactorW.name, namespace: ns, labels },
       spec: {
         replicas: c.replicas,
-        serviceName: COMPACTOR.name,
-        selector: { matchLabels: selectorLabels(COMPACTOR) },
+        serviceName: compactorW.name,
+        selector: { matchLabels: selectorLabels(compactorW) },
         template: {
           metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(objstoreConfig(env)) } },
           spec: {
-            serviceAccountName: COMPACTOR.name,
+            serviceAccountName: compactorW.name,
             // IRSA uses its own projected token; the Kubernetes API token is not needed.
             automountServiceAccountToken: false,
             securityContext: restrictedPod(),
             // A compaction in flight is abandoned on stop; give it time to finish its step.
             terminationGracePeriodSeconds: 120,
             containers: [
-              thanosContainer({
+              thanosContainer({ env,
                 name: 'thanos-compactor',
                 args: compactorArgs(env),
                 resources: c.resources,
@@ -84,7 +85,7 @@ export function thanosCompactorChart(scope: Construct, { env }: ChartContext): C
       },
     }),
   );
-  addObject(chart, service(COMPACTOR, ns, [{ name: 'http', port: HTTP_PORT }]));
-  addObject(chart, serviceMonitor(COMPACTOR, ns, 'http', env.prometheus.scrapeInterval));
+  addObject(chart, service(compactorW, ns, [{ name: 'http', port: HTTP_PORT }]));
+  addObject(chart, serviceMonitor(compactorW, ns, 'http', env.prometheus.scrapeInterval));
   return chart;
 }

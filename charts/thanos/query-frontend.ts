@@ -6,7 +6,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
-import type { Workload } from '../../lib/labels.js';
+import { versioned, type Workload } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { pdb, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
@@ -36,17 +36,18 @@ export function queryFrontendArgs(env: EnvConfig): string[] {
 }
 
 export function thanosQueryFrontendChart(scope: Construct, { env }: ChartContext): Chart {
+  const queryfrontendW = versioned(QUERY_FRONTEND, env);
   const chart = new Chart(scope, 'thanos-query-frontend');
   const ns = env.namespace;
   const f = env.thanos.queryFrontend;
 
-  addObject(chart, serviceAccount(QUERY_FRONTEND, ns));
+  addObject(chart, serviceAccount(queryfrontendW, ns));
   addObject(
     chart,
-    thanosDeployment(QUERY_FRONTEND, ns, f.replicas, thanosContainer({ name: 'thanos-query-frontend', args: queryFrontendArgs(env), resources: f.resources, grpc: false })),
+    thanosDeployment(queryfrontendW, ns, f.replicas, thanosContainer({ env, name: 'thanos-query-frontend', args: queryFrontendArgs(env), resources: f.resources, grpc: false })),
   );
-  addObject(chart, service(QUERY_FRONTEND, ns, [{ name: 'http', port: HTTP_PORT }]));
-  if (f.replicas > 1) addObject(chart, pdb(QUERY_FRONTEND, ns));
-  addObject(chart, serviceMonitor(QUERY_FRONTEND, ns, 'http', env.prometheus.scrapeInterval));
+  addObject(chart, service(queryfrontendW, ns, [{ name: 'http', port: HTTP_PORT }]));
+  if (f.replicas > 1) addObject(chart, pdb(queryfrontendW, ns));
+  addObject(chart, serviceMonitor(queryfrontendW, ns, 'http', env.prometheus.scrapeInterval));
   return chart;
 }

@@ -7,7 +7,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { EnvConfig } from '../../envs/schema.js';
-import type { Workload } from '../../lib/labels.js';
+import { versioned, type Workload } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { pdb, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
@@ -27,18 +27,19 @@ export function globalEndpointConfig(env: EnvConfig): unknown {
 }
 
 export function thanosQueryGlobalChart(scope: Construct, { env }: ChartContext): Chart {
+  const queryglobalW = versioned(QUERY_GLOBAL, env);
   const chart = new Chart(scope, 'thanos-query-global');
   const ns = env.namespace;
   const q = env.thanos.query;
 
-  addObject(chart, serviceAccount(QUERY_GLOBAL, ns));
+  addObject(chart, serviceAccount(queryglobalW, ns));
   addObject(
     chart,
     thanosDeployment(
-      QUERY_GLOBAL,
+      queryglobalW,
       ns,
       q.replicas,
-      thanosContainer({
+      thanosContainer({ env,
         name: 'thanos-query',
         args: queryArgs(env, globalEndpointConfig(env)),
         resources: q.resources,
@@ -47,8 +48,8 @@ export function thanosQueryGlobalChart(scope: Construct, { env }: ChartContext):
       [grpcTlsVolume],
     ),
   );
-  addObject(chart, service(QUERY_GLOBAL, ns, THANOS_PORTS));
-  if (q.replicas > 1) addObject(chart, pdb(QUERY_GLOBAL, ns));
-  addObject(chart, serviceMonitor(QUERY_GLOBAL, ns, 'http', env.prometheus.scrapeInterval));
+  addObject(chart, service(queryglobalW, ns, THANOS_PORTS));
+  if (q.replicas > 1) addObject(chart, pdb(queryglobalW, ns));
+  addObject(chart, serviceMonitor(queryglobalW, ns, 'http', env.prometheus.scrapeInterval));
   return chart;
 }

@@ -6,7 +6,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
-import type { Workload } from '../../lib/labels.js';
+import { versioned, type Workload } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { ALL_REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { pdb, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
@@ -38,24 +38,25 @@ export function queryArgs(env: EnvConfig, endpointConfig: unknown): string[] {
 }
 
 export function thanosQueryChart(scope: Construct, { env }: ChartContext): Chart {
+  const queryW = versioned(QUERY, env);
   const chart = new Chart(scope, 'thanos-query');
   const ns = env.namespace;
   const q = env.thanos.query;
   const endpointConfig = { default_client_config: grpcClientConfig(env), endpoints: clusterEndpoints(env).map((address) => ({ address })) };
 
-  addObject(chart, serviceAccount(QUERY, ns));
+  addObject(chart, serviceAccount(queryW, ns));
   addObject(
     chart,
     thanosDeployment(
-      QUERY,
+      queryW,
       ns,
       q.replicas,
-      thanosContainer({ name: 'thanos-query', args: queryArgs(env, endpointConfig), resources: q.resources, volumeMounts: [grpcTlsMount] }),
+      thanosContainer({ env, name: 'thanos-query', args: queryArgs(env, endpointConfig), resources: q.resources, volumeMounts: [grpcTlsMount] }),
       [grpcTlsVolume],
     ),
   );
-  addObject(chart, service(QUERY, ns, THANOS_PORTS));
-  if (q.replicas > 1) addObject(chart, pdb(QUERY, ns));
-  addObject(chart, serviceMonitor(QUERY, ns, 'http', env.prometheus.scrapeInterval));
+  addObject(chart, service(queryW, ns, THANOS_PORTS));
+  if (q.replicas > 1) addObject(chart, pdb(queryW, ns));
+  addObject(chart, serviceMonitor(queryW, ns, 'http', env.prometheus.scrapeInterval));
   return chart;
 }

@@ -9,8 +9,8 @@ import { ThanosRuler } from '@kubernetes-models/prometheus-operator/monitoring.c
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
-import { imageOf, versions } from '../../envs/versions.js';
-import { labelsFor, type Workload } from '../../lib/labels.js';
+import { imageOf } from '../../envs/versions.js';
+import { labelsFor, type Workload, versioned } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
@@ -37,15 +37,16 @@ export function alertmanagersConfig(env: EnvConfig): string {
 }
 
 export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContext): Chart {
+  const rulerW = versioned(RULER, env);
   const chart = new Chart(scope, 'thanos-ruler');
   const ns = env.namespace;
   const r = env.thanos.ruler;
-  const labels = labelsFor(RULER);
+  const labels = labelsFor(rulerW);
   const inWatched = {
     matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [ns, ...env.monitoredNamespaces.filter((n) => n !== ns)] }],
   };
 
-  addObject(chart, serviceAccount(RULER, ns, env.aws.roles.ruler));
+  addObject(chart, serviceAccount(rulerW, ns, env.aws.roles.ruler));
   addObject(
     chart,
     new Secret({
@@ -57,12 +58,12 @@ export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContex
   addObject(
     chart,
     new ThanosRuler({
-      metadata: { name: RULER.name, namespace: ns, labels },
+      metadata: { name: rulerW.name, namespace: ns, labels },
       spec: {
         replicas: r.replicas,
-        image: imageOf('thanos'),
-        version: versions.thanos.tag,
-        serviceAccountName: RULER.name,
+        image: imageOf(env, 'thanos'),
+        version: env.release.images.thanos.tag,
+        serviceAccountName: rulerW.name,
         podMetadata: { labels },
         evaluationInterval: r.evaluationInterval,
         queryEndpoints: [`dnssrv+_http._tcp.${svcHost(env, 'thanos-query')}`],
@@ -83,8 +84,8 @@ export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContex
       },
     }),
   );
-  addObject(chart, service(RULER, ns, THANOS_PORTS, { headless: true, selector: rulerPodSelector() }));
-  if (r.replicas > 1) addObject(chart, pdb(RULER, ns, rulerPodSelector()));
-  addObject(chart, serviceMonitor(RULER, ns, 'http', env.prometheus.scrapeInterval));
+  addObject(chart, service(rulerW, ns, THANOS_PORTS, { headless: true, selector: rulerPodSelector() }));
+  if (r.replicas > 1) addObject(chart, pdb(rulerW, ns, rulerPodSelector()));
+  addObject(chart, serviceMonitor(rulerW, ns, 'http', env.prometheus.scrapeInterval));
   return chart;
 }

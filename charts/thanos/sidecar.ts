@@ -5,8 +5,8 @@
  */
 import type { IThanosSpec } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ThanosSpec';
 import type { EnvConfig } from '../../envs/schema.js';
-import { imageOf, versions } from '../../envs/versions.js';
-import type { Workload } from '../../lib/labels.js';
+import { imageOf } from '../../envs/versions.js';
+import { versioned, type Workload } from '../../lib/labels.js';
 import { service, serviceMonitor } from '../../lib/workload.js';
 import { grpcTlsFiles, grpcTlsMount, OBJSTORE_KEY, OBJSTORE_SECRET, THANOS_PORTS } from './common.js';
 
@@ -14,10 +14,10 @@ export const SIDECAR: Workload = { name: 'thanos-sidecar', component: 'sidecar',
 export const SIDECAR_SERVICE = SIDECAR.name;
 
 /** `spec.thanos` of the Prometheus CR. */
-export function sidecarSpec(): IThanosSpec {
+export function sidecarSpec(env: EnvConfig): IThanosSpec {
   return {
-    image: imageOf('thanos'),
-    version: versions.thanos.tag,
+    image: imageOf(env, 'thanos'),
+    version: env.release.images.thanos.tag,
     objectStorageConfig: { name: OBJSTORE_SECRET, key: OBJSTORE_KEY },
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
     grpcServerTlsConfig: { certFile: grpcTlsFiles.cert, keyFile: grpcTlsFiles.key, caFile: grpcTlsFiles.ca },
@@ -27,8 +27,9 @@ export function sidecarSpec(): IThanosSpec {
 
 /** Headless Service over the Prometheus pods' sidecar ports, and its ServiceMonitor. */
 export function sidecarObjects(env: EnvConfig, podSelector: Record<string, string>) {
+  const sidecarW = versioned(SIDECAR, env);
   return [
-    service(SIDECAR, env.namespace, THANOS_PORTS, { headless: true, selector: podSelector }),
-    serviceMonitor(SIDECAR, env.namespace, 'http', env.prometheus.scrapeInterval),
+    service(sidecarW, env.namespace, THANOS_PORTS, { headless: true, selector: podSelector }),
+    serviceMonitor(sidecarW, env.namespace, 'http', env.prometheus.scrapeInterval),
   ];
 }

@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
-import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
+import { labelsFor, selectorLabels, type Workload, versioned } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { CONFIG_HASH_ANNOTATION, configHash, pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
@@ -18,7 +18,8 @@ export const STORE: Workload = { name: 'thanos-store', component: 'store-gateway
 
 /** Workload identity of shard i (the unsharded store is just `thanos-store`). */
 function shard(env: EnvConfig, i: number): Workload {
-  return env.thanos.store.shards === 1 ? STORE : { ...STORE, name: `${STORE.name}-${i}` };
+  const w = versioned(STORE, env);
+  return env.thanos.store.shards === 1 ? w : { ...w, name: `${w.name}-${i}` };
 }
 
 /** Names of the headless Services, one per shard, that Thanos Query discovers. */
@@ -27,10 +28,11 @@ export function storeServices(env: EnvConfig): string[] {
 }
 
 export function thanosStoreChart(scope: Construct, { env }: ChartContext): Chart {
+  const storeW = versioned(STORE, env);
   const chart = new Chart(scope, 'thanos-store');
   const ns = env.namespace;
   const s = env.thanos.store;
-  addObject(chart, serviceAccount(STORE, ns, env.aws.roles.store));
+  addObject(chart, serviceAccount(storeW, ns, env.aws.roles.store));
 
   for (let i = 0; i < s.shards; i++) {
     const w = shard(env, i);
@@ -68,13 +70,13 @@ export function thanosStoreChart(scope: Construct, { env }: ChartContext): Chart
           template: {
             metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(objstoreConfig(env)) } },
             spec: {
-              serviceAccountName: STORE.name,
+              serviceAccountName: storeW.name,
               // IRSA uses its own projected token; the Kubernetes API token is not needed.
               automountServiceAccountToken: false,
               securityContext: restrictedPod(),
               ...(s.replicas > 1 ? { affinity: spreadAcrossNodes(selectorLabels(w)) } : {}),
               containers: [
-                thanosContainer({
+                thanosContainer({ env,
                   name: 'thanos-store',
                   args,
                   resources: s.resources,

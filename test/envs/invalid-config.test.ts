@@ -32,6 +32,11 @@ const cases: [title: string, override: unknown, message: string][] = [
       '(84.5 GiB needed): the size cap would silently cut local history short',
   ],
   [
+    'an image pin set in an env file instead of envs/versions.ts',
+    { release: { images: { prometheus: { image: 'quay.io/prometheus/prometheus', tag: 'latest' } } } },
+    'env "qa": release: cannot be set in an env file: it comes from envs/versions.ts (moved between environments by `npm run promote`)',
+  ],
+  [
     'a retention that is not a duration',
     { prometheus: { retention: '7days' } },
     'env "qa": prometheus.retention: must be a positive Prometheus duration such as 15s, 1h30m or 7d',
