@@ -11,7 +11,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: synth test typecheck tools venv pytest jest bench clean
+.PHONY: synth test typecheck tools venv pytest jest bench bench-load preview clean
 ## Render and validate every environment into dist/ (atomic: a failure leaves dist/ as it was).
 synth: $(NODE_STAMP)
 	node --import tsx main.ts
@@ -46,6 +46,10 @@ jest: $(NODE_STAMP) $(PY_STAMP) $(POLICY_STAMP) tools
 
 pytest: $(PY_STAMP) tools
 	cd $(PY_DIR) && .venv/bin/python -m pytest -q
+
+## The rendered dev environment on loopback (real binaries) until Ctrl-C.
+preview: $(NODE_STAMP) $(PY_STAMP) tools
+	node --import tsx tools/preview/main.ts
 
 ## Benchmarks: median cold synth; SDK push to two replicas vs a plain push to one.
 bench: $(NODE_STAMP) $(PY_STAMP) tools

@@ -11,6 +11,7 @@ import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { EnvConfig } from '../envs/schema.js';
 import { imageOf } from '../envs/versions.js';
 import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
+import { REPLICA_LABELS } from '../lib/replica-labels.js';
 import { addObject } from '../lib/objects.js';
 import { parseDuration } from '../lib/units.js';
 import { pythonCronJob } from '../lib/python-job.js';
@@ -101,6 +102,11 @@ export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart
         path: '/metrics',
         // Keep the pushed job/instance labels; every replica is a target of its own.
         honorLabels: true,
+        // Replicas are told apart by a replica label instead of `pod`, so Thanos dedups them.
+        relabelings: [
+          { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: REPLICA_LABELS.pushgateway, action: 'replace' },
+          { action: 'labeldrop', regex: 'pod' },
+        ],
         basicAuth: { username: { name: pg.authSecret, key: 'username' }, password: { name: pg.authSecret, key: 'password' } },
       },
     ]),

@@ -10,6 +10,11 @@ export const REPLICA_LABELS = {
    * and dropped from its alerts; fixed by the operator (v0.93 pkg/thanos), not configurable.
    */
   thanosRuler: 'thanos_ruler_replica',
+  /**
+   * Set by the PushGateway ServiceMonitor from the pod name (which it drops): a pushed series
+   * scraped from both replicas then differs only in this label, and Thanos Query shows it once.
+   */
+  pushgateway: 'pushgateway_replica',
 } as const;
 
 /** Every replica label, in a stable order, for dedup flags. */

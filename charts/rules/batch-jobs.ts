@@ -1,12 +1,13 @@
 /**
  * Batch jobs and PushGateway (FR-4). Pushed series exist once per PushGateway replica (each pod
- * is its own target), so every expression dedups with `max without (instance, pod)`.
+ * is its own target, told apart by `pushgateway_replica`), so every expression dedups with
+ * `max without (instance, pushgateway_replica)`.
  * Jobs opt into the freshness alerts by pushing `gl_batch_job_expected_interval_seconds`
  * (`BatchJobMetrics(expected_interval=...)`).
  */
-import { REPLICA_TARGET_LABELS, type RuleArea } from './types.js';
+import { PUSHGATEWAY_REPLICA_LABELS, type RuleArea } from './types.js';
 
-const dedup = (metric: string) => `max without (${REPLICA_TARGET_LABELS}) (${metric})`;
+const dedup = (metric: string) => `max without (${PUSHGATEWAY_REPLICA_LABELS}) (${metric})`;
 
 export const batchJobRules: RuleArea = {
   area: 'batch-jobs',
@@ -45,7 +46,7 @@ export const batchJobRules: RuleArea = {
           expr: 'up{job="pushgateway"} == 0',
           for: '5m',
           severity: 'warning',
-          summary: 'PushGateway replica {{ $labels.pod }} is down',
+          summary: 'PushGateway replica {{ $labels.pushgateway_replica }} is down',
           description: 'Batch jobs still push to the other replica, but until this one is back, PushGateway has no redundancy.',
         },
       ],

@@ -3,6 +3,7 @@
  * (docs/runbooks/<AlertName>.md, linked by runbook_url); every group states which engine
  * evaluates it.
  */
+import { REPLICA_LABELS } from '../../lib/replica-labels.js';
 export type Severity = 'critical' | 'warning' | 'info';
 
 export interface AlertRule {
@@ -38,7 +39,7 @@ export interface RuleArea {
 export const isAlert = (r: AlertRule | RecordingRule): r is AlertRule => 'alert' in r;
 
 /**
- * Dedup across HA replicas of a scraped source: the same series from two PushGateway pods
- * (or two Prometheus replicas) differs only in these target labels.
+ * Dedup in rules across the PushGateway pair (Prometheus evaluates locally, without Thanos'
+ * dedup): the same pushed series from two replicas differs only in these labels.
  */
-export const REPLICA_TARGET_LABELS = 'instance, pod';
+export const PUSHGATEWAY_REPLICA_LABELS = `instance, ${REPLICA_LABELS.pushgateway}`;

@@ -9,7 +9,7 @@ import type { EnvOverrides } from '../../envs/schema.js';
 import { synthesize, type Manifest } from '../../lib/synth.js';
 import { fixtureOutputsDir, qa } from '../fixtures/envs.js';
 import { makeCerts } from '../helpers/certs.js';
-import { rewriteThanosArgs, type LocalContext } from '../helpers/thanos.js';
+import { rewriteThanosArgs, type LocalContext } from '../../tools/preview/thanos-args.js';
 import { freePort, useProcesses } from '../helpers/proc.js';
 import { waitFor } from '../helpers/sink.js';
 import { manifestsOf } from '../helpers/tree.js';

@@ -44,11 +44,15 @@ describe('replica labels have one source', () => {
       compactor: ms.some((m) => m.metadata.name === 'thanos-compactor') ? flagValues(argsOf(ms, 'thanos-compactor'), 'deduplication.replica-label') : null,
       prometheus: prom.spec.replicaExternalLabelName as string,
       rulerDrop: ruler.spec.alertDropLabels as string[],
+      // The label the PushGateway ServiceMonitor sets from the pod name.
+      pushgatewayReplica: ms
+        .find((m) => m.kind === 'ServiceMonitor' && m.metadata.name === 'pushgateway')!
+        .spec.endpoints[0].relabelings.find((r: any) => r.sourceLabels?.includes('__meta_kubernetes_pod_name')).targetLabel as string,
     };
   });
 
-  it.each(places)('$label: query, global query and compactor dedup on exactly the labels Prometheus and the ruler add', (p) => {
-    const added = [p.prometheus, REPLICA_LABELS.thanosRuler].sort();
+  it.each(places)('$label: query, global query and compactor dedup on exactly the labels Prometheus, the ruler and the PushGateway monitor add', (p) => {
+    const added = [p.prometheus, REPLICA_LABELS.thanosRuler, p.pushgatewayReplica].sort();
     expect([...p.query].sort()).toEqual(added);
     if (p.globalQuery) expect([...p.globalQuery].sort()).toEqual(added);
     if (p.compactor) expect([...p.compactor].sort()).toEqual(added);

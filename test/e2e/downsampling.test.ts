@@ -15,7 +15,7 @@ import { runTool } from '../helpers/bin.js';
 import { makeCerts } from '../helpers/certs.js';
 import { freePort, useProcesses } from '../helpers/proc.js';
 import { waitFor } from '../helpers/sink.js';
-import { rewriteThanosArgs } from '../helpers/thanos.js';
+import { rewriteThanosArgs } from '../../tools/preview/thanos-args.js';
 import { manifestsOf, tempDir } from '../helpers/tree.js';
 import { spawnSync } from 'node:child_process';
 

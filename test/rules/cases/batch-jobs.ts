@@ -6,8 +6,8 @@ import type { AlertCase } from './types.js';
 
 /** The same pushed series as scraped from both PushGateway pods. */
 const both = (metric: string, labels: string, values: string) => [
-  { series: `${metric}{${labels},pod="pushgateway-0",instance="10.0.0.1:9091"}`, values },
-  { series: `${metric}{${labels},pod="pushgateway-1",instance="10.0.0.2:9091"}`, values },
+  { series: `${metric}{${labels},pushgateway_replica="pushgateway-0",instance="10.0.0.1:9091"}`, values },
+  { series: `${metric}{${labels},pushgateway_replica="pushgateway-1",instance="10.0.0.2:9091"}`, values },
 ];
 
 export const batchJobCases: readonly AlertCase[] = [
@@ -45,8 +45,8 @@ export const batchJobCases: readonly AlertCase[] = [
     name: 'an hourly job that pushed 30 minutes ago is fine, even if one replica lags',
     alert: 'BatchJobPushesStopped',
     series: [
-      { series: 'push_time_seconds{job="hourly",pod="pushgateway-0",instance="10.0.0.1:9091"}', values: '9000x300' },
-      { series: 'push_time_seconds{job="hourly",pod="pushgateway-1",instance="10.0.0.2:9091"}', values: '0x300' },
+      { series: 'push_time_seconds{job="hourly",pushgateway_replica="pushgateway-0",instance="10.0.0.1:9091"}', values: '9000x300' },
+      { series: 'push_time_seconds{job="hourly",pushgateway_replica="pushgateway-1",instance="10.0.0.2:9091"}', values: '0x300' },
       ...both('gl_batch_job_expected_interval_seconds', 'job="hourly"', '3600x300'),
     ],
     evalTime: '3h',
@@ -70,16 +70,16 @@ export const batchJobCases: readonly AlertCase[] = [
     name: 'a replica down for 10 minutes fires',
     alert: 'PushGatewayReplicaDown',
     series: [
-      { series: 'up{job="pushgateway",pod="pushgateway-0",instance="10.0.0.1:9091"}', values: '1x20' },
-      { series: 'up{job="pushgateway",pod="pushgateway-1",instance="10.0.0.2:9091"}', values: '0x20' },
+      { series: 'up{job="pushgateway",pushgateway_replica="pushgateway-0",instance="10.0.0.1:9091"}', values: '1x20' },
+      { series: 'up{job="pushgateway",pushgateway_replica="pushgateway-1",instance="10.0.0.2:9091"}', values: '0x20' },
     ],
     evalTime: '10m',
-    expected: [{ job: 'pushgateway', pod: 'pushgateway-1', instance: '10.0.0.2:9091' }],
+    expected: [{ job: 'pushgateway', pushgateway_replica: 'pushgateway-1', instance: '10.0.0.2:9091' }],
   },
   {
     name: 'a replica down for 2 minutes (a restart) does not',
     alert: 'PushGatewayReplicaDown',
-    series: [{ series: 'up{job="pushgateway",pod="pushgateway-1",instance="10.0.0.2:9091"}', values: '1x7 0x3' }],
+    series: [{ series: 'up{job="pushgateway",pushgateway_replica="pushgateway-1",instance="10.0.0.2:9091"}', values: '1x7 0x3' }],
     evalTime: '10m',
     expected: [],
   },

@@ -1,0 +1,177 @@
+/**
+ * The rendered manifests of one environment and cluster, turned into what the real binaries
+ * need on loopback. What the operator would generate from our CRs (Prometheus, Alertmanager and
+ * ThanosRuler flags, scrape configs from ServiceMonitors) is derived here from the same fields;
+ * for our own Deployments and StatefulSets the rendered args are used and only addresses and
+ * paths are rewritten. Pure functions: no processes, no files.
+ */
+import fs from 'node:fs';
+import { parse, stringify } from 'yaml';
+import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
+import type { Manifest } from '../../lib/synth.js';
+import { parseDuration } from '../../lib/units.js';
+
+export type Rendered = Manifest & { spec?: any; stringData?: Record<string, string>; data?: Record<string, string> };
+
+export function find(rendered: readonly Rendered[], kind: string, name?: string): Rendered {
+  const m = rendered.find((r) => r.kind === kind && (name === undefined || r.metadata.name === name));
+  if (!m) throw new Error(`no ${kind}${name ? ` ${name}` : ''} in the rendered manifests`);
+  return m;
+}
+
+/** Container args of a rendered Deployment, StatefulSet or DaemonSet. */
+export function containerOf(rendered: readonly Rendered[], name: string): { args: string[]; env: any[]; volumeMounts: any[]; volumes: any[] } {
+  const w = rendered.find((r) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(r.kind) && r.metadata.name === name);
+  if (!w) throw new Error(`no workload ${name} in the rendered manifests`);
+  const pod = w.spec.template.spec;
+  const c = pod.containers[0];
+  return { args: c.args ?? [], env: c.env ?? [], volumeMounts: c.volumeMounts ?? [], volumes: pod.volumes ?? [] };
+}
+
+/** A local target: what a Service's endpoint would resolve to. */
+export interface LocalTarget {
+  readonly address: string;
+  readonly pod: string;
+  readonly scheme?: 'http' | 'https';
+}
+
+export interface LocalScrapeAuth {
+  /** Secret name -> key -> local file holding that value. */
+  readonly secretFiles: Record<string, Record<string, string>>;
+  /** CA file for https targets. */
+  readonly caFile?: string;
+}
+
+export interface ScrapeJobs {
+  readonly scrapeConfigs: Record<string, unknown>[];
+  /** Monitors that select nothing that runs locally, with the reason. */
+  readonly skipped: string[];
+}
+
+/**
+ * Scrape configs equivalent to what the operator generates from the rendered ServiceMonitors,
+ * for the services that run locally: same job label (the Service name), honor_labels, path,
+ * scheme, basic auth and interval; kubernetes_sd is replaced by the local targets.
+ */
+export function scrapeJobsFromMonitors(
+  rendered: readonly Rendered[],
+  targets: Readonly<Record<string, readonly LocalTarget[]>>,
+  auth: LocalScrapeAuth,
+  interval?: string,
+): ScrapeJobs {
+  const scrapeConfigs: Record<string, unknown>[] = [];
+  const skipped: string[] = [];
+  for (const sm of rendered.filter((r) => r.kind === 'ServiceMonitor')) {
+    const service = sm.spec.selector?.matchLabels?.['app.kubernetes.io/name'] as string | undefined;
+    const local = service ? targets[service] : undefined;
+    if (!local || local.length === 0) {
+      skipped.push(`${sm.metadata.namespace}/${sm.metadata.name}: selects ${service ?? JSON.stringify(sm.spec.selector)}, which needs a Kubernetes cluster`);
+      continue;
+    }
+    sm.spec.endpoints.forEach((ep: any, i: number) => {
+      const basicAuth = ep.basicAuth
+        ? { username_file: secretFile(auth, ep.basicAuth.username), password_file: secretFile(auth, ep.basicAuth.password) }
+        : undefined;
+      const scheme = ep.scheme ?? local[0]!.scheme ?? 'http';
+      scrapeConfigs.push({
+        job_name: `serviceMonitor/${sm.metadata.namespace}/${sm.metadata.name}/${i}`,
+        honor_labels: ep.honorLabels ?? false,
+        scrape_interval: interval ?? ep.interval,
+        metrics_path: ep.path ?? '/metrics',
+        scheme,
+        ...(basicAuth ? { basic_auth: basicAuth } : {}),
+        ...(scheme === 'https' && auth.caFile ? { tls_config: { ca_file: auth.caFile, ...(ep.tlsConfig?.serverName ? { server_name: ep.tlsConfig.serverName } : {}) } } : {}),
+        // What Kubernetes SD would attach to each endpoint, then the operator's own target
+        // labels, then the monitor's relabelings as rendered.
+        static_configs: local.map((t) => ({
+          targets: [t.address],
+          labels: {
+            __meta_kubernetes_namespace: sm.metadata.namespace,
+            __meta_kubernetes_service_name: service,
+            __meta_kubernetes_pod_name: t.pod,
+          },
+        })),
+        relabel_configs: [
+          { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+          { source_labels: ['__meta_kubernetes_service_name'], target_label: 'service' },
+          { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+          { target_label: 'endpoint', replacement: String(ep.port ?? ep.targetPort) },
+          { source_labels: ['__meta_kubernetes_service_name'], target_label: 'job' },
+          ...(ep.relabelings ?? []).map(snakeRelabel),
+        ],
+        ...(ep.metricRelabelings?.length ? { metric_relabel_configs: ep.metricRelabelings.map(snakeRelabel) } : {}),
+      });
+    });
+  }
+  return { scrapeConfigs, skipped };
+}
+
+function secretFile(auth: LocalScrapeAuth, sel: { name: string; key: string }): string {
+  const f = auth.secretFiles[sel.name]?.[sel.key];
+  if (!f) throw new Error(`no local file for secret ${sel.name} key ${sel.key}`);
+  return f;
+}
+
+function snakeRelabel(r: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = k === 'action' ? String(v).toLowerCase() : v;
+  return out;
+}
+
+/**
+ * The rule groups each evaluator loads, selected as the rendered CRs select them, with every
+ * `for` capped at `maxFor` so a local run sees alerts fire in seconds (rules otherwise as rendered).
+ */
+export function ruleGroups(rendered: readonly Rendered[], evaluator: 'prometheus' | 'thanos-ruler', maxFor?: string): unknown[] {
+  const cap = maxFor ? parseDuration(maxFor)! : Infinity;
+  return rendered
+    .filter((r) => r.kind === 'PrometheusRule')
+    .filter((r) => ((r.metadata as any).labels?.[RULE_EVALUATOR_LABEL] === THANOS_RULER_EVALUATOR) === (evaluator === 'thanos-ruler'))
+    .flatMap((r) => r.spec.groups)
+    .map((g: any) => ({
+      ...g,
+      rules: g.rules.map((rule: any) => (rule.for && parseDuration(rule.for)! > cap ? { ...rule, for: maxFor } : rule)),
+    }));
+}
+
+/** The external labels the operator gives replica `i` of a Prometheus CR. */
+export function prometheusExternalLabels(cr: Rendered, i: number): Record<string, string> {
+  const replicaLabel = cr.spec.replicaExternalLabelName ?? 'prometheus_replica';
+  return {
+    ...cr.spec.externalLabels,
+    prometheus: `${cr.metadata.namespace}/${cr.metadata.name}`,
+    [replicaLabel]: `prometheus-${cr.metadata.name}-${i}`,
+  };
+}
+
+/**
+ * The Alertmanager config as rendered, with receiver endpoints pointed at a local sink through
+ * the same *_file mechanism the cluster uses, and grouping delays shortened to 1s.
+ */
+export function localAlertmanagerConfig(rendered: readonly Rendered[], sinkUrl: string, files: { slackUrl: string; pagerdutyKey: string }): string {
+  const secret = rendered.find((r) => r.kind === 'Secret' && r.stringData?.['alertmanager.yaml']);
+  if (!secret) throw new Error('no rendered Alertmanager config Secret');
+  const cfg = parse(secret.stringData!['alertmanager.yaml']!);
+  fs.writeFileSync(files.slackUrl, `${sinkUrl}/slack`);
+  fs.writeFileSync(files.pagerdutyKey, 'preview-routing-key');
+  cfg.global.slack_api_url_file = files.slackUrl;
+  for (const r of cfg.receivers) {
+    for (const pd of r.pagerduty_configs ?? []) Object.assign(pd, { routing_key_file: files.pagerdutyKey, url: `${sinkUrl}/pagerduty` });
+    for (const em of r.email_configs ?? []) Object.assign(em, { smarthost: '127.0.0.1:1', require_tls: false });
+  }
+  Object.assign(cfg.route, { group_wait: '1s', group_interval: '1s' });
+  return stringify(cfg);
+}
+
+/** Rendered args with the mounted host paths replaced by the host paths they mount (node-exporter). */
+export function hostPathArgs(c: ReturnType<typeof containerOf>, listen: string): string[] {
+  const mounts = c.volumeMounts
+    .map((m: any) => ({ from: m.mountPath as string, to: c.volumes.find((v: any) => v.name === m.name)?.hostPath?.path as string | undefined }))
+    .filter((m): m is { from: string; to: string } => !!m.to)
+    .sort((a, b) => b.from.length - a.from.length);
+  return c.args.map((a) => {
+    if (a.startsWith('--web.listen-address=')) return `--web.listen-address=${listen}`;
+    for (const m of mounts) if (a.includes(`=${m.from}`)) return a.replace(`=${m.from}`, `=${m.to === '/' ? '' : m.to}`).replace(/=$/, '=/');
+    return a;
+  });
+}

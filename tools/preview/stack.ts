@@ -1,0 +1,451 @@
+/**
+ * The rendered environment running on loopback: Prometheus pair with Thanos sidecars uploading
+ * to a FILESYSTEM bucket, Thanos query, query-frontend, store gateway, compactor and ruler, the
+ * Alertmanager pair (receivers pointed at a local sink), the PushGateway pair, node_exporter and
+ * a demo batch job using the Python SDK. Used by `make preview` and by the e2e tests.
+ *
+ * Faithful to dist: our own workloads run with their rendered args (addresses and paths
+ * rewritten); what the operator derives from our CRs is derived from the same fields
+ * (local-config.ts). Local-only changes, all for time: a short TSDB block duration, faster
+ * scrape/evaluation intervals, alert `for` capped, Alertmanager group delays of 1s.
+ */
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { ALERTMANAGERS_KEY, ALERTMANAGERS_SECRET } from '../../charts/thanos/ruler.js';
+import { GRPC_TLS_MOUNT, grpcServerName } from '../../charts/thanos/common.js';
+import { envFiles, resolveAll } from '../../envs/index.js';
+import type { EnvConfig } from '../../envs/schema.js';
+import { repoRoot } from '../../lib/paths.js';
+import { synthesize } from '../../lib/synth.js';
+import { freePort, start, type Running, type StartOptions } from '../proc.js';
+import { makeCerts } from './certs.js';
+import {
+  containerOf,
+  find,
+  hostPathArgs,
+  localAlertmanagerConfig,
+  prometheusExternalLabels,
+  ruleGroups,
+  scrapeJobsFromMonitors,
+  type LocalTarget,
+  type Rendered,
+} from './local-config.js';
+import { startSink } from './sink.js';
+import { rewriteThanosArgs } from './thanos-args.js';
+
+export interface StackOptions {
+  readonly env?: string;
+  readonly cluster?: string;
+  /** Progress lines while starting. */
+  readonly progress?: (line: string) => void;
+  /** TSDB block duration for local runs (the cluster uses 2h); blocks upload after ~1.5x this. */
+  readonly blockDuration?: string;
+  /** Scrape and rule evaluation interval for local runs. */
+  readonly interval?: string;
+  /** Cap on alert `for` durations for local runs. */
+  readonly maxFor?: string;
+  /** Run the demo batch job (pushes every 10 s). */
+  readonly demoJob?: boolean;
+  /** Share a bucket and a CA with another stack (the two-cluster global view). */
+  readonly bucket?: string;
+  readonly certDir?: string;
+  /** Only Prometheus, sidecars and query: the remote cluster of a global-view test. */
+  readonly minimal?: boolean;
+}
+
+export interface Stack {
+  readonly env: EnvConfig;
+  readonly cluster: string;
+  readonly rendered: readonly Rendered[];
+  readonly work: string;
+  readonly bucket: string;
+  readonly certDir: string;
+  readonly sink: Awaited<ReturnType<typeof startSink>>;
+  readonly proms: Running[];
+  readonly sidecars: Running[];
+  readonly ams: Running[];
+  readonly pgs: Running[];
+  readonly query: Running;
+  readonly queryGrpc: number;
+  readonly frontend?: Running;
+  readonly store?: Running;
+  readonly compactor?: Running;
+  readonly ruler?: Running;
+  readonly nodeExporter?: Running;
+  readonly demo?: Running;
+  /** PushGateway credentials (random per run) and their files. */
+  readonly pushAuth: { username: string; password: string; usernameFile: string; passwordFile: string };
+  /** ServiceMonitors that need a cluster, with the reason. */
+  readonly skippedMonitors: readonly string[];
+  /** Stop replica i with `signal` and start it again on the same port and data (WAL replay). */
+  restartPrometheus(i: number, signal?: NodeJS.Signals): Promise<Running>;
+  /** Every process, for status and logs. */
+  all(): Running[];
+  stop(): Promise<void>;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const say = opts.progress ?? (() => {});
+  const env = resolveAll(envFiles).find((e) => e.name === (opts.env ?? 'dev'));
+  if (!env) throw new Error(`unknown environment ${opts.env}`);
+  const cluster = opts.cluster ?? env.clusters[0]!.name;
+  const clusterCfg = env.clusters.find((c) => c.name === cluster);
+  if (!clusterCfg) throw new Error(`environment ${env.name} has no cluster ${cluster}`);
+  const tree = await synthesize([{ ...env, clusters: [clusterCfg] }]);
+  const rendered: Rendered[] = [...tree.values()].flatMap((y) => parseAllDocs(y));
+  const interval = opts.interval ?? '2s';
+  const blockDuration = opts.blockDuration ?? '1m';
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), `gl-preview-${cluster}-`));
+  const bucket = opts.bucket ?? path.join(work, 'bucket');
+  fs.mkdirSync(bucket, { recursive: true });
+  const objstore = path.join(work, 'objstore.yml');
+  fs.writeFileSync(objstore, stringify({ type: 'FILESYSTEM', config: { directory: bucket } }));
+  const certDir = opts.certDir ?? makeCerts(grpcServerName(env), fs.mkdtempSync(path.join(work, 'certs-')));
+  const started: Running[] = [];
+  const run = async (o: StartOptions) => {
+    const p = await start(o);
+    started.push(p);
+    return p;
+  };
+  const dirOf = (name: string) => {
+    const d = path.join(work, name);
+    fs.mkdirSync(d, { recursive: true });
+    return d;
+  };
+
+  const promCr = find(rendered, 'Prometheus');
+  const amCr = opts.minimal ? undefined : find(rendered, 'Alertmanager');
+  const pgSet = opts.minimal ? undefined : rendered.find((r) => r.kind === 'StatefulSet' && r.metadata.name === 'pushgateway');
+  const rulerCr = opts.minimal ? undefined : rendered.find((r) => r.kind === 'ThanosRuler');
+
+  // Every address is chosen first, so each config can name the others.
+  const ports = async (n: number) => Promise.all(Array.from({ length: n }, () => freePort()));
+  const promPorts = await ports(promCr.spec.replicas);
+  const sidecarHttp = await ports(promPorts.length);
+  const sidecarGrpc = await ports(promPorts.length);
+  const amPorts = await ports(amCr?.spec.replicas ?? 0);
+  const amMesh = await ports(amPorts.length);
+  const pgPorts = await ports(pgSet?.spec.replicas ?? 0);
+  const [queryHttp, queryGrpc, frontendHttp, storeHttp, storeGrpc, compactHttp, rulerHttp, rulerGrpc, nodeHttp] = await ports(9);
+  const local = (p: number) => `127.0.0.1:${p}`;
+
+  const sink = await startSink();
+  const stopAll = async () => {
+    await Promise.all([...started].reverse().map((p) => p.stop()));
+    await sink.close();
+  };
+
+  try {
+    // Credentials and files the cluster gets from Secrets.
+    const username = 'preview';
+    const password = crypto.randomBytes(12).toString('hex');
+    const secretsDir = dirOf('secrets');
+    const usernameFile = path.join(secretsDir, 'pushgateway-username');
+    const passwordFile = path.join(secretsDir, 'pushgateway-password');
+    fs.writeFileSync(usernameFile, username);
+    fs.writeFileSync(passwordFile, password);
+    const pushAuth = { username, password, usernameFile, passwordFile };
+
+    // Alertmanager pair, meshed.
+    const ams: Running[] = [];
+    if (amCr) {
+      say(`alertmanager x${amPorts.length} (receivers -> local sink ${sink.url})`);
+      const amConfig = path.join(dirOf('alertmanager'), 'alertmanager.yaml');
+      fs.writeFileSync(
+        amConfig,
+        localAlertmanagerConfig(rendered, sink.url, { slackUrl: path.join(secretsDir, 'slack-webhook-url'), pagerdutyKey: path.join(secretsDir, 'pagerduty-routing-key') }),
+      );
+      ams.push(
+        ...(await Promise.all(
+          amPorts.map((port, i) =>
+            run({
+              tool: 'alertmanager',
+              port,
+              dir: dirOf(`alertmanager-${i}`),
+              args: ({ dir }) => [
+                `--config.file=${amConfig}`,
+                `--storage.path=${dir}/data`,
+                `--web.listen-address=${local(port)}`,
+                `--cluster.listen-address=${local(amMesh[i]!)}`,
+                ...amMesh.filter((_, j) => j !== i).map((m) => `--cluster.peer=${local(m)}`),
+                ...(amCr.spec.retention ? [`--data.retention=${amCr.spec.retention}`] : []),
+              ],
+            }),
+          ),
+        )),
+      );
+    }
+
+    // PushGateway pair: rendered args; web config templated like the ExternalSecret does.
+    const pgs: Running[] = [];
+    if (pgSet) {
+      say(`pushgateway x${pgPorts.length} (basic auth)`);
+      const es = rendered.find((r) => r.kind === 'ExternalSecret' && r.spec.target?.template?.data?.['web-config.yml']);
+      const template: string = es!.spec.target.template.data['web-config.yml'];
+      const hash = bcrypt(password);
+      const webConfig = template.replace('{{ .username }}', username).replace('{{ index . "password-bcrypt" }}', hash);
+      const c = containerOf(rendered, 'pushgateway');
+      const authHeader = { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
+      pgs.push(
+        ...(await Promise.all(
+          pgPorts.map((port, i) =>
+            run({
+              tool: 'pushgateway',
+              port,
+              dir: dirOf(`pushgateway-${i}`),
+              readyHeaders: authHeader,
+              args: ({ dir }) => {
+                fs.writeFileSync(path.join(dir, 'web-config.yml'), webConfig);
+                return c.args.map((a) =>
+                  a.startsWith('--web.listen-address=')
+                    ? `--web.listen-address=${local(port)}`
+                    : a.startsWith('--web.config.file=')
+                      ? `--web.config.file=${path.join(dir, 'web-config.yml')}`
+                      : a.startsWith('--persistence.file=')
+                        ? `--persistence.file=${path.join(dir, 'pushgateway.db')}`
+                        : a,
+                );
+              },
+            }),
+          ),
+        )),
+      );
+    }
+
+    // node_exporter with the rendered flags, host paths as the DaemonSet mounts them.
+    let nodeExporter: Running | undefined;
+    if (!opts.minimal) {
+      say('node_exporter');
+      const c = containerOf(rendered, 'node-exporter');
+      nodeExporter = await run({ tool: 'node_exporter', port: nodeHttp, readyPath: '/metrics', args: () => hostPathArgs(c, local(nodeHttp)) });
+    }
+
+    // Prometheus pair: config as the operator would generate it from the rendered CRs.
+    const targets: Record<string, LocalTarget[]> = {
+      prometheus: promPorts.map((p, i) => ({ address: local(p), pod: `prometheus-${promCr.metadata.name}-${i}` })),
+      'thanos-sidecar': sidecarHttp.map((p, i) => ({ address: local(p), pod: `prometheus-${promCr.metadata.name}-${i}` })),
+      'thanos-query': [{ address: local(queryHttp), pod: 'thanos-query-0' }],
+      ...(opts.minimal
+        ? {}
+        : {
+            alertmanager: amPorts.map((p, i) => ({ address: local(p), pod: `alertmanager-${amCr!.metadata.name}-${i}` })),
+            pushgateway: pgPorts.map((p, i) => ({ address: local(p), pod: `pushgateway-${i}` })),
+            'thanos-query-frontend': [{ address: local(frontendHttp), pod: 'thanos-query-frontend-0' }],
+            'thanos-store': [{ address: local(storeHttp), pod: 'thanos-store-0' }],
+            'thanos-compactor': [{ address: local(compactHttp), pod: 'thanos-compactor-0' }],
+            'thanos-ruler': [{ address: local(rulerHttp), pod: 'thanos-ruler-thanos-ruler-0' }],
+            'node-exporter': [{ address: local(nodeHttp), pod: 'node-exporter-local' }],
+          }),
+    };
+    const pgSecret = pgSet ? (rendered.find((r) => r.kind === 'ExternalSecret' && r.spec.target?.template?.data?.['web-config.yml'])!.metadata.name as string) : '';
+    const jobs = scrapeJobsFromMonitors(rendered, targets, { secretFiles: { [pgSecret]: { username: usernameFile, password: passwordFile } } }, interval);
+    const promRules = path.join(dirOf('prometheus-config'), 'rules.yml');
+    fs.writeFileSync(promRules, stringify({ groups: ruleGroups(rendered, 'prometheus', opts.maxFor ?? '10s') }));
+
+    const promDirs = promPorts.map((_, i) => dirOf(`prometheus-${i}`));
+    const promStart = (i: number) =>
+      run({
+        tool: 'prometheus',
+        port: promPorts[i],
+        dir: promDirs[i],
+        timeoutMs: 120_000,
+        args: ({ port, dir }) => {
+          fs.writeFileSync(
+            path.join(dir, 'prometheus.yml'),
+            stringify({
+              global: { scrape_interval: interval, evaluation_interval: interval, external_labels: prometheusExternalLabels(promCr, i) },
+              rule_files: [promRules],
+              // The operator drops the replica label from alerts, so both replicas send the same alert.
+              ...(ams.length
+                ? {
+                    alerting: {
+                      alert_relabel_configs: [{ action: 'labeldrop', regex: promCr.spec.replicaExternalLabelName ?? 'prometheus_replica' }],
+                      alertmanagers: [{ api_version: 'v2', static_configs: [{ targets: amPorts.map(local) }] }],
+                    },
+                  }
+                : {}),
+              scrape_configs: jobs.scrapeConfigs,
+            }),
+          );
+          return [
+            '--config.file=prometheus.yml',
+            `--storage.tsdb.path=${dir}/data`,
+            `--storage.tsdb.retention.time=${promCr.spec.retention}`,
+            ...(promCr.spec.retentionSize ? [`--storage.tsdb.retention.size=${promCr.spec.retentionSize}`] : []),
+            // The operator pins min = max block duration when a sidecar uploads; shortened here.
+            `--storage.tsdb.min-block-duration=${blockDuration}`,
+            `--storage.tsdb.max-block-duration=${blockDuration}`,
+            `--web.listen-address=${local(port)}`,
+            '--web.enable-lifecycle',
+            '--web.route-prefix=/',
+          ];
+        },
+      });
+    say(`prometheus x${promPorts.length} (${jobs.scrapeConfigs.length} scrape jobs; ${jobs.skipped.length} monitors need a cluster)`);
+    const proms = await Promise.all(promPorts.map((_, i) => promStart(i)));
+
+    // Sidecars: the flags the operator derives from spec.thanos.
+    const tls = promCr.spec.thanos.grpcServerTlsConfig ?? {};
+    const certArg = (f?: string) => (f ? f.replace(GRPC_TLS_MOUNT, certDir) : undefined);
+    const serverTls = [
+      ...(tls.certFile ? [`--grpc-server-tls-cert=${certArg(tls.certFile)}`] : []),
+      ...(tls.keyFile ? [`--grpc-server-tls-key=${certArg(tls.keyFile)}`] : []),
+      ...(tls.caFile ? [`--grpc-server-tls-client-ca=${certArg(tls.caFile)}`] : []),
+    ];
+    say(`thanos sidecar x${proms.length} (uploading ${blockDuration} blocks to ${bucket})`);
+    const sidecars = await Promise.all(
+      proms.map((p, i) =>
+        run({
+          tool: 'thanos',
+          port: sidecarHttp[i],
+          args: () => [
+            'sidecar',
+            `--prometheus.url=${p.url}`,
+            `--tsdb.path=${path.join(promDirs[i]!, 'data')}`,
+            `--grpc-address=${local(sidecarGrpc[i]!)}`,
+            `--http-address=${local(sidecarHttp[i]!)}`,
+            `--objstore.config-file=${objstore}`,
+            ...serverTls,
+          ],
+        }),
+      ),
+    );
+
+    let store: Running | undefined;
+    let ruler: Running | undefined;
+    if (!opts.minimal) {
+      say('thanos store gateway');
+      store = await run({ tool: 'thanos', port: storeHttp, timeoutMs: 60_000, args: ({ port, dir }) => rewriteThanosArgs(containerOf(rendered, 'thanos-store').args, certDir, { port, dir, grpc: storeGrpc, bucket }) });
+    }
+
+    say('thanos query');
+    const endpoints = [...sidecarGrpc, ...(store ? [storeGrpc] : []), ...(rulerCr ? [rulerGrpc] : [])].map(local);
+    const query = await run({
+      tool: 'thanos',
+      port: queryHttp,
+      args: ({ port, dir }) => rewriteThanosArgs(containerOf(rendered, 'thanos-query').args, certDir, { port, dir, grpc: queryGrpc, endpoints }),
+    });
+
+    let frontend: Running | undefined;
+    let compactor: Running | undefined;
+    if (!opts.minimal) {
+      say('thanos query-frontend');
+      frontend = await run({
+        tool: 'thanos',
+        port: frontendHttp,
+        args: ({ port, dir }) => rewriteThanosArgs(containerOf(rendered, 'thanos-query-frontend').args, certDir, { port, dir, grpc: 0, downstream: query.url }),
+      });
+      if (rendered.some((r) => r.metadata.name === 'thanos-compactor' && r.kind === 'StatefulSet')) {
+        say('thanos compactor');
+        compactor = await run({ tool: 'thanos', port: compactHttp, args: ({ port, dir }) => rewriteThanosArgs(containerOf(rendered, 'thanos-compactor').args, certDir, { port, dir, grpc: 0, bucket }) });
+      }
+    }
+
+    if (rulerCr) {
+      say('thanos ruler');
+      const rulerRules = path.join(dirOf('ruler-config'), 'rules.yml');
+      fs.writeFileSync(rulerRules, stringify({ groups: ruleGroups(rendered, 'thanos-ruler', opts.maxFor ?? '10s') }));
+      const amSecret = rendered.find((r) => r.kind === 'Secret' && r.metadata.name === ALERTMANAGERS_SECRET)!;
+      const amCfg = parse(amSecret.stringData![ALERTMANAGERS_KEY]!);
+      for (const a of amCfg.alertmanagers) a.static_configs = amPorts.map(local);
+      const amCfgFile = path.join(dirOf('ruler-config'), 'alertmanagers.yaml');
+      fs.writeFileSync(amCfgFile, stringify(amCfg));
+      const rtls = rulerCr.spec.grpcServerTlsConfig ?? {};
+      ruler = await run({
+        tool: 'thanos',
+        port: rulerHttp,
+        args: ({ port, dir }) => [
+          'rule',
+          `--data-dir=${dir}/data`,
+          `--eval-interval=${interval}`,
+          ...Object.entries(rulerCr.spec.labels ?? {}).map(([k, v]) => `--label=${k}="${v}"`),
+          '--label=thanos_ruler_replica="thanos-ruler-thanos-ruler-0"',
+          ...(rulerCr.spec.alertDropLabels ?? []).map((l: string) => `--alert.label-drop=${l}`),
+          `--query=${local(queryHttp)}`,
+          `--alertmanagers.config-file=${amCfgFile}`,
+          `--rule-file=${rulerRules}`,
+          `--objstore.config-file=${objstore}`,
+          `--grpc-address=${local(rulerGrpc)}`,
+          `--http-address=${local(port)}`,
+          ...(rtls.certFile ? [`--grpc-server-tls-cert=${certArg(rtls.certFile)}`, `--grpc-server-tls-key=${certArg(rtls.keyFile)}`, `--grpc-server-tls-client-ca=${certArg(rtls.caFile)}`] : []),
+        ],
+      });
+    }
+
+    let demo: Running | undefined;
+    if (pgs.length && (opts.demoJob ?? true)) {
+      say('demo batch job (Python SDK, every 10 s)');
+      demo = await run({
+        tool: 'python',
+        command: path.join(repoRoot, 'sdk/python/.venv/bin/python'),
+        readyPath: null,
+        env: { ...process.env, GL_PUSHGATEWAY_USERNAME: username, GL_PUSHGATEWAY_PASSWORD_FILE: passwordFile },
+        args: () => ['-c', DEMO_JOB, pgs.map((p) => p.url).join(',')],
+      });
+    }
+
+    const stack: Stack = {
+      env,
+      cluster,
+      rendered,
+      work,
+      bucket,
+      certDir,
+      sink,
+      proms,
+      sidecars,
+      ams,
+      pgs,
+      query,
+      queryGrpc,
+      frontend,
+      store,
+      compactor,
+      ruler,
+      nodeExporter,
+      demo,
+      pushAuth,
+      skippedMonitors: jobs.skipped,
+      async restartPrometheus(i, signal = 'SIGKILL') {
+        await proms[i]!.stop(signal);
+        proms[i] = await promStart(i);
+        return proms[i]!;
+      },
+      all: () => [...started],
+      stop: stopAll,
+    };
+    return stack;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+const DEMO_JOB = `
+import random, sys, time
+from greenlang.monitoring import BatchJobMetrics
+m = BatchJobMetrics("preview-demo", sys.argv[1].split(","), expected_interval=60, ttl=3600)
+while True:
+    with m.track_duration():
+        m.job_records_processed.labels(record_type="row").set(random.randint(100, 200))
+    time.sleep(10)
+`;
+
+function bcrypt(password: string): string {
+  const python = path.join(repoRoot, 'sdk/python/.venv/bin/python');
+  return execFileSync(python, ['-c', 'import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(rounds=10)).decode())', password], { encoding: 'utf8' }).trim();
+}
+
+function parseAllDocs(yaml: string): Rendered[] {
+  return yaml
+    .split(/^---$/m)
+    .map((d) => d.trim())
+    .filter((d) => d && !d.split('\n').every((l) => l.startsWith('#')))
+    .map((d) => parse(d) as Rendered)
+    .filter(Boolean);
+}
