@@ -47,6 +47,17 @@ jest: $(NODE_STAMP) $(PY_STAMP) $(POLICY_STAMP) tools
 pytest: $(PY_STAMP) tools
 	cd $(PY_DIR) && .venv/bin/python -m pytest -q
 
+## Load benchmarks (about 15 min; not part of `make test`): report + plots in docs/benchmarks/.
+BENCH_STAMP := bench/.venv/.install-stamp
+$(BENCH_STAMP): bench/requirements.txt
+	python3 -m venv bench/.venv
+	bench/.venv/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	@touch $@
+
+bench-load: $(NODE_STAMP) $(BENCH_STAMP) tools
+	node --import tsx bench/load/load.ts
+	bench/.venv/bin/python bench/load/report.py
+
 ## The rendered dev environment on loopback (real binaries) until Ctrl-C.
 preview: $(NODE_STAMP) $(PY_STAMP) tools
 	node --import tsx tools/preview/main.ts
@@ -57,4 +68,4 @@ bench: $(NODE_STAMP) $(PY_STAMP) tools
 	cd $(PY_DIR) && .venv/bin/python bench/push_bench.py
 
 clean:
-	rm -rf node_modules $(PY_DIR)/.venv policy/.venv dist.tmp-* dist.old-*
+	rm -rf node_modules $(PY_DIR)/.venv policy/.venv bench/.venv dist.tmp-* dist.old-*

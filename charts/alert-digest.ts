@@ -15,6 +15,7 @@ import { QUERY_FRONTEND } from './thanos/query-frontend.js';
 import { QUERY_GLOBAL } from './thanos/query-global.js';
 import type { EnvConfig } from '../envs/schema.js';
 import { imageOf } from '../envs/versions.js';
+import { webTlsFiles, webTlsMount, webTlsVolume } from '../lib/web-tls.js';
 import { versioned, type Workload } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { pythonCronJob } from '../lib/python-job.js';
@@ -31,8 +32,8 @@ export function digestCluster(env: EnvConfig): string {
 }
 
 function queryUrl(env: EnvConfig): string {
-  if (!env.features.enableThanos) return `http://${svcHost(env, PROMETHEUS.name)}:${PROMETHEUS_WEB_PORT}`;
-  return `http://${svcHost(env, env.thanos.global ? QUERY_GLOBAL.name : QUERY_FRONTEND.name)}:${HTTP_PORT}`;
+  if (!env.features.enableThanos) return `https://${svcHost(env, PROMETHEUS.name)}:${PROMETHEUS_WEB_PORT}`;
+  return `https://${svcHost(env, env.thanos.global ? QUERY_GLOBAL.name : QUERY_FRONTEND.name)}:${HTTP_PORT}`;
 }
 
 export function alertDigestChart(scope: Construct, { env }: ChartContext): Chart {
@@ -60,11 +61,16 @@ export function alertDigestChart(scope: Construct, { env }: ChartContext): Chart
       { name: 'SMTP_STARTTLS', value: 'true' },
       { name: 'SMTP_USERNAME', value: d.from },
       { name: 'SMTP_PASSWORD_FILE', value: `/etc/greenlang/smtp/${CREDENTIAL_KEYS.smtpPassword}` },
+      // The query API is mutual TLS: the platform CA, and the namespace's certificate as client.
+      { name: 'DIGEST_CA_FILE', value: webTlsFiles.ca },
+      { name: 'DIGEST_CERT_FILE', value: webTlsFiles.cert },
+      { name: 'DIGEST_KEY_FILE', value: webTlsFiles.key },
     ],
     extraVolumes: [
       { name: 'smtp', secret: { secretName: env.alertmanager.credentialsSecret, items: [{ key: CREDENTIAL_KEYS.smtpPassword, path: CREDENTIAL_KEYS.smtpPassword }] } },
+      webTlsVolume,
     ],
-    extraMounts: [{ name: 'smtp', mountPath: '/etc/greenlang/smtp', readOnly: true }],
+    extraMounts: [{ name: 'smtp', mountPath: '/etc/greenlang/smtp', readOnly: true }, webTlsMount],
   });
   for (const o of objects) addObject(chart, o);
   return chart;

@@ -10,6 +10,7 @@ import { Alertmanager } from '@kubernetes-models/prometheus-operator/monitoring.
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { stringify } from 'yaml';
 import { imageOf } from '../envs/versions.js';
+import { operatorWebTls, scrapeTlsConfig } from '../lib/web-tls.js';
 import { labelsFor, type Workload, versioned } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { operatorStorage, pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../lib/workload.js';
@@ -57,12 +58,13 @@ export function alertmanagerChart(scope: Construct, { env }: ChartContext): Char
         securityContext: restrictedPod(),
         ...(am.replicas > 1 ? { affinity: spreadAcrossNodes(alertmanagerPodSelector()) } : {}),
         retention: '120h',
+        web: { tlsConfig: operatorWebTls() },
         storage: operatorStorage('alertmanager-data', am.storage),
       },
     }),
   );
   addObject(chart, service(alertmanagerW, ns, [{ name: 'web', port: ALERTMANAGER_WEB_PORT }], { selector: alertmanagerPodSelector() }));
   if (am.replicas > 1) addObject(chart, pdb(alertmanagerW, ns, alertmanagerPodSelector()));
-  addObject(chart, serviceMonitor(alertmanagerW, ns, 'web', env.prometheus.scrapeInterval));
+  addObject(chart, serviceMonitor(alertmanagerW, ns, 'web', env.prometheus.scrapeInterval, scrapeTlsConfig(ns)));
   return chart;
 }

@@ -15,12 +15,15 @@ import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Clus
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { imageOf } from '../envs/versions.js';
+import { scrapeTlsConfig, webTlsMount, webTlsVolume } from '../lib/web-tls.js';
+import { NODE_EXPORTER_AUTH_SECRET } from './secrets.js';
 import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { monitorFor, restrictedContainer, restrictedPod, service } from '../lib/workload.js';
 import type { ChartContext } from './context.js';
 
 export const KUBE_STATE_METRICS: Workload = { name: 'kube-state-metrics', component: 'exporter', versionOf: 'kubeStateMetrics' };
+const NODE_EXPORTER_AUTH_MOUNT = '/etc/node-exporter/auth';
 export const NODE_EXPORTER: Workload = { name: 'node-exporter', component: 'exporter', versionOf: 'nodeExporter' };
 export const NODE_EXPORTER_PORT = 9100;
 
@@ -143,17 +146,22 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
                   '--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run/k3s/containerd/.+|var/lib/docker/.+|var/lib/kubelet/pods/.+)($|/)',
                   '--collector.netclass.ignored-devices=^(veth.*|[a-f0-9]{15})$',
                   '--collector.netdev.device-exclude=^(veth.*|[a-f0-9]{15})$',
+                  // TLS and basic auth: on the host network, NetworkPolicies do not protect it.
+                  `--web.config.file=${NODE_EXPORTER_AUTH_MOUNT}/web-config.yml`,
                 ],
                 env: [{ name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }],
                 ports: [{ name: 'metrics', containerPort: NODE_EXPORTER_PORT, protocol: 'TCP' }],
                 resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '180Mi' } },
-                livenessProbe: { httpGet: { path: '/', port: 'metrics' }, periodSeconds: 30, timeoutSeconds: 5 },
-                readinessProbe: { httpGet: { path: '/', port: 'metrics' }, periodSeconds: 10, timeoutSeconds: 5 },
+                // Basic auth covers every path; a TCP probe needs no credential.
+                livenessProbe: { tcpSocket: { port: 'metrics' }, periodSeconds: 30, timeoutSeconds: 5 },
+                readinessProbe: { tcpSocket: { port: 'metrics' }, periodSeconds: 10, timeoutSeconds: 5 },
                 securityContext: restrictedContainer(),
                 volumeMounts: [
                   { name: 'proc', mountPath: '/host/proc', readOnly: true },
                   { name: 'sys', mountPath: '/host/sys', readOnly: true },
                   { name: 'root', mountPath: '/host/root', readOnly: true, mountPropagation: 'HostToContainer' },
+                  { name: 'auth', mountPath: NODE_EXPORTER_AUTH_MOUNT, readOnly: true },
+                  webTlsMount,
                 ],
               },
             ],
@@ -161,6 +169,8 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
               { name: 'proc', hostPath: { path: '/proc', type: 'Directory' } },
               { name: 'sys', hostPath: { path: '/sys', type: 'Directory' } },
               { name: 'root', hostPath: { path: '/', type: 'Directory' } },
+              { name: 'auth', secret: { secretName: NODE_EXPORTER_AUTH_SECRET, items: [{ key: 'web-config.yml', path: 'web-config.yml' }] } },
+              webTlsVolume,
             ],
           },
         },
@@ -177,6 +187,9 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
         {
           port: 'metrics',
           interval: env.prometheus.scrapeInterval,
+          scheme: 'https',
+          tlsConfig: scrapeTlsConfig(hostNs),
+          basicAuth: { username: { name: NODE_EXPORTER_AUTH_SECRET, key: 'username' }, password: { name: NODE_EXPORTER_AUTH_SECRET, key: 'password' } },
           // instance = node name, so node series join with kube_node_* and kubelet series.
           relabelings: [{ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'instance', action: 'replace' }],
         },

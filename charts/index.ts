@@ -25,6 +25,7 @@ import { thanosQueryGlobalChart } from './thanos/query-global.js';
 import { thanosRulerChart } from './thanos/ruler.js';
 import { thanosStoreChart } from './thanos/store.js';
 import { thanosTlsChart } from './thanos/tls.js';
+import { webTlsChart } from './web-tls.js';
 
 export interface Component {
   readonly name: string;
@@ -38,6 +39,7 @@ const thanos = ({ env }: ChartContext) => env.features.enableThanos;
 export const components: readonly Component[] = [
   { name: 'namespace', render: namespaceChart },
   { name: 'secrets', render: secretsChart },
+  { name: 'web-tls', render: webTlsChart },
   { name: 'prometheus', render: prometheusChart },
   { name: 'alertmanager', render: alertmanagerChart },
   { name: 'pushgateway', render: pushgatewayChart, enabled: ({ env }) => env.features.enablePushgateway },

@@ -16,6 +16,7 @@ import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { imageOf } from '../envs/versions.js';
+import { operatorWebTls, scrapeTlsConfig } from '../lib/web-tls.js';
 import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { IRSA_ANNOTATION, operatorStorage } from '../lib/workload.js';
@@ -163,8 +164,10 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
         // replica, so each alert reaches all of them (never a load-balanced Service).
         ...(thanos ? { thanos: sidecarSpec(env), volumes: [grpcTlsVolume] } : {}),
         alerting: {
-          alertmanagers: [{ namespace: ns, name: 'alertmanager-operated', port: 'web', apiVersion: 'v2' }],
+          alertmanagers: [{ namespace: ns, name: 'alertmanager-operated', port: 'web', apiVersion: 'v2', scheme: 'https', tlsConfig: scrapeTlsConfig(ns) }],
         },
+        // HTTPS (lib/web-tls.ts); the operator points the sidecar, reloader and probes at it.
+        web: { tlsConfig: operatorWebTls() },
       },
     }),
   );
@@ -189,7 +192,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
       spec: {
         selector: { matchLabels: selectorLabels(prometheusW) },
         namespaceSelector: { matchNames: [ns] },
-        endpoints: [{ port: 'web', interval: p.scrapeInterval, path: '/metrics' }],
+        endpoints: [{ port: 'web', interval: p.scrapeInterval, path: '/metrics', scheme: 'https', tlsConfig: scrapeTlsConfig(ns) }],
       },
     }),
   );

@@ -13,6 +13,7 @@ import { imageOf } from '../envs/versions.js';
 import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
 import { REPLICA_LABELS } from '../lib/replica-labels.js';
 import { addObject } from '../lib/objects.js';
+import { scrapeTlsConfig, WEB_TLS_SECRET, webTlsFiles, webTlsMount, webTlsVolume } from '../lib/web-tls.js';
 import { parseDuration } from '../lib/units.js';
 import { pythonCronJob } from '../lib/python-job.js';
 import { monitorFor, pdb, restrictedContainer, restrictedPod, service, serviceAccount, spreadAcrossNodes } from '../lib/workload.js';
@@ -26,7 +27,7 @@ const AUTH_MOUNT = '/etc/pushgateway/auth';
 
 /** Per-replica URLs through the headless Service: what the SDK and the janitor talk to. */
 export function pushgatewayReplicaUrls(env: EnvConfig): string[] {
-  return Array.from({ length: env.pushgateway.replicas }, (_, i) => `http://${PUSHGATEWAY.name}-${i}.${svcHost(env, PUSHGATEWAY.name)}:${PUSHGATEWAY_PORT}`);
+  return Array.from({ length: env.pushgateway.replicas }, (_, i) => `https://${PUSHGATEWAY.name}-${i}.${svcHost(env, PUSHGATEWAY.name)}:${PUSHGATEWAY_PORT}`);
 }
 
 export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart {
@@ -76,10 +77,11 @@ export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart
                 volumeMounts: [
                   { name: 'data', mountPath: '/data' },
                   { name: 'auth', mountPath: AUTH_MOUNT, readOnly: true },
+                  webTlsMount,
                 ],
               },
             ],
-            volumes: [{ name: 'auth', secret: { secretName: pg.authSecret, items: [{ key: 'web-config.yml', path: 'web-config.yml' }] } }],
+            volumes: [{ name: 'auth', secret: { secretName: pg.authSecret, items: [{ key: 'web-config.yml', path: 'web-config.yml' }] } }, webTlsVolume],
           },
         },
         volumeClaimTemplates: [
@@ -102,6 +104,8 @@ export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart
         path: '/metrics',
         // Keep the pushed job/instance labels; every replica is a target of its own.
         honorLabels: true,
+        scheme: 'https',
+        tlsConfig: scrapeTlsConfig(ns),
         // Replicas are told apart by a replica label instead of `pod`, so Thanos dedups them.
         relabelings: [
           { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: REPLICA_LABELS.pushgateway, action: 'replace' },
@@ -125,12 +129,14 @@ export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart
       `--default-ttl=${parseDuration(pg.janitor.defaultTtl)}`,
       `--username-file=${AUTH_MOUNT}/username`,
       `--password-file=${AUTH_MOUNT}/password`,
+      `--ca-file=${webTlsFiles.ca}`,
     ],
     env: [],
     extraVolumes: [
       { name: 'auth', secret: { secretName: pg.authSecret, items: [{ key: 'username', path: 'username' }, { key: 'password', path: 'password' }] } },
+      { name: 'web-tls', secret: { secretName: WEB_TLS_SECRET, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
     ],
-    extraMounts: [{ name: 'auth', mountPath: AUTH_MOUNT, readOnly: true }],
+    extraMounts: [{ name: 'auth', mountPath: AUTH_MOUNT, readOnly: true }, webTlsMount],
   });
   for (const o of janitor) addObject(chart, o);
   return chart;

@@ -12,16 +12,26 @@ import { ExternalSecret } from '@kubernetes-models/external-secrets/external-sec
 import type { EnvConfig } from '../envs/schema.js';
 import { labelsFor } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
+import { webConfig } from '../lib/web-tls.js';
 import { CREDENTIAL_KEYS } from './alertmanager-config.js';
 import type { ChartContext } from './context.js';
 
-export function secretPath(env: EnvConfig, name: 'alertmanager' | 'pushgateway'): string {
+export const NODE_EXPORTER_AUTH_SECRET = 'node-exporter-auth';
+
+export function secretPath(env: EnvConfig, name: 'alertmanager' | 'pushgateway' | 'node-exporter'): string {
   return `${env.secrets.prefix}/${env.name}/${name}`;
 }
 
-function externalSecret(env: EnvConfig, name: string, remote: string, keys: readonly string[], template?: Record<string, string>): ExternalSecret {
+function externalSecret(
+  env: EnvConfig,
+  name: string,
+  remote: string,
+  keys: readonly string[],
+  template?: Record<string, string>,
+  namespace = env.namespace,
+): ExternalSecret {
   return new ExternalSecret({
-    metadata: { name, namespace: env.namespace, labels: labelsFor({ name, component: 'credentials' }) },
+    metadata: { name, namespace, labels: labelsFor({ name, component: 'credentials' }) },
     spec: {
       refreshInterval: env.secrets.refreshInterval,
       secretStoreRef: { kind: 'ClusterSecretStore', name: env.secrets.clusterSecretStore },
@@ -40,9 +50,17 @@ export function secretsChart(scope: Construct, { env }: ChartContext): Chart {
       externalSecret(env, env.pushgateway.authSecret, secretPath(env, 'pushgateway'), ['username', 'password', 'password-bcrypt'], {
         username: '{{ .username }}',
         password: '{{ .password }}',
-        'web-config.yml': 'basic_auth_users:\n  {{ .username }}: {{ index . "password-bcrypt" }}\n',
+        'web-config.yml': webConfig({ basicAuthUsers: '{{ .username }}: {{ index . "password-bcrypt" }}' }),
       }),
     );
   }
+  // node-exporter: its web config (bcrypt hash) next to it in the host namespace; the plain
+  // credentials where Prometheus' ServiceMonitor can reference them.
+  const ne = secretPath(env, 'node-exporter');
+  addObject(
+    chart,
+    externalSecret(env, NODE_EXPORTER_AUTH_SECRET, ne, ['username', 'password-bcrypt'], { 'web-config.yml': webConfig({ basicAuthUsers: '{{ .username }}: {{ index . "password-bcrypt" }}' }) }, env.hostNamespace),
+  );
+  addObject(chart, externalSecret(env, NODE_EXPORTER_AUTH_SECRET, ne, ['username', 'password']));
   return chart;
 }

@@ -103,9 +103,9 @@ export function monitorFor(
   });
 }
 
-/** The common case: one port scraped at `/metrics`. */
-export function serviceMonitor(w: Workload, ns: string, port: string, interval: string, selector: Record<string, string> = selectorLabels(w)): ServiceMonitor {
-  return monitorFor(w, ns, [{ port, interval, path: '/metrics' }], { selector });
+/** The common case: one port scraped at `/metrics`, over HTTPS when `tls` is given. */
+export function serviceMonitor(w: Workload, ns: string, port: string, interval: string, tls?: IEndpoint['tlsConfig']): ServiceMonitor {
+  return monitorFor(w, ns, [{ port, interval, path: '/metrics', ...(tls ? { scheme: 'https' as const, tlsConfig: tls } : {}) }]);
 }
 
 /** Stable hash of the configuration a pod reads from files, so a config change rolls the pods. */

@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { toolPath, type ToolName } from './binaries.js';
+import { request, type ClientTls } from './https.js';
 
 /** A pinned tool, or a named process run through `command`. */
 export type ProcessName = ToolName | 'python';
@@ -21,6 +22,8 @@ export interface StartOptions {
   readonly readyPath?: string | null;
   /** Headers for the readiness request (e.g. basic auth). */
   readonly readyHeaders?: Record<string, string>;
+  /** The process serves HTTPS: readiness (and `url`) use it, with this client TLS. */
+  readonly tls?: ClientTls;
   readonly timeoutMs?: number;
   /** Reuse a port / a data dir (a restart keeps its address and its data). */
   readonly port?: number;
@@ -36,6 +39,8 @@ export interface Running {
   readonly dir: string;
   readonly url: string;
   readonly pid: number;
+  /** Client TLS for `url` when it serves HTTPS. */
+  readonly tls?: ClientTls;
   /** Everything the process printed so far (stdout and stderr). */
   log(): string;
   /** SIGTERM, then SIGKILL after a grace period; resolves once it has exited. */
@@ -73,8 +78,9 @@ export async function start(opts: StartOptions): Promise<Running> {
     tool: opts.tool,
     port,
     dir,
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     pid: child.pid!,
+    tls: opts.tls,
     log: () => output,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -97,8 +103,13 @@ export async function start(opts: StartOptions): Promise<Running> {
       continue;
     }
     try {
-      const res = await fetch(readyUrl, { signal: AbortSignal.timeout(1000), headers: opts.readyHeaders });
-      if (res.ok) return running;
+      if (opts.tls) {
+        const res = await request(readyUrl, opts.tls, { headers: opts.readyHeaders, timeoutMs: 1000 });
+        if (res.status === 200) return running;
+      } else {
+        const res = await fetch(readyUrl, { signal: AbortSignal.timeout(1000), headers: opts.readyHeaders });
+        if (res.ok) return running;
+      }
     } catch {
       // not listening yet
     }

@@ -23,6 +23,17 @@ import { prometheusHealthDashboard } from './prometheus-health.js';
 
 export const dashboards = () => [prometheusHealthDashboard(), batchJobsDashboard()];
 
+/**
+ * Grafana reaches everything over HTTPS; the query API also wants Grafana's client certificate.
+ * Grafana reads them from files it mounts: the `monitoring-web-tls` Secret (or a certificate of
+ * the same issuer) at GRAFANA_TLS_DIR.
+ */
+export const GRAFANA_TLS_DIR = '/etc/grafana/monitoring-web-tls';
+const caOnly = { tlsAuthWithCACert: true };
+const caSecure = { tlsCACert: `$__file{${GRAFANA_TLS_DIR}/ca.crt}` };
+const mtls = { tlsAuth: true, tlsAuthWithCACert: true };
+const mtlsSecure = { ...caSecure, tlsClientCert: `$__file{${GRAFANA_TLS_DIR}/tls.crt}`, tlsClientKey: `$__file{${GRAFANA_TLS_DIR}/tls.key}` };
+
 export function datasources(env: EnvConfig, hostsGlobal: boolean) {
   return {
     apiVersion: 1,
@@ -32,28 +43,41 @@ export function datasources(env: EnvConfig, hostsGlobal: boolean) {
         uid: THANOS_DATASOURCE.uid,
         type: 'prometheus',
         access: 'proxy',
-        url: `http://${svcHost(env, QUERY_FRONTEND.name)}:${HTTP_PORT}`,
+        url: `https://${svcHost(env, QUERY_FRONTEND.name)}:${HTTP_PORT}`,
         isDefault: true,
-        jsonData: { timeInterval: env.prometheus.scrapeInterval, prometheusType: 'Thanos' },
+        jsonData: { timeInterval: env.prometheus.scrapeInterval, prometheusType: 'Thanos', ...mtls },
+        secureJsonData: mtlsSecure,
       },
       ...(hostsGlobal
-        ? [{ name: 'Thanos (all clusters)', uid: 'thanos-global', type: 'prometheus', access: 'proxy', url: `http://${svcHost(env, QUERY_GLOBAL.name)}:${HTTP_PORT}`, jsonData: { prometheusType: 'Thanos' } }]
+        ? [
+            {
+              name: 'Thanos (all clusters)',
+              uid: 'thanos-global',
+              type: 'prometheus',
+              access: 'proxy',
+              url: `https://${svcHost(env, QUERY_GLOBAL.name)}:${HTTP_PORT}`,
+              jsonData: { prometheusType: 'Thanos', ...mtls },
+              secureJsonData: mtlsSecure,
+            },
+          ]
         : []),
       {
         name: 'Prometheus',
         uid: 'prometheus',
         type: 'prometheus',
         access: 'proxy',
-        url: `http://${svcHost(env, PROMETHEUS.name)}:${PROMETHEUS_WEB_PORT}`,
-        jsonData: { timeInterval: env.prometheus.scrapeInterval, prometheusType: 'Prometheus' },
+        url: `https://${svcHost(env, PROMETHEUS.name)}:${PROMETHEUS_WEB_PORT}`,
+        jsonData: { timeInterval: env.prometheus.scrapeInterval, prometheusType: 'Prometheus', ...caOnly },
+        secureJsonData: caSecure,
       },
       {
         name: 'Alertmanager',
         uid: 'alertmanager',
         type: 'alertmanager',
         access: 'proxy',
-        url: `http://${svcHost(env, ALERTMANAGER.name)}:${ALERTMANAGER_WEB_PORT}`,
-        jsonData: { implementation: 'prometheus', handleGrafanaManagedAlerts: false },
+        url: `https://${svcHost(env, ALERTMANAGER.name)}:${ALERTMANAGER_WEB_PORT}`,
+        jsonData: { implementation: 'prometheus', handleGrafanaManagedAlerts: false, ...caOnly },
+        secureJsonData: caSecure,
       },
     ],
   };

@@ -6,6 +6,8 @@ import type { IVolume } from 'kubernetes-models/v1/Volume';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
 import { imageOf, type Release } from '../../envs/versions.js';
+import { scrapeTlsConfig, webConfig, webTlsMount, webTlsVolume } from '../../lib/web-tls.js';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { svcHost } from '../../lib/dns.js';
 import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
 import { httpProbes, restrictedContainer, restrictedPod, spreadAcrossNodes, type Resources } from '../../lib/workload.js';
@@ -80,6 +82,8 @@ export function thanosContainer(opts: {
   resources: Resources;
   volumeMounts?: IContainer['volumeMounts'];
   grpc?: boolean;
+  /** Serves the query API: mutual TLS on HTTP (queryApiTls), so probes are TCP. */
+  queryApi?: boolean;
 }): IContainer {
   return {
     name: opts.name,
@@ -90,10 +94,35 @@ export function thanosContainer(opts: {
       { name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' as const },
     ],
     resources: opts.resources,
-    ...httpProbes('http'),
+    // A kubelet probe has no client certificate; a TCP probe needs none.
+    ...(opts.queryApi
+      ? { livenessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 30, failureThreshold: 4 }, readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 10 } }
+      : httpProbes('http')),
     securityContext: restrictedContainer(),
     volumeMounts: opts.volumeMounts ?? [],
   };
+}
+
+export const WEB_CONFIG_MOUNT = '/etc/thanos/web';
+
+/**
+ * Mutual TLS on the query API (query, query-frontend, global query): the web config, its
+ * ConfigMap (one per workload, so no two Applications own it) and the volumes to mount.
+ */
+export function queryApiTls(w: Workload, ns: string) {
+  const name = `${w.name}-web-config`;
+  return {
+    args: [`--http.config=${WEB_CONFIG_MOUNT}/web-config.yml`],
+    configMap: new ConfigMap({ metadata: { name, namespace: ns, labels: labelsFor({ name, component: 'tls' }) }, data: { 'web-config.yml': webConfig({ mtls: true }) } }),
+    volumes: [webTlsVolume, { name: 'web-config', configMap: { name } }],
+    volumeMounts: [webTlsMount, { name: 'web-config', mountPath: WEB_CONFIG_MOUNT, readOnly: true }],
+    monitorTls: scrapeTlsConfig(ns, { clientCert: true }),
+  };
+}
+
+/** https URL of a query API Service. */
+export function queryApiUrl(env: EnvConfig, service: string): string {
+  return `https://${svcHost(env, service)}:${HTTP_PORT}`;
 }
 
 /** Common flags: listen on all interfaces in the pod, log as JSON. */

@@ -9,9 +9,9 @@ import type { EnvConfig } from '../../envs/schema.js';
 import { versioned, type Workload } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { pdb, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
+import { clientTls } from '../../lib/web-tls.js';
 import type { ChartContext } from '../context.js';
-import { svcHost } from '../../lib/dns.js';
-import { HTTP_PORT, serverArgs, thanosContainer, thanosDeployment } from './common.js';
+import { HTTP_PORT, serverArgs, thanosContainer, thanosDeployment, queryApiTls, queryApiUrl } from './common.js';
 import { QUERY } from './query.js';
 
 export const QUERY_FRONTEND: Workload = { name: 'thanos-query-frontend', component: 'query-frontend', versionOf: 'thanos' };
@@ -25,7 +25,9 @@ export function queryFrontendArgs(env: EnvConfig): string[] {
   return [
     'query-frontend',
     ...serverArgs({ grpc: false }),
-    `--query-frontend.downstream-url=http://${svcHost(env, QUERY.name)}:${HTTP_PORT}`,
+    // Thanos query requires a client certificate (mutual TLS); the frontend presents its own.
+    `--query-frontend.downstream-url=${queryApiUrl(env, QUERY.name)}`,
+    `--query-frontend.downstream-tripper-config=${stringify({ tls_config: clientTls(env, { clientCert: true }) }, { lineWidth: 0 })}`,
     `--query-range.split-interval=${f.splitInterval}`,
     `--query-range.max-retries-per-request=${f.maxRetries}`,
     `--query-range.response-cache-config=${cache}`,
@@ -41,13 +43,30 @@ export function thanosQueryFrontendChart(scope: Construct, { env }: ChartContext
   const ns = env.namespace;
   const f = env.thanos.queryFrontend;
 
+  const api = queryApiTls(queryfrontendW, ns);
+
   addObject(chart, serviceAccount(queryfrontendW, ns));
+  addObject(chart, api.configMap);
   addObject(
     chart,
-    thanosDeployment(queryfrontendW, ns, f.replicas, thanosContainer({ env, name: 'thanos-query-frontend', args: queryFrontendArgs(env), resources: f.resources, grpc: false })),
+    thanosDeployment(
+      queryfrontendW,
+      ns,
+      f.replicas,
+      thanosContainer({
+        env,
+        name: 'thanos-query-frontend',
+        args: [...queryFrontendArgs(env), ...api.args],
+        resources: f.resources,
+        grpc: false,
+        volumeMounts: api.volumeMounts,
+        queryApi: true,
+      }),
+      api.volumes,
+    ),
   );
   addObject(chart, service(queryfrontendW, ns, [{ name: 'http', port: HTTP_PORT }]));
   if (f.replicas > 1) addObject(chart, pdb(queryfrontendW, ns));
-  addObject(chart, serviceMonitor(queryfrontendW, ns, 'http', env.prometheus.scrapeInterval));
+  addObject(chart, serviceMonitor(queryfrontendW, ns, 'http', env.prometheus.scrapeInterval, api.monitorTls));
   return chart;
 }

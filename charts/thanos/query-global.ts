@@ -11,7 +11,7 @@ import { versioned, type Workload } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { pdb, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
-import { grpcClientConfig, grpcTlsMount, grpcTlsVolume, THANOS_PORTS, thanosContainer, thanosDeployment } from './common.js';
+import { grpcClientConfig, grpcTlsMount, grpcTlsVolume, THANOS_PORTS, thanosContainer, thanosDeployment, queryApiTls } from './common.js';
 import { queryArgs } from './query.js';
 
 export const QUERY_GLOBAL: Workload = { name: 'thanos-query-global', component: 'query-global', versionOf: 'thanos' };
@@ -32,24 +32,29 @@ export function thanosQueryGlobalChart(scope: Construct, { env }: ChartContext):
   const ns = env.namespace;
   const q = env.thanos.query;
 
+  const api = queryApiTls(queryglobalW, ns);
+
   addObject(chart, serviceAccount(queryglobalW, ns));
+  addObject(chart, api.configMap);
   addObject(
     chart,
     thanosDeployment(
       queryglobalW,
       ns,
       q.replicas,
-      thanosContainer({ env,
+      thanosContainer({
+        env,
         name: 'thanos-query',
-        args: queryArgs(env, globalEndpointConfig(env)),
+        args: [...queryArgs(env, globalEndpointConfig(env)), ...api.args],
         resources: q.resources,
-        volumeMounts: [grpcTlsMount],
+        volumeMounts: [grpcTlsMount, ...api.volumeMounts],
+        queryApi: true,
       }),
-      [grpcTlsVolume],
+      [grpcTlsVolume, ...api.volumes],
     ),
   );
   addObject(chart, service(queryglobalW, ns, THANOS_PORTS));
   if (q.replicas > 1) addObject(chart, pdb(queryglobalW, ns));
-  addObject(chart, serviceMonitor(queryglobalW, ns, 'http', env.prometheus.scrapeInterval));
+  addObject(chart, serviceMonitor(queryglobalW, ns, 'http', env.prometheus.scrapeInterval, api.monitorTls));
   return chart;
 }

@@ -11,7 +11,7 @@ import { addObject } from '../../lib/objects.js';
 import { ALL_REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { pdb, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
-import { grpcClientConfig, grpcServerTlsArgs, grpcTlsMount, grpcTlsVolume, srv, serverArgs, THANOS_PORTS, thanosContainer, thanosDeployment } from './common.js';
+import { queryApiTls, grpcClientConfig, grpcServerTlsArgs, grpcTlsMount, grpcTlsVolume, srv, serverArgs, THANOS_PORTS, thanosContainer, thanosDeployment } from './common.js';
 import { THANOS_RULER_SERVICE } from './ruler.js';
 import { SIDECAR_SERVICE } from './sidecar.js';
 import { storeServices } from './store.js';
@@ -44,19 +44,29 @@ export function thanosQueryChart(scope: Construct, { env }: ChartContext): Chart
   const q = env.thanos.query;
   const endpointConfig = { default_client_config: grpcClientConfig(env), endpoints: clusterEndpoints(env).map((address) => ({ address })) };
 
+  const api = queryApiTls(queryW, ns);
+
   addObject(chart, serviceAccount(queryW, ns));
+  addObject(chart, api.configMap);
   addObject(
     chart,
     thanosDeployment(
       queryW,
       ns,
       q.replicas,
-      thanosContainer({ env, name: 'thanos-query', args: queryArgs(env, endpointConfig), resources: q.resources, volumeMounts: [grpcTlsMount] }),
-      [grpcTlsVolume],
+      thanosContainer({
+        env,
+        name: 'thanos-query',
+        args: [...queryArgs(env, endpointConfig), ...api.args],
+        resources: q.resources,
+        volumeMounts: [grpcTlsMount, ...api.volumeMounts],
+        queryApi: true,
+      }),
+      [grpcTlsVolume, ...api.volumes],
     ),
   );
   addObject(chart, service(queryW, ns, THANOS_PORTS));
   if (q.replicas > 1) addObject(chart, pdb(queryW, ns));
-  addObject(chart, serviceMonitor(queryW, ns, 'http', env.prometheus.scrapeInterval));
+  addObject(chart, serviceMonitor(queryW, ns, 'http', env.prometheus.scrapeInterval, api.monitorTls));
   return chart;
 }

@@ -15,25 +15,36 @@ import { addObject } from '../../lib/objects.js';
 import { REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
 import { operatorStorage, pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
+import { clientTls, webTlsMount, webTlsVolume } from '../../lib/web-tls.js';
 import type { ChartContext } from '../context.js';
 import { grpcTlsFiles, grpcTlsMount, grpcTlsVolume, OBJSTORE_KEY, OBJSTORE_SECRET, srv, THANOS_PORTS } from './common.js';
 import { svcHost } from '../../lib/dns.js';
 
 export const RULER: Workload = { name: 'thanos-ruler', component: 'ruler', versionOf: 'thanos' };
 export const THANOS_RULER_SERVICE = RULER.name;
-export const ALERTMANAGERS_SECRET = 'thanos-ruler-alertmanagers';
+export const RULER_CONFIG_SECRET = 'thanos-ruler-config';
 export const ALERTMANAGERS_KEY = 'alertmanagers.yaml';
+export const QUERY_CONFIG_KEY = 'query.yaml';
 
 /** Labels the operator gives ThanosRuler pods (pkg/thanos makeSelectorLabels). */
 export function rulerPodSelector(): Record<string, string> {
   return { 'thanos-ruler': RULER.name };
 }
 
-/** Thanos alerting config: every Alertmanager pod, resolved by SRV on the operator's headless Service. */
+/** Thanos alerting config: every Alertmanager pod, resolved by SRV on the operator's headless Service, over HTTPS. */
 export function alertmanagersConfig(env: EnvConfig): string {
   return stringify({
-    alertmanagers: [{ static_configs: [srv(env, 'alertmanager-operated', 'web')], scheme: 'http', api_version: 'v2', timeout: '10s' }],
+    alertmanagers: [
+      { static_configs: [srv(env, 'alertmanager-operated', 'web')], scheme: 'https', http_config: { tls_config: clientTls(env) }, api_version: 'v2', timeout: '10s' },
+    ],
   });
+}
+
+/** Where the ruler queries: every Thanos query pod by SRV, with the client certificate the query API requires. */
+export function rulerQueryConfig(env: EnvConfig): string {
+  return stringify([
+    { scheme: 'https', http_config: { tls_config: clientTls(env, { clientCert: true }) }, static_configs: [`dnssrv+_http._tcp.${svcHost(env, 'thanos-query')}`] },
+  ]);
 }
 
 export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContext): Chart {
@@ -50,9 +61,9 @@ export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContex
   addObject(
     chart,
     new Secret({
-      metadata: { name: ALERTMANAGERS_SECRET, namespace: ns, labels },
+      metadata: { name: RULER_CONFIG_SECRET, namespace: ns, labels },
       type: 'Opaque',
-      stringData: { [ALERTMANAGERS_KEY]: alertmanagersConfig(env) },
+      stringData: { [ALERTMANAGERS_KEY]: alertmanagersConfig(env), [QUERY_CONFIG_KEY]: rulerQueryConfig(env) },
     }),
   );
   addObject(
@@ -66,8 +77,8 @@ export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContex
         serviceAccountName: rulerW.name,
         podMetadata: { labels },
         evaluationInterval: r.evaluationInterval,
-        queryEndpoints: [`dnssrv+_http._tcp.${svcHost(env, 'thanos-query')}`],
-        alertmanagersConfig: { name: ALERTMANAGERS_SECRET, key: ALERTMANAGERS_KEY },
+        queryConfig: { name: RULER_CONFIG_SECRET, key: QUERY_CONFIG_KEY },
+        alertmanagersConfig: { name: RULER_CONFIG_SECRET, key: ALERTMANAGERS_KEY },
         objectStorageConfig: { name: OBJSTORE_SECRET, key: OBJSTORE_KEY },
         labels: { cluster: cluster.name, region: cluster.region, environment: env.name },
         // The operator always drops thanos_ruler_replica; stated so the drop has one source.
@@ -79,8 +90,8 @@ export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContex
         ...(r.replicas > 1 ? { affinity: spreadAcrossNodes(rulerPodSelector()) } : {}),
         storage: operatorStorage('thanos-ruler-data', r.storage),
         grpcServerTlsConfig: { certFile: grpcTlsFiles.cert, keyFile: grpcTlsFiles.key, caFile: grpcTlsFiles.ca },
-        volumes: [grpcTlsVolume],
-        volumeMounts: [grpcTlsMount],
+        volumes: [grpcTlsVolume, webTlsVolume],
+        volumeMounts: [grpcTlsMount, webTlsMount],
       },
     }),
   );

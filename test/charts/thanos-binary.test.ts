@@ -10,7 +10,11 @@ import { synthesize, type Manifest } from '../../lib/synth.js';
 import { fixtureOutputsDir, qa } from '../fixtures/envs.js';
 import { makeCerts } from '../helpers/certs.js';
 import { rewriteThanosArgs, type LocalContext } from '../../tools/preview/thanos-args.js';
-import { freePort, useProcesses } from '../helpers/proc.js';
+import { freePort, useProcesses, type Running } from '../helpers/proc.js';
+import { json } from '../helpers/http.js';
+import type { ClientTls } from '../../tools/https.js';
+import { mountedFile, type Rendered } from '../../tools/preview/local-config.js';
+import { webServerName } from '../../lib/web-tls.js';
 import { waitFor } from '../helpers/sink.js';
 import { manifestsOf } from '../helpers/tree.js';
 
@@ -19,8 +23,11 @@ const env = deepMerge(qa, { thanos: { store: { shards: 2 } } }) as EnvOverrides;
 const rendered = manifestsOf(await synthesize(resolveAll([env], { terraformOutputsDir: fixtureOutputsDir }))).map((m) => m.manifest as Manifest & { spec: any });
 const argsOf = (name: string): string[] => rendered.find((m) => m.metadata.name === name && m.spec?.template)!.spec.template.spec.containers[0].args;
 
-const certs = makeCerts(`thanos-grpc.${rendered.find((m) => m.kind === 'Certificate')!.metadata.namespace}.svc`);
-const localArgs = (args: string[], ctx: LocalContext) => rewriteThanosArgs(args, certs, ctx);
+const ns = rendered.find((m) => m.kind === 'Certificate')!.metadata.namespace!;
+const certs = makeCerts([`thanos-grpc.${ns}.svc`, webServerName(ns)]);
+const queryTls: ClientTls = { certDir: certs, serverName: webServerName(ns), clientCert: true };
+const localArgs = (name: string, ctx: LocalContext) =>
+  rewriteThanosArgs(argsOf(name), certs, { ...ctx, mounted: (f) => mountedFile(rendered as Rendered[], name, f) });
 
 describe('rendered Thanos args run on the real binary', () => {
   const procs = useProcesses();
@@ -30,9 +37,11 @@ describe('rendered Thanos args run on the real binary', () => {
   const startRendered = async (name: string, opts: { downstream?: string; endpoints?: string[] } = {}) => {
     const grpc = await freePort();
     grpcOf.set(name, grpc);
-    return procs.start({ tool: 'thanos', args: ({ port, dir }) => localArgs(argsOf(name), { port, dir, grpc, ...opts }) });
+    // The query API serves mutual TLS (--http.config); the others plain HTTP.
+    const tls = argsOf(name).some((a) => a.startsWith('--http.config=')) ? queryTls : undefined;
+    return procs.start({ tool: 'thanos', tls, args: ({ port, dir }) => localArgs(name, { port, dir, grpc, ...opts }) });
   };
-  const storesSeenBy = async (url: string) => ((await (await fetch(`${url}/api/v1/stores`)).json()) as any).data?.store ?? [];
+  const storesSeenBy = async (p: Running) => (await json(p, '/api/v1/stores')).data?.store ?? [];
 
   it('thanos-store-0 and thanos-store-1 (index cache, hashmod shard selector, gRPC server mTLS)', async () => {
     await startRendered('thanos-store-0');
@@ -42,8 +51,8 @@ describe('rendered Thanos args run on the real binary', () => {
   it('thanos-query (endpoint config with mutual TLS, dedup labels) reaches the stores over mTLS', async () => {
     const q = await startRendered('thanos-query', { endpoints: ['thanos-store-0', 'thanos-store-1'].map((n) => `127.0.0.1:${grpcOf.get(n)}`) });
     queryUrl = q.url;
-    expect(await waitFor(async () => (await storesSeenBy(q.url)).filter((s: any) => s.lastError === null).length === 2, 20_000)).toBe(true);
-    const res = (await (await fetch(`${q.url}/api/v1/query?query=vector(1)&dedup=true`)).json()) as { status: string };
+    expect(await waitFor(async () => (await storesSeenBy(q)).filter((s: any) => s.lastError === null).length === 2, 20_000)).toBe(true);
+    const res = (await json(q, '/api/v1/query?query=vector(1)&dedup=true')) as { status: string };
     expect(res.status).toBe('success');
   });
 
@@ -56,13 +65,13 @@ describe('rendered Thanos args run on the real binary', () => {
     });
     const q = await procs.start({ tool: 'thanos', args: ({ port }) => ['query', `--http-address=127.0.0.1:${port}`, `--grpc-address=127.0.0.1:${grpc}`, `--endpoint.sd-config=${oneWay}`] });
     await new Promise((r) => setTimeout(r, 6000));
-    expect((await storesSeenBy(q.url)).filter((s: any) => s.lastError === null)).toEqual([]);
+    expect((await storesSeenBy(q)).filter((s: any) => s.lastError === null)).toEqual([]);
   });
 
   it('thanos-query-frontend (split + in-memory cache config) in front of it', async () => {
     const f = await startRendered('thanos-query-frontend', { downstream: queryUrl });
     const now = Math.floor(Date.now() / 1000);
-    const res = (await (await fetch(`${f.url}/api/v1/query_range?query=vector(1)&start=${now - 3600}&end=${now}&step=60`)).json()) as {
+    const res = (await json(f, `/api/v1/query_range?query=vector(1)&start=${now - 3600}&end=${now}&step=60`)) as {
       status: string;
       data: { result: { values: unknown[] }[] };
     };

@@ -15,6 +15,9 @@ import { runTool } from '../helpers/bin.js';
 import { makeCerts } from '../helpers/certs.js';
 import { freePort, useProcesses } from '../helpers/proc.js';
 import { waitFor } from '../helpers/sink.js';
+import { json } from '../helpers/http.js';
+import { mountedFile, type Rendered } from '../../tools/preview/local-config.js';
+import { webServerName } from '../../lib/web-tls.js';
 import { rewriteThanosArgs } from '../../tools/preview/thanos-args.js';
 import { manifestsOf, tempDir } from '../helpers/tree.js';
 import { spawnSync } from 'node:child_process';
@@ -22,7 +25,7 @@ import { spawnSync } from 'node:child_process';
 const dev = resolveAll(envFiles).find((e) => e.name === 'dev')!;
 const rendered = manifestsOf(await synthesize([dev])).map((m) => m.manifest as Manifest & { spec: any });
 const argsOf = (name: string): string[] => rendered.find((m) => m.metadata.name === name && m.spec?.template)!.spec.template.spec.containers[0].args;
-const certs = makeCerts(`thanos-grpc.${dev.namespace}.svc`);
+const certs = makeCerts([`thanos-grpc.${dev.namespace}.svc`, webServerName(dev.namespace)]);
 
 interface Meta {
   ulid: string;
@@ -76,12 +79,20 @@ describe('compactor downsampling, served back through the store gateway', () => 
     const queryGrpc = await freePort();
     const query = await procs.start({
       tool: 'thanos',
-      args: ({ port, dir }) => rewriteThanosArgs(argsOf('thanos-query'), certs, { port, dir, grpc: queryGrpc, endpoints: [`127.0.0.1:${storeGrpc}`] }),
+      tls: { certDir: certs, serverName: webServerName(dev.namespace), clientCert: true },
+      args: ({ port, dir }) =>
+        rewriteThanosArgs(argsOf('thanos-query'), certs, {
+          port,
+          dir,
+          grpc: queryGrpc,
+          endpoints: [`127.0.0.1:${storeGrpc}`],
+          mounted: (f) => mountedFile(rendered as Rendered[], 'thanos-query', f),
+        }),
     });
     let values: unknown[] = [];
     const ok = await waitFor(async () => {
       const url = `${query.url}/api/v1/query_range?query=gl_downsample_probe&start=${from}&end=${to}&step=3600&max_source_resolution=5m`;
-      const body = (await (await fetch(url)).json()) as any;
+      const body = await json(query, url.slice(query.url.length));
       values = body.data?.result?.[0]?.values ?? [];
       return values.length > 40;
     }, 30_000, 1000);

@@ -7,7 +7,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { grpcServerName } from '../../charts/thanos/common.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
-import { containerOf } from '../../tools/preview/local-config.js';
+import { containerOf, mountedFile } from '../../tools/preview/local-config.js';
+import { json } from '../helpers/http.js';
+import { webServerName } from '../../lib/web-tls.js';
 import { makeCerts } from '../../tools/preview/certs.js';
 import { startStack, type Stack } from '../../tools/preview/stack.js';
 import { rewriteThanosArgs } from '../../tools/preview/thanos-args.js';
@@ -23,7 +25,7 @@ describe('global query over two clusters', () => {
 
   beforeAll(async () => {
     // One CA for the environment: the issuer is shared by its clusters (tls.issuer).
-    const certDir = makeCerts(grpcServerName(prod));
+    const certDir = makeCerts([grpcServerName(prod), webServerName(prod.namespace), webServerName(prod.hostNamespace)]);
     for (const c of prod.clusters) stacks.push(await startStack({ env: 'prod', cluster: c.name, minimal: true, certDir, interval: '2s' }));
   }, 180_000);
   afterAll(async () => Promise.all(stacks.map((s) => s.stop())), 60_000);
@@ -32,18 +34,20 @@ describe('global query over two clusters', () => {
     const hostStack = stacks.find((s) => s.cluster === host)!;
     const global = await procs.start({
       tool: 'thanos',
+      tls: hostStack.tls.query,
       args: ({ port, dir }) =>
         rewriteThanosArgs(containerOf(hostStack.rendered, 'thanos-query-global').args, hostStack.certDir, {
           port,
           dir,
           grpc: 0,
           endpoints: stacks.map((s) => `127.0.0.1:${s.queryGrpc}`),
+          mounted: (f) => mountedFile(hostStack.rendered, 'thanos-query-global', f),
         }),
     });
     const expected = Object.fromEntries(prod.clusters.map((c) => [c.name, '2']));
     let byCluster: Record<string, string> = {};
     const ok = await waitFor(async () => {
-      const body = (await (await fetch(`${global.url}/api/v1/query?query=${encodeURIComponent('count by (cluster) (prometheus_build_info)')}`)).json()) as any;
+      const body = await json(global, `/api/v1/query?query=${encodeURIComponent('count by (cluster) (prometheus_build_info)')}`);
       byCluster = Object.fromEntries((body.data?.result ?? []).map((r: any) => [r.metric.cluster, r.value[1]]));
       return isDeepStrictEqual(byCluster, expected);
     }, 60_000, 1000);

@@ -7,7 +7,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../lib/paths.js';
-import { containerOf } from '../../tools/preview/local-config.js';
+import { request } from '../../tools/https.js';
+import { json } from '../helpers/http.js';
+import { containerOf, mountedFile } from '../../tools/preview/local-config.js';
 import { startStack, type Stack } from '../../tools/preview/stack.js';
 import { rewriteThanosArgs } from '../../tools/preview/thanos-args.js';
 import { freePort, useProcesses, type Running } from '../helpers/proc.js';
@@ -16,20 +18,19 @@ import { sleep, waitFor } from '../helpers/sink.js';
 const INTERVAL_S = 2;
 const PEER_TIMEOUT_MS = 15_000; // Alertmanager's default --cluster.peer-timeout: a duplicate would come after this
 
-async function api(base: string, pathAndQuery: string): Promise<any> {
-  const res = await fetch(`${base}${pathAndQuery}`);
-  const body = (await res.json()) as any;
+async function api(p: Running, pathAndQuery: string): Promise<any> {
+  const body = await json(p, pathAndQuery);
   if (body.status !== 'success') throw new Error(`${pathAndQuery}: ${JSON.stringify(body)}`);
   return body.data;
 }
-const instant = (base: string, q: string, extra = '') => api(base, `/api/v1/query?query=${encodeURIComponent(q)}${extra}`);
+const instant = (p: Running, q: string, extra = '') => api(p, `/api/v1/query?query=${encodeURIComponent(q)}${extra}`);
 
 /** Push through the real SDK to the given PushGateways, with the stack's credentials. */
 function sdkPush(stack: Stack, urls: string[], script: string): string {
   return execFileSync(path.join(repoRoot, 'sdk/python/.venv/bin/python'), ['-c', `import sys\nfrom greenlang.monitoring import BatchJobMetrics\nurls = sys.argv[1].split(",")\n${script}`, urls.join(',')], {
     cwd: path.join(repoRoot, 'sdk/python'),
     encoding: 'utf8',
-    env: { ...process.env, GL_PUSHGATEWAY_USERNAME: stack.pushAuth.username, GL_PUSHGATEWAY_PASSWORD_FILE: stack.pushAuth.passwordFile },
+    env: { ...process.env, ...stack.sdkEnv },
   });
 }
 
@@ -47,7 +48,7 @@ const localBlocks = (promDir: string): string[] =>
   fs.readdirSync(path.join(promDir, 'data')).filter((d) => /^[0-9A-Z]{26}$/.test(d) && fs.existsSync(path.join(promDir, 'data', d, 'meta.json')));
 
 /** Largest distance between consecutive raw samples of every series of a range selector, in s. */
-async function maxGap(base: string, selector: string, windowS: number, dedup: boolean): Promise<{ series: number; gap: number; samples: number }> {
+async function maxGap(base: Running, selector: string, windowS: number, dedup: boolean): Promise<{ series: number; gap: number; samples: number }> {
   const data = await instant(base, `${selector}[${windowS}s]`, dedup ? '&dedup=true' : '');
   let gap = 0;
   let samples = 0;
@@ -74,7 +75,7 @@ describe('preview stack: the rendered dev environment on loopback', () => {
     const ok = await waitFor(async () => {
       down = [];
       for (const p of stack.proms) {
-        const data = await api(p.url, '/api/v1/targets?state=active');
+        const data = await api(p, '/api/v1/targets?state=active');
         for (const t of data.activeTargets) {
           jobs.add(t.labels.job);
           if (t.health !== 'up') down.push(`${p.url} ${t.labels.job}/${t.labels.pod ?? t.labels.pushgateway_replica}: ${t.health} ${t.lastError}`);
@@ -90,15 +91,42 @@ describe('preview stack: the rendered dev environment on loopback', () => {
     expect(stack.skippedMonitors.some((s) => s.startsWith('monitoring/kubelet:'))).toBe(true);
   });
 
+  it('refuses unauthenticated access: a push without credentials, a query without a client certificate, plain HTTP', async () => {
+    const pg = stack.pgs[0]!;
+    const body = 'gl_unauth_probe 1\n';
+    // PushGateway: TLS + basic auth. No credentials -> 401; the right ones -> accepted.
+    const anonymous = await request(`${pg.url}/metrics/job/unauth-probe`, stack.tls.web, { method: 'POST', body });
+    expect(anonymous.status).toBe(401);
+    const basic = `Basic ${Buffer.from(`${stack.pushAuth.username}:${stack.pushAuth.password}`).toString('base64')}`;
+    expect((await request(`${pg.url}/metrics/job/unauth-probe`, stack.tls.web, { method: 'POST', body, headers: { authorization: basic } })).status).toBe(200);
+    await request(`${pg.url}/metrics/job/unauth-probe`, stack.tls.web, { method: 'DELETE', headers: { authorization: basic } });
+    // Plain HTTP is not served at all.
+    await expect(fetch(pg.url.replace('https:', 'http:') + '/metrics')).resolves.toMatchObject({ status: 400 });
+
+    // The query API (frontend and query): a client with the CA but without a certificate is refused in the handshake.
+    for (const p of [stack.frontend!, stack.query]) {
+      await expect(request(`${p.url}/api/v1/query?query=up`, { ...stack.tls.query, clientCert: false })).rejects.toThrow(/certificate|handshake|socket hang up|ECONNRESET/i);
+      expect((await request(`${p.url}/api/v1/query?query=up`, stack.tls.query)).status).toBe(200);
+    }
+    // node-exporter (host network, outside NetworkPolicies): basic auth over TLS.
+    expect((await request(`${stack.nodeExporter!.url}/metrics`, stack.tls.host)).status).toBe(401);
+    // Prometheus and Alertmanager: TLS only (the operator's own clients send no credentials; the
+    // NetworkPolicies decide who reaches them): plain HTTP is refused.
+    for (const p of [stack.proms[0]!, stack.ams[0]!]) {
+      expect(p.url.startsWith('https://')).toBe(true);
+      expect((await fetch(p.url.replace('https:', 'http:') + '/-/ready')).status).toBe(400);
+    }
+  });
+
   it('a metric pushed by the SDK shows exactly once through the query-frontend (2 Prometheus x 2 PushGateways deduplicated)', async () => {
     const out = sdkPush(stack, stack.pgs.map((p) => p.url), 'm = BatchJobMetrics("e2e-once", urls, expected_interval=3600)\nwith m.track_duration():\n    m.job_records_processed.labels(record_type="row").set(42)\nprint(m.last_push_ok)');
     expect(out.trim()).toBe('True');
     const q = 'gl_batch_job_records_processed{job="e2e-once"}';
     // Raw: each Prometheus holds it once per PushGateway replica.
-    expect(await waitFor(async () => (await instant(stack.proms[0]!.url, q)).result.length === 2, 20_000)).toBe(true);
+    expect(await waitFor(async () => (await instant(stack.proms[0]!, q)).result.length === 2, 20_000)).toBe(true);
     let result: any[] = [];
     await waitFor(async () => {
-      result = (await instant(stack.frontend!.url, q)).result;
+      result = (await instant(stack.frontend!, q)).result;
       return result.length > 0;
     }, 20_000);
     expect(result).toHaveLength(1);
@@ -118,7 +146,7 @@ describe('preview stack: the rendered dev environment on loopback', () => {
     expect(hits()).toHaveLength(1);
     // Both replicas' copies are one alert in Alertmanager (the replica label is dropped), on both peers.
     for (const am of stack.ams) {
-      const alerts = (await (await fetch(`${am.url}/api/v2/alerts?filter=alertname%3D%22BatchJobNoRecentSuccess%22`)).json()) as any[];
+      const alerts = (await json(am, '/api/v2/alerts?filter=alertname%3D%22BatchJobNoRecentSuccess%22')) as any[];
       expect(alerts.filter((a) => a.labels.job === 'e2e-alert')).toHaveLength(1);
     }
   }, 150_000);
@@ -129,24 +157,24 @@ describe('preview stack: the rendered dev environment on loopback', () => {
     await sleep(20_000);
     await stack.restartPrometheus(1); // restart tested in the next drill; here it only has to come back
     await sleep(4 * INTERVAL_S * 1000);
-    const deduped = await maxGap(stack.query.url, selector, 40, true);
+    const deduped = await maxGap(stack.query, selector, 40, true);
     expect(deduped.series).toBe(1);
     expect(deduped.gap).toBeLessThanOrEqual(2 * INTERVAL_S + 1);
     // The killed replica alone does have the hole, so the check above can fail.
-    const killed = await maxGap(stack.proms[1]!.url, selector, 40, false);
+    const killed = await maxGap(stack.proms[1]!, selector, 40, false);
     expect(killed.gap).toBeGreaterThanOrEqual(15);
   }, 90_000);
 
   it('drill: SIGKILL and restart of a Prometheus replays its WAL (samples from before the kill survive)', async () => {
     const p = stack.proms[0]!;
     const t = Date.now() / 1000 - 1;
-    const count = async (url: string) => Number((await instant(url, 'sum(count_over_time(up{job="prometheus"}[60s]))', `&time=${t}`)).result[0]?.value[1] ?? 0);
-    const before = await count(p.url);
+    const count = async (r: Running) => Number((await instant(r, 'sum(count_over_time(up{job="prometheus"}[60s]))', `&time=${t}`)).result[0]?.value[1] ?? 0);
+    const before = await count(p);
     expect(before).toBeGreaterThan(20);
     const restarted = await stack.restartPrometheus(0, 'SIGKILL');
     expect(restarted.log()).toMatch(/WAL replay completed/);
     // Everything scraped in the minute before the kill is back after the restart.
-    expect(await count(restarted.url)).toBe(before);
+    expect(await count(restarted)).toBe(before);
   }, 120_000);
 
   it('drill: one Alertmanager killed, the next alert is still delivered exactly once', async () => {
@@ -167,7 +195,7 @@ describe('preview stack: the rendered dev environment on loopback', () => {
     expect(Number(failures)).toBeGreaterThanOrEqual(1); // the dead replica was tried and counted
     let result: any[] = [];
     await waitFor(async () => {
-      result = (await instant(stack.frontend!.url, 'gl_batch_job_records_processed{job="e2e-pg-down"}')).result;
+      result = (await instant(stack.frontend!, 'gl_batch_job_records_processed{job="e2e-pg-down"}')).result;
       return result.length > 0;
     }, 20_000);
     expect(result.map((r) => r.value[1])).toEqual(['7']);
@@ -184,12 +212,20 @@ describe('preview stack: the rendered dev environment on loopback', () => {
     const queryGrpc = await freePort();
     const q: Running = await extra.start({
       tool: 'thanos',
-      args: ({ port, dir }) => rewriteThanosArgs(containerOf(stack.rendered, 'thanos-query').args, stack.certDir, { port, dir, grpc: queryGrpc, endpoints: [`127.0.0.1:${storeGrpc}`] }),
+      tls: stack.tls.query,
+      args: ({ port, dir }) =>
+        rewriteThanosArgs(containerOf(stack.rendered, 'thanos-query').args, stack.certDir, {
+          port,
+          dir,
+          grpc: queryGrpc,
+          endpoints: [`127.0.0.1:${storeGrpc}`],
+          mounted: (f) => mountedFile(stack.rendered, 'thanos-query', f),
+        }),
     });
     const mid = (block.minTime + block.maxTime) / 2000;
     let n = 0;
     await waitFor(async () => {
-      n = (await instant(q.url, 'up{job="prometheus"}', `&time=${mid}`)).result.length;
+      n = (await instant(q, 'up{job="prometheus"}', `&time=${mid}`)).result.length;
       return n > 0;
     }, 30_000, 1000);
     expect(n).toBeGreaterThan(0);
@@ -202,7 +238,7 @@ describe('preview stack: the rendered dev environment on loopback', () => {
     // A failed existence check aborts the sync (dir_sync_failures); a failed upload counts itself.
     const failures = async () =>
       Number(
-        (await instant(stack.proms[0]!.url, 'sum(thanos_shipper_dir_sync_failures_total{job="thanos-sidecar"}) + sum(thanos_shipper_upload_failures_total{job="thanos-sidecar"})')).result[0]
+        (await instant(stack.proms[0]!, 'sum(thanos_shipper_dir_sync_failures_total{job="thanos-sidecar"}) + sum(thanos_shipper_upload_failures_total{job="thanos-sidecar"})')).result[0]
           ?.value[1] ?? 0,
       );
     const before = await failures();

@@ -6,12 +6,19 @@
  * paths are rewritten. Pure functions: no processes, no files.
  */
 import fs from 'node:fs';
-import { parse, stringify } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
 import type { Manifest } from '../../lib/synth.js';
 import { parseDuration } from '../../lib/units.js';
 
 export type Rendered = Manifest & { spec?: any; stringData?: Record<string, string>; data?: Record<string, string> };
+
+/** The objects of a rendered manifests.yaml. */
+export function parseManifests(yaml: string): Rendered[] {
+  return parseAllDocuments(yaml)
+    .map((d) => d.toJS() as Rendered | null)
+    .filter((m): m is Rendered => !!m);
+}
 
 export function find(rendered: readonly Rendered[], kind: string, name?: string): Rendered {
   const m = rendered.find((r) => r.kind === kind && (name === undefined || r.metadata.name === name));
@@ -28,6 +35,21 @@ export function containerOf(rendered: readonly Rendered[], name: string): { args
   return { args: c.args ?? [], env: c.env ?? [], volumeMounts: c.volumeMounts ?? [], volumes: pod.volumes ?? [] };
 }
 
+/** Content of a file a rendered workload mounts from a ConfigMap or Secret in the same manifests. */
+export function mountedFile(rendered: readonly Rendered[], workload: string, file: string): string {
+  const c = containerOf(rendered, workload);
+  const m = c.volumeMounts.find((v: any) => file.startsWith(`${v.mountPath}/`));
+  if (!m) throw new Error(`${workload} mounts nothing at ${file}`);
+  const key = file.slice(m.mountPath.length + 1);
+  const vol = c.volumes.find((v: any) => v.name === m.name);
+  const ref = vol?.configMap?.name ?? vol?.secret?.secretName;
+  const kind = vol?.configMap ? 'ConfigMap' : 'Secret';
+  const obj = rendered.find((r) => r.kind === kind && r.metadata.name === ref);
+  const content = obj?.data?.[key] ?? obj?.stringData?.[key];
+  if (content === undefined) throw new Error(`${workload}: ${file} comes from ${kind} ${ref}, which is not rendered here (or has no key ${key})`);
+  return content;
+}
+
 /** A local target: what a Service's endpoint would resolve to. */
 export interface LocalTarget {
   readonly address: string;
@@ -38,8 +60,6 @@ export interface LocalTarget {
 export interface LocalScrapeAuth {
   /** Secret name -> key -> local file holding that value. */
   readonly secretFiles: Record<string, Record<string, string>>;
-  /** CA file for https targets. */
-  readonly caFile?: string;
 }
 
 export interface ScrapeJobs {
@@ -72,7 +92,7 @@ export function scrapeJobsFromMonitors(
       const basicAuth = ep.basicAuth
         ? { username_file: secretFile(auth, ep.basicAuth.username), password_file: secretFile(auth, ep.basicAuth.password) }
         : undefined;
-      const scheme = ep.scheme ?? local[0]!.scheme ?? 'http';
+      const scheme = ep.scheme ?? 'http';
       scrapeConfigs.push({
         job_name: `serviceMonitor/${sm.metadata.namespace}/${sm.metadata.name}/${i}`,
         honor_labels: ep.honorLabels ?? false,
@@ -80,7 +100,7 @@ export function scrapeJobsFromMonitors(
         metrics_path: ep.path ?? '/metrics',
         scheme,
         ...(basicAuth ? { basic_auth: basicAuth } : {}),
-        ...(scheme === 'https' && auth.caFile ? { tls_config: { ca_file: auth.caFile, ...(ep.tlsConfig?.serverName ? { server_name: ep.tlsConfig.serverName } : {}) } } : {}),
+        ...(ep.tlsConfig ? { tls_config: tlsConfigFiles(ep.tlsConfig, auth.secretFiles) } : {}),
         // What Kubernetes SD would attach to each endpoint, then the operator's own target
         // labels, then the monitor's relabelings as rendered.
         static_configs: local.map((t) => ({
@@ -112,6 +132,17 @@ function secretFile(auth: LocalScrapeAuth, sel: { name: string; key: string }): 
   return f;
 }
 
+/** A SafeTLSConfig (secret references) as Prometheus tls_config with local files. */
+export function tlsConfigFiles(t: any, secretFiles: LocalScrapeAuth['secretFiles']): Record<string, unknown> {
+  const file = (sel: { name: string; key: string }) => secretFile({ secretFiles }, sel);
+  return {
+    ...(t.ca?.secret ? { ca_file: file(t.ca.secret) } : {}),
+    ...(t.cert?.secret ? { cert_file: file(t.cert.secret) } : {}),
+    ...(t.keySecret ? { key_file: file(t.keySecret) } : {}),
+    ...(t.serverName ? { server_name: t.serverName } : {}),
+  };
+}
+
 function snakeRelabel(r: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r)) out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = k === 'action' ? String(v).toLowerCase() : v;
@@ -132,6 +163,27 @@ export function ruleGroups(rendered: readonly Rendered[], evaluator: 'prometheus
       ...g,
       rules: g.rules.map((rule: any) => (rule.for && parseDuration(rule.for)! > cap ? { ...rule, for: maxFor } : rule)),
     }));
+}
+
+/**
+ * The storage and web flags the operator derives from a Prometheus CR (block duration: 2h as the
+ * operator sets it when a sidecar uploads, or shorter for local runs).
+ */
+export function prometheusFlags(cr: Rendered, opts: { dataDir: string; listen: string; blockDuration?: string }): string[] {
+  const block = opts.blockDuration ?? '2h';
+  return [
+    `--storage.tsdb.path=${opts.dataDir}`,
+    `--storage.tsdb.retention.time=${cr.spec.retention}`,
+    ...(cr.spec.retentionSize ? [`--storage.tsdb.retention.size=${cr.spec.retentionSize}`] : []),
+    `--storage.tsdb.min-block-duration=${block}`,
+    `--storage.tsdb.max-block-duration=${block}`,
+    ...(cr.spec.query?.maxConcurrency ? [`--query.max-concurrency=${cr.spec.query.maxConcurrency}`] : []),
+    ...(cr.spec.query?.timeout ? [`--query.timeout=${cr.spec.query.timeout}`] : []),
+    ...(cr.spec.query?.maxSamples ? [`--query.max-samples=${cr.spec.query.maxSamples}`] : []),
+    `--web.listen-address=${opts.listen}`,
+    '--web.enable-lifecycle',
+    '--web.route-prefix=/',
+  ];
 }
 
 /** The external labels the operator gives replica `i` of a Prometheus CR. */

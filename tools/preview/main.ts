@@ -35,6 +35,10 @@ GreenLang monitoring preview: ${stack.env.name} / ${stack.cluster} (${stack.all(
   PushGateway (basic auth ${stack.pushAuth.username} / password in ${stack.pushAuth.passwordFile})
                           ${stack.pgs.map((p) => p.url).join('  ')}
   Notifications (sink)    ${stack.sink.url}
+  TLS                     CA ${stack.certDir}/ca.crt; the query API wants the client certificate
+                          ${stack.certDir}/tls.crt + tls.key; names: ${stack.tls.web.serverName}
+  e.g. curl --cacert ${stack.certDir}/ca.crt --cert ${stack.certDir}/tls.crt --key ${stack.certDir}/tls.key \\
+         --connect-to ${stack.tls.web.serverName}:443:${stack.frontend?.url.replace('https://', '') ?? ''} 'https://${stack.tls.web.serverName}/api/v1/query?query=up'
   Bucket                  ${stack.bucket}
 
 Monitors that need a cluster (not scraped here):

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { ALERTMANAGERS_KEY, ALERTMANAGERS_SECRET } from '../../charts/thanos/ruler.js';
+import { ALERTMANAGERS_KEY, RULER_CONFIG_SECRET } from '../../charts/thanos/ruler.js';
 import { GRPC_TLS_MOUNT, grpcServerName } from '../../charts/thanos/common.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import type { EnvConfig } from '../../envs/schema.js';
@@ -23,14 +23,21 @@ import { repoRoot } from '../../lib/paths.js';
 import { synthesize } from '../../lib/synth.js';
 import { freePort, start, type Running, type StartOptions } from '../proc.js';
 import { makeCerts } from './certs.js';
+import type { ClientTls } from '../https.js';
+import { NODE_EXPORTER_AUTH_SECRET } from '../../charts/secrets.js';
+import { WEB_TLS_MOUNT, WEB_TLS_SECRET, webServerName } from '../../lib/web-tls.js';
 import {
   containerOf,
   find,
   hostPathArgs,
   localAlertmanagerConfig,
+  mountedFile,
   prometheusExternalLabels,
+  parseManifests,
+  prometheusFlags,
   ruleGroups,
   scrapeJobsFromMonitors,
+  tlsConfigFiles,
   type LocalTarget,
   type Rendered,
 } from './local-config.js';
@@ -77,6 +84,10 @@ export interface Stack {
   readonly ruler?: Running;
   readonly nodeExporter?: Running;
   readonly demo?: Running;
+  /** Environment for SDK processes pushing to this stack. */
+  readonly sdkEnv: Record<string, string>;
+  /** Client TLS for the stack's HTTPS endpoints (web: Prometheus, Alertmanager, PushGateway; query: the mTLS query API). */
+  readonly tls: { web: ClientTls; query: ClientTls; host: ClientTls };
   /** PushGateway credentials (random per run) and their files. */
   readonly pushAuth: { username: string; password: string; usernameFile: string; passwordFile: string };
   /** ServiceMonitors that need a cluster, with the reason. */
@@ -96,7 +107,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const clusterCfg = env.clusters.find((c) => c.name === cluster);
   if (!clusterCfg) throw new Error(`environment ${env.name} has no cluster ${cluster}`);
   const tree = await synthesize([{ ...env, clusters: [clusterCfg] }]);
-  const rendered: Rendered[] = [...tree.values()].flatMap((y) => parseAllDocs(y));
+  const rendered: Rendered[] = [...tree.values()].flatMap(parseManifests);
   const interval = opts.interval ?? '2s';
   const blockDuration = opts.blockDuration ?? '1m';
 
@@ -105,7 +116,19 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   fs.mkdirSync(bucket, { recursive: true });
   const objstore = path.join(work, 'objstore.yml');
   fs.writeFileSync(objstore, stringify({ type: 'FILESYSTEM', config: { directory: bucket } }));
-  const certDir = opts.certDir ?? makeCerts(grpcServerName(env), fs.mkdtempSync(path.join(work, 'certs-')));
+  // One local CA and certificate for every name the cluster's certificates carry.
+  const certDir =
+    opts.certDir ?? makeCerts([grpcServerName(env), webServerName(env.namespace), webServerName(env.hostNamespace)], fs.mkdtempSync(path.join(work, 'certs-')));
+  const webTls: ClientTls = { certDir, serverName: webServerName(env.namespace) };
+  const queryTls: ClientTls = { ...webTls, clientCert: true };
+  const hostTls: ClientTls = { certDir, serverName: webServerName(env.hostNamespace) };
+  const localCerts = (text: string) => text.replaceAll(WEB_TLS_MOUNT, certDir).replaceAll(GRPC_TLS_MOUNT, certDir);
+  /** What the operator writes for a CR's spec.web.tlsConfig: the web config with the namespace's certificate. */
+  const operatorWebConfig = (dir: string) => {
+    const file = path.join(dir, 'web-config.yml');
+    fs.writeFileSync(file, stringify({ tls_server_config: { cert_file: `${certDir}/tls.crt`, key_file: `${certDir}/tls.key` } }));
+    return `--web.config.file=${file}`;
+  };
   const started: Running[] = [];
   const run = async (o: StartOptions) => {
     const p = await start(o);
@@ -166,6 +189,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
             run({
               tool: 'alertmanager',
               port,
+              tls: amCr.spec.web?.tlsConfig ? webTls : undefined,
               dir: dirOf(`alertmanager-${i}`),
               args: ({ dir }) => [
                 `--config.file=${amConfig}`,
@@ -174,6 +198,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
                 `--cluster.listen-address=${local(amMesh[i]!)}`,
                 ...amMesh.filter((_, j) => j !== i).map((m) => `--cluster.peer=${local(m)}`),
                 ...(amCr.spec.retention ? [`--data.retention=${amCr.spec.retention}`] : []),
+                ...(amCr.spec.web?.tlsConfig ? [operatorWebConfig(dir)] : []),
               ],
             }),
           ),
@@ -188,7 +213,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const es = rendered.find((r) => r.kind === 'ExternalSecret' && r.spec.target?.template?.data?.['web-config.yml']);
       const template: string = es!.spec.target.template.data['web-config.yml'];
       const hash = bcrypt(password);
-      const webConfig = template.replace('{{ .username }}', username).replace('{{ index . "password-bcrypt" }}', hash);
+      const webConfig = localCerts(template.replace('{{ .username }}', username).replace('{{ index . "password-bcrypt" }}', hash));
       const c = containerOf(rendered, 'pushgateway');
       const authHeader = { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
       pgs.push(
@@ -199,6 +224,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
               port,
               dir: dirOf(`pushgateway-${i}`),
               readyHeaders: authHeader,
+              tls: webConfig.includes('tls_server_config') ? webTls : undefined,
               args: ({ dir }) => {
                 fs.writeFileSync(path.join(dir, 'web-config.yml'), webConfig);
                 return c.args.map((a) =>
@@ -222,7 +248,25 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     if (!opts.minimal) {
       say('node_exporter');
       const c = containerOf(rendered, 'node-exporter');
-      nodeExporter = await run({ tool: 'node_exporter', port: nodeHttp, readyPath: '/metrics', args: () => hostPathArgs(c, local(nodeHttp)) });
+      const es = rendered.find((r) => r.kind === 'ExternalSecret' && r.metadata.namespace === env.hostNamespace && r.spec.target?.template?.data?.['web-config.yml']);
+      const neWeb = es
+        ? localCerts(es.spec.target.template.data['web-config.yml'].replace('{{ .username }}', username).replace('{{ index . "password-bcrypt" }}', bcrypt(password)))
+        : undefined;
+      const neDir = dirOf('node-exporter');
+      nodeExporter = await run({
+        tool: 'node_exporter',
+        port: nodeHttp,
+        dir: neDir,
+        readyPath: '/metrics',
+        readyHeaders: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` },
+        tls: neWeb?.includes('tls_server_config') ? hostTls : undefined,
+        args: () =>
+          hostPathArgs(c, local(nodeHttp)).map((a) => {
+            if (!a.startsWith('--web.config.file=')) return a;
+            fs.writeFileSync(path.join(neDir, 'web-config.yml'), neWeb!);
+            return `--web.config.file=${path.join(neDir, 'web-config.yml')}`;
+          }),
+      });
     }
 
     // Prometheus pair: config as the operator would generate it from the rendered CRs.
@@ -243,7 +287,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           }),
     };
     const pgSecret = pgSet ? (rendered.find((r) => r.kind === 'ExternalSecret' && r.spec.target?.template?.data?.['web-config.yml'])!.metadata.name as string) : '';
-    const jobs = scrapeJobsFromMonitors(rendered, targets, { secretFiles: { [pgSecret]: { username: usernameFile, password: passwordFile } } }, interval);
+    const certFiles = { 'ca.crt': `${certDir}/ca.crt`, 'tls.crt': `${certDir}/tls.crt`, 'tls.key': `${certDir}/tls.key` };
+    const secretFiles = {
+      [pgSecret]: { username: usernameFile, password: passwordFile },
+      [NODE_EXPORTER_AUTH_SECRET]: { username: usernameFile, password: passwordFile },
+      [WEB_TLS_SECRET]: certFiles,
+    };
+    const jobs = scrapeJobsFromMonitors(rendered, targets, { secretFiles }, interval);
+    const alertTls = promCr.spec.alerting?.alertmanagers?.[0]?.tlsConfig;
     const promRules = path.join(dirOf('prometheus-config'), 'rules.yml');
     fs.writeFileSync(promRules, stringify({ groups: ruleGroups(rendered, 'prometheus', opts.maxFor ?? '10s') }));
 
@@ -254,6 +305,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         port: promPorts[i],
         dir: promDirs[i],
         timeoutMs: 120_000,
+        tls: promCr.spec.web?.tlsConfig ? webTls : undefined,
         args: ({ port, dir }) => {
           fs.writeFileSync(
             path.join(dir, 'prometheus.yml'),
@@ -265,7 +317,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
                 ? {
                     alerting: {
                       alert_relabel_configs: [{ action: 'labeldrop', regex: promCr.spec.replicaExternalLabelName ?? 'prometheus_replica' }],
-                      alertmanagers: [{ api_version: 'v2', static_configs: [{ targets: amPorts.map(local) }] }],
+                      alertmanagers: [
+                        {
+                          api_version: 'v2',
+                          scheme: promCr.spec.alerting.alertmanagers[0].scheme ?? 'http',
+                          ...(alertTls ? { tls_config: tlsConfigFiles(alertTls, secretFiles) } : {}),
+                          static_configs: [{ targets: amPorts.map(local) }],
+                        },
+                      ],
                     },
                   }
                 : {}),
@@ -274,15 +333,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           );
           return [
             '--config.file=prometheus.yml',
-            `--storage.tsdb.path=${dir}/data`,
-            `--storage.tsdb.retention.time=${promCr.spec.retention}`,
-            ...(promCr.spec.retentionSize ? [`--storage.tsdb.retention.size=${promCr.spec.retentionSize}`] : []),
-            // The operator pins min = max block duration when a sidecar uploads; shortened here.
-            `--storage.tsdb.min-block-duration=${blockDuration}`,
-            `--storage.tsdb.max-block-duration=${blockDuration}`,
-            `--web.listen-address=${local(port)}`,
-            '--web.enable-lifecycle',
-            '--web.route-prefix=/',
+            ...prometheusFlags(promCr, { dataDir: `${dir}/data`, listen: local(port), blockDuration }),
+            ...(promCr.spec.web?.tlsConfig ? [operatorWebConfig(dir)] : []),
           ];
         },
       });
@@ -306,6 +358,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           args: () => [
             'sidecar',
             `--prometheus.url=${p.url}`,
+            // As the operator configures it for a Prometheus with web TLS: localhost, not verified.
+            ...(p.tls ? ['--prometheus.http-client=tls_config: {insecure_skip_verify: true}'] : []),
             `--tsdb.path=${path.join(promDirs[i]!, 'data')}`,
             `--grpc-address=${local(sidecarGrpc[i]!)}`,
             `--http-address=${local(sidecarHttp[i]!)}`,
@@ -328,7 +382,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const query = await run({
       tool: 'thanos',
       port: queryHttp,
-      args: ({ port, dir }) => rewriteThanosArgs(containerOf(rendered, 'thanos-query').args, certDir, { port, dir, grpc: queryGrpc, endpoints }),
+      tls: containerOf(rendered, 'thanos-query').args.some((a) => a.startsWith('--http.config=')) ? queryTls : undefined,
+      args: ({ port, dir }) =>
+        rewriteThanosArgs(containerOf(rendered, 'thanos-query').args, certDir, { port, dir, grpc: queryGrpc, endpoints, mounted: (f) => mountedFile(rendered, 'thanos-query', f) }),
     });
 
     let frontend: Running | undefined;
@@ -338,7 +394,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       frontend = await run({
         tool: 'thanos',
         port: frontendHttp,
-        args: ({ port, dir }) => rewriteThanosArgs(containerOf(rendered, 'thanos-query-frontend').args, certDir, { port, dir, grpc: 0, downstream: query.url }),
+        tls: containerOf(rendered, 'thanos-query-frontend').args.some((a) => a.startsWith('--http.config=')) ? queryTls : undefined,
+        args: ({ port, dir }) =>
+          rewriteThanosArgs(containerOf(rendered, 'thanos-query-frontend').args, certDir, {
+            port,
+            dir,
+            grpc: 0,
+            downstream: query.url,
+            mounted: (f) => mountedFile(rendered, 'thanos-query-frontend', f),
+          }),
       });
       if (rendered.some((r) => r.metadata.name === 'thanos-compactor' && r.kind === 'StatefulSet')) {
         say('thanos compactor');
@@ -350,11 +414,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       say('thanos ruler');
       const rulerRules = path.join(dirOf('ruler-config'), 'rules.yml');
       fs.writeFileSync(rulerRules, stringify({ groups: ruleGroups(rendered, 'thanos-ruler', opts.maxFor ?? '10s') }));
-      const amSecret = rendered.find((r) => r.kind === 'Secret' && r.metadata.name === ALERTMANAGERS_SECRET)!;
+      const amSecret = rendered.find((r) => r.kind === 'Secret' && r.metadata.name === RULER_CONFIG_SECRET)!;
       const amCfg = parse(amSecret.stringData![ALERTMANAGERS_KEY]!);
       for (const a of amCfg.alertmanagers) a.static_configs = amPorts.map(local);
       const amCfgFile = path.join(dirOf('ruler-config'), 'alertmanagers.yaml');
-      fs.writeFileSync(amCfgFile, stringify(amCfg));
+      fs.writeFileSync(amCfgFile, localCerts(stringify(amCfg)));
+      // The query endpoints as rendered (TLS client settings included), resolved to the local query.
+      const queryKey = rulerCr.spec.queryConfig?.key;
+      const queryCfg = queryKey ? parse(amSecret.stringData![queryKey]!) : undefined;
+      for (const q of queryCfg ?? []) q.static_configs = [local(queryHttp)];
       const rtls = rulerCr.spec.grpcServerTlsConfig ?? {};
       ruler = await run({
         tool: 'thanos',
@@ -366,7 +434,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           ...Object.entries(rulerCr.spec.labels ?? {}).map(([k, v]) => `--label=${k}="${v}"`),
           '--label=thanos_ruler_replica="thanos-ruler-thanos-ruler-0"',
           ...(rulerCr.spec.alertDropLabels ?? []).map((l: string) => `--alert.label-drop=${l}`),
-          `--query=${local(queryHttp)}`,
+          ...(queryCfg ? [`--query.config=${localCerts(stringify(queryCfg))}`] : [`--query=${local(queryHttp)}`]),
           `--alertmanagers.config-file=${amCfgFile}`,
           `--rule-file=${rulerRules}`,
           `--objstore.config-file=${objstore}`,
@@ -377,6 +445,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       });
     }
 
+    // What a batch job's pod gets: credentials, and the CA and name to verify the replicas with.
+    const sdkEnv = {
+      GL_PUSHGATEWAY_USERNAME: username,
+      GL_PUSHGATEWAY_PASSWORD_FILE: passwordFile,
+      ...(pgs[0]?.tls ? { GL_PUSHGATEWAY_CA_FILE: `${certDir}/ca.crt`, GL_PUSHGATEWAY_SERVER_NAME: webServerName(env.namespace) } : {}),
+    };
     let demo: Running | undefined;
     if (pgs.length && (opts.demoJob ?? true)) {
       say('demo batch job (Python SDK, every 10 s)');
@@ -384,7 +458,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         tool: 'python',
         command: path.join(repoRoot, 'sdk/python/.venv/bin/python'),
         readyPath: null,
-        env: { ...process.env, GL_PUSHGATEWAY_USERNAME: username, GL_PUSHGATEWAY_PASSWORD_FILE: passwordFile },
+        env: { ...process.env, ...sdkEnv },
         args: () => ['-c', DEMO_JOB, pgs.map((p) => p.url).join(',')],
       });
     }
@@ -410,6 +484,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       nodeExporter,
       demo,
       pushAuth,
+      sdkEnv,
+      tls: { web: webTls, query: queryTls, host: hostTls },
       skippedMonitors: jobs.skipped,
       async restartPrometheus(i, signal = 'SIGKILL') {
         await proms[i]!.stop(signal);
@@ -439,13 +515,4 @@ while True:
 function bcrypt(password: string): string {
   const python = path.join(repoRoot, 'sdk/python/.venv/bin/python');
   return execFileSync(python, ['-c', 'import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(rounds=10)).decode())', password], { encoding: 'utf8' }).trim();
-}
-
-function parseAllDocs(yaml: string): Rendered[] {
-  return yaml
-    .split(/^---$/m)
-    .map((d) => d.trim())
-    .filter((d) => d && !d.split('\n').every((l) => l.startsWith('#')))
-    .map((d) => parse(d) as Rendered)
-    .filter(Boolean);
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { GRPC_TLS_MOUNT } from '../../charts/thanos/common.js';
+import { WEB_TLS_MOUNT } from '../../lib/web-tls.js';
 
 export interface LocalContext {
   port: number;
@@ -12,10 +13,13 @@ export interface LocalContext {
   endpoints?: string[];
   /** Bucket directory; `<dir>/../bucket` by default. */
   bucket?: string;
+  /** Content of a file the rendered pod mounts (for --http.config): see mountedFile(). */
+  mounted?: (path: string) => string;
 }
 
 export function rewriteThanosArgs(args: string[], certDir: string, ctx: LocalContext): string[] {
-  const withCerts = (a: string) => a.replaceAll(GRPC_TLS_MOUNT, certDir);
+  // Both certificates (gRPC and web) come from one local CA, in cert-manager's file layout.
+  const withCerts = (a: string) => a.replaceAll(GRPC_TLS_MOUNT, certDir).replaceAll(WEB_TLS_MOUNT, certDir);
   const objstore = path.join(ctx.dir, 'objstore.yml');
   fs.writeFileSync(objstore, `type: FILESYSTEM\nconfig:\n  directory: ${ctx.bucket ?? path.join(ctx.dir, '..', 'bucket')}\n`);
   return args.map((a) => {
@@ -31,6 +35,13 @@ export function rewriteThanosArgs(args: string[], certDir: string, ctx: LocalCon
         return `--objstore.config-file=${objstore}`;
       case '--query-frontend.downstream-url':
         return `--query-frontend.downstream-url=${ctx.downstream}`;
+      case '--http.config': {
+        const rendered = a.slice(a.indexOf('=') + 1);
+        if (!ctx.mounted) throw new Error(`${rendered} is mounted in the pod: pass ctx.mounted to read it from the rendered manifests`);
+        const local = path.join(ctx.dir, 'web-config.yml');
+        fs.writeFileSync(local, withCerts(ctx.mounted(rendered)));
+        return `--http.config=${local}`;
+      }
       case '--endpoint.sd-config': {
         // Keep the rendered client config (mutual TLS, server name); point it at local endpoints.
         const cfg = parse(a.slice(a.indexOf('=') + 1));

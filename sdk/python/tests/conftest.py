@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -59,7 +60,7 @@ class Running:
 def procs(tool_paths: dict[str, str], tmp_path: Path):
     started: list[Running] = []
 
-    def start(tool: str, args: Callable[[int, Path], list[str]], ready_path: str = "/-/ready", timeout: float = 30, ready_codes=(200,), port: int | None = None) -> Running:
+    def start(tool: str, args: Callable[[int, Path], list[str]], ready_path: str = "/-/ready", timeout: float = 30, ready_codes=(200,), port: int | None = None, tls: bool = False) -> Running:
         port = port or free_port()
         workdir = tmp_path / f"{tool}-{len(started)}"
         workdir.mkdir()
@@ -73,7 +74,10 @@ def procs(tool_paths: dict[str, str], tmp_path: Path):
             if proc.poll() is not None:
                 raise RuntimeError(f"{tool} exited with {proc.returncode} before it was ready:\n{running.log()[-3000:]}")
             try:
-                with urllib.request.urlopen(running.url + ready_path, timeout=1) as resp:
+                url = running.url.replace("http://", "https://", 1) if tls else running.url
+                # Readiness only: the certificate is checked by the tests themselves.
+                context = ssl._create_unverified_context() if tls else None
+                with urllib.request.urlopen(url + ready_path, timeout=1, context=context) as resp:
                     if resp.status in ready_codes:
                         return running
             except urllib.error.HTTPError as e:

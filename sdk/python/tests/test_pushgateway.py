@@ -23,7 +23,7 @@ from greenlang.monitoring import BatchJobMetrics, PushError
 from conftest import free_port
 
 
-def start_pushgateways(procs, n=2, web_config: str | None = None):
+def start_pushgateways(procs, n=2, web_config: str | None = None, tls: bool = False):
     def args(port, workdir):
         a = [f"--web.listen-address=127.0.0.1:{port}", f"--persistence.file={workdir}/pg.db"]
         if web_config:
@@ -31,7 +31,7 @@ def start_pushgateways(procs, n=2, web_config: str | None = None):
             a.append(f"--web.config.file={workdir}/web.yml")
         return a
 
-    return [procs("pushgateway", args, ready_codes=(200,) if not web_config else (401,)) for _ in range(n)]
+    return [procs("pushgateway", args, ready_codes=(200,) if not web_config else (200, 401), tls=tls) for _ in range(n)]
 
 
 def groups(url: str, auth: str | None = None) -> dict[tuple, dict]:
@@ -188,6 +188,39 @@ def test_basic_auth(procs):
     assert authed.push() is True
     auth = "Basic " + base64.b64encode(f"pusher:{password}".encode()).decode()
     assert (("job", "j"),) in groups(pgs[0].url, auth)
+
+
+def make_certs(tmp_path: Path, name: str) -> Path:
+    """A CA and a server certificate for `name` (as cert-manager issues the platform's), via openssl."""
+    d = tmp_path / "certs"
+    d.mkdir()
+
+    def run(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=test-ca")
+    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "tls.key", "-out", "tls.csr", "-subj", f"/CN={name}")
+    (d / "ext.cnf").write_text(f"subjectAltName=DNS:{name}\nextendedKeyUsage=serverAuth,clientAuth\n")
+    run("x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "tls.crt", "-days", "1", "-extfile", "ext.cnf")
+    return d
+
+
+def test_tls_to_replicas_by_address_verifies_the_service_name(procs, tmp_path: Path):
+    """Replicas are reached by pod IP; the certificate names the service. The SDK verifies that name."""
+    name = "monitoring-web.monitoring.svc"
+    certs = make_certs(tmp_path, name)
+    hashed = bcrypt.hashpw(b"pw", bcrypt.gensalt(rounds=4)).decode()
+    web = f"tls_server_config:\n  cert_file: {certs}/tls.crt\n  key_file: {certs}/tls.key\nbasic_auth_users:\n  pusher: {hashed}\n"
+    pgs = start_pushgateways(procs, n=2, web_config=web, tls=True)
+    urls = [pg.url.replace("http://", "https://") for pg in pgs]
+    ok = BatchJobMetrics("tls", urls, username="pusher", password="pw", ca_file=str(certs / "ca.crt"), server_name=name)
+    assert ok.push() is True and ok.push_failures == 0
+    # Without the name, the address does not match the certificate: refused, not sent in the clear.
+    unnamed = BatchJobMetrics("tls", urls, username="pusher", password="pw", ca_file=str(certs / "ca.crt"), retries=0)
+    assert unnamed.push() is False and unnamed.push_failures == 2
+    # Plain HTTP to a TLS replica fails too.
+    plain = BatchJobMetrics("tls", [pg.url for pg in pgs], username="pusher", password="pw", retries=0)
+    assert plain.push() is False
 
 
 def test_sigterm_records_and_pushes_a_failed_run(two, tmp_path: Path):

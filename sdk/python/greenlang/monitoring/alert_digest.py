@@ -7,7 +7,9 @@ alert (how long it fired, in how many episodes, where), and mails an HTML table 
 Standard library only: it runs on the official python image, mounted from a ConfigMap.
 Configuration comes from the environment:
 
-  DIGEST_QUERY_URL     Prometheus-compatible API base (e.g. http://thanos-query-frontend:10902)
+  DIGEST_QUERY_URL     Prometheus-compatible API base (e.g. https://thanos-query-frontend:10902)
+  DIGEST_CA_FILE       CA to verify an https query URL with
+  DIGEST_CERT_FILE, DIGEST_KEY_FILE   client certificate (the Thanos query API requires one)
   DIGEST_DAYS          period in days (default 7)
   DIGEST_STEP_SECONDS  resolution of the range query (default 300)
   SMTP_HOST, SMTP_PORT, SMTP_FROM, SMTP_TO (comma-separated)
@@ -23,6 +25,7 @@ import json
 import logging
 import os
 import smtplib
+import ssl
 import sys
 import time
 import urllib.parse
@@ -44,10 +47,22 @@ class AlertSummary:
     series: int
 
 
-def query_range(base_url: str, query: str, start: float, end: float, step: float, timeout: float = 60) -> list[dict]:
+def tls_context(ca_file: str = "", cert_file: str = "", key_file: str = "") -> ssl.SSLContext | None:
+    """Client TLS for the query API: verify with the platform CA, present a certificate if given."""
+    if not (ca_file or cert_file):
+        return None
+    context = ssl.create_default_context(cafile=ca_file or None)
+    if cert_file:
+        context.load_cert_chain(cert_file, key_file or None)
+    return context
+
+
+def query_range(
+    base_url: str, query: str, start: float, end: float, step: float, timeout: float = 60, context: ssl.SSLContext | None = None
+) -> list[dict]:
     """Run a range query with deduplication; returns the ``result`` matrix."""
     params = urllib.parse.urlencode({"query": query, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}", "dedup": "true"})
-    with urllib.request.urlopen(f"{base_url.rstrip('/')}/api/v1/query_range?{params}", timeout=timeout) as resp:
+    with urllib.request.urlopen(f"{base_url.rstrip('/')}/api/v1/query_range?{params}", timeout=timeout, context=context) as resp:
         body = json.load(resp)
     if body.get("status") != "success":
         raise RuntimeError(f"query failed: {body.get('error', body)}")
@@ -134,6 +149,7 @@ def config_from_env(env: dict[str, str]) -> dict:
             password = f.read().strip()
     return {
         "query_url": env["DIGEST_QUERY_URL"],
+        "tls": tls_context(env.get("DIGEST_CA_FILE", ""), env.get("DIGEST_CERT_FILE", ""), env.get("DIGEST_KEY_FILE", "")),
         "days": int(env.get("DIGEST_DAYS", "7")),
         "step": float(env.get("DIGEST_STEP_SECONDS", "300")),
         "host": env["SMTP_HOST"],
@@ -149,7 +165,7 @@ def config_from_env(env: dict[str, str]) -> dict:
 def run(cfg: dict, now: float | None = None) -> list[AlertSummary]:
     end = time.time() if now is None else now
     start = end - cfg["days"] * 86400
-    matrix = query_range(cfg["query_url"], 'ALERTS{alertstate="firing"}', start, end, cfg["step"])
+    matrix = query_range(cfg["query_url"], 'ALERTS{alertstate="firing"}', start, end, cfg["step"], context=cfg.get("tls"))
     summaries = summarise(matrix, cfg["step"])
     subject = f"GreenLang weekly alert digest: {len(summaries)} alerts, {sum(s.episodes for s in summaries)} episodes"
     send(render_html(summaries, cfg["days"], end), subject, cfg)

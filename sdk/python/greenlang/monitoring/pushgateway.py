@@ -59,6 +59,18 @@ class PushError(Exception):
         self.url, self.status = url, status
 
 
+class _HTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to an address, verifying the certificate against ``server_name`` when given."""
+
+    def __init__(self, *args, server_name: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._server_name = server_name
+
+    def connect(self) -> None:
+        http.client.HTTPConnection.connect(self)
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self._server_name or self.host)
+
+
 class JobTerminated(BaseException):
     """Raised inside ``track_duration`` when the pod receives SIGTERM."""
 
@@ -113,6 +125,7 @@ class BatchJobMetrics:
         username: str | None = None,
         password: str | None = None,
         ca_file: str | None = None,
+        server_name: str | None = None,
         ttl: float | None = None,
         expected_interval: float | None = None,
         handle_sigterm: bool = True,
@@ -129,6 +142,10 @@ class BatchJobMetrics:
         username = username if username is not None else os.environ.get("GL_PUSHGATEWAY_USERNAME")
         password = password if password is not None else _read_file(os.environ.get("GL_PUSHGATEWAY_PASSWORD_FILE"))
         self._auth = "Basic " + base64.b64encode(f"{username}:{password or ''}".encode()).decode() if username else None
+        # TLS: the platform's certificate names the service, not the pod IPs the replicas are
+        # reached by, so the name to verify is given separately (GL_PUSHGATEWAY_SERVER_NAME).
+        ca_file = ca_file or os.environ.get("GL_PUSHGATEWAY_CA_FILE")
+        self._server_name = server_name or os.environ.get("GL_PUSHGATEWAY_SERVER_NAME")
         self._ssl = ssl.create_default_context(cafile=ca_file) if ca_file else None
         self.push_failures = 0
         self.last_push_ok: bool | None = None
@@ -162,7 +179,8 @@ class BatchJobMetrics:
             env = os.environ.get("GL_PUSHGATEWAY_URLS")
             if env:
                 return [u.strip() for u in env.split(",") if u.strip()]
-            return resolve_replicas(os.environ.get("GL_PUSHGATEWAY_SERVICE", DEFAULT_SERVICE))
+            urls = resolve_replicas(os.environ.get("GL_PUSHGATEWAY_SERVICE", DEFAULT_SERVICE))
+            return [u.replace("http://", "https://", 1) for u in urls] if self._ssl else urls
         return [spec] if isinstance(spec, str) else list(spec)
 
     # -- pushing -------------------------------------------------------------------------
@@ -197,7 +215,7 @@ class BatchJobMetrics:
         conn = self._connections.get(netloc)
         if conn is None:
             if scheme == "https":
-                conn = http.client.HTTPSConnection(netloc, timeout=timeout, context=self._ssl or ssl.create_default_context())
+                conn = _HTTPSConnection(netloc, timeout=timeout, context=self._ssl or ssl.create_default_context(), server_name=self._server_name)
             else:
                 conn = http.client.HTTPConnection(netloc, timeout=timeout)
             self._connections[netloc] = conn

@@ -1,0 +1,153 @@
+"""Turn docs/benchmarks/load-results.json into docs/benchmarks/load.md with PNG plots."""
+import json
+import pathlib
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+root = pathlib.Path(__file__).resolve().parents[2]
+out = root / "docs" / "benchmarks"
+r = json.loads((out / "load-results.json").read_text())
+ramp = r["ramp"]
+configs = ["bare", "rendered"]
+colors = {"bare": "tab:gray", "rendered": "tab:blue"}
+
+
+def steps(cfg):
+    return [s for s in ramp if s["config"] == cfg]
+
+
+# 1. Ingestion: achieved vs offered.
+fig, ax = plt.subplots(figsize=(7, 4.5))
+offered = [s["offered"] for s in steps("bare")]
+ax.plot([o / 1e3 for o in offered], [o / 1e3 for o in offered], "k:", label="offered")
+for cfg in configs:
+    ax.plot([s["offered"] / 1e3 for s in steps(cfg)], [s["samplesPerSec"] / 1e3 for s in steps(cfg)], "o-", color=colors[cfg], label=f"{cfg} achieved")
+ax.set_xlabel("offered samples/s (thousands)")
+ax.set_ylabel("ingested samples/s (thousands)")
+ax.set_title(f"Ingestion at {r['params']['series']:,} active series")
+ax.grid(alpha=0.3)
+ax.legend()
+fig.tight_layout()
+fig.savefig(out / "load-ingestion.png", dpi=110)
+
+# 2. Cost per step: CPU and scrape duration.
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+for cfg in configs:
+    xs = [s["offered"] / 1e3 for s in steps(cfg)]
+    a1.plot(xs, [s["cpuCores"] for s in steps(cfg)], "o-", color=colors[cfg], label=cfg)
+    a2.plot(xs, [s["scrapeMaxS"] for s in steps(cfg)], "o-", color=colors[cfg], label=f"{cfg} max")
+    a2.plot(xs, [s["scrapeAvgS"] for s in steps(cfg)], "o--", color=colors[cfg], alpha=0.6, label=f"{cfg} avg")
+a2.plot(xs, [s["intervalS"] for s in steps("bare")], "k:", label="scrape interval")
+a1.set_title("Prometheus CPU (cores)")
+a2.set_title("scrape duration (s)")
+for a in (a1, a2):
+    a.set_xlabel("offered samples/s (thousands)")
+    a.grid(alpha=0.3)
+    a.legend(fontsize=8)
+fig.tight_layout()
+fig.savefig(out / "load-cost.png", dpi=110)
+
+# 3. Queries.
+q = r["queries"]
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+names = ["bare\n(direct)", "rendered\n(frontend)"]
+a1.bar(names, [x["throughput"] for x in q], color=[colors["bare"], colors["rendered"]])
+a1.set_title(f"queries/s, {r['params']['clients']} clients")
+w = 0.35
+a2.bar([i - w / 2 for i in range(2)], [x["p50"] for x in q], w, label="p50")
+a2.bar([i + w / 2 for i in range(2)], [x["p99"] for x in q], w, label="p99")
+a2.set_xticks(range(2), names)
+a2.set_title("latency (ms)")
+a2.legend()
+fig.tight_layout()
+fig.savefig(out / "load-queries.png", dpi=110)
+
+
+def fmt(n, d=0):
+    return f"{n:,.{d}f}"
+
+
+def ceiling(cfg):
+    ok = [s for s in steps(cfg) if s["keptUp"]]
+    return max((s["samplesPerSec"] for s in ok), default=0)
+
+
+p = r["params"]
+lines = [
+    "# Load benchmarks (PRD 12.3)",
+    "",
+    f"Measured {r['date'][:10]} on this machine ({r['machine']['cpus']} cores, {r['machine']['memGiB']} GiB, {r['machine']['cpuModel']}), "
+    f"Prometheus {r['versions']['prometheus']}, Thanos {r['versions']['thanos']}, all in one run ({r['durationS']} s). "
+    "Everything (exposition server, Prometheus, Thanos, query clients) shares the same 2 cores, so absolute numbers are "
+    "lower than on a cluster node; the comparisons are what matter.",
+    "",
+    "Reproduce (writes `load-results.json`, then this file and the plots):",
+    "",
+    "```sh",
+    "make bench-load",
+    "# = node --import tsx bench/load/load.ts && bench/.venv/bin/python bench/load/report.py",
+    "```",
+    "",
+    "Load: avalanche is not obtainable here (module proxy 403, no Debian package), so a local server serves static "
+    f"exposition: {p['targets']} targets x {p['series'] // p['targets']:,} series = **{p['series']:,} active series**. "
+    f"The rate is raised by shortening the scrape interval ({', '.join(str(i) + ' s' for i in p['intervalsS'])}); each step settles "
+    f"{p['settleS']} s and is measured over {p['windowS']} s. *Kept up* = ingested >= 95% of offered and the slowest scrape shorter than the interval.",
+    "",
+    "- **bare**: `prometheus --config.file=... --web.enable-lifecycle` (defaults otherwise), queried directly.",
+    "- **rendered**: the flags the operator derives from dev's Prometheus CR: `" + " ".join(r["renderedFlags"]) + "`; "
+    "queries go through the rendered Thanos query-frontend -> query -> sidecar (mutual TLS), as Grafana's do.",
+    "",
+    "## Ingestion ceiling",
+    "",
+    "![ingestion](load-ingestion.png)",
+    "",
+    "| config | interval | offered/s | ingested/s | CPU cores | RSS GiB | bytes/series | scrape avg s | scrape max s | kept up |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
+]
+for s in ramp:
+    lines.append(
+        f"| {s['config']} | {s['intervalS']} s | {fmt(s['offered'])} | {fmt(s['samplesPerSec'])} | {s['cpuCores']:.2f} | "
+        f"{s['rssBytes'] / 2**30:.2f} | {fmt(s['bytesPerSeries'])} | {s['scrapeAvgS']:.3f} | {s['scrapeMaxS']:.3f} | {'yes' if s['keptUp'] else '**no**'} |"
+    )
+lines += [
+    "",
+    f"Highest rate kept up: bare **{fmt(ceiling('bare'))}** samples/s, rendered **{fmt(ceiling('rendered'))}** samples/s "
+    f"(ratio {ceiling('rendered') / max(ceiling('bare'), 1):.2f}).",
+    "",
+    "![cost](load-cost.png)",
+    "",
+    "## Queries and isolation",
+    "",
+    f"{p['clients']} concurrent clients for {p['loadSeconds']} s, half instant and half 10-minute range queries (step 15 s, "
+    f"aligned as Grafana aligns them), each over one target's {p['series'] // p['targets']:,} series, while Prometheus ingests at a "
+    f"{p['queryIntervalS']} s interval ({fmt((p['series'] + 5 * p['targets']) / p['queryIntervalS'])} samples/s offered). "
+    "*Isolation* = ingestion during the load / ingestion in the 20 s before it.",
+    "",
+    "![queries](load-queries.png)",
+    "",
+    "| path | completed | errors | queries/s | p50 ms | p99 ms | instant p50 | range p50 | ingestion during load | slowest scrape s |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+]
+for x in q:
+    lines.append(
+        f"| {x['config']} | {x['completed']} | {x['errors']} | {x['throughput']:.1f} | {x['p50']:.0f} | {x['p99']:.0f} | {x['instantP50']:.0f} | "
+        f"{x['rangeP50']:.0f} | **{x['isolation'] * 100:.1f}%** | {x['scrapeMaxDuringS']:.2f} |"
+    )
+b, rd = q
+rep = r["repeat"]
+lines += [
+    "",
+    f"Ratios rendered / bare: throughput {rd['throughput'] / b['throughput']:.2f}, p50 {rd['p50'] / b['p50']:.2f}, p99 {rd['p99'] / b['p99']:.2f}.",
+    "",
+    "Repeated 30-minute range query (no other load), cold then median of 10 repeats: "
+    f"query-frontend {rep['rendered']['coldMs']:.0f} ms -> {rep['rendered']['warmMedianMs']:.1f} ms "
+    f"(**{rep['rendered']['coldMs'] / rep['rendered']['warmMedianMs']:.1f}x** from the results cache); "
+    f"direct Prometheus {rep['bare']['coldMs']:.0f} ms -> {rep['bare']['warmMedianMs']:.1f} ms.",
+    "",
+]
+(out / "load.md").write_text("\n".join(lines) + "\n")
+print(f"wrote {out / 'load.md'}", file=sys.stderr)
