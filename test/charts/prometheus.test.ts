@@ -96,7 +96,20 @@ describe.each(targets)('Prometheus in $label', ({ env, cluster }) => {
   });
 
   it('sends alerts to every Alertmanager replica through the headless service', () => {
-    expect(spec.alerting.alertmanagers).toEqual([{ namespace: env.namespace, name: 'alertmanager-operated', port: 'web', apiVersion: 'v2' }]);
+    expect(spec.alerting.alertmanagers).toEqual([
+      {
+        namespace: env.namespace,
+        name: 'alertmanager-operated',
+        port: 'web',
+        apiVersion: 'v2',
+        scheme: 'https',
+        tlsConfig: { ca: { secret: { name: 'monitoring-web-tls', key: 'ca.crt' } }, serverName: `monitoring-web.${env.namespace}.svc` },
+      },
+    ]);
+    // Alertmanager serves what Prometheus expects: HTTPS with the same namespace certificate.
+    const am = one(ms, 'Alertmanager', 'alertmanager') as any;
+    expect(am.spec.web.tlsConfig.keySecret).toEqual({ name: 'monitoring-web-tls', key: 'tls.key' });
+    expect(spec.web.tlsConfig.cert).toEqual({ secret: { name: 'monitoring-web-tls', key: 'tls.crt' } });
   });
 
   it('scrapes itself: ServiceMonitor -> Service -> Prometheus pods', () => {

@@ -35,6 +35,9 @@ describe.each(targets)('credentials in $label', ({ env, cluster }) => {
     expect([...referenced].sort()).toEqual(keysOf(x));
     // The web config, as the template renders it, is what --web.config.file expects.
     const rendered = x.spec.target.template.data['web-config.yml'].replace('{{ .username }}', 'pusher').replace('{{ index . "password-bcrypt" }}', '$2b$04$hash');
-    expect(parse(rendered)).toEqual({ basic_auth_users: { pusher: '$2b$04$hash' } });
+    expect(parse(rendered)).toEqual({
+      basic_auth_users: { pusher: '$2b$04$hash' },
+      tls_server_config: { cert_file: '/etc/monitoring/web-tls/tls.crt', key_file: '/etc/monitoring/web-tls/tls.key', min_version: 'TLS12' },
+    });
   });
 });

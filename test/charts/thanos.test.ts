@@ -128,14 +128,29 @@ describe.each(targets)('Thanos in $label', ({ env, cluster }) => {
     });
   });
 
-  it('the ruler queries through Thanos Query and alerts every Alertmanager pod via SRV, never a load-balanced Service', () => {
+  it('the ruler queries every Thanos Query pod (SRV, mutual TLS) and alerts every Alertmanager pod (SRV, TLS), never a load-balanced Service', () => {
     const ruler = ms.find((m) => m.kind === 'ThanosRuler')!;
-    expect(ruler.spec.queryEndpoints).toEqual([`dnssrv+_http._tcp.thanos-query.${env.namespace}.svc.cluster.local`]);
+    expect(ruler.spec.queryEndpoints).toBeUndefined();
     const secret = ms.find((m) => m.kind === 'Secret' && m.metadata.name === ruler.spec.alertmanagersConfig.name) as any;
+    const web = { ca_file: '/etc/monitoring/web-tls/ca.crt', server_name: `monitoring-web.${env.namespace}.svc` };
+    expect(parse(secret.stringData[ruler.spec.queryConfig.key])).toEqual([
+      {
+        scheme: 'https',
+        http_config: { tls_config: { ...web, cert_file: '/etc/monitoring/web-tls/tls.crt', key_file: '/etc/monitoring/web-tls/tls.key' } },
+        static_configs: [`dnssrv+_http._tcp.thanos-query.${env.namespace}.svc.cluster.local`],
+      },
+    ]);
     const cfg = parse(secret.stringData[ruler.spec.alertmanagersConfig.key]);
     expect(cfg.alertmanagers).toEqual([
-      expect.objectContaining({ static_configs: [`dnssrv+_web._tcp.alertmanager-operated.${env.namespace}.svc.cluster.local`], api_version: 'v2' }),
+      expect.objectContaining({
+        static_configs: [`dnssrv+_web._tcp.alertmanager-operated.${env.namespace}.svc.cluster.local`],
+        api_version: 'v2',
+        scheme: 'https',
+        http_config: { tls_config: web },
+      }),
     ]);
+    // The files those paths name are mounted.
+    expect(ruler.spec.volumeMounts).toContainEqual(expect.objectContaining({ mountPath: '/etc/monitoring/web-tls' }));
   });
 });
 

@@ -52,6 +52,7 @@ describe('secret scan', () => {
       'objstore.yml': 'bucket, region and endpoint; IRSA supplies the credentials',
       'alertmanager.yaml': 'routing; credentials are *_file paths',
       'alertmanagers.yaml': 'Alertmanager endpoints for the Thanos ruler',
+      'query.yaml': 'Thanos query endpoints for the ruler; the client certificate is a file path',
     };
     const files = tracked.filter((f) => f.startsWith('dist/') && f.endsWith('.yaml'));
     const secrets = files.flatMap((f) =>
