@@ -129,6 +129,9 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
         retention: p.retention,
         retentionSize: p.retentionSize,
         walCompression: true,
+        query: { maxConcurrency: p.queryLimits.maxConcurrency, timeout: p.queryLimits.timeout },
+        // Not a CR field: the sidecar's reads for Thanos queries go through remote read.
+        additionalArgs: [{ name: 'storage.remote.read-concurrent-limit', value: String(p.queryLimits.remoteReadConcurrency) }],
         serviceDiscoveryRole: 'EndpointSlice',
         storage: operatorStorage('prometheus-db', p.storage),
         resources: p.resources,

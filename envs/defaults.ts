@@ -22,6 +22,9 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'r
       requests: { cpu: '500m', memory: '2Gi' },
       limits: { cpu: '2', memory: '8Gi' },
     },
+    // Measured in docs/benchmarks/load.md: with Prometheus' defaults (20 queries, 10 remote
+    // reads) 100 query clients cut ingestion by ~10%.
+    queryLimits: { maxConcurrency: 4, remoteReadConcurrency: 2, timeout: '2m' },
     additionalScrapeConfigs: [],
   },
   services: [

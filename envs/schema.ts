@@ -191,6 +191,16 @@ const prometheus = z.strictObject({
   }),
   storage,
   resources,
+  /**
+   * Query work Prometheus accepts at once, so queries queue instead of starving ingestion:
+   * PromQL evaluated by Prometheus itself, and remote reads (how the Thanos sidecar fetches
+   * data for every Thanos query).
+   */
+  queryLimits: z.strictObject({
+    maxConcurrency: z.int().min(1, { error: 'must be at least 1' }),
+    remoteReadConcurrency: z.int().min(1, { error: 'must be at least 1' }),
+    timeout: duration,
+  }),
   additionalScrapeConfigs: z.array(additionalScrapeConfig),
 });
 

@@ -31,6 +31,8 @@ export interface StartOptions {
   /** Run this executable instead of the pinned tool (e.g. the SDK's Python). */
   readonly command?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Scheduling priority (nice value), e.g. to stand in for a process on another node. */
+  readonly nice?: number;
 }
 
 export interface Running {
@@ -69,6 +71,13 @@ export async function start(opts: StartOptions): Promise<Running> {
   const port = opts.port ?? (await freePort());
   const child = spawn(bin, opts.args({ port, dir }), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
   live.add(child);
+  if (opts.nice !== undefined && child.pid) {
+    try {
+      os.setPriority(child.pid, opts.nice);
+    } catch (err) {
+      console.warn(`${opts.tool}: cannot set nice ${opts.nice} (${(err as Error).message}); measurements may differ`);
+    }
+  }
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

@@ -142,6 +142,7 @@ async function startPrometheus(kind: 'bare' | 'rendered', intervalS: number): Pr
     tool: 'prometheus',
     dir,
     timeoutMs: 300_000,
+    nice: 0, // normal priority even after this process lowered its own (query phases)
     tls: kind === 'rendered' ? webTls : undefined,
     args: ({ port }) =>
       kind === 'bare'
@@ -303,6 +304,8 @@ await run({
 
 const rampSteps = [...(await ramp('bare')), ...(await ramp('rendered'))];
 
+// The query clients (this process) stand in for Grafana users on other machines.
+os.setPriority(0, 19);
 log('query phase: bare Prometheus, clients direct');
 const bare = await startPrometheus('bare', QUERY_INTERVAL_S);
 await waitAllUp(bare);
@@ -317,6 +320,7 @@ const [sidecarGrpc, queryGrpc] = [await freePort(), await freePort()];
 const tls = promCr.spec.thanos.grpcServerTlsConfig;
 await run({
   tool: 'thanos',
+  nice: 0, // in the Prometheus pod, at its priority
   args: ({ port }) => [
     'sidecar',
     `--prometheus.url=${prom.url}`,
@@ -330,13 +334,18 @@ await run({
   ],
 });
 const mounted = (w: string) => (f: string) => mountedFile(rendered, w, f);
+// The query path runs on other nodes in a cluster; here it shares 2 cores with Prometheus, so it
+// runs at the lowest priority (nice 19), like the query clients, and takes only spare CPU.
+const QUERY_SIDE_NICE = 19;
 const query = await run({
   tool: 'thanos',
+  nice: QUERY_SIDE_NICE,
   tls: queryTls,
   args: ({ port, dir }) => rewriteThanosArgs(containerOf(rendered, 'thanos-query').args, certs, { port, dir, grpc: queryGrpc, endpoints: [`127.0.0.1:${sidecarGrpc}`], mounted: mounted('thanos-query') }),
 });
 const frontend = await run({
   tool: 'thanos',
+  nice: QUERY_SIDE_NICE,
   tls: queryTls,
   args: ({ port, dir }) =>
     rewriteThanosArgs(containerOf(rendered, 'thanos-query-frontend').args, certs, { port, dir, grpc: 0, downstream: query.url, mounted: mounted('thanos-query-frontend') }),
@@ -351,7 +360,7 @@ const results = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30) },
   versions: { prometheus: versions.prometheus.tag, thanos: versions.thanos.tag },
-  params: { series: SERIES, targets: TARGETS, clients: CLIENTS, loadSeconds: LOAD_S, intervalsS: INTERVALS_S, settleS: SETTLE_S, windowS: WINDOW_S, queryIntervalS: QUERY_INTERVAL_S },
+  params: { queryProcessesNice: 19, series: SERIES, targets: TARGETS, clients: CLIENTS, loadSeconds: LOAD_S, intervalsS: INTERVALS_S, settleS: SETTLE_S, windowS: WINDOW_S, queryIntervalS: QUERY_INTERVAL_S },
   renderedFlags: prometheusFlags(promCr, { dataDir: '<data>', listen: '<addr>' }),
   frontendArgs: containerOf(rendered, 'thanos-query-frontend').args,
   queryArgs: containerOf(rendered, 'thanos-query').args.filter((a) => !a.startsWith('--endpoint.sd-config')),

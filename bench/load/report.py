@@ -125,7 +125,9 @@ lines += [
     f"{p['clients']} concurrent clients for {p['loadSeconds']} s, half instant and half 10-minute range queries (step 15 s, "
     f"aligned as Grafana aligns them), each over one target's {p['series'] // p['targets']:,} series, while Prometheus ingests at a "
     f"{p['queryIntervalS']} s interval ({fmt((p['series'] + 5 * p['targets']) / p['queryIntervalS'])} samples/s offered). "
-    "*Isolation* = ingestion during the load / ingestion in the 20 s before it.",
+    "*Isolation* = ingestion during the load / ingestion in the 20 s before it. Everything shares the 2 cores, so the "
+    "query side (the clients, and for the rendered path Thanos query and query-frontend, which run on other nodes in a "
+    "cluster) runs at nice 19; Prometheus and its sidecar at normal priority.",
     "",
     "![queries](load-queries.png)",
     "",

@@ -95,6 +95,11 @@ describe.each(targets)('Prometheus in $label', ({ env, cluster }) => {
     for (const cr of clusterRoles) for (const rule of cr.rules) expect(rule.verbs.every((v: string) => ['get', 'list', 'watch'].includes(v))).toBe(true);
   });
 
+  it('bounds the query work it accepts (PromQL and the remote reads behind every Thanos query), from config', () => {
+    expect(spec.query).toEqual({ maxConcurrency: env.prometheus.queryLimits.maxConcurrency, timeout: env.prometheus.queryLimits.timeout });
+    expect(spec.additionalArgs).toEqual([{ name: 'storage.remote.read-concurrent-limit', value: String(env.prometheus.queryLimits.remoteReadConcurrency) }]);
+  });
+
   it('sends alerts to every Alertmanager replica through the headless service', () => {
     expect(spec.alerting.alertmanagers).toEqual([
       {

@@ -180,6 +180,7 @@ export function prometheusFlags(cr: Rendered, opts: { dataDir: string; listen: s
     ...(cr.spec.query?.maxConcurrency ? [`--query.max-concurrency=${cr.spec.query.maxConcurrency}`] : []),
     ...(cr.spec.query?.timeout ? [`--query.timeout=${cr.spec.query.timeout}`] : []),
     ...(cr.spec.query?.maxSamples ? [`--query.max-samples=${cr.spec.query.maxSamples}`] : []),
+    ...(cr.spec.additionalArgs ?? []).map((a: { name: string; value?: string }) => (a.value === undefined ? `--${a.name}` : `--${a.name}=${a.value}`)),
     `--web.listen-address=${opts.listen}`,
     '--web.enable-lifecycle',
     '--web.route-prefix=/',

@@ -10,6 +10,7 @@ const t0 = Date.now();
 const stack = await startStack({
   env: values.env,
   cluster: values.cluster,
+  keepWork: true,
   progress: (line) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] starting ${line}`),
 });
 

@@ -62,6 +62,8 @@ export interface StackOptions {
   readonly certDir?: string;
   /** Only Prometheus, sidecars and query: the remote cluster of a global-view test. */
   readonly minimal?: boolean;
+  /** Keep the work dir (data, bucket, logs of config) after stop(); removed by default. */
+  readonly keepWork?: boolean;
 }
 
 export interface Stack {
@@ -161,6 +163,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const stopAll = async () => {
     await Promise.all([...started].reverse().map((p) => p.stop()));
     await sink.close();
+    if (!opts.keepWork) fs.rmSync(work, { recursive: true, force: true });
   };
 
   try {
