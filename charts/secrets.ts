@@ -3,8 +3,9 @@
  * an existing ClusterSecretStore) into the Secrets the charts mount.
  *   <prefix>/<env>/alertmanager: slack-webhook-url, pagerduty-routing-key, smtp-password
  *   <prefix>/<env>/pushgateway:  username, password, password-bcrypt
- * PushGateway's web config is templated here from the bcrypt hash, so the plain password is
- * only ever given to clients (Prometheus, the SDK, the janitor).
+ *   <prefix>/<env>/node-exporter: username, password, password-bcrypt
+ * PushGateway's and node-exporter's web configs are templated here from the bcrypt hash, so the
+ * plain password is only ever given to clients (Prometheus, the SDK, the janitor).
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';

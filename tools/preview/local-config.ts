@@ -54,7 +54,6 @@ export function mountedFile(rendered: readonly Rendered[], workload: string, fil
 export interface LocalTarget {
   readonly address: string;
   readonly pod: string;
-  readonly scheme?: 'http' | 'https';
 }
 
 export interface LocalScrapeAuth {
