@@ -65,7 +65,12 @@ describe('preview stack: the rendered dev environment on loopback', () => {
   const extra = useProcesses();
 
   beforeAll(async () => {
-    stack = await startStack({ interval: `${INTERVAL_S}s`, demoJob: false });
+    stack = await startStack({
+      interval: `${INTERVAL_S}s`,
+      demoJob: false,
+      // No rendered rule needs the ruler yet; this one proves its rendered query path (mutual TLS to Thanos query).
+      extraRulerGroups: [{ name: 'e2e-ruler-probe', rules: [{ record: 'e2e:prometheus_up:count', expr: 'count(up{job="prometheus"})' }] }],
+    });
   }, 180_000);
   afterAll(async () => stack?.stop(), 60_000);
 
@@ -116,6 +121,16 @@ describe('preview stack: the rendered dev environment on loopback', () => {
       expect(p.url.startsWith('https://')).toBe(true);
       expect((await fetch(p.url.replace('https:', 'http:') + '/-/ready')).status).toBe(400);
     }
+  });
+
+  it('the ruler evaluates through Thanos Query with its rendered query config (mutual TLS), and its results are queryable', async () => {
+    let result: any[] = [];
+    await waitFor(async () => {
+      result = (await instant(stack.frontend!, 'e2e:prometheus_up:count')).result;
+      return result.length > 0;
+    }, 30_000, 1000);
+    // Deduplicated by the query the ruler asked: 2 Prometheus targets, not 4 (2 per replica).
+    expect(result.map((r) => [r.metric.cluster, r.value[1]])).toEqual([['greenlang-dev', '2']]);
   });
 
   it('a metric pushed by the SDK shows exactly once through the query-frontend (2 Prometheus x 2 PushGateways deduplicated)', async () => {

@@ -64,6 +64,8 @@ export interface StackOptions {
   readonly minimal?: boolean;
   /** Keep the work dir (data, bucket, logs of config) after stop(); removed by default. */
   readonly keepWork?: boolean;
+  /** Rule groups the ruler evaluates in addition to the rendered ones (tests probe its query path). */
+  readonly extraRulerGroups?: readonly unknown[];
 }
 
 export interface Stack {
@@ -416,7 +418,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     if (rulerCr) {
       say('thanos ruler');
       const rulerRules = path.join(dirOf('ruler-config'), 'rules.yml');
-      fs.writeFileSync(rulerRules, stringify({ groups: ruleGroups(rendered, 'thanos-ruler', opts.maxFor ?? '10s') }));
+      fs.writeFileSync(rulerRules, stringify({ groups: [...ruleGroups(rendered, 'thanos-ruler', opts.maxFor ?? '10s'), ...(opts.extraRulerGroups ?? [])] }));
       const amSecret = rendered.find((r) => r.kind === 'Secret' && r.metadata.name === RULER_CONFIG_SECRET)!;
       const amCfg = parse(amSecret.stringData![ALERTMANAGERS_KEY]!);
       for (const a of amCfg.alertmanagers) a.static_configs = amPorts.map(local);
