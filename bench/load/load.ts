@@ -19,10 +19,10 @@ import { repoRoot } from '../../lib/paths.js';
 import { synthesize } from '../../lib/synth.js';
 import { freePort, start, type Running } from '../../tools/proc.js';
 import { makeCerts } from '../../tools/preview/certs.js';
-import { containerOf, find, mountedFile, parseManifests, prometheusFlags, type Rendered } from '../../tools/preview/local-config.js';
+import { containerOf, find, operatorWebConfig, prometheusExternalLabels, parseManifests, prometheusFlags, sidecarArgs, type Rendered } from '../../tools/preview/local-config.js';
 import { request, type ClientTls } from '../../tools/https.js';
 import { webServerName } from '../../lib/web-tls.js';
-import { rewriteThanosArgs } from '../../tools/preview/thanos-args.js';
+import { localThanosArgs } from '../../tools/preview/thanos-args.js';
 import { versions } from '../../envs/versions.js';
 
 const SERIES = Number(process.env.LOAD_SERIES ?? 1_000_000);
@@ -134,10 +134,10 @@ function promConfig(intervalS: number, externalLabels: Record<string, string>): 
 
 async function startPrometheus(kind: 'bare' | 'rendered', intervalS: number): Promise<Running> {
   const dir = fs.mkdtempSync(path.join(work, `${kind}-`));
-  const labels = kind === 'rendered' ? { ...promCr.spec.externalLabels, prometheus: 'monitoring/prometheus', prometheus_replica: 'prometheus-prometheus-0' } : {};
+  const labels = kind === 'rendered' ? prometheusExternalLabels(promCr, 0) : {};
   fs.writeFileSync(path.join(dir, 'prometheus.yml'), promConfig(intervalS, labels));
   // Rendered: HTTPS as the operator serves it for spec.web.tlsConfig.
-  fs.writeFileSync(path.join(dir, 'web-config.yml'), stringify({ tls_server_config: { cert_file: `${certs}/tls.crt`, key_file: `${certs}/tls.key` } }));
+  fs.writeFileSync(path.join(dir, 'web-config.yml'), operatorWebConfig(certs));
   return run({
     tool: 'prometheus',
     dir,
@@ -152,7 +152,7 @@ async function startPrometheus(kind: 'bare' | 'rendered', intervalS: number): Pr
 }
 
 async function setInterval_(prom: Running, kind: 'bare' | 'rendered', intervalS: number): Promise<void> {
-  const labels = kind === 'rendered' ? { ...promCr.spec.externalLabels, prometheus: 'monitoring/prometheus', prometheus_replica: 'prometheus-prometheus-0' } : {};
+  const labels = kind === 'rendered' ? prometheusExternalLabels(promCr, 0) : {};
   fs.writeFileSync(path.join(prom.dir, 'prometheus.yml'), promConfig(intervalS, labels));
   const status = prom.tls ? (await request(`${prom.url}/-/reload`, prom.tls, { method: 'POST' })).status : (await fetch(`${prom.url}/-/reload`, { method: 'POST' })).status;
   if (status !== 200) throw new Error(`reload failed: ${status}`);
@@ -317,23 +317,12 @@ await bare.stop();
 log('query phase: rendered Prometheus + sidecar + Thanos query + query-frontend');
 const prom = await startPrometheus('rendered', QUERY_INTERVAL_S);
 const [sidecarGrpc, queryGrpc] = [await freePort(), await freePort()];
-const tls = promCr.spec.thanos.grpcServerTlsConfig;
 await run({
   tool: 'thanos',
   nice: 0, // in the Prometheus pod, at its priority
-  args: ({ port }) => [
-    'sidecar',
-    `--prometheus.url=${prom.url}`,
-    '--prometheus.http-client=tls_config: {insecure_skip_verify: true}',
-    `--tsdb.path=${path.join(prom.dir, 'data')}`,
-    `--grpc-address=127.0.0.1:${sidecarGrpc}`,
-    `--http-address=127.0.0.1:${port}`,
-    `--grpc-server-tls-cert=${path.join(certs, path.basename(tls.certFile))}`,
-    `--grpc-server-tls-key=${path.join(certs, path.basename(tls.keyFile))}`,
-    `--grpc-server-tls-client-ca=${path.join(certs, path.basename(tls.caFile))}`,
-  ],
+  args: ({ port }) =>
+    sidecarArgs(promCr, { prometheus: prom, tsdbPath: path.join(prom.dir, 'data'), grpc: `127.0.0.1:${sidecarGrpc}`, http: `127.0.0.1:${port}`, certDir: certs }),
 });
-const mounted = (w: string) => (f: string) => mountedFile(rendered, w, f);
 // The query path runs on other nodes in a cluster; here it shares 2 cores with Prometheus, so it
 // runs at the lowest priority (nice 19), like the query clients, and takes only spare CPU.
 const QUERY_SIDE_NICE = 19;
@@ -341,14 +330,13 @@ const query = await run({
   tool: 'thanos',
   nice: QUERY_SIDE_NICE,
   tls: queryTls,
-  args: ({ port, dir }) => rewriteThanosArgs(containerOf(rendered, 'thanos-query').args, certs, { port, dir, grpc: queryGrpc, endpoints: [`127.0.0.1:${sidecarGrpc}`], mounted: mounted('thanos-query') }),
+  args: ({ port, dir }) => localThanosArgs(rendered, 'thanos-query', certs, { port, dir, grpc: queryGrpc, endpoints: [`127.0.0.1:${sidecarGrpc}`] }),
 });
 const frontend = await run({
   tool: 'thanos',
   nice: QUERY_SIDE_NICE,
   tls: queryTls,
-  args: ({ port, dir }) =>
-    rewriteThanosArgs(containerOf(rendered, 'thanos-query-frontend').args, certs, { port, dir, grpc: 0, downstream: query.url, mounted: mounted('thanos-query-frontend') }),
+  args: ({ port, dir }) => localThanosArgs(rendered, 'thanos-query-frontend', certs, { port, dir, grpc: 0, downstream: query.url }),
 });
 await waitAllUp(prom);
 await sleep(Math.min(30, LOAD_S) * 1000);

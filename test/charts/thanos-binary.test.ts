@@ -9,11 +9,11 @@ import type { EnvOverrides } from '../../envs/schema.js';
 import { synthesize, type Manifest } from '../../lib/synth.js';
 import { fixtureOutputsDir, qa } from '../fixtures/envs.js';
 import { makeCerts } from '../helpers/certs.js';
-import { rewriteThanosArgs, type LocalContext } from '../../tools/preview/thanos-args.js';
+import { localThanosArgs, servesQueryApi, type LocalContext } from '../../tools/preview/thanos-args.js';
 import { freePort, useProcesses, type Running } from '../helpers/proc.js';
 import { json } from '../helpers/http.js';
 import type { ClientTls } from '../../tools/https.js';
-import { mountedFile, type Rendered } from '../../tools/preview/local-config.js';
+import type { Rendered } from '../../tools/preview/local-config.js';
 import { webServerName } from '../../lib/web-tls.js';
 import { waitFor } from '../helpers/sink.js';
 import { manifestsOf } from '../helpers/tree.js';
@@ -26,8 +26,7 @@ const argsOf = (name: string): string[] => rendered.find((m) => m.metadata.name 
 const ns = rendered.find((m) => m.kind === 'Certificate')!.metadata.namespace!;
 const certs = makeCerts([`thanos-grpc.${ns}.svc`, webServerName(ns)]);
 const queryTls: ClientTls = { certDir: certs, serverName: webServerName(ns), clientCert: true };
-const localArgs = (name: string, ctx: LocalContext) =>
-  rewriteThanosArgs(argsOf(name), certs, { ...ctx, mounted: (f) => mountedFile(rendered as Rendered[], name, f) });
+const localArgs = (name: string, ctx: LocalContext) => localThanosArgs(rendered as Rendered[], name, certs, ctx);
 
 describe('rendered Thanos args run on the real binary', () => {
   const procs = useProcesses();
@@ -38,7 +37,7 @@ describe('rendered Thanos args run on the real binary', () => {
     const grpc = await freePort();
     grpcOf.set(name, grpc);
     // The query API serves mutual TLS (--http.config); the others plain HTTP.
-    const tls = argsOf(name).some((a) => a.startsWith('--http.config=')) ? queryTls : undefined;
+    const tls = servesQueryApi(rendered as Rendered[], name) ? queryTls : undefined;
     return procs.start({ tool: 'thanos', tls, args: ({ port, dir }) => localArgs(name, { port, dir, grpc, ...opts }) });
   };
   const storesSeenBy = async (p: Running) => (await json(p, '/api/v1/stores')).data?.store ?? [];

@@ -16,9 +16,9 @@ import { makeCerts } from '../helpers/certs.js';
 import { freePort, useProcesses } from '../helpers/proc.js';
 import { waitFor } from '../helpers/sink.js';
 import { json } from '../helpers/http.js';
-import { mountedFile, type Rendered } from '../../tools/preview/local-config.js';
+import type { Rendered } from '../../tools/preview/local-config.js';
 import { webServerName } from '../../lib/web-tls.js';
-import { rewriteThanosArgs } from '../../tools/preview/thanos-args.js';
+import { localThanosArgs, rewriteThanosArgs } from '../../tools/preview/thanos-args.js';
 import { manifestsOf, tempDir } from '../helpers/tree.js';
 import { spawnSync } from 'node:child_process';
 
@@ -80,14 +80,7 @@ describe('compactor downsampling, served back through the store gateway', () => 
     const query = await procs.start({
       tool: 'thanos',
       tls: { certDir: certs, serverName: webServerName(dev.namespace), clientCert: true },
-      args: ({ port, dir }) =>
-        rewriteThanosArgs(argsOf('thanos-query'), certs, {
-          port,
-          dir,
-          grpc: queryGrpc,
-          endpoints: [`127.0.0.1:${storeGrpc}`],
-          mounted: (f) => mountedFile(rendered as Rendered[], 'thanos-query', f),
-        }),
+      args: ({ port, dir }) => localThanosArgs(rendered as Rendered[], 'thanos-query', certs, { port, dir, grpc: queryGrpc, endpoints: [`127.0.0.1:${storeGrpc}`] }),
     });
     let values: unknown[] = [];
     const ok = await waitFor(async () => {

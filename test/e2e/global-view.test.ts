@@ -7,12 +7,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { grpcServerName } from '../../charts/thanos/common.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
-import { containerOf, mountedFile } from '../../tools/preview/local-config.js';
 import { json } from '../helpers/http.js';
 import { webServerName } from '../../lib/web-tls.js';
 import { makeCerts } from '../../tools/preview/certs.js';
 import { startStack, type Stack } from '../../tools/preview/stack.js';
-import { rewriteThanosArgs } from '../../tools/preview/thanos-args.js';
+import { localThanosArgs } from '../../tools/preview/thanos-args.js';
 import { useProcesses } from '../helpers/proc.js';
 import { waitFor } from '../helpers/sink.js';
 
@@ -36,13 +35,7 @@ describe('global query over two clusters', () => {
       tool: 'thanos',
       tls: hostStack.tls.query,
       args: ({ port, dir }) =>
-        rewriteThanosArgs(containerOf(hostStack.rendered, 'thanos-query-global').args, hostStack.certDir, {
-          port,
-          dir,
-          grpc: 0,
-          endpoints: stacks.map((s) => `127.0.0.1:${s.queryGrpc}`),
-          mounted: (f) => mountedFile(hostStack.rendered, 'thanos-query-global', f),
-        }),
+        localThanosArgs(hostStack.rendered, 'thanos-query-global', hostStack.certDir, { port, dir, grpc: 0, endpoints: stacks.map((s) => `127.0.0.1:${s.queryGrpc}`) }),
     });
     const expected = Object.fromEntries(prod.clusters.map((c) => [c.name, '2']));
     let byCluster: Record<string, string> = {};

@@ -9,9 +9,8 @@ import path from 'node:path';
 import { repoRoot } from '../../lib/paths.js';
 import { request } from '../../tools/https.js';
 import { json } from '../helpers/http.js';
-import { containerOf, mountedFile } from '../../tools/preview/local-config.js';
 import { startStack, type Stack } from '../../tools/preview/stack.js';
-import { rewriteThanosArgs } from '../../tools/preview/thanos-args.js';
+import { localThanosArgs } from '../../tools/preview/thanos-args.js';
 import { freePort, useProcesses, type Running } from '../helpers/proc.js';
 import { sleep, waitFor } from '../helpers/sink.js';
 
@@ -223,19 +222,12 @@ describe('preview stack: the rendered dev environment on loopback', () => {
     const block = bucketBlocks(stack.bucket)[0]!;
     // A fresh store gateway (rendered args) and a query that only knows it: nothing local is involved.
     const storeGrpc = await freePort();
-    await extra.start({ tool: 'thanos', timeoutMs: 60_000, args: ({ port, dir }) => rewriteThanosArgs(containerOf(stack.rendered, 'thanos-store').args, stack.certDir, { port, dir, grpc: storeGrpc, bucket: stack.bucket }) });
+    await extra.start({ tool: 'thanos', timeoutMs: 60_000, args: ({ port, dir }) => localThanosArgs(stack.rendered, 'thanos-store', stack.certDir, { port, dir, grpc: storeGrpc, bucket: stack.bucket }) });
     const queryGrpc = await freePort();
     const q: Running = await extra.start({
       tool: 'thanos',
       tls: stack.tls.query,
-      args: ({ port, dir }) =>
-        rewriteThanosArgs(containerOf(stack.rendered, 'thanos-query').args, stack.certDir, {
-          port,
-          dir,
-          grpc: queryGrpc,
-          endpoints: [`127.0.0.1:${storeGrpc}`],
-          mounted: (f) => mountedFile(stack.rendered, 'thanos-query', f),
-        }),
+      args: ({ port, dir }) => localThanosArgs(stack.rendered, 'thanos-query', stack.certDir, { port, dir, grpc: queryGrpc, endpoints: [`127.0.0.1:${storeGrpc}`] }),
     });
     const mid = (block.minTime + block.maxTime) / 2000;
     let n = 0;

@@ -6,6 +6,7 @@
  * paths are rewritten. Pure functions: no processes, no files.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
 import type { Manifest } from '../../lib/synth.js';
@@ -184,6 +185,41 @@ export function prometheusFlags(cr: Rendered, opts: { dataDir: string; listen: s
     '--web.enable-lifecycle',
     '--web.route-prefix=/',
   ];
+}
+
+/** The web config the operator writes for a CR's spec.web.tlsConfig, with local certificate files. */
+export function operatorWebConfig(certDir: string): string {
+  return stringify({ tls_server_config: { cert_file: `${certDir}/tls.crt`, key_file: `${certDir}/tls.key` } });
+}
+
+/** The gRPC server TLS flags the operator derives from a CR's grpcServerTlsConfig, with local files. */
+export function grpcServerTlsFlags(tls: { certFile?: string; keyFile?: string; caFile?: string } | undefined, certDir: string): string[] {
+  const local = (f: string) => path.join(certDir, path.basename(f));
+  return [
+    ...(tls?.certFile ? [`--grpc-server-tls-cert=${local(tls.certFile)}`] : []),
+    ...(tls?.keyFile ? [`--grpc-server-tls-key=${local(tls.keyFile)}`] : []),
+    ...(tls?.caFile ? [`--grpc-server-tls-client-ca=${local(tls.caFile)}`] : []),
+  ];
+}
+
+/** The sidecar the operator adds for spec.thanos: local Prometheus, its TSDB, optional bucket, server TLS. */
+export function sidecarArgs(cr: Rendered, o: { prometheus: { url: string; tls?: unknown }; tsdbPath: string; grpc: string; http: string; objstore?: string; certDir: string }): string[] {
+  return [
+    'sidecar',
+    `--prometheus.url=${o.prometheus.url}`,
+    // As the operator configures it for a Prometheus with web TLS: localhost, not verified.
+    ...(o.prometheus.tls ? ['--prometheus.http-client=tls_config: {insecure_skip_verify: true}'] : []),
+    `--tsdb.path=${o.tsdbPath}`,
+    `--grpc-address=${o.grpc}`,
+    `--http-address=${o.http}`,
+    ...(o.objstore ? [`--objstore.config-file=${o.objstore}`] : []),
+    ...grpcServerTlsFlags(cr.spec.thanos?.grpcServerTlsConfig, o.certDir),
+  ];
+}
+
+/** A web config rendered as an ExternalSecret template, filled with local credentials. */
+export function fillAuthTemplate(template: string, username: string, bcryptHash: string): string {
+  return template.replace('{{ .username }}', username).replace('{{ index . "password-bcrypt" }}', bcryptHash);
 }
 
 /** The external labels the operator gives replica `i` of a Prometheus CR. */

@@ -30,19 +30,22 @@ import {
   containerOf,
   find,
   hostPathArgs,
+  fillAuthTemplate,
+  grpcServerTlsFlags,
   localAlertmanagerConfig,
-  mountedFile,
+  operatorWebConfig,
   prometheusExternalLabels,
   parseManifests,
   prometheusFlags,
   ruleGroups,
   scrapeJobsFromMonitors,
+  sidecarArgs,
   tlsConfigFiles,
   type LocalTarget,
   type Rendered,
 } from './local-config.js';
 import { startSink } from './sink.js';
-import { rewriteThanosArgs } from './thanos-args.js';
+import { localThanosArgs, servesQueryApi } from './thanos-args.js';
 
 export interface StackOptions {
   readonly env?: string;
@@ -128,9 +131,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const hostTls: ClientTls = { certDir, serverName: webServerName(env.hostNamespace) };
   const localCerts = (text: string) => text.replaceAll(WEB_TLS_MOUNT, certDir).replaceAll(GRPC_TLS_MOUNT, certDir);
   /** What the operator writes for a CR's spec.web.tlsConfig: the web config with the namespace's certificate. */
-  const operatorWebConfig = (dir: string) => {
+  const webConfigFlag = (dir: string) => {
     const file = path.join(dir, 'web-config.yml');
-    fs.writeFileSync(file, stringify({ tls_server_config: { cert_file: `${certDir}/tls.crt`, key_file: `${certDir}/tls.key` } }));
+    fs.writeFileSync(file, operatorWebConfig(certDir));
     return `--web.config.file=${file}`;
   };
   const started: Running[] = [];
@@ -178,6 +181,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     fs.writeFileSync(usernameFile, username);
     fs.writeFileSync(passwordFile, password);
     const pushAuth = { username, password, usernameFile, passwordFile };
+    const basicAuthHeader = { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
+    const hash = bcrypt(password);
 
     // Alertmanager pair, meshed.
     const ams: Running[] = [];
@@ -203,7 +208,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
                 `--cluster.listen-address=${local(amMesh[i]!)}`,
                 ...amMesh.filter((_, j) => j !== i).map((m) => `--cluster.peer=${local(m)}`),
                 ...(amCr.spec.retention ? [`--data.retention=${amCr.spec.retention}`] : []),
-                ...(amCr.spec.web?.tlsConfig ? [operatorWebConfig(dir)] : []),
+                ...(amCr.spec.web?.tlsConfig ? [webConfigFlag(dir)] : []),
               ],
             }),
           ),
@@ -217,10 +222,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       say(`pushgateway x${pgPorts.length} (basic auth)`);
       const es = rendered.find((r) => r.kind === 'ExternalSecret' && r.spec.target?.template?.data?.['web-config.yml']);
       const template: string = es!.spec.target.template.data['web-config.yml'];
-      const hash = bcrypt(password);
-      const webConfig = localCerts(template.replace('{{ .username }}', username).replace('{{ index . "password-bcrypt" }}', hash));
+      const webConfig = localCerts(fillAuthTemplate(template, username, hash));
       const c = containerOf(rendered, 'pushgateway');
-      const authHeader = { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
       pgs.push(
         ...(await Promise.all(
           pgPorts.map((port, i) =>
@@ -228,7 +231,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
               tool: 'pushgateway',
               port,
               dir: dirOf(`pushgateway-${i}`),
-              readyHeaders: authHeader,
+              readyHeaders: basicAuthHeader,
               tls: webConfig.includes('tls_server_config') ? webTls : undefined,
               args: ({ dir }) => {
                 fs.writeFileSync(path.join(dir, 'web-config.yml'), webConfig);
@@ -255,7 +258,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const c = containerOf(rendered, 'node-exporter');
       const es = rendered.find((r) => r.kind === 'ExternalSecret' && r.metadata.namespace === env.hostNamespace && r.spec.target?.template?.data?.['web-config.yml']);
       const neWeb = es
-        ? localCerts(es.spec.target.template.data['web-config.yml'].replace('{{ .username }}', username).replace('{{ index . "password-bcrypt" }}', bcrypt(password)))
+        ? localCerts(fillAuthTemplate(es.spec.target.template.data['web-config.yml'], username, hash))
         : undefined;
       const neDir = dirOf('node-exporter');
       nodeExporter = await run({
@@ -263,7 +266,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         port: nodeHttp,
         dir: neDir,
         readyPath: '/metrics',
-        readyHeaders: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` },
+        readyHeaders: basicAuthHeader,
         tls: neWeb?.includes('tls_server_config') ? hostTls : undefined,
         args: () =>
           hostPathArgs(c, local(nodeHttp)).map((a) => {
@@ -339,38 +342,29 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           return [
             '--config.file=prometheus.yml',
             ...prometheusFlags(promCr, { dataDir: `${dir}/data`, listen: local(port), blockDuration }),
-            ...(promCr.spec.web?.tlsConfig ? [operatorWebConfig(dir)] : []),
+            ...(promCr.spec.web?.tlsConfig ? [webConfigFlag(dir)] : []),
           ];
         },
       });
     say(`prometheus x${promPorts.length} (${jobs.scrapeConfigs.length} scrape jobs; ${jobs.skipped.length} monitors need a cluster)`);
     const proms = await Promise.all(promPorts.map((_, i) => promStart(i)));
 
-    // Sidecars: the flags the operator derives from spec.thanos.
-    const tls = promCr.spec.thanos.grpcServerTlsConfig ?? {};
-    const certArg = (f?: string) => (f ? f.replace(GRPC_TLS_MOUNT, certDir) : undefined);
-    const serverTls = [
-      ...(tls.certFile ? [`--grpc-server-tls-cert=${certArg(tls.certFile)}`] : []),
-      ...(tls.keyFile ? [`--grpc-server-tls-key=${certArg(tls.keyFile)}`] : []),
-      ...(tls.caFile ? [`--grpc-server-tls-client-ca=${certArg(tls.caFile)}`] : []),
-    ];
     say(`thanos sidecar x${proms.length} (uploading ${blockDuration} blocks to ${bucket})`);
     const sidecars = await Promise.all(
       proms.map((p, i) =>
         run({
           tool: 'thanos',
           port: sidecarHttp[i],
-          args: () => [
-            'sidecar',
-            `--prometheus.url=${p.url}`,
-            // As the operator configures it for a Prometheus with web TLS: localhost, not verified.
-            ...(p.tls ? ['--prometheus.http-client=tls_config: {insecure_skip_verify: true}'] : []),
-            `--tsdb.path=${path.join(promDirs[i]!, 'data')}`,
-            `--grpc-address=${local(sidecarGrpc[i]!)}`,
-            `--http-address=${local(sidecarHttp[i]!)}`,
-            `--objstore.config-file=${objstore}`,
-            ...serverTls,
-          ],
+          // The flags the operator derives from spec.thanos.
+          args: () =>
+            sidecarArgs(promCr, {
+              prometheus: p,
+              tsdbPath: path.join(promDirs[i]!, 'data'),
+              grpc: local(sidecarGrpc[i]!),
+              http: local(sidecarHttp[i]!),
+              objstore,
+              certDir,
+            }),
         }),
       ),
     );
@@ -379,7 +373,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     let ruler: Running | undefined;
     if (!opts.minimal) {
       say('thanos store gateway');
-      store = await run({ tool: 'thanos', port: storeHttp, timeoutMs: 60_000, args: ({ port, dir }) => rewriteThanosArgs(containerOf(rendered, 'thanos-store').args, certDir, { port, dir, grpc: storeGrpc, bucket }) });
+      store = await run({ tool: 'thanos', port: storeHttp, timeoutMs: 60_000, args: ({ port, dir }) => localThanosArgs(rendered, 'thanos-store', certDir, { port, dir, grpc: storeGrpc, bucket }) });
     }
 
     say('thanos query');
@@ -387,9 +381,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const query = await run({
       tool: 'thanos',
       port: queryHttp,
-      tls: containerOf(rendered, 'thanos-query').args.some((a) => a.startsWith('--http.config=')) ? queryTls : undefined,
-      args: ({ port, dir }) =>
-        rewriteThanosArgs(containerOf(rendered, 'thanos-query').args, certDir, { port, dir, grpc: queryGrpc, endpoints, mounted: (f) => mountedFile(rendered, 'thanos-query', f) }),
+      tls: servesQueryApi(rendered, 'thanos-query') ? queryTls : undefined,
+      args: ({ port, dir }) => localThanosArgs(rendered, 'thanos-query', certDir, { port, dir, grpc: queryGrpc, endpoints }),
     });
 
     let frontend: Running | undefined;
@@ -399,19 +392,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       frontend = await run({
         tool: 'thanos',
         port: frontendHttp,
-        tls: containerOf(rendered, 'thanos-query-frontend').args.some((a) => a.startsWith('--http.config=')) ? queryTls : undefined,
-        args: ({ port, dir }) =>
-          rewriteThanosArgs(containerOf(rendered, 'thanos-query-frontend').args, certDir, {
-            port,
-            dir,
-            grpc: 0,
-            downstream: query.url,
-            mounted: (f) => mountedFile(rendered, 'thanos-query-frontend', f),
-          }),
+        tls: servesQueryApi(rendered, 'thanos-query-frontend') ? queryTls : undefined,
+        args: ({ port, dir }) => localThanosArgs(rendered, 'thanos-query-frontend', certDir, { port, dir, grpc: 0, downstream: query.url }),
       });
       if (rendered.some((r) => r.metadata.name === 'thanos-compactor' && r.kind === 'StatefulSet')) {
         say('thanos compactor');
-        compactor = await run({ tool: 'thanos', port: compactHttp, args: ({ port, dir }) => rewriteThanosArgs(containerOf(rendered, 'thanos-compactor').args, certDir, { port, dir, grpc: 0, bucket }) });
+        compactor = await run({ tool: 'thanos', port: compactHttp, args: ({ port, dir }) => localThanosArgs(rendered, 'thanos-compactor', certDir, { port, dir, grpc: 0, bucket }) });
       }
     }
 
@@ -428,7 +414,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const queryKey = rulerCr.spec.queryConfig?.key;
       const queryCfg = queryKey ? parse(amSecret.stringData![queryKey]!) : undefined;
       for (const q of queryCfg ?? []) q.static_configs = [local(queryHttp)];
-      const rtls = rulerCr.spec.grpcServerTlsConfig ?? {};
       ruler = await run({
         tool: 'thanos',
         port: rulerHttp,
@@ -445,7 +430,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           `--objstore.config-file=${objstore}`,
           `--grpc-address=${local(rulerGrpc)}`,
           `--http-address=${local(port)}`,
-          ...(rtls.certFile ? [`--grpc-server-tls-cert=${certArg(rtls.certFile)}`, `--grpc-server-tls-key=${certArg(rtls.keyFile)}`, `--grpc-server-tls-client-ca=${certArg(rtls.caFile)}`] : []),
+          ...grpcServerTlsFlags(rulerCr.spec.grpcServerTlsConfig, certDir),
         ],
       });
     }

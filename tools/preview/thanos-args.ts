@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { GRPC_TLS_MOUNT } from '../../charts/thanos/common.js';
 import { WEB_TLS_MOUNT } from '../../lib/web-tls.js';
+import { containerOf, mountedFile, type Rendered } from './local-config.js';
 
 export interface LocalContext {
   port: number;
@@ -51,4 +52,14 @@ export function rewriteThanosArgs(args: string[], certDir: string, ctx: LocalCon
         return withCerts(a);
     }
   });
+}
+
+/** A rendered Thanos workload's args for a loopback run: files it mounts are read from the same manifests. */
+export function localThanosArgs(rendered: readonly Rendered[], workload: string, certDir: string, ctx: Omit<LocalContext, 'mounted'>): string[] {
+  return rewriteThanosArgs(containerOf(rendered, workload).args, certDir, { ...ctx, mounted: (f) => mountedFile(rendered, workload, f) });
+}
+
+/** Whether a rendered Thanos workload serves the mutual-TLS query API (so clients need a certificate). */
+export function servesQueryApi(rendered: readonly Rendered[], workload: string): boolean {
+  return containerOf(rendered, workload).args.some((a) => a.startsWith('--http.config='));
 }
