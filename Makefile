@@ -11,7 +11,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: synth test typecheck tools venv pytest jest bench bench-load preview clean
+.PHONY: synth test typecheck tools import venv pytest jest bench bench-load preview clean
 ## Render and validate every environment into dist/ (atomic: a failure leaves dist/ as it was).
 synth: $(NODE_STAMP)
 	node --import tsx main.ts
@@ -34,6 +34,10 @@ $(POLICY_STAMP): policy/requirements.txt
 ## Build the pinned upstream binaries the tests run (cached outside git; quick when warm).
 tools: $(NODE_STAMP)
 	npx tsx tools/build.ts
+
+## Vendor the CRDs of the pinned API versions into imports/crds/ from the Go module proxy.
+import: $(NODE_STAMP)
+	npx tsx tools/import-crds.ts
 
 typecheck: $(NODE_STAMP)
 	npx tsc --noEmit

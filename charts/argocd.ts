@@ -1,16 +1,18 @@
 /**
  * Argo CD delivery for one environment and cluster: an AppProject limited to what the platform
  * deploys, one Application per rendered component (dist/<env>/<cluster>/<component>), the
- * operator and its CRDs from the upstream Helm charts, and a root Application that keeps this
- * folder itself in sync (app of apps). Every Application syncs automatically with prune and
- * self-heal, retries with backoff, and is ordered by sync wave:
- *   -2 CRDs, -1 operator and namespace, 0 our resources, 1 dashboards.
+ * operator's CRDs from the vendored files of the environment's operator version
+ * (imports/crds/prometheus-operator/<tag>), and a root Application that keeps this folder itself
+ * in sync (app of apps). Every Application syncs automatically with prune and self-heal, retries
+ * with backoff, and is ordered by sync wave (see WAVES in charts/index.ts): CRDs, namespaces and
+ * the StorageClass; then secrets, certificates and the operator; then the workloads; dashboards
+ * last. Waves between Applications only wait when Argo CD knows an Application's health: the
+ * argocd-cm patch (docs/argocd) adds that check.
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
 import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
-import { helmCharts } from '../envs/versions.js';
 import { labelsFor } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { componentPath } from '../lib/synth.js';
@@ -26,8 +28,7 @@ export const CLUSTER_KINDS = [
   { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
   { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
   { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
-  { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
-  { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+  { group: 'storage.k8s.io', kind: 'StorageClass' },
 ] as const;
 export const NAMESPACED_KINDS = [
   { group: '', kind: 'ConfigMap' },
@@ -56,14 +57,15 @@ const syncPolicy = (serverSide: boolean) => ({
   retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
 });
 
-/** Sync wave of a rendered component. */
-export function waveOf(component: string): number {
-  if (component === 'namespace') return -1;
-  if (component === 'dashboards') return 1;
-  return 0;
+/** Sync wave of the operator's CRDs: before everything that uses them. */
+export const CRD_WAVE = -2;
+
+/** Where the operator's CRDs of a version are vendored (`make import`), relative to the repository. */
+export function operatorCrdPath(operatorTag: string): string {
+  return `imports/crds/prometheus-operator/${operatorTag}`;
 }
 
-export function argocdChart(scope: Construct, { env, cluster }: ChartContext, renderedComponents: readonly string[]): Chart {
+export function argocdChart(scope: Construct, { env, cluster }: ChartContext, renderedComponents: readonly { name: string; wave: number }[]): Chart {
   const chart = new Chart(scope, ARGOCD_COMPONENT);
   const ns = env.argocd.namespace;
   const project = `greenlang-monitoring-${cluster.name}`;
@@ -77,7 +79,7 @@ export function argocdChart(scope: Construct, { env, cluster }: ChartContext, re
       metadata: { name: project, namespace: ns, labels },
       spec: {
         description: `GreenLang Prometheus platform in ${cluster.name} (${env.name})`,
-        sourceRepos: [env.argocd.repoURL, helmCharts.repoURL],
+        sourceRepos: [env.argocd.repoURL],
         destinations: namespaces.map((namespace) => ({ name: cluster.name, namespace })),
         clusterResourceWhitelist: CLUSTER_KINDS.map((k) => ({ ...k })),
         namespaceResourceWhitelist: NAMESPACED_KINDS.map((k) => ({ ...k })),
@@ -109,46 +111,13 @@ export function argocdChart(scope: Construct, { env, cluster }: ChartContext, re
     syncPolicy: syncPolicy(false),
   });
   // The CRDs exceed the client-side apply annotation limit: server-side apply.
-  app('prometheus-operator-crds', -2, {
-    source: { repoURL: helmCharts.repoURL, chart: env.release.charts.prometheusOperatorCrds.chart, targetRevision: env.release.charts.prometheusOperatorCrds.version },
+  app('prometheus-operator-crds', CRD_WAVE, {
+    source: { repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path: operatorCrdPath(env.release.images.prometheusOperator.tag) },
     syncPolicy: syncPolicy(true),
   });
-  app('prometheus-operator', -1, {
-    source: {
-      repoURL: helmCharts.repoURL,
-      chart: env.release.charts.kubePrometheusStack.chart,
-      targetRevision: env.release.charts.kubePrometheusStack.version,
-      helm: {
-        releaseName: 'prometheus-operator',
-        // Only the operator: everything else is rendered by this repository.
-        valuesObject: {
-          crds: { enabled: false },
-          defaultRules: { create: false },
-          alertmanager: { enabled: false },
-          grafana: { enabled: false },
-          kubeStateMetrics: { enabled: false },
-          nodeExporter: { enabled: false },
-          prometheus: { enabled: false },
-          kubeApiServer: { enabled: false },
-          kubelet: { enabled: false },
-          kubeControllerManager: { enabled: false },
-          coreDns: { enabled: false },
-          kubeEtcd: { enabled: false },
-          kubeScheduler: { enabled: false },
-          kubeProxy: { enabled: false },
-          prometheusOperator: {
-            image: { tag: env.release.images.prometheusOperator.tag },
-            kubeletService: { enabled: true, namespace: 'kube-system' },
-            serviceMonitor: { selfMonitor: false },
-          },
-        },
-      },
-    },
-    syncPolicy: syncPolicy(true),
-  });
-  for (const component of renderedComponents.filter((c) => c !== ARGOCD_COMPONENT)) {
-    app(component, waveOf(component), {
-      source: { repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path: dirOf(componentPath(env.name, cluster.name, component)) },
+  for (const { name, wave } of renderedComponents.filter((c) => c.name !== ARGOCD_COMPONENT)) {
+    app(name, wave, {
+      source: { repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path: dirOf(componentPath(env.name, cluster.name, name)) },
       syncPolicy: syncPolicy(false),
     });
   }

@@ -4,7 +4,7 @@
  * - a PodMonitor for agent pods labelled `prometheus.io/scrape: "true"` (PRD 8.3);
  * - a ScrapeConfig discovering any pod *annotated* `prometheus.io/scrape: "true"`, honouring
  *   `prometheus.io/port`, `/path` and `/scheme` (FR-5.1);
- * - kubelet + cAdvisor, the API server, CoreDNS and the operator.
+ * - kubelet + cAdvisor, the API server and CoreDNS (the operator's monitor is in its chart).
  * Platform components (Prometheus, Thanos, Alertmanager, PushGateway, exporters) bring their
  * own ServiceMonitors in their charts.
  */
@@ -127,14 +127,6 @@ function systemMonitors(env: EnvConfig): ServiceMonitor[] {
         selector: { matchLabels: { 'k8s-app': 'kube-dns' } },
         namespaceSelector: { matchNames: ['kube-system'] },
         endpoints: [{ port: 'metrics', path: '/metrics', interval: env.prometheus.scrapeInterval }],
-      },
-    }),
-    new ServiceMonitor({
-      metadata: { name: 'prometheus-operator', namespace: env.namespace, labels: monitorLabels('prometheus-operator') },
-      spec: {
-        selector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus-operator' } },
-        namespaceSelector: { matchNames: [env.namespace] },
-        endpoints: [{ port: 'http', path: '/metrics', interval: env.prometheus.scrapeInterval }],
       },
     }),
   ];

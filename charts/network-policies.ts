@@ -8,7 +8,8 @@
  *   Alertmanager 9093 from Prometheus, the ruler and Grafana, 9094 TCP+UDP between replicas;
  *   PushGateway 9091 from the batch-job namespaces, the janitor and Prometheus;
  *   Thanos gRPC 10901 from Thanos Query (and the global query), HTTP 10902 from their clients;
- *   every metrics port from Prometheus.
+ *   every metrics port from Prometheus (the operator's included; it runs no admission webhook, so
+ *   nothing else calls it).
  * Egress: DNS, the namespaces with targets, and HTTPS/SMTP/kubelet/node-exporter ports to node
  * and external addresses (S3, the API server, Slack, PagerDuty, mail, kubelets). node-exporter
  * runs on the host network, where NetworkPolicies do not apply.
@@ -26,6 +27,7 @@ import type { ChartContext } from './context.js';
 import { KUBE_STATE_METRICS } from './exporters.js';
 import { targetNamespaces } from './monitors.js';
 import { prometheusPodSelector } from './prometheus.js';
+import { OPERATOR, OPERATOR_METRICS_PORT } from './prometheus-operator.js';
 import { JANITOR, PUSHGATEWAY } from './pushgateway.js';
 import { COMPACTOR } from './thanos/compactor.js';
 import { QUERY } from './thanos/query.js';
@@ -73,6 +75,7 @@ export function ingressRules(env: EnvConfig): IngressRule[] {
     { name: 'thanos-ruler', podSelector: rulerPodSelector(), from: [query, prometheus], ports: [{ port: 10901 }, { port: 10902 }, { port: 8080 }] },
     { name: 'thanos-compactor', podSelector: selectorLabels(COMPACTOR), from: [prometheus], ports: [{ port: 10902 }] },
     { name: 'kube-state-metrics', podSelector: selectorLabels(KUBE_STATE_METRICS), from: [prometheus], ports: [{ port: 8080 }, { port: 8081 }] },
+    { name: 'prometheus-operator', podSelector: selectorLabels(OPERATOR), from: [prometheus], ports: [{ port: OPERATOR_METRICS_PORT.port }] },
   ];
 }
 

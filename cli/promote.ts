@@ -1,7 +1,7 @@
 /**
  * npm run promote -- <from> <to> [--summary FILE] [--dry-run]
  *
- * Copies the pins <from> runs (image tags, Helm chart versions) into <to>'s entry in
+ * Copies the pins <from> runs (image tags) into <to>'s entry in
  * envs/versions.ts, re-synthesizes dist/ and prints a Markdown summary for the pull request
  * body. Exits 0 when there is nothing to promote (no file is touched), 1 on a refused or
  * failed promotion (nothing is written), 2 on bad usage.

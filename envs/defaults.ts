@@ -112,5 +112,7 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'r
   tls: { issuer: { kind: 'ClusterIssuer', name: 'greenlang-internal-ca' } },
   argocd: { namespace: 'argocd', repoURL: 'https://github.com/greenlang/prometheus-platform.git', targetRevision: 'main' },
   features: { enableThanos: true, enablePushgateway: true },
+  // EKS has no gp3 class by default: render one (encrypted, bound where the pod lands, growable).
+  storageClasses: { provision: { name: 'gp3', volumeType: 'gp3' }, existing: [] },
   tags: { Component: 'observability', DataClass: 'operational', ManagedBy: 'greenlang-prometheus-platform' },
 };

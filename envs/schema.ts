@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { gib, parseByteSize, parseDuration, parseQuantity } from '../lib/units.js';
 import { awsSchema } from './terraform.js';
-import { chartNames, versions, type ChartName, type ComponentName } from './versions.js';
+import { versions, type ComponentName } from './versions.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -161,6 +161,26 @@ const tls = z.strictObject({
   issuer: z.strictObject({ kind: z.enum(['ClusterIssuer', 'Issuer']), name: dnsLabel }),
 });
 
+const storageClassName = z.string().regex(DNS_SUBDOMAIN, { error: 'must be a DNS-1123 subdomain such as gp3' });
+
+/**
+ * The StorageClasses the platform's volumes may use. The operator refuses a CR whose class the
+ * cluster lacks (and EKS has no `gp3` class by default), so every `storageClassName` must be
+ * either rendered here (`provision`, EBS CSI) or named in `existing`.
+ */
+const storageClasses = z.strictObject({
+  provision: z
+    .strictObject({
+      name: storageClassName,
+      /** EBS volume type (`type` parameter of ebs.csi.aws.com). */
+      volumeType: z.enum(['gp3', 'io2', 'gp2']),
+      /** KMS key for EBS encryption; the account's default EBS key when absent. */
+      kmsKeyId: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/, { error: 'must be a KMS key ARN' }).optional(),
+    })
+    .optional(),
+  existing: z.array(storageClassName),
+});
+
 const cluster = z.strictObject({
   /** Cluster name; also the `cluster` external label and the dist sub-folder. */
   name: dnsLabel,
@@ -204,17 +224,12 @@ const prometheus = z.strictObject({
   additionalScrapeConfigs: z.array(additionalScrapeConfig),
 });
 
-// Image tags as OCI allows them; chart versions as SemVer. Set by envs/versions.ts pins only.
+// Image tags as OCI allows them. Set by envs/versions.ts pins only.
 const imageTag = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'must be an image tag such as v3.14.0 (pins live in envs/versions.ts)' });
-const chartVersion = z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, { error: 'must be a SemVer chart version such as 25.0.0 (pins live in envs/versions.ts)' });
 const release = z.strictObject({
   images: z.record(
     z.enum(Object.keys(versions) as [ComponentName, ...ComponentName[]]),
     z.strictObject({ image: z.string().min(1), tag: imageTag }),
-  ),
-  charts: z.record(
-    z.enum(chartNames() as [ChartName, ...ChartName[]]),
-    z.strictObject({ chart: z.string().min(1), version: chartVersion }),
   ),
 });
 
@@ -242,15 +257,36 @@ const envShape = z.strictObject({
     secrets,
     tls,
     features: z.strictObject({ enableThanos: z.boolean(), enablePushgateway: z.boolean() }),
+    storageClasses,
     /** From the Terraform outputs file, never from env files (see envs/terraform.ts). */
     aws: awsSchema,
-    /** Image tags and chart versions this environment runs: from envs/versions.ts, never env files. */
+    /** Image tags this environment runs: from envs/versions.ts, never env files. */
     release,
     tags: z.record(
       z.string().regex(/^[\w .:/=+\-@]{1,128}$/, { error: 'tag keys must be 1-128 characters of letters, digits, spaces and _.:/=+-@' }),
       z.string().max(256, { error: 'tag values must be at most 256 characters' }),
     ),
 });
+
+/** Every volume's class is one the platform renders or one the cluster is said to have. */
+function checkStorageClasses(env: z.infer<typeof envShape>, issue: (path: (string | number)[], message: string) => void): void {
+  const known = new Set([...(env.storageClasses.provision ? [env.storageClasses.provision.name] : []), ...env.storageClasses.existing]);
+  const walk = (v: unknown, path: (string | number)[]): void => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'storageClassName' && typeof x === 'string' && !known.has(x)) {
+          issue(
+            [...path, k],
+            `"${x}" is neither rendered (storageClasses.provision) nor listed in storageClasses.existing; ` +
+              `the operator refuses a storage class the cluster does not have (known: ${[...known].join(', ') || 'none'})`,
+          );
+        } else if (k !== 'storageClasses') walk(x, [...path, k]);
+      }
+    }
+  };
+  walk(env, []);
+}
 
 export const envSchema = envShape.superRefine((env, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -272,6 +308,7 @@ export const envSchema = envShape.superRefine((env, ctx) => {
       issue(['hostNamespace'], `"${env.hostNamespace}" must be a namespace of its own: it runs privileged pods`);
     }
     checkThanos(env, issue);
+    checkStorageClasses(env, issue);
     const accounts = new Set(env.clusters.map((c) => c.awsAccountId));
     // Only compare against well-formed account ids; a malformed one is already reported.
     const comparable = [...accounts].every((a) => /^[0-9]{12}$/.test(a));

@@ -64,36 +64,70 @@ export const versions = {
     image: 'docker.io/library/python',
     tag: '3.12.8-slim-bookworm',
   },
+  // Its Go module also carries the CRDs (imports/crds, `make import`) that Argo CD applies and
+  // synth validates against: one pin for the operator and its API.
   prometheusOperator: {
     image: 'quay.io/prometheus-operator/prometheus-operator',
     tag: 'v0.93.1',
+    goModule: { path: 'github.com/prometheus-operator/prometheus-operator', version: 'v0.93.1' },
   },
 } as const satisfies Record<string, ComponentVersion>;
 
 export type ComponentName = keyof typeof versions;
 
 /**
- * Upstream Helm charts Argo CD installs (the operator and its CRDs are not rendered by us).
- * The operator chart must ship the operator version pinned above.
+ * The cluster the platform is deployed to, as far as the tests need it: the control plane the
+ * control-plane test tier runs (built by `make tools`; not deployed by this repository), pinned
+ * to the Kubernetes minor we target (EKS).
  */
-export const helmCharts = {
-  repoURL: 'https://prometheus-community.github.io/helm-charts',
-  prometheusOperatorCrds: { chart: 'prometheus-operator-crds', version: '25.0.0' },
-  kubePrometheusStack: { chart: 'kube-prometheus-stack', version: '88.0.0' },
-} as const;
+export const controlPlane = {
+  kubernetes: {
+    tag: 'v1.36.3',
+    goModule: { path: 'k8s.io/kubernetes', version: 'v1.36.3' },
+  },
+  etcd: {
+    tag: 'v3.6.16',
+    goModule: { path: 'go.etcd.io/etcd/server/v3', version: 'v3.6.16' },
+  },
+} as const satisfies Record<string, Omit<ComponentVersion, 'image'>>;
 
-export type ChartName = Exclude<keyof typeof helmCharts, 'repoURL'>;
+export type ControlPlaneName = keyof typeof controlPlane;
+
+/** A pinned tag and module, whether deployed (`versions`) or test-only (`controlPlane`). */
+export function pinOf(name: ComponentName | ControlPlaneName): { readonly tag: string; readonly goModule?: { readonly path: string; readonly version: string } } {
+  return name in versions ? versions[name as ComponentName] : controlPlane[name as ControlPlaneName];
+}
 
 /**
- * What one environment runs: an image tag per component and a version per Helm chart.
- * `versions`/`helmCharts` above are the newest pins, the ones `make tools` builds and the tests
+ * The APIs the platform's objects use, each with the Go module whose CRD files are vendored
+ * under imports/crds/<name>/ (`make import`): the operator's own (deployed by us, same pin as
+ * the operator image) and those of the controllers the cluster already runs (Argo CD,
+ * cert-manager, External Secrets), at the versions we deploy against.
+ */
+export const apiSources = {
+  // Every CRD of the operator: Argo CD applies them all (imports/crds/prometheus-operator/<tag>).
+  'prometheus-operator': { module: versions.prometheusOperator.goModule, dir: 'example/prometheus-operator-crd-full', files: 'all' },
+  // Of the others, the kinds dist uses. Argo CD v3.6 declares go >= 1.27; v3.5 is the newest the pinned Go reads.
+  'argo-cd': { module: { path: 'github.com/argoproj/argo-cd/v3', version: 'v3.5.7' }, dir: 'manifests/crds', files: ['application-crd.yaml', 'appproject-crd.yaml'] },
+  'cert-manager': { module: { path: 'github.com/cert-manager/cert-manager', version: 'v1.21.2' }, dir: 'deploy/crds', files: ['cert-manager.io_certificates.yaml'] },
+  'external-secrets': {
+    module: { path: 'github.com/external-secrets/external-secrets', version: 'v1.3.2' },
+    dir: 'config/crds/bases',
+    files: ['external-secrets.io_externalsecrets.yaml'],
+  },
+} as const;
+
+export type ApiSourceName = keyof typeof apiSources;
+
+/**
+ * What one environment runs: an image tag per component.
+ * `versions` above holds the newest pins, the ones `make tools` builds and the tests
  * run; an environment without an entry below (dev) runs exactly those. The environments after
  * it keep their own pins until `npm run promote -- <from> <to>` copies them forward, so a bump
  * here reaches staging and prod only through a promotion pull request.
  */
 export interface Pins {
   readonly images: Readonly<Partial<Record<ComponentName, string>>>;
-  readonly charts: Readonly<Partial<Record<ChartName, string>>>;
 }
 
 /** The block `npm run promote` rewrites: JSON between these two marker lines. */
@@ -112,10 +146,6 @@ export const promotedPins: Readonly<Record<string, Pins>> = {
       "pushgateway": "v1.11.3",
       "python": "3.12.8-slim-bookworm",
       "thanos": "v0.42.4"
-    },
-    "charts": {
-      "kubePrometheusStack": "88.0.0",
-      "prometheusOperatorCrds": "25.0.0"
     }
   },
   "prod": {
@@ -128,19 +158,14 @@ export const promotedPins: Readonly<Record<string, Pins>> = {
       "pushgateway": "v1.11.3",
       "python": "3.12.8-slim-bookworm",
       "thanos": "v0.42.4"
-    },
-    "charts": {
-      "kubePrometheusStack": "88.0.0",
-      "prometheusOperatorCrds": "25.0.0"
     }
   }
 };
 // END promoted pins
 
-/** An environment's resolved release: full image references and chart versions. */
+/** An environment's resolved release: full image references. */
 export interface Release {
   readonly images: Readonly<Record<ComponentName, { readonly image: string; readonly tag: string }>>;
-  readonly charts: Readonly<Record<ChartName, { readonly chart: string; readonly version: string }>>;
 }
 
 /** The release an environment runs: the newest pins, overridden by its promoted pins. */
@@ -149,10 +174,7 @@ export function releaseOf(env: string, pins: Readonly<Record<string, Pins>> = pr
   const images = Object.fromEntries(
     (Object.keys(versions) as ComponentName[]).map((c) => [c, { image: versions[c].image, tag: own?.images[c] ?? versions[c].tag }]),
   ) as Record<ComponentName, { image: string; tag: string }>;
-  const charts = Object.fromEntries(
-    chartNames().map((c) => [c, { chart: helmCharts[c].chart, version: own?.charts[c] ?? helmCharts[c].version }]),
-  ) as Record<ChartName, { chart: string; version: string }>;
-  return { images, charts };
+  return { images };
 }
 
 /** The pins that reproduce a release exactly (what promotion writes into the next env). */
@@ -160,12 +182,7 @@ export function pinsOf(release: Release): Pins {
   const sorted = <T>(o: Record<string, T>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
   return {
     images: sorted(Object.fromEntries(Object.entries(release.images).map(([c, v]) => [c, v.tag]))),
-    charts: sorted(Object.fromEntries(Object.entries(release.charts).map(([c, v]) => [c, v.version]))),
   };
-}
-
-export function chartNames(): ChartName[] {
-  return (Object.keys(helmCharts) as (keyof typeof helmCharts)[]).filter((k): k is ChartName => k !== 'repoURL');
 }
 
 /** `repo:tag` for a component, as the environment runs it. */

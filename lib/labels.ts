@@ -36,3 +36,12 @@ export function labelsFor(w: Workload): Record<string, string> {
     'app.kubernetes.io/managed-by': MANAGED_BY,
   };
 }
+
+/**
+ * Labels that never change over a workload's life (no version): for places that end up in an
+ * immutable selector, such as an operator CR's podMetadata.
+ */
+export function stableLabels(w: Workload): Record<string, string> {
+  const { 'app.kubernetes.io/version': _version, ...rest } = labelsFor(w);
+  return rest;
+}

@@ -1,6 +1,6 @@
 /**
- * Promotion between environments: copy the pins one environment runs (image tags and Helm
- * chart versions) into the next one, re-synthesize, and summarize the rendered change for the
+ * Promotion between environments: copy the pins one environment runs (image tags) into the
+ * next one, re-synthesize, and summarize the rendered change for the
  * pull request that carries it. Settings other than pins are per environment by design (env
  * files) or shared on purpose (defaults.ts), so pins are what "promotable" means here.
  */
@@ -51,7 +51,7 @@ function pinsBlock(text: string, file: string): { before: string; json: string; 
 }
 
 export interface PinChange {
-  readonly kind: 'image' | 'chart';
+  readonly kind: 'image';
   readonly name: string;
   readonly from: string | undefined;
   readonly to: string | undefined;
@@ -120,12 +120,10 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
 
 function changes(current: Pins, promoted: Pins): PinChange[] {
   const out: PinChange[] = [];
-  for (const kind of ['image', 'chart'] as const) {
-    const [a, b] = kind === 'image' ? [current.images, promoted.images] : [current.charts, promoted.charts];
-    for (const name of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-      const [x, y] = [(a as Record<string, string>)[name], (b as Record<string, string>)[name]];
-      if (x !== y) out.push({ kind, name, from: x, to: y });
-    }
+  const [a, b] = [current.images, promoted.images];
+  for (const name of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    const [x, y] = [(a as Record<string, string>)[name], (b as Record<string, string>)[name]];
+    if (x !== y) out.push({ kind: 'image', name, from: x, to: y });
   }
   return out;
 }

@@ -49,11 +49,11 @@ export async function synthesize(envs: readonly EnvConfig[], components: readonl
   for (const env of envs) {
     for (const cluster of env.clusters) {
       const app = new App();
-      const folders: string[] = [];
+      const folders: { name: string; wave: number }[] = [];
       for (const component of components) {
         if (component.enabled && !component.enabled({ env, cluster })) continue;
         rendered.push({ env, cluster: cluster.name, chart: component.name, manifests: component.render(app, { env, cluster }).toJson() as Manifest[] });
-        folders.push(component.name);
+        folders.push({ name: component.name, wave: component.wave ?? 0 });
       }
       // Delivery last: it points one Argo CD Application at each folder rendered above.
       rendered.push({ env, cluster: cluster.name, chart: ARGOCD_COMPONENT, manifests: argocdChart(app, { env, cluster }, folders).toJson() as Manifest[] });

@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { versions, type ComponentName } from '../envs/versions.js';
+import { pinOf, type ComponentName, type ControlPlaneName } from '../envs/versions.js';
 import { repoRoot } from '../lib/paths.js';
 
 export { repoRoot };
@@ -19,7 +19,7 @@ export interface ToolBinary {
   /** Binary name, e.g. `promtool`. */
   readonly name: string;
   /** The pinned component whose version it must carry. */
-  readonly component: ComponentName;
+  readonly component: ComponentName | ControlPlaneName;
   /** Directory under tools/ holding the wrapper Go module. */
   readonly moduleDir: string;
   /** Package path of the command inside the upstream module ('' for the module root). */
@@ -35,6 +35,16 @@ export interface ToolBinary {
    * conversions read Prometheus 3's default string labels and the sidecar's gRPC server panics.
    */
   readonly tags: readonly string[];
+  /**
+   * How the version is stamped (`-X` ldflags) so `--version` reports the pin: Prometheus'
+   * common version package (default), Kubernetes' component-base, or nothing (etcd keeps its
+   * version in a constant of the module).
+   */
+  readonly stamp?: 'prometheus' | 'kubernetes' | 'none';
+  /** Release build tags come from upstream's .promu.yml (Prometheus projects only). */
+  readonly promu?: boolean;
+  /** Build the wrapper module's own main package instead of a package of the upstream module. */
+  readonly local?: boolean;
 }
 
 /** Upstream release tags we deliberately leave out, and why. */
@@ -52,9 +62,24 @@ export const toolBinaries: readonly ToolBinary[] = [
   { name: 'amtool', component: 'alertmanager', moduleDir: 'alertmanager', pkg: 'cmd/amtool', tags: ['netgo'] },
   { name: 'pushgateway', component: 'pushgateway', moduleDir: 'pushgateway', pkg: '', tags: [] },
   { name: 'node_exporter', component: 'nodeExporter', moduleDir: 'node_exporter', pkg: '', tags: [] },
+  // The control-plane tier (test/control-plane): a real API server and the real operator.
+  { name: 'prometheus-operator', component: 'prometheusOperator', moduleDir: 'prometheus-operator', pkg: 'cmd/operator', tags: [], promu: false },
+  { name: 'kube-apiserver', component: 'kubernetes', moduleDir: 'kube-apiserver', pkg: 'cmd/kube-apiserver', tags: [], stamp: 'kubernetes', promu: false },
+  // Built from the wrapper's own main package (one call into etcdmain), see tools/etcd/main.go.
+  { name: 'etcd', component: 'etcd', moduleDir: 'etcd', pkg: '', tags: [], stamp: 'none', promu: false, local: true },
 ];
 
-export type ToolName = 'prometheus' | 'promtool' | 'thanos' | 'alertmanager' | 'amtool' | 'pushgateway' | 'node_exporter';
+export type ToolName =
+  | 'prometheus'
+  | 'promtool'
+  | 'thanos'
+  | 'alertmanager'
+  | 'amtool'
+  | 'pushgateway'
+  | 'node_exporter'
+  | 'prometheus-operator'
+  | 'kube-apiserver'
+  | 'etcd';
 
 export function toolSpec(name: ToolName): ToolBinary {
   const spec = toolBinaries.find((t) => t.name === name);
@@ -64,7 +89,7 @@ export function toolSpec(name: ToolName): ToolBinary {
 
 /** Upstream Go module and version a tool is built from. */
 export function goModuleOf(spec: ToolBinary): { path: string; version: string } {
-  const mod = (versions[spec.component] as { goModule?: { path: string; version: string } }).goModule;
+  const mod = pinOf(spec.component).goModule;
   if (!mod) throw new Error(`${spec.component} has no goModule pin in envs/versions.ts`);
   return mod;
 }
@@ -73,5 +98,5 @@ export function goModuleOf(spec: ToolBinary): { path: string; version: string } 
 export function toolPath(name: ToolName): string {
   const spec = toolSpec(name);
   const tags = spec.tags.length ? `-${spec.tags.join('+')}` : '';
-  return path.join(binDir, `${name}-${versions[spec.component].tag}${tags}`);
+  return path.join(binDir, `${name}-${pinOf(spec.component).tag}${tags}`);
 }

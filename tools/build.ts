@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { binDir, goModuleOf, repoRoot, toolBinaries, toolPath, type ToolName } from './binaries.js';
-import { versions } from '../envs/versions.js';
+import { pinOf } from '../envs/versions.js';
 
 /** The version of `modulePath` that a go.mod requires, or undefined. */
 export function requiredVersion(goMod: string, modulePath: string): string | undefined {
@@ -40,6 +40,19 @@ function withStubbedEmbeds(moduleDir: string, mod: { path: string; version: stri
   return build;
 }
 
+/** `-X` flags that make a binary report the pinned version, per upstream's own build scripts. */
+export function versionStamp(stamp: 'prometheus' | 'kubernetes' | 'none', tag: string, moduleVersion: string): string[] {
+  if (stamp === 'none') return [];
+  if (stamp === 'kubernetes') {
+    const m = /^v(\d+)\.(\d+)\./.exec(tag);
+    if (!m) throw new Error(`Kubernetes tag ${tag} is not of the form vMAJOR.MINOR.PATCH`);
+    const v = 'k8s.io/component-base/version';
+    return [`-X ${v}.gitVersion=${tag}`, `-X ${v}.gitMajor=${m[1]}`, `-X ${v}.gitMinor=${m[2]}`, `-X ${v}.gitTreeState=clean`];
+  }
+  const v = 'github.com/prometheus/common/version';
+  return [`-X ${v}.Version=${tag.replace(/^v/, '')}`, `-X ${v}.Revision=${moduleVersion}`, `-X ${v}.Branch=gl-tools`, `-X ${v}.BuildUser=make-tools`];
+}
+
 function build(): void {
   fs.mkdirSync(binDir, { recursive: true });
   for (const spec of toolBinaries) {
@@ -57,18 +70,14 @@ function build(): void {
       console.log(`tools: ${path.basename(out)} cached`);
       continue;
     }
-    const tag = versions[spec.component].tag;
-    const ldflags = [
-      '-s -w',
-      `-X github.com/prometheus/common/version.Version=${tag.replace(/^v/, '')}`,
-      `-X github.com/prometheus/common/version.Revision=${mod.version}`,
-      '-X github.com/prometheus/common/version.Branch=gl-tools',
-      '-X github.com/prometheus/common/version.BuildUser=make-tools',
-    ].join(' ');
+    const tag = pinOf(spec.component).tag;
+    const ldflags = ['-s -w', ...versionStamp(spec.stamp ?? 'prometheus', tag, mod.version)].join(' ');
     const started = Date.now();
     const tmp = `${out}.tmp-${process.pid}`;
     const cwd = spec.stubEmbeds ? withStubbedEmbeds(moduleDir, mod, spec.stubEmbeds) : moduleDir;
-    execFileSync('go', ['build', '-trimpath', `-tags=${spec.tags.join(',')}`, '-ldflags', ldflags, '-o', tmp, `${mod.path}${spec.pkg ? '/' + spec.pkg : ''}`], {
+    const pkg = spec.local ? '.' : `${mod.path}${spec.pkg ? '/' + spec.pkg : ''}`;
+    console.log(`tools: building ${path.basename(out)} (a cold build of kube-apiserver takes about 7 minutes here)`);
+    execFileSync('go', ['build', '-trimpath', `-tags=${spec.tags.join(',')}`, '-ldflags', ldflags, '-o', tmp, pkg], {
       cwd,
       stdio: 'inherit',
       env: { ...process.env, CGO_ENABLED: '0' },

@@ -12,11 +12,12 @@ import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js
 import type { ChartContext } from '../context.js';
 import { alertmanagerRules } from './alertmanager.js';
 import { batchJobRules } from './batch-jobs.js';
+import { metaRules } from './meta.js';
 import { prometheusRules } from './prometheus.js';
 import { thanosRules } from './thanos.js';
 import { isAlert, type RuleArea } from './types.js';
 
-export const ruleAreas: readonly RuleArea[] = [prometheusRules, thanosRules, alertmanagerRules, batchJobRules];
+export const ruleAreas: readonly RuleArea[] = [prometheusRules, thanosRules, alertmanagerRules, batchJobRules, metaRules];
 
 export const RUNBOOK_PATH = 'docs/runbooks';
 

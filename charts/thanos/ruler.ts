@@ -10,14 +10,14 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
 import { imageOf } from '../../envs/versions.js';
-import { labelsFor, type Workload, versioned } from '../../lib/labels.js';
+import { labelsFor, stableLabels, type Workload, versioned } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
 import { operatorStorage, pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
 import { clientTls, webTlsMount, webTlsVolume } from '../../lib/web-tls.js';
 import type { ChartContext } from '../context.js';
-import { grpcTlsFiles, grpcTlsMount, grpcTlsVolume, OBJSTORE_KEY, OBJSTORE_SECRET, srv, THANOS_PORTS } from './common.js';
+import { GRPC_PORT, grpcTlsFiles, grpcTlsMount, grpcTlsVolume, HTTP_PORT, OBJSTORE_KEY, OBJSTORE_SECRET, srv } from './common.js';
 import { svcHost } from '../../lib/dns.js';
 
 export const RULER: Workload = { name: 'thanos-ruler', component: 'ruler', versionOf: 'thanos' };
@@ -25,6 +25,9 @@ export const THANOS_RULER_SERVICE = RULER.name;
 export const RULER_CONFIG_SECRET = 'thanos-ruler-config';
 export const ALERTMANAGERS_KEY = 'alertmanagers.yaml';
 export const QUERY_CONFIG_KEY = 'query.yaml';
+/** The operator names the ruler's container ports `grpc` and `web` (ThanosRuler spec.portName). */
+export const RULER_WEB_PORT = { name: 'web', port: HTTP_PORT } as const;
+const RULER_PORTS = [{ name: 'grpc', port: GRPC_PORT }, RULER_WEB_PORT] as const;
 
 /** Labels the operator gives ThanosRuler pods (pkg/thanos makeSelectorLabels). */
 export function rulerPodSelector(): Record<string, string> {
@@ -75,7 +78,9 @@ export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContex
         image: imageOf(env, 'thanos'),
         version: env.release.images.thanos.tag,
         serviceAccountName: rulerW.name,
-        podMetadata: { labels },
+        // The operator copies these into the StatefulSet's (immutable) selector and sets the
+        // version label itself, so only stable labels go here, never the version.
+        podMetadata: { labels: stableLabels(rulerW) },
         evaluationInterval: r.evaluationInterval,
         queryConfig: { name: RULER_CONFIG_SECRET, key: QUERY_CONFIG_KEY },
         alertmanagersConfig: { name: RULER_CONFIG_SECRET, key: ALERTMANAGERS_KEY },
@@ -95,8 +100,8 @@ export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContex
       },
     }),
   );
-  addObject(chart, service(rulerW, ns, THANOS_PORTS, { headless: true, selector: rulerPodSelector() }));
+  addObject(chart, service(rulerW, ns, RULER_PORTS, { headless: true, selector: rulerPodSelector() }));
   if (r.replicas > 1) addObject(chart, pdb(rulerW, ns, rulerPodSelector()));
-  addObject(chart, serviceMonitor(rulerW, ns, 'http', env.prometheus.scrapeInterval));
+  addObject(chart, serviceMonitor(rulerW, ns, RULER_WEB_PORT.name, env.prometheus.scrapeInterval));
   return chart;
 }

@@ -1,6 +1,7 @@
 /**
- * The Argo CD health check (lib/argocd-health.lua), run in a real Lua VM (fengari) against
- * operator statuses, and the committed argocd-cm patch matches the script.
+ * The Argo CD health checks (lib/argocd-health.lua for operator CRs, lib/argocd-app-health.lua
+ * for child Applications), run in a real Lua VM (fengari), and the committed argocd-cm patch
+ * matches the scripts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { repoRoot } from '../../tools/binaries.js';
 const require = createRequire(import.meta.url);
 const { lua, lauxlib, lualib, to_luastring, to_jsstring } = require('fengari');
 const script = fs.readFileSync(path.join(repoRoot, 'lib/argocd-health.lua'), 'utf8');
+const appScript = fs.readFileSync(path.join(repoRoot, 'lib/argocd-app-health.lua'), 'utf8');
 
 /** Push a JSON value as a Lua value (objects and arrays become tables, arrays 1-based). */
 function push(L: unknown, v: unknown): void {
@@ -27,12 +29,12 @@ function push(L: unknown, v: unknown): void {
   }
 }
 
-function health(obj: unknown): { status: string; message: string } {
+function health(obj: unknown, lua_ = script): { status: string; message: string } {
   const L = lauxlib.luaL_newstate();
   lualib.luaL_openlibs(L);
   push(L, obj);
   lua.lua_setglobal(L, to_luastring('obj'));
-  if (lauxlib.luaL_dostring(L, to_luastring(script)) !== lua.LUA_OK) throw new Error(to_jsstring(lua.lua_tostring(L, -1)));
+  if (lauxlib.luaL_dostring(L, to_luastring(lua_)) !== lua.LUA_OK) throw new Error(to_jsstring(lua.lua_tostring(L, -1)));
   lua.lua_getfield(L, -1, to_luastring('status'));
   const status = to_jsstring(lua.lua_tostring(L, -1));
   lua.lua_getfield(L, -2, to_luastring('message'));
@@ -59,5 +61,22 @@ describe('Argo CD health for operator CRs', () => {
 
   it('the committed argocd-cm patch is up to date with the script (run `make synth`)', () => {
     expect(fs.readFileSync(path.join(repoRoot, 'docs/argocd/argocd-cm-health-patch.yaml'), 'utf8')).toBe(healthPatch());
+  });
+});
+
+describe('Argo CD health for child Applications (what makes sync waves wait)', () => {
+  const app = (status?: object) => ({ metadata: {}, ...(status ? { status } : {}) });
+  it.each([
+    ['just created', app(), 'Progressing'],
+    ['healthy but not synced yet', app({ sync: { status: 'OutOfSync' }, health: { status: 'Healthy' } }), 'Progressing'],
+    ['synced, resources still coming up', app({ sync: { status: 'Synced' }, health: { status: 'Progressing' } }), 'Progressing'],
+    ['synced and healthy', app({ sync: { status: 'Synced' }, health: { status: 'Healthy' } }), 'Healthy'],
+    ['synced, something broken', app({ sync: { status: 'Synced' }, health: { status: 'Degraded', message: 'certificate not ready' } }), 'Degraded'],
+  ])('%s -> %s', (_title, obj, status) => {
+    expect(health(obj, appScript).status).toBe(status);
+  });
+
+  it('is installed by the argocd-cm patch', () => {
+    expect(healthPatch()).toContain('resource.customizations.health.argoproj.io_Application');
   });
 });

@@ -1,7 +1,10 @@
 /** Argo CD delivery: one Application per rendered folder, ordered, self-healing, and an AppProject that allows exactly what we deploy. */
 import { CLUSTER_KINDS, NAMESPACED_KINDS } from '../../charts/argocd.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
-import { helmCharts, versions } from '../../envs/versions.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { repoRoot } from '../../lib/paths.js';
 import { synthesize } from '../../lib/synth.js';
 import { manifestsOf } from '../helpers/tree.js';
 
@@ -9,7 +12,7 @@ const envs = resolveAll(envFiles);
 const tree = await synthesize(envs);
 const all = manifestsOf(tree);
 const targets = envs.flatMap((env) => env.clusters.map((cluster) => ({ env, cluster, label: `${env.name}/${cluster.name}` })));
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'StorageClass']);
 
 describe.each(targets)('Argo CD in $label', ({ env, cluster }) => {
   const prefix = `${env.name}/${cluster.name}/`;
@@ -19,7 +22,7 @@ describe.each(targets)('Argo CD in $label', ({ env, cluster }) => {
   const folders = [...new Set([...tree.keys()].filter((f) => f.startsWith(prefix)).map((f) => `dist/${f.slice(0, f.lastIndexOf('/'))}`))];
 
   it('points exactly one Application at every rendered folder, on this env and cluster', () => {
-    const paths = apps.filter((a) => a.spec.source.path).map((a) => a.spec.source.path);
+    const paths = apps.filter((a) => a.spec.source.path?.startsWith('dist/')).map((a) => a.spec.source.path);
     expect([...paths].sort()).toEqual([...folders].sort());
     for (const a of apps) {
       expect(a.spec.project).toBe(project.metadata.name);
@@ -35,21 +38,28 @@ describe.each(targets)('Argo CD in $label', ({ env, cluster }) => {
     }
   });
 
-  it('orders the sync: CRDs, then the operator, then our resources, then dashboards', () => {
-    const wave = (name: string) => Number(apps.find((a) => a.metadata.name === `${cluster.name}-${name}`).metadata.annotations['argocd.argoproj.io/sync-wave']);
-    expect(wave('prometheus-operator-crds')).toBeLessThan(wave('prometheus-operator'));
-    expect(wave('prometheus-operator')).toBeLessThan(wave('prometheus'));
+  const wave = (name: string) => Number(apps.find((a) => a.metadata.name === `${cluster.name}-${name}`).metadata.annotations['argocd.argoproj.io/sync-wave']);
+
+  it('orders the sync: CRDs, namespaces and storage; then secrets, certificates and the operator; then workloads; dashboards last', () => {
+    for (const first of ['prometheus-operator-crds', 'namespace', 'storage']) {
+      for (const next of ['secrets', 'web-tls', 'prometheus-operator']) expect({ first, next, before: wave(first) < wave(next) }).toEqual({ first, next, before: true });
+    }
+    // What a workload mounts exists before it starts: certificates and credentials one wave earlier.
+    for (const prereq of ['secrets', 'web-tls', 'prometheus-operator', ...(env.features.enableThanos ? ['thanos-tls', 'thanos-objstore'] : [])]) {
+      for (const workload of ['prometheus', 'alertmanager', ...(env.features.enableThanos ? ['thanos-query', 'thanos-ruler'] : [])]) {
+        expect({ prereq, workload, before: wave(prereq) < wave(workload) }).toEqual({ prereq, workload, before: true });
+      }
+    }
     expect(wave('prometheus')).toBeLessThan(wave('dashboards'));
   });
 
-  it('installs the operator and CRDs from pinned upstream charts, CRDs with server-side apply', () => {
+  it("applies the operator's CRDs from the vendored files of this environment's operator version, with server-side apply", () => {
     const crds = apps.find((a) => a.metadata.name === `${cluster.name}-prometheus-operator-crds`);
-    expect(crds.spec.source).toMatchObject({ repoURL: helmCharts.repoURL, chart: helmCharts.prometheusOperatorCrds.chart, targetRevision: helmCharts.prometheusOperatorCrds.version });
+    expect(crds.spec.source).toEqual({ repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path: `imports/crds/prometheus-operator/${env.release.images.prometheusOperator.tag}` });
     expect(crds.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
-    const op = apps.find((a) => a.metadata.name === `${cluster.name}-prometheus-operator`);
-    expect(op.spec.source.targetRevision).toBe(helmCharts.kubePrometheusStack.version);
-    expect(op.spec.source.helm.valuesObject.prometheusOperator.image.tag).toBe(versions.prometheusOperator.tag);
-    expect(op.spec.source.helm.valuesObject.crds.enabled).toBe(false);
+    const dir = path.join(repoRoot, crds.spec.source.path);
+    const kinds = fs.readdirSync(dir).flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => (d.toJS() as any).spec.names.kind));
+    expect(kinds).toEqual(expect.arrayContaining(['Prometheus', 'Alertmanager', 'ThanosRuler', 'ServiceMonitor', 'PodMonitor', 'ScrapeConfig', 'PrometheusRule']));
   });
 
   it('the AppProject allows every kind and namespace we render, and no more than listed', () => {
@@ -63,6 +73,6 @@ describe.each(targets)('Argo CD in $label', ({ env, cluster }) => {
         expect(project.spec.destinations.map((d: any) => d.namespace)).toContain(m.metadata.namespace);
       }
     }
-    expect(project.spec.sourceRepos).toEqual([env.argocd.repoURL, helmCharts.repoURL]);
+    expect(project.spec.sourceRepos).toEqual([env.argocd.repoURL]);
   });
 });

@@ -15,7 +15,7 @@ import { synthesize } from '../../lib/synth.js';
 import { writeTreeAtomically } from '../../lib/writer.js';
 import { hashTree, tempDir } from '../helpers/tree.js';
 
-const OLD = { prometheus: 'v3.13.1', thanos: 'v0.41.0', kubePrometheusStack: '87.1.0' };
+const OLD = { prometheus: 'v3.13.1', thanos: 'v0.41.0' };
 
 /** A checkout-like fixture: versions file + dist rendered from it. */
 async function fixture(mutate: (pins: PinMap) => PinMap): Promise<{ versionsFile: string; outDir: string }> {
@@ -33,7 +33,6 @@ const staleStaging = (pins: PinMap): PinMap => ({
   ...pins,
   staging: {
     images: { ...pins.staging!.images, prometheus: OLD.prometheus, thanos: OLD.thanos },
-    charts: { ...pins.staging!.charts, kubePrometheusStack: OLD.kubePrometheusStack },
   },
 });
 
@@ -55,7 +54,7 @@ describe('the promoted pins block in envs/versions.ts', () => {
 
   it('an environment without pins runs the newest (tested) pins; one with pins keeps its own', () => {
     expect(releaseOf('dev').images.prometheus.tag).toBe(versions.prometheus.tag);
-    const r = releaseOf('staging', { staging: { images: { prometheus: OLD.prometheus }, charts: {} } });
+    const r = releaseOf('staging', { staging: { images: { prometheus: OLD.prometheus } } });
     expect(r.images.prometheus).toEqual({ image: versions.prometheus.image, tag: OLD.prometheus });
     expect(r.images.thanos.tag).toBe(versions.thanos.tag);
   });
@@ -73,7 +72,6 @@ describe('npm run promote', () => {
     expect(result.pinChanges).toEqual([
       { kind: 'image', name: 'prometheus', from: OLD.prometheus, to: versions.prometheus.tag },
       { kind: 'image', name: 'thanos', from: OLD.thanos, to: versions.thanos.tag },
-      { kind: 'chart', name: 'kubePrometheusStack', from: OLD.kubePrometheusStack, to: '88.0.0' },
     ]);
     // The pins file: staging now equals dev's effective pins, prod untouched, rest of the file identical.
     const after = readPins(versionsFile);
@@ -93,12 +91,11 @@ describe('npm run promote', () => {
     expect(prom.spec.image).toBe(`${versions.prometheus.image}:${versions.prometheus.tag}`);
     expect(prom.spec.thanos.image).toBe(`${versions.thanos.image}:${versions.thanos.tag}`);
 
-    // The summary a reviewer reads: the pin table, image moves and the Helm Application change.
+    // The summary a reviewer reads: the pin table, image moves and the changed objects.
     expect(result.markdown).toContain('## Promote dev → staging');
     expect(result.markdown).toContain(`| image | \`prometheus\` | ${OLD.prometheus} | ${versions.prometheus.tag} |`);
-    expect(result.markdown).toContain(`| chart | \`kubePrometheusStack\` | ${OLD.kubePrometheusStack} | 88.0.0 |`);
     expect(result.markdown).toContain(`${versions.prometheus.image}:${OLD.prometheus} | ${versions.prometheus.image}:${versions.prometheus.tag}`);
-    expect(result.markdown).toMatch(/`staging\/greenlang-staging\/argocd`: changed Application\/argocd\/[\w-]*operator/);
+    expect(result.markdown).toMatch(/`staging\/greenlang-staging\/prometheus`: changed Prometheus\/monitoring\/prometheus/);
     expect(result.diff.components.every((c) => c.component.startsWith('staging/'))).toBe(true);
     expect(result.diff.components.flatMap((c) => [...c.added, ...c.removed])).toEqual([]);
     // Version labels follow the pin too, so the Thanos query Deployment is among the changes.

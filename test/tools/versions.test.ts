@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { versions } from '../../envs/versions.js';
+import { pinOf, versions } from '../../envs/versions.js';
 import { parse } from 'yaml';
 import { goModuleOf, OMITTED_TAGS, repoRoot, toolBinaries, toolPath, type ToolName } from '../../tools/binaries.js';
 import { requiredVersion } from '../../tools/build.js';
@@ -14,7 +14,7 @@ import { freePort, useProcesses } from '../helpers/proc.js';
 
 describe.each(toolBinaries.map((t) => ({ ...t, label: t.name })))('$label', (spec) => {
   const mod = goModuleOf(spec);
-  const tag = versions[spec.component].tag;
+  const tag = pinOf(spec.component).tag;
   const bin = toolPath(spec.name as ToolName);
 
   it(`tools/${spec.moduleDir}/go.mod requires the pinned upstream module`, () => {
@@ -27,19 +27,28 @@ describe.each(toolBinaries.map((t) => ({ ...t, label: t.name })))('$label', (spe
     expect(info).toMatch(new RegExp(`\\n\\s+(?:mod|dep)\\s+${mod.path.replace(/\./g, '\\.')}\\s+${mod.version.replace(/\./g, '\\.')}\\s`));
   });
 
-  it("is built with upstream's release build tags (.promu.yml), minus the documented omissions", () => {
-    const dir = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `${mod.path}@${mod.version}`], { cwd: path.join(repoRoot, 'tools', spec.moduleDir), encoding: 'utf8' })).Dir;
-    const promu = parse(fs.readFileSync(path.join(dir, '.promu.yml'), 'utf8')) as { build?: { tags?: { all?: string[] } } };
-    const upstream = promu.build?.tags?.all ?? [];
-    expect([...spec.tags].sort()).toEqual(upstream.filter((t) => !(t in OMITTED_TAGS)).sort());
-    const info = execFileSync('go', ['version', '-m', bin], { encoding: 'utf8' });
-    if (spec.tags.length) expect(info).toMatch(new RegExp(`\\n\\s+build\\s+-tags=${spec.tags.join(',')}\\n`));
-  });
-
   it('reports the pinned version', () => {
     const { out } = runTool(spec.name as ToolName, ['--version']); // some print it on stderr
-    expect(out).toContain(`version ${tag.replace(/^v/, '')} `);
+    // Prometheus projects: "version 3.14.0 (...)"; Kubernetes: "Kubernetes v1.36.3"; etcd: "etcd Version: 3.6.16".
+    const expected = { prometheus: `version ${tag.replace(/^v/, '')} `, kubernetes: `Kubernetes ${tag}\n`, none: `Version: ${tag.replace(/^v/, '')}\n` }[spec.stamp ?? 'prometheus'];
+    expect(out).toContain(expected);
   });
+
+  if (spec.promu === false) {
+    it('is built without build tags, as upstream builds it (no .promu.yml)', () => {
+      expect(spec.tags).toEqual([]);
+      expect(execFileSync('go', ['version', '-m', bin], { encoding: 'utf8' })).not.toMatch(/\n\s+build\s+-tags=\S/);
+    });
+  } else {
+    it("is built with upstream's release build tags (.promu.yml), minus the documented omissions", () => {
+      const dir = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `${mod.path}@${mod.version}`], { cwd: path.join(repoRoot, 'tools', spec.moduleDir), encoding: 'utf8' })).Dir;
+      const promu = parse(fs.readFileSync(path.join(dir, '.promu.yml'), 'utf8')) as { build?: { tags?: { all?: string[] } } };
+      const upstream = promu.build?.tags?.all ?? [];
+      expect([...spec.tags].sort()).toEqual(upstream.filter((t) => !(t in OMITTED_TAGS)).sort());
+      const info = execFileSync('go', ['version', '-m', bin], { encoding: 'utf8' });
+      if (spec.tags.length) expect(info).toMatch(new RegExp(`\\n\\s+build\\s+-tags=${spec.tags.join(',')}\\n`));
+    });
+  }
 });
 
 describe('the servers start, get ready and report their pinned version over HTTP', () => {
