@@ -97,8 +97,9 @@ export function argocdChart(scope: Construct, { env, cluster }: ChartContext, re
           namespace: ns,
           labels: { ...labels, 'greenlang.io/environment': env.name, 'greenlang.io/component': name },
           annotations: { [WAVE]: String(wave) },
-          // Deleting an Application deletes what it deployed.
-          finalizers: ['resources-finalizer.argocd.argoproj.io'],
+          // Deleting an Application deletes what it deployed (foreground cascade, Argo CD's
+          // default, named in the domain-qualified form the API server does not warn about).
+          finalizers: ['resources-finalizer.argocd.argoproj.io/foreground'],
         },
         spec: { project, destination, ...spec } as never,
       }),

@@ -60,6 +60,8 @@ export function operatorArgs(env: { readonly release: { readonly images: { reado
     `--prometheus-config-reloader=${CONFIG_RELOADER_IMAGE}:${env.release.images.prometheusOperator.tag}`,
     // Everything is selected explicitly; never fall back to the deprecated unmanaged config.
     '--disable-unmanaged-prometheus-configuration=true',
+    // Monitors, rules and scrape configs report in their status whether each Prometheus took them.
+    '--feature-gates=StatusForConfigurationResources=true',
     `--web.listen-address=:${OPERATOR_METRICS_PORT.port}`,
     '--log-format=json',
   ];

@@ -65,7 +65,8 @@ export async function synthesize(envs: readonly EnvConfig[], components: readonl
   const problems: SynthProblem[] = [];
   for (const { env, cluster, chart, manifests } of rendered) {
     for (const m of manifests) {
-      for (const problem of await validateObject(m)) problems.push({ env: env.name, cluster, chart, object: objectRef(m), ...problem });
+      const crdVersions = { 'prometheus-operator': env.release.images.prometheusOperator.tag };
+      for (const problem of await validateObject(m, { crdVersions })) problems.push({ env: env.name, cluster, chart, object: objectRef(m), ...problem });
     }
     tree.set(componentPath(env.name, cluster, chart), toYaml(env.name, manifests));
   }

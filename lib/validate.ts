@@ -4,6 +4,9 @@
  * those validators lack (they accept any extra property, so a typo like `replicaz` would
  * otherwise reach the cluster and be silently dropped). An object of a kind with no model fails.
  */
+import type { ApiSourceName } from '../envs/versions.js';
+import { crdSourceOf, validateCustomResource } from './crd-schema.js';
+
 type ModelCtor = (new (data: unknown) => { validate(): void }) & { apiVersion: string; kind: string };
 
 /** Model packages for API groups outside kubernetes-models itself. */
@@ -96,13 +99,19 @@ function isModelDefect(e: AjvError): boolean {
 
 /** Load the models of these objects' kinds ahead of validation, concurrently. */
 export async function preloadModels(objs: readonly { apiVersion: string; kind: string }[]): Promise<void> {
-  const kinds = new Map(objs.map((o) => [`${o.apiVersion}/${o.kind}`, o]));
+  const kinds = new Map(objs.filter((o) => !crdSourceOf(o.apiVersion)).map((o) => [`${o.apiVersion}/${o.kind}`, o]));
   await Promise.all([...kinds.values()].map((o) => loadModel(o.apiVersion, o.kind)));
 }
 
 /** Schema problems and unknown fields of one manifest; empty when it is valid. */
-export async function validateObject(obj: Record<string, unknown>): Promise<ObjectProblem[]> {
+export async function validateObject(obj: Record<string, unknown>, opts: { crdVersions?: Partial<Record<ApiSourceName, string>> } = {}): Promise<ObjectProblem[]> {
   const key = `${obj.apiVersion}/${obj.kind}`;
+  // Custom resources: against the vendored CRD of the version the environment deploys.
+  const source = crdSourceOf(String(obj.apiVersion));
+  if (source) {
+    const problems = validateCustomResource(obj as { apiVersion: string; kind: string }, opts.crdVersions?.[source]) ?? [];
+    return dedupe(problems.map((p) => ({ field: fieldOf(p.pointer), message: p.message })));
+  }
   const Model = await loadModel(String(obj.apiVersion), String(obj.kind));
   if (!Model) {
     return [{ field: '(kind)', message: `no schema model for ${key}: add its model to lib/validate.ts or do not render it` }];

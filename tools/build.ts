@@ -76,7 +76,7 @@ function build(): void {
     const tmp = `${out}.tmp-${process.pid}`;
     const cwd = spec.stubEmbeds ? withStubbedEmbeds(moduleDir, mod, spec.stubEmbeds) : moduleDir;
     const pkg = spec.local ? '.' : `${mod.path}${spec.pkg ? '/' + spec.pkg : ''}`;
-    console.log(`tools: building ${path.basename(out)} (a cold build of kube-apiserver takes about 7 minutes here)`);
+    console.log(`tools: building ${path.basename(out)}`);
     execFileSync('go', ['build', '-trimpath', `-tags=${spec.tags.join(',')}`, '-ldflags', ldflags, '-o', tmp, pkg], {
       cwd,
       stdio: 'inherit',

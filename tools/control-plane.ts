@@ -1,0 +1,246 @@
+/**
+ * A real Kubernetes control plane on loopback for the control-plane test tier: the pinned etcd
+ * and kube-apiserver (`make tools`), TLS with a throwaway CA, RBAC and the default admission
+ * plugins (Pod Security included), the vendored CRDs installed; and the pinned
+ * prometheus-operator run against it with the arguments dist renders for it.
+ *
+ * No kubelet, scheduler or controller-manager: objects are stored and admitted, the operator
+ * reconciles its CRs into StatefulSets, Secrets and ConfigMaps, but no pod ever runs.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { apiSources, type ApiSourceName } from '../envs/versions.js';
+import { KubeClient } from '../lib/kube.js';
+import type { Manifest } from '../lib/synth.js';
+import { repoRoot } from '../lib/paths.js';
+import { makeCerts } from './preview/certs.js';
+import { freePort, start, type Running } from './proc.js';
+
+/** A client identity: certificate and key files signed by the control plane's CA. */
+export interface Identity {
+  readonly cert: string;
+  readonly key: string;
+}
+
+export interface ControlPlane {
+  readonly url: string;
+  readonly dir: string;
+  /** CA of the API server (and of client certificates). */
+  readonly caFile: string;
+  /** Cluster admin (group system:masters). */
+  readonly admin: KubeClient;
+  readonly adminIdentity: Identity;
+  /** A client certificate for a ServiceAccount, so its RBAC is what decides (as in-cluster). */
+  identityOf(namespace: string, serviceAccount: string): Identity;
+  clientFor(id: Identity): KubeClient;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+function openssl(dir: string, ...args: string[]): void {
+  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** A leaf certificate signed by ca.crt in `dir`: `subject` as an openssl -subj string. */
+function issue(dir: string, name: string, subject: string, ext: string): Identity {
+  openssl(dir, 'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
+  fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
+  openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`);
+  return { cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`) };
+}
+
+function makePki(dir: string): { admin: Identity; serving: Identity } {
+  openssl(dir, 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=gl-control-plane-ca');
+  const serving = issue(dir, 'apiserver', '/CN=kube-apiserver', 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n');
+  const admin = issue(dir, 'admin', '/O=system:masters/CN=gl-test-admin', 'extendedKeyUsage=clientAuth\n');
+  // ServiceAccount token signing key pair (the API server insists on one).
+  openssl(dir, 'genrsa', '-out', 'sa.key', '2048');
+  openssl(dir, 'rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
+  return { admin, serving };
+}
+
+const read = (f: string) => fs.readFileSync(f);
+
+/** Start etcd and kube-apiserver; resolves once /readyz answers. Call stop() when done. */
+export async function startControlPlane(): Promise<ControlPlane> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-control-plane-'));
+  const { admin, serving } = makePki(dir);
+  const caFile = path.join(dir, 'ca.crt');
+
+  const peer = await freePort();
+  const etcd = await start({
+    tool: 'etcd',
+    readyPath: '/health',
+    args: ({ port, dir: d }) => [
+      '--name=default',
+      `--data-dir=${d}/data`,
+      `--listen-client-urls=http://127.0.0.1:${port}`,
+      `--advertise-client-urls=http://127.0.0.1:${port}`,
+      `--listen-peer-urls=http://127.0.0.1:${peer}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+      `--initial-cluster=default=http://127.0.0.1:${peer}`,
+      '--log-level=warn',
+      // A throwaway store: durability buys nothing here and fsync dominates on this disk.
+      '--unsafe-no-fsync',
+    ],
+  });
+
+  // /readyz answers only once the API server's post-start hooks (RBAC bootstrap roles) are done.
+  const certDir = path.join(dir, 'admin-client');
+  fs.mkdirSync(certDir);
+  fs.copyFileSync(caFile, path.join(certDir, 'ca.crt'));
+  fs.copyFileSync(admin.cert, path.join(certDir, 'tls.crt'));
+  fs.copyFileSync(admin.key, path.join(certDir, 'tls.key'));
+  let apiserver: Running;
+  try {
+    apiserver = await start({
+      tool: 'kube-apiserver',
+      readyPath: '/readyz',
+      tls: { certDir, serverName: 'localhost', clientCert: true },
+      timeoutMs: 60_000,
+      args: ({ port, dir: d }) => [
+        `--etcd-servers=${etcd.url}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${port}`,
+        `--cert-dir=${d}`,
+        `--tls-cert-file=${serving.cert}`,
+        `--tls-private-key-file=${serving.key}`,
+        `--client-ca-file=${caFile}`,
+        '--service-account-issuer=https://kubernetes.default.svc',
+        `--service-account-key-file=${dir}/sa.pub`,
+        `--service-account-signing-key-file=${dir}/sa.key`,
+        '--api-audiences=https://kubernetes.default.svc',
+        '--authorization-mode=RBAC',
+        '--service-cluster-ip-range=10.96.0.0/12',
+        // Endpoints may not hold loopback addresses, so the API server cannot publish itself.
+        '--endpoint-reconciler-type=none',
+        // node-exporter runs in a privileged namespace; Pod Security admission still decides.
+        '--allow-privileged=true',
+        '--profiling=false',
+      ],
+    });
+  } catch (err) {
+    await etcd.stop();
+    throw err;
+  }
+
+  const clientFor = (id: Identity) => new KubeClient({ server: apiserver.url, ca: read(caFile), cert: read(id.cert), key: read(id.key) });
+  return {
+    url: apiserver.url,
+    dir,
+    caFile,
+    admin: clientFor(admin),
+    adminIdentity: admin,
+    identityOf: (namespace, sa) =>
+      issue(dir, `sa-${namespace}-${sa}`, `/O=system:serviceaccounts/O=system:serviceaccounts:${namespace}/CN=system:serviceaccount:${namespace}:${sa}`, 'extendedKeyUsage=clientAuth\n'),
+    clientFor,
+    log: () => `--- kube-apiserver ---\n${apiserver.log()}\n--- etcd ---\n${etcd.log()}`,
+    async stop() {
+      await apiserver.stop();
+      await etcd.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every vendored CRD (imports/crds) of the given sources at their pinned versions, parsed. */
+export function vendoredCrds(versionsBySource: Partial<Record<ApiSourceName, string>> = {}): Manifest[] {
+  const out: Manifest[] = [];
+  for (const name of Object.keys(apiSources) as ApiSourceName[]) {
+    const version = versionsBySource[name] ?? apiSources[name].module.version;
+    const dir = path.join(repoRoot, 'imports', 'crds', name, version);
+    if (!fs.existsSync(dir)) throw new Error(`${path.relative(repoRoot, dir)} is missing: run \`make import\``);
+    for (const f of fs.readdirSync(dir).sort()) {
+      for (const d of parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8'))) {
+        const m = d.toJS() as Manifest | null;
+        if (m?.kind === 'CustomResourceDefinition') out.push(m);
+      }
+    }
+  }
+  return out;
+}
+
+/** Apply CRDs (server-side, as Argo CD does) and wait until the API server serves every one. */
+export async function installCrds(kube: KubeClient, crds: readonly Manifest[], timeoutMs = 120_000): Promise<void> {
+  for (const crd of crds) await kube.apply(crd, { fieldManager: 'gl-control-plane-tier', strict: true });
+  const deadline = Date.now() + timeoutMs;
+  for (const crd of crds) {
+    for (;;) {
+      const live = await kube.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', crd.metadata.name);
+      const established = (live?.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Established' && c.status === 'True');
+      if (established) break;
+      if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata.name} not Established after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/**
+ * Run the pinned operator against the control plane with the arguments dist renders for it,
+ * as its own ServiceAccount (so the rendered ClusterRole is what it may do). Only the
+ * in-cluster connection and the listen address are replaced.
+ */
+export async function startOperator(cp: ControlPlane, rendered: { args: readonly string[]; namespace: string; serviceAccount: string }): Promise<Running> {
+  const id = cp.identityOf(rendered.namespace, rendered.serviceAccount);
+  const args = rendered.args.filter((a) => !a.startsWith('--web.listen-address='));
+  return start({
+    tool: 'prometheus-operator',
+    readyPath: '/healthz',
+    timeoutMs: 60_000,
+    args: ({ port }) => [...args, `--web.listen-address=127.0.0.1:${port}`, `--apiserver=${cp.url}`, `--ca-file=${cp.caFile}`, `--cert-file=${id.cert}`, `--key-file=${id.key}`],
+  });
+}
+
+/**
+ * What the controllers this tier does not run would create, with the same names and keys:
+ * for each cert-manager Certificate its Secret (a real certificate for its DNS names, in
+ * cert-manager's layout tls.crt/tls.key/ca.crt), for each ExternalSecret its target Secret
+ * (placeholder values under every key it would write, templated keys included). Workloads mount
+ * these, and the operator reads some of them (web TLS, Alertmanager credentials) while
+ * reconciling, so they must exist as in a cluster where both controllers run.
+ */
+export function standInSecrets(manifests: readonly Manifest[]): Manifest[] {
+  const out: Manifest[] = [];
+  const secret = (namespace: string, name: string, stringData: Record<string, string>, from: string): Manifest => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace, labels: { 'greenlang.io/stand-in-for': from } } as Manifest['metadata'],
+    type: 'Opaque',
+    stringData,
+  });
+  for (const m of manifests as any[]) {
+    if (m.kind === 'Certificate' && m.apiVersion.startsWith('cert-manager.io/')) {
+      const dir = makeCerts([m.spec.commonName, ...(m.spec.dnsNames ?? [])].filter(Boolean));
+      const file = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
+      out.push(secret(m.metadata.namespace, m.spec.secretName, { 'tls.crt': file('tls.crt'), 'tls.key': file('tls.key'), 'ca.crt': file('ca.crt') }, 'cert-manager'));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    if (m.kind === 'ExternalSecret' && m.apiVersion.startsWith('external-secrets.io/')) {
+      const keys = new Set<string>([...(m.spec.data ?? []).map((d: { secretKey: string }) => d.secretKey), ...Object.keys(m.spec.target?.template?.data ?? {})]);
+      out.push(secret(m.metadata.namespace, m.spec.target?.name ?? m.metadata.name, Object.fromEntries([...keys].map((k) => [k, `stand-in-${k}`])), 'external-secrets'));
+    }
+  }
+  return out;
+}
+
+/** Namespaces a cluster already has before the platform arrives: the workloads' and Argo CD's. */
+export function standInNamespaces(names: readonly string[]): Manifest[] {
+  return [...new Set(names)].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+}
+
+/**
+ * The `kube-root-ca.crt` ConfigMap kube-controller-manager publishes in every namespace (the
+ * CA half of every ServiceAccount token volume), which this control plane does not run.
+ */
+export function standInRootCa(namespaces: readonly string[], caPem: string): Manifest[] {
+  return [...new Set(namespaces)].map((namespace) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'kube-root-ca.crt', namespace, labels: { 'greenlang.io/stand-in-for': 'kube-controller-manager' } } as Manifest['metadata'],
+    data: { 'ca.crt': caPem },
+  }));
+}
