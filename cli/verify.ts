@@ -1,5 +1,9 @@
 /**
- * npm run verify -- --context <kube-context> --env <env> [--cluster <name>]
+ * npm run verify -- --context <kube-context> --env <env> [--cluster <name>] [--dry-run-server]
+ *
+ * --dry-run-server: instead, send every object of dist/<env>/<cluster>/ (and the operator CRDs its
+ * Argo CD Application applies) to the cluster's API server as a strict server-side dry run: a PR
+ * check before merge. Exits 1 on any refusal or warning; the cluster is not changed.
  *
  * Compares dist/<env>/<cluster>/ with the live cluster (missing objects, drift on the fields we
  * render, pods not ready in the monitoring namespace, Prometheus targets down through the API
@@ -13,11 +17,21 @@ import { manifestsOfTree, treeOnDisk } from '../lib/manifests.js';
 import { formatFindings, verify, type LiveState } from '../lib/verify.js';
 import { objectRef, type Manifest } from '../lib/synth.js';
 import { repoRoot } from '../lib/paths.js';
+import { KubeClient } from '../lib/kube.js';
+import { applyEach, formatDryRun, namespacesFirst } from '../lib/server-dry-run.js';
+import { operatorCrdPath } from '../charts/argocd.js';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { context: { type: 'string' }, env: { type: 'string' }, cluster: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { context: { type: 'string' }, env: { type: 'string' }, cluster: { type: 'string' }, 'dry-run-server': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const usage = 'usage: npm run verify -- --context <kube-context> --env <env> [--cluster <name>] [--dry-run-server]';
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
   if (!values.context || !values.env) {
-    console.error('usage: npm run verify -- --context <kube-context> --env <env> [--cluster <name>]');
+    console.error(usage);
     return 2;
   }
   const env = resolveAll(envFiles).find((e) => e.name === values.env);
@@ -29,6 +43,7 @@ async function main(): Promise<number> {
   const kc = new KubeConfig();
   kc.loadFromDefault();
   kc.setCurrentContext(values.context);
+  if (values['dry-run-server']) return dryRunServer(kc, env.release.images.prometheusOperator.tag, dir, `${env.name}/${cluster}`);
   const objects = kc.makeApiClient(KubernetesObjectApi);
   const core = kc.makeApiClient(CoreV1Api);
 
@@ -57,6 +72,21 @@ async function main(): Promise<number> {
   const findings = verify(desired as Manifest[], { objects: live, pods, targets } satisfies LiveState);
   console.log(findings.length ? formatFindings(findings) : `verify: ${env.name}/${cluster} matches dist (${desired.length} objects), all pods ready, all targets up`);
   return findings.length ? 1 : 0;
+}
+
+/** Strict server-side dry run of the cluster's folder (Argo CD objects excluded: they go to Argo CD's cluster). */
+async function dryRunServer(kc: KubeConfig, operatorTag: string, dir: string, label: string): Promise<number> {
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new Error('the kube context has no cluster server');
+  const opts: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; headers?: Record<string, string>; rejectUnauthorized?: boolean } = {};
+  await kc.applyToHTTPSOptions(opts as never);
+  const kube = new KubeClient({ server, ca: opts.ca, cert: opts.cert, key: opts.key, headers: opts.headers, insecure: opts.rejectUnauthorized === false });
+  const crds = manifestsOfTree(treeOnDisk(path.join(repoRoot, operatorCrdPath(operatorTag))));
+  const ours = manifestsOfTree(treeOnDisk(dir)).filter((m) => m.apiVersion.split('/')[0] !== 'argoproj.io');
+  const result = await applyEach(kube, [...crds, ...namespacesFirst(ours)]);
+  const problems = formatDryRun(result);
+  console.log(problems || `verify: the API server accepts all ${result.checked} objects of ${label} (strict dry run), without warnings`);
+  return problems ? 1 : 0;
 }
 
 main().then(

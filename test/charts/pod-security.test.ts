@@ -48,9 +48,9 @@ describe('every container we render', () => {
     }
   });
 
-  it('mounts the API token only where the API is used (kube-state-metrics, and the operator-managed Prometheus)', () => {
+  it('mounts the API token only where the API is used (the operator, kube-state-metrics, and the operator-managed Prometheus)', () => {
     const withToken = workloads.filter((m) => podSpecOf(m).automountServiceAccountToken !== false).map((m) => m.metadata.name);
-    expect([...new Set(withToken)]).toEqual(['kube-state-metrics']);
+    expect([...new Set(withToken)].sort()).toEqual(['kube-state-metrics', 'prometheus-operator']);
   });
 });
 

@@ -90,7 +90,11 @@ describe.each(targets)('Prometheus in $label', ({ env, cluster }) => {
       expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: env.namespace }]);
     }
-    const clusterRoles = ms.filter((m) => m.kind === 'ClusterRole') as any[];
+    // Cluster-wide, only what Prometheus' own ServiceAccount is bound to.
+    const bound = (ms.filter((m) => m.kind === 'ClusterRoleBinding') as any[])
+      .filter((b) => b.subjects.some((x: any) => x.kind === 'ServiceAccount' && x.name === sa.metadata.name && x.namespace === env.namespace))
+      .map((b) => b.roleRef.name);
+    const clusterRoles = ms.filter((m) => m.kind === 'ClusterRole' && bound.includes(m.metadata.name)) as any[];
     expect(clusterRoles.length).toBeGreaterThan(0);
     for (const cr of clusterRoles) for (const rule of cr.rules) expect(rule.verbs.every((v: string) => ['get', 'list', 'watch'].includes(v))).toBe(true);
   });

@@ -10,6 +10,7 @@ import { KubeClient } from '../../lib/kube.js';
 import { manifestsOfTree, treeOnDisk } from '../../lib/manifests.js';
 import { repoRoot } from '../../lib/paths.js';
 import type { Manifest } from '../../lib/synth.js';
+import { applyEach, namespacesFirst } from '../../lib/server-dry-run.js';
 import { installCrds, startControlPlane, vendoredCrds, type ControlPlane } from '../../tools/control-plane.js';
 
 export const FIELD_MANAGER = 'gl-control-plane-tier';
@@ -23,7 +24,7 @@ export function distOf(env: EnvConfig, cluster: ClusterConfig): Manifest[] {
   return manifestsOfTree(treeOnDisk(path.join(repoRoot, 'dist', env.name, cluster.name)));
 }
 
-export const ref = (m: { kind: string; metadata: { name: string; namespace?: string } }) => [m.kind, m.metadata.namespace, m.metadata.name].filter(Boolean).join('/');
+export { objectRef as ref } from '../../lib/synth.js';
 
 /** A started control plane with the pinned CRDs (the operator's at the given version). */
 export function useControlPlane(operatorTag?: string): { readonly cp: ControlPlane; readonly kube: KubeClient } {
@@ -47,22 +48,9 @@ export function useControlPlane(operatorTag?: string): { readonly cp: ControlPla
   };
 }
 
-/** Server-side apply every manifest in order; returns the objects refused with the reason. */
+/** Server-side apply every manifest in order (strict); returns what was refused and every warning. */
 export async function applyAll(kube: KubeClient, manifests: readonly Manifest[], opts: { dryRun?: boolean } = {}) {
-  const refused: { object: string; error: string }[] = [];
-  const warnings: { object: string; warning: string }[] = [];
-  for (const m of manifests) {
-    try {
-      const res = await kube.apply(m, { fieldManager: FIELD_MANAGER, strict: true, dryRun: opts.dryRun });
-      for (const w of res.warnings) warnings.push({ object: ref(m), warning: w });
-    } catch (err) {
-      refused.push({ object: ref(m), error: (err as Error).message });
-    }
-  }
-  return { refused, warnings };
+  return applyEach(kube, manifests, { dryRun: opts.dryRun ?? false, fieldManager: FIELD_MANAGER });
 }
 
-/** Namespaces first (everything else lives in them), then the rest in dist order. */
-export function namespacesFirst(manifests: readonly Manifest[]): Manifest[] {
-  return [...manifests.filter((m) => m.kind === 'Namespace'), ...manifests.filter((m) => m.kind !== 'Namespace')];
-}
+export { namespacesFirst };

@@ -4,6 +4,11 @@
  * validation, admission on. An unknown field, a bad value, a kind whose CRD is not pinned or a
  * Pod Security violation fails here.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { repoRoot } from '../../lib/paths.js';
 import { applyAll, distOf, namespacesFirst, ref, targets, useControlPlane } from './cluster.js';
 import { standInNamespaces } from '../../tools/control-plane.js';
 import type { Manifest } from '../../lib/synth.js';
@@ -52,4 +57,40 @@ describe('the dry run can fail', () => {
     const { refused } = await applyAll(control.kube, [bogus], { dryRun: true });
     expect(refused[0]?.error).toMatch(/no resource for monitoring.coreos.com\/v1 PrometheusAgentz/);
   });
+});
+
+describe('npm run verify -- --dry-run-server, against this API server through a kubeconfig', () => {
+  const dev = targets[0]!;
+  const kubeconfig = (user: { cert: string; key: string }) => {
+    const file = path.join(control.cp.dir, `kubeconfig-${path.basename(user.cert)}`);
+    fs.writeFileSync(
+      file,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'local', cluster: { server: control.cp.url, 'certificate-authority': control.cp.caFile } }],
+        users: [{ name: 'u', user: { 'client-certificate': user.cert, 'client-key': user.key } }],
+        contexts: [{ name: 'local', context: { cluster: 'local', user: 'u' } }],
+        'current-context': 'local',
+      }),
+    );
+    return file;
+  };
+  const verify = (file: string) =>
+    spawnSync('node', ['--import', 'tsx', 'cli/verify.ts', '--context', 'local', '--env', dev.env.name, '--cluster', dev.cluster.name, '--dry-run-server'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, KUBECONFIG: file, NODE_OPTIONS: '' },
+    });
+
+  it('exits 0 when the cluster accepts every object of the folder (the namespaces exist, as in a running cluster)', () => {
+    const r = verify(kubeconfig(control.cp.adminIdentity));
+    expect({ status: r.status, out: r.stdout + r.stderr }).toEqual({ status: 0, out: expect.stringMatching(/accepts all \d+ objects of dev\/greenlang-dev \(strict dry run\)/) });
+  }, 60_000);
+
+  it('exits 1 and names each refused object when the API server refuses (here: an identity without rights)', () => {
+    const r = verify(kubeconfig(control.cp.identityOf('default', 'nobody')));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/refused {2}Prometheus\/monitoring\/prometheus: .*403/);
+  }, 60_000);
 });

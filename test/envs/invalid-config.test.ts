@@ -96,15 +96,21 @@ const cases: [title: string, override: unknown, message: string][] = [
     'env "qa": prometheus.scrapeInterval: 8d must be shorter than prometheus.retention 7d',
   ],
   [
+    'a volume on a storage class the cluster does not have (the operator would refuse it)',
+    { prometheus: { storage: { storageClassName: 'io2-fast', size: '50Gi' } } },
+    'env "qa": prometheus.storage.storageClassName: "io2-fast" is neither rendered (storageClasses.provision) nor listed in storageClasses.existing; ' +
+      'the operator refuses a storage class the cluster does not have (known: gp3)',
+  ],
+  [
     'a ScrapeConfig spec with a misspelt field (caught by the CRD model at synth)',
     { prometheus: { additionalScrapeConfigs: [{ name: 'legacy-exporter', spec: { staticConfig: [{ targets: ['10.0.0.1:9100'] }] } }] } },
     'env "qa" cluster "qa-1" chart "prometheus" object ScrapeConfig/monitoring/legacy-exporter: spec.staticConfig: ' +
-      'unknown field: the schema has no such property (typo, or wrong nesting)',
+      'unknown field: the CRD has no such property (typo, or wrong nesting)',
   ],
   [
     'a ScrapeConfig spec with a wrongly typed field',
     { prometheus: { additionalScrapeConfigs: [{ name: 'legacy-exporter', spec: { staticConfigs: 'host:9100' } }] } },
-    'env "qa" cluster "qa-1" chart "prometheus" object ScrapeConfig/monitoring/legacy-exporter: spec.staticConfigs: must be array',
+    'env "qa" cluster "qa-1" chart "prometheus" object ScrapeConfig/monitoring/legacy-exporter: spec.staticConfigs: must be an array',
   ],
   [
     'node-exporter sharing the restricted monitoring namespace',
