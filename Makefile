@@ -11,7 +11,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: synth test typecheck tools import venv pytest jest bench bench-load preview clean
+.PHONY: synth test typecheck tools import venv pytest jest test-control-plane bench bench-load preview clean
 ## Render and validate every environment into dist/ (atomic: a failure leaves dist/ as it was).
 synth: $(NODE_STAMP)
 	node --import tsx main.ts
@@ -47,6 +47,10 @@ test: typecheck jest pytest
 
 jest: $(NODE_STAMP) $(PY_STAMP) $(POLICY_STAMP) tools
 	npx jest --ci
+
+## The control-plane tier alone (real etcd + kube-apiserver + operator; part of `make test`).
+test-control-plane: $(NODE_STAMP) tools
+	npx jest --ci test/control-plane
 
 pytest: $(PY_STAMP) tools
 	cd $(PY_DIR) && .venv/bin/python -m pytest -q
