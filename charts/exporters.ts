@@ -12,14 +12,13 @@ import type { Construct } from 'constructs';
 import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
-import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { imageOf } from '../envs/versions.js';
 import { scrapeTlsConfig, webTlsMount, webTlsVolume } from '../lib/web-tls.js';
 import { NODE_EXPORTER_AUTH_SECRET } from './secrets.js';
 import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
-import { monitorFor, restrictedContainer, restrictedPod, service } from '../lib/workload.js';
+import { bindClusterRole, monitorFor, restrictedContainer, restrictedPod, service } from '../lib/workload.js';
 import type { ChartContext } from './context.js';
 
 export const KUBE_STATE_METRICS: Workload = { name: 'kube-state-metrics', component: 'exporter', versionOf: 'kubeStateMetrics' };
@@ -57,11 +56,7 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
   );
   addObject(
     chart,
-    new ClusterRoleBinding({
-      metadata: { name: clusterRoleName, labels: ksmLabels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName },
-      subjects: [{ kind: 'ServiceAccount', name: kubestatemetricsW.name, namespace: ns }],
-    }),
+    bindClusterRole(clusterRoleName, ksmLabels, { name: kubestatemetricsW.name, namespace: ns }),
   );
   addObject(
     chart,

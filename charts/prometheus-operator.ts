@@ -13,12 +13,11 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
-import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { imageOf } from '../envs/versions.js';
 import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
-import { restrictedContainer, restrictedPod, service, serviceMonitor } from '../lib/workload.js';
+import { bindClusterRole, restrictedContainer, restrictedPod, service, serviceMonitor } from '../lib/workload.js';
 import type { ChartContext } from './context.js';
 
 export const OPERATOR: Workload = { name: 'prometheus-operator', component: 'controller', versionOf: 'prometheusOperator' };
@@ -78,11 +77,7 @@ export function prometheusOperatorChart(scope: Construct, { env }: ChartContext)
   addObject(chart, new ClusterRole({ metadata: { name: role, labels }, rules: OPERATOR_RULES.map((r) => ({ ...r, resources: [...r.resources], verbs: [...r.verbs] })) }));
   addObject(
     chart,
-    new ClusterRoleBinding({
-      metadata: { name: role, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-      subjects: [{ kind: 'ServiceAccount', name: w.name, namespace: ns }],
-    }),
+    bindClusterRole(role, labels, { name: w.name, namespace: ns }),
   );
   addObject(
     chart,

@@ -10,7 +10,6 @@ import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitorin
 import { ScrapeConfig } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1/ScrapeConfig';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
-import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { Service } from 'kubernetes-models/v1/Service';
@@ -19,7 +18,7 @@ import { imageOf } from '../envs/versions.js';
 import { operatorWebTls, scrapeTlsConfig } from '../lib/web-tls.js';
 import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
-import { IRSA_ANNOTATION, operatorStorage } from '../lib/workload.js';
+import { bindClusterRole, IRSA_ANNOTATION, operatorStorage } from '../lib/workload.js';
 import { REPLICA_LABELS } from '../lib/replica-labels.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../lib/rules.js';
 import { grpcTlsVolume } from './thanos/common.js';
@@ -97,11 +96,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
   );
   addObject(
     chart,
-    new ClusterRoleBinding({
-      metadata: { name: nodeReader, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: nodeReader },
-      subjects: [{ kind: 'ServiceAccount', name: prometheusW.name, namespace: ns }],
-    }),
+    bindClusterRole(nodeReader, labels, { name: prometheusW.name, namespace: ns }),
   );
 
   // Every monitor in a watched namespace is picked up: an empty selector, scoped by namespace.

@@ -12,6 +12,7 @@ import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import type { IStorageSpec } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/StorageSpec';
 import type { IEndpoint } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Endpoint';
@@ -49,6 +50,15 @@ export function serviceAccount(w: Workload, ns: string, roleArn?: string): Servi
     metadata: { name: w.name, namespace: ns, labels: labelsFor(w), ...(roleArn ? { annotations: { [IRSA_ANNOTATION]: roleArn } } : {}) },
     // Thanos and Prometheus-ecosystem servers never call the Kubernetes API.
     automountServiceAccountToken: false,
+  });
+}
+
+/** Bind a ClusterRole (of the same name) to one ServiceAccount. */
+export function bindClusterRole(role: string, labels: Record<string, string>, sa: { name: string; namespace: string }): ClusterRoleBinding {
+  return new ClusterRoleBinding({
+    metadata: { name: role, labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: sa.namespace }],
   });
 }
 
