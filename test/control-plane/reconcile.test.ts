@@ -14,6 +14,7 @@ import { parse } from 'yaml';
 import type { KubeClient } from '../../lib/kube.js';
 import { standInNamespaces, standInRootCa, standInSecrets, startOperator } from '../../tools/control-plane.js';
 import { toolPath } from '../../tools/binaries.js';
+import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
 import type { Running } from '../../tools/proc.js';
 import { applyAll, distOf, FIELD_MANAGER, namespacesFirst, ref, targets, useControlPlane } from './cluster.js';
 
@@ -167,17 +168,21 @@ describe.each(targets)('dist/$label on a real API server with the real operator'
   }, 240_000);
 
   it('each operator CR has a StatefulSet of its replicas whose selector matches its pod template', async () => {
-    const sets = await control.kube.list('apps/v1', 'StatefulSet', ns);
     for (const cr of OPERATOR_CRS.flatMap((k) => of(k))) {
-      const owned = sets.filter((s: any) => (s.metadata.ownerReferences ?? []).some((o: any) => o.kind === cr.kind && o.name === cr.metadata.name));
-      expect({ cr: ref(cr), statefulSets: owned.length }).toEqual({ cr: ref(cr), statefulSets: 1 });
+      // The operator reports Reconciled from its sync loop; the StatefulSet write can land a moment later.
+      const owned = await eventually(async () => {
+        const sets = (await control.kube.list('apps/v1', 'StatefulSet', ns)).filter((s: any) =>
+          (s.metadata.ownerReferences ?? []).some((o: any) => o.kind === cr.kind && o.name === cr.metadata.name),
+        );
+        return sets.length === 1 ? sets : undefined;
+      }, `one StatefulSet owned by ${ref(cr)}`, 30_000);
       const sts = owned[0];
       expect(sts.spec.replicas).toBe(cr.spec.replicas);
       const labels = sts.spec.template.metadata.labels;
       for (const [k, v] of Object.entries(sts.spec.selector.matchLabels)) expect({ cr: ref(cr), label: k, value: labels[k] }).toEqual({ cr: ref(cr), label: k, value: v });
       expect(sts.spec.volumeClaimTemplates?.[0]?.spec.storageClassName).toBe(cr.spec.storage.volumeClaimTemplate.spec.storageClassName);
     }
-  });
+  }, 120_000);
 
   it('every monitor, scrape config and rule is accepted by the Prometheus (or ruler) that selects it', async () => {
     for (const kind of CONFIG_KINDS) {
@@ -200,6 +205,27 @@ describe.each(targets)('dist/$label on a real API server with the real operator'
     const events = await control.kube.list('events.k8s.io/v1', 'Event');
     expect(events.filter((e: any) => e.reason === 'InvalidConfiguration').map((e: any) => e.note)).toEqual([]);
   }, 120_000);
+
+  it('the ThanosRuler evaluates the rules labelled for it, and Prometheus does not', async () => {
+    if (!env.features.enableThanos) return;
+    const rulerRules = of('PrometheusRule').filter((r) => r.metadata.labels?.[RULE_EVALUATOR_LABEL] === THANOS_RULER_EVALUATOR);
+    expect(rulerRules.length).toBeGreaterThan(0);
+    const ruleFiles = async (prefix: string) =>
+      (await control.kube.list('v1', 'ConfigMap', ns)).filter((c: any) => c.metadata.name.startsWith(prefix)).flatMap((c: any) => Object.values(c.data ?? {}) as string[]).join('\n');
+    const ruler = await ruleFiles('thanos-ruler-thanos-ruler-rulefiles-');
+    const prometheus = await ruleFiles('prometheus-prometheus-rulefiles-');
+    for (const r of rulerRules) {
+      for (const g of r.spec.groups) {
+        for (const rule of g.rules.filter((x: any) => x.alert)) {
+          expect({ alert: rule.alert, inRuler: ruler.includes(`alert: ${rule.alert}`), inPrometheus: prometheus.includes(`alert: ${rule.alert}`) }).toEqual({
+            alert: rule.alert,
+            inRuler: true,
+            inPrometheus: false,
+          });
+        }
+      }
+    }
+  });
 
   it('the generated Prometheus config has one scrape job per monitor endpoint and passes promtool check config with its files', async () => {
     const kube = control.kube;
