@@ -14,6 +14,7 @@ import type { Construct } from 'constructs';
 import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
 import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
 import { labelsFor } from '../lib/labels.js';
+import { crdDir } from '../lib/paths.js';
 import { addObject } from '../lib/objects.js';
 import { componentPath } from '../lib/synth.js';
 import type { ChartContext } from './context.js';
@@ -62,7 +63,7 @@ export const CRD_WAVE = -2;
 
 /** Where the operator's CRDs of a version are vendored (`make import`), relative to the repository. */
 export function operatorCrdPath(operatorTag: string): string {
-  return `imports/crds/prometheus-operator/${operatorTag}`;
+  return crdDir('prometheus-operator', operatorTag);
 }
 
 export function argocdChart(scope: Construct, { env, cluster }: ChartContext, renderedComponents: readonly { name: string; wave: number }[]): Chart {

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { apiSources, type ApiSourceName } from '../envs/versions.js';
-import { repoRoot } from './paths.js';
+import { crdDir, repoRoot } from './paths.js';
 
 /** API group -> the vendored source that defines it. */
 const GROUP_SOURCES: Record<string, ApiSourceName> = {
@@ -176,7 +176,7 @@ export function check(s: Schema, v: unknown, at: string, out: SchemaProblem[], t
 export function validateCustomResource(obj: { apiVersion: string; kind: string }, version?: string): SchemaProblem[] | undefined {
   const source = crdSourceOf(obj.apiVersion);
   if (!source) return undefined;
-  const dir = path.join(repoRoot, 'imports', 'crds', source, version ?? apiSources[source].module.version);
+  const dir = path.join(repoRoot, crdDir(source, version ?? apiSources[source].module.version));
   const schema = schemaOf(dir, obj.apiVersion, obj.kind);
   if (!schema) return [{ pointer: '', message: `no CRD in ${path.relative(repoRoot, dir)} serves ${obj.apiVersion} ${obj.kind}` }];
   const out: SchemaProblem[] = [];

@@ -2,6 +2,7 @@
  * The upstream programs the tests run, each built from its own small Go module under tools/
  * at the version pinned in envs/versions.ts. Shared by tools/build.ts and the test helpers.
  */
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { pinOf, type ComponentName, type ControlPlaneName } from '../envs/versions.js';
@@ -92,6 +93,18 @@ export function goModuleOf(spec: ToolBinary): { path: string; version: string } 
   const mod = pinOf(spec.component).goModule;
   if (!mod) throw new Error(`${spec.component} has no goModule pin in envs/versions.ts`);
   return mod;
+}
+
+/** Where a module version's files are on this machine (downloaded from the proxy if needed). */
+export function goModuleDir(mod: { path: string; version: string }): string {
+  const out = execFileSync('go', ['mod', 'download', '-json', `${mod.path}@${mod.version}`], {
+    encoding: 'utf8',
+    cwd: repoRoot,
+    env: { ...process.env, GOFLAGS: '-mod=mod' },
+  });
+  const info = JSON.parse(out) as { Dir?: string; Error?: string };
+  if (!info.Dir) throw new Error(`go mod download ${mod.path}@${mod.version}: ${info.Error ?? 'no directory'}`);
+  return info.Dir;
 }
 
 /** Cached binary path; version and build tags are part of the name so a change rebuilds. */

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { binDir, goModuleOf, repoRoot, toolBinaries, toolPath, type ToolName } from './binaries.js';
+import { binDir, goModuleDir, goModuleOf, repoRoot, toolBinaries, toolPath, type ToolName } from './binaries.js';
 import { pinOf } from '../envs/versions.js';
 
 /** The version of `modulePath` that a go.mod requires, or undefined. */
@@ -23,11 +23,11 @@ export function requiredVersion(goMod: string, modulePath: string): string | und
  * `go version -m` still records the upstream module at the pinned version.
  */
 function withStubbedEmbeds(moduleDir: string, mod: { path: string; version: string }, dirs: readonly string[]): string {
-  const info = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `${mod.path}@${mod.version}`], { cwd: moduleDir, encoding: 'utf8' })) as { Dir: string };
+  const upstream = goModuleDir(mod);
   const work = path.join(binDir, '..', 'src', `${path.basename(mod.path)}-${mod.version}`);
   fs.rmSync(work, { recursive: true, force: true });
   const src = path.join(work, 'module');
-  fs.cpSync(info.Dir, src, { recursive: true });
+  fs.cpSync(upstream, src, { recursive: true });
   execFileSync('chmod', ['-R', 'u+w', src]);
   for (const d of dirs) {
     fs.mkdirSync(path.join(src, d), { recursive: true });

@@ -15,7 +15,7 @@ import { parseAllDocuments } from 'yaml';
 import { apiSources, type ApiSourceName } from '../envs/versions.js';
 import { KubeClient } from '../lib/kube.js';
 import type { Manifest } from '../lib/synth.js';
-import { repoRoot } from '../lib/paths.js';
+import { crdDir, repoRoot } from '../lib/paths.js';
 import { makeCerts } from './preview/certs.js';
 import { freePort, start, type Running } from './proc.js';
 
@@ -152,7 +152,7 @@ export function vendoredCrds(versionsBySource: Partial<Record<ApiSourceName, str
   const out: Manifest[] = [];
   for (const name of Object.keys(apiSources) as ApiSourceName[]) {
     const version = versionsBySource[name] ?? apiSources[name].module.version;
-    const dir = path.join(repoRoot, 'imports', 'crds', name, version);
+    const dir = path.join(repoRoot, crdDir(name, version));
     if (!fs.existsSync(dir)) throw new Error(`${path.relative(repoRoot, dir)} is missing: run \`make import\``);
     for (const f of fs.readdirSync(dir).sort()) {
       for (const d of parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8'))) {

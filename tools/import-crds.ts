@@ -10,26 +10,14 @@
  * never moves another environment's CRDs. test/tools/imports.test.ts fails when a file differs
  * from its module or a pinned version is missing.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { apiSources, releaseOf, promotedPins, type ApiSourceName } from '../envs/versions.js';
-import { repoRoot } from '../lib/paths.js';
+import { crdDir, repoRoot } from '../lib/paths.js';
+import { goModuleDir } from './binaries.js';
 
 export const IMPORTS_DIR = path.join(repoRoot, 'imports', 'crds');
-
-/** Where a module version's files are on this machine (downloaded from the proxy if needed). */
-export function moduleDir(mod: { path: string; version: string }): string {
-  const out = execFileSync('go', ['mod', 'download', '-json', `${mod.path}@${mod.version}`], {
-    encoding: 'utf8',
-    cwd: repoRoot,
-    env: { ...process.env, GOFLAGS: '-mod=mod' },
-  });
-  const info = JSON.parse(out) as { Dir?: string; Error?: string };
-  if (!info.Dir) throw new Error(`go mod download ${mod.path}@${mod.version}: ${info.Error ?? 'no directory'}`);
-  return info.Dir;
-}
 
 /** Every version of a source that some environment needs (the operator's follows each env's pin). */
 export function versionsToVendor(name: ApiSourceName): string[] {
@@ -41,7 +29,7 @@ export function versionsToVendor(name: ApiSourceName): string[] {
 /** The CRD files a source contributes at a version: path under its module dir -> content. */
 export function upstreamCrds(name: ApiSourceName, version: string): Map<string, string> {
   const src = apiSources[name];
-  const dir = path.join(moduleDir({ path: src.module.path, version }), src.dir);
+  const dir = path.join(goModuleDir({ path: src.module.path, version }), src.dir);
   const files = src.files === 'all' ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort() : [...src.files];
   const out = new Map<string, string>();
   for (const f of files) {
@@ -58,7 +46,7 @@ export function upstreamCrds(name: ApiSourceName, version: string): Map<string, 
 }
 
 export function vendoredDir(name: ApiSourceName, version: string): string {
-  return path.join(IMPORTS_DIR, name, version);
+  return path.join(repoRoot, crdDir(name, version));
 }
 
 function importAll(): void {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pinOf, versions } from '../../envs/versions.js';
 import { parse } from 'yaml';
-import { goModuleOf, OMITTED_TAGS, repoRoot, toolBinaries, toolPath, type ToolName } from '../../tools/binaries.js';
+import { goModuleDir, goModuleOf, OMITTED_TAGS, repoRoot, toolBinaries, toolPath, type ToolName } from '../../tools/binaries.js';
 import { requiredVersion } from '../../tools/build.js';
 import { runTool } from '../helpers/bin.js';
 import { freePort, useProcesses } from '../helpers/proc.js';
@@ -41,7 +41,7 @@ describe.each(toolBinaries.map((t) => ({ ...t, label: t.name })))('$label', (spe
     });
   } else {
     it("is built with upstream's release build tags (.promu.yml), minus the documented omissions", () => {
-      const dir = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `${mod.path}@${mod.version}`], { cwd: path.join(repoRoot, 'tools', spec.moduleDir), encoding: 'utf8' })).Dir;
+      const dir = goModuleDir(mod);
       const promu = parse(fs.readFileSync(path.join(dir, '.promu.yml'), 'utf8')) as { build?: { tags?: { all?: string[] } } };
       const upstream = promu.build?.tags?.all ?? [];
       expect([...spec.tags].sort()).toEqual(upstream.filter((t) => !(t in OMITTED_TAGS)).sort());
