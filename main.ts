@@ -3,6 +3,8 @@
  * then replace dist/ atomically. Any error exits non-zero and leaves dist/ as it was.
  *
  *   tsx main.ts [--out DIR] [--envs MODULE]   (MODULE exports `envFiles`, for tests)
+ *
+ * `cdk8s synth` (cdk8s.yaml) runs this file too; it passes its output folder as CDK8S_OUTDIR.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,7 +15,9 @@ import { runSynth } from './lib/run.js';
 import { SynthError } from './lib/synth.js';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: 'dist' }, envs: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { out: { type: 'string', default: process.env.CDK8S_OUTDIR ?? 'dist' }, envs: { type: 'string' } },
+  });
   const mod: { envFiles: readonly EnvOverrides[]; terraformOutputsDir?: string } = values.envs
     ? await import(pathToFileURL(path.resolve(values.envs)).href)
     : { envFiles: defaultEnvFiles };

@@ -35,6 +35,8 @@ for (let i = 0; i < runs; i++) {
   warm.push(Number(process.hrtime.bigint() - t0) / 1e9);
 }
 const files = fs.readdirSync(out, { recursive: true }).filter((f) => String(f).endsWith('.yaml')).length;
-console.log(`cold full synth (new process, ${files} files, ${runs} runs): median ${median(cold).toFixed(2)} s  [min ${Math.min(...cold).toFixed(2)}, max ${Math.max(...cold).toFixed(2)}]`);
+console.log(
+  `cold full synth (new process, ${files} files, ${runs} runs): median ${median(cold).toFixed(2)} s  [min ${Math.min(...cold).toFixed(2)}, max ${Math.max(...cold).toFixed(2)}]`,
+);
 console.log(`in-process render + validate (${runs} runs after warm-up):   median ${median(warm.slice(1)).toFixed(3)} s`);
 console.log(`target: cold <= 3 s on this machine (${os.cpus().length} cores)`);

@@ -67,7 +67,13 @@ export function alertDigestChart(scope: Construct, { env }: ChartContext): Chart
       { name: 'DIGEST_KEY_FILE', value: webTlsFiles.key },
     ],
     extraVolumes: [
-      { name: 'smtp', secret: { secretName: env.alertmanager.credentialsSecret, items: [{ key: CREDENTIAL_KEYS.smtpPassword, path: CREDENTIAL_KEYS.smtpPassword }] } },
+      {
+        name: 'smtp',
+        secret: {
+          secretName: env.alertmanager.credentialsSecret,
+          items: [{ key: CREDENTIAL_KEYS.smtpPassword, path: CREDENTIAL_KEYS.smtpPassword }],
+        },
+      },
       webTlsVolume,
     ],
     extraMounts: [{ name: 'smtp', mountPath: '/etc/greenlang/smtp', readOnly: true }, webTlsMount],

@@ -52,7 +52,8 @@ function slack(channel: string) {
     {
       channel,
       send_resolved: true,
-      title: '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.cluster }})',
+      title:
+        '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.cluster }})',
       text: '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}',
     },
   ];
@@ -78,9 +79,7 @@ export function alertmanagerConfig(env: EnvConfig): AlertmanagerConfigFile {
         { receiver: RECEIVERS.slackWarning, matchers: ['severity="warning"'] },
       ],
     },
-    inhibit_rules: [
-      { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'cluster'] },
-    ],
+    inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'cluster'] }],
     receivers: [
       { name: RECEIVERS.default, slack_configs: slack(am.slack.defaultChannel) },
       {

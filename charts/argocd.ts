@@ -66,7 +66,11 @@ export function operatorCrdPath(operatorTag: string): string {
   return crdDir('prometheus-operator', operatorTag);
 }
 
-export function argocdChart(scope: Construct, { env, cluster }: ChartContext, renderedComponents: readonly { name: string; wave: number }[]): Chart {
+export function argocdChart(
+  scope: Construct,
+  { env, cluster }: ChartContext,
+  renderedComponents: readonly { name: string; wave: number }[],
+): Chart {
   const chart = new Chart(scope, ARGOCD_COMPONENT);
   const ns = env.argocd.namespace;
   const project = `greenlang-monitoring-${cluster.name}`;
@@ -108,18 +112,30 @@ export function argocdChart(scope: Construct, { env, cluster }: ChartContext, re
 
   // The root: this folder, so adding a component to dist adds its Application.
   app('root', -3, {
-    source: { repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path: dirOf(componentPath(env.name, cluster.name, ARGOCD_COMPONENT)) },
+    source: {
+      repoURL: env.argocd.repoURL,
+      targetRevision: env.argocd.targetRevision,
+      path: dirOf(componentPath(env.name, cluster.name, ARGOCD_COMPONENT)),
+    },
     destination: { name: cluster.name, namespace: ns },
     syncPolicy: syncPolicy(false),
   });
   // The CRDs exceed the client-side apply annotation limit: server-side apply.
   app('prometheus-operator-crds', CRD_WAVE, {
-    source: { repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path: operatorCrdPath(env.release.images.prometheusOperator.tag) },
+    source: {
+      repoURL: env.argocd.repoURL,
+      targetRevision: env.argocd.targetRevision,
+      path: operatorCrdPath(env.release.images.prometheusOperator.tag),
+    },
     syncPolicy: syncPolicy(true),
   });
   for (const { name, wave } of renderedComponents.filter((c) => c.name !== ARGOCD_COMPONENT)) {
     app(name, wave, {
-      source: { repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path: dirOf(componentPath(env.name, cluster.name, name)) },
+      source: {
+        repoURL: env.argocd.repoURL,
+        targetRevision: env.argocd.targetRevision,
+        path: dirOf(componentPath(env.name, cluster.name, name)),
+      },
       syncPolicy: syncPolicy(false),
     });
   }

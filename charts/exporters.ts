@@ -28,7 +28,18 @@ export const NODE_EXPORTER_PORT = 9100;
 
 /** What kube-state-metrics exports, by API group; the ClusterRole grants list/watch on exactly these. */
 export const KSM_RESOURCES: Record<string, readonly string[]> = {
-  '': ['nodes', 'pods', 'services', 'endpoints', 'namespaces', 'persistentvolumeclaims', 'persistentvolumes', 'resourcequotas', 'limitranges', 'replicationcontrollers'],
+  '': [
+    'nodes',
+    'pods',
+    'services',
+    'endpoints',
+    'namespaces',
+    'persistentvolumeclaims',
+    'persistentvolumes',
+    'resourcequotas',
+    'limitranges',
+    'replicationcontrollers',
+  ],
   apps: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'],
   batch: ['jobs', 'cronjobs'],
   autoscaling: ['horizontalpodautoscalers'],
@@ -51,13 +62,14 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
     chart,
     new ClusterRole({
       metadata: { name: clusterRoleName, labels: ksmLabels },
-      rules: Object.entries(KSM_RESOURCES).map(([group, resources]) => ({ apiGroups: [group], resources: [...resources], verbs: ['list', 'watch'] })),
+      rules: Object.entries(KSM_RESOURCES).map(([group, resources]) => ({
+        apiGroups: [group],
+        resources: [...resources],
+        verbs: ['list', 'watch'],
+      })),
     }),
   );
-  addObject(
-    chart,
-    bindClusterRole(clusterRoleName, ksmLabels, { name: kubestatemetricsW.name, namespace: ns }),
-  );
+  addObject(chart, bindClusterRole(clusterRoleName, ksmLabels, { name: kubestatemetricsW.name, namespace: ns }));
   addObject(
     chart,
     new Deployment({
@@ -96,7 +108,13 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
       },
     }),
   );
-  addObject(chart, service(kubestatemetricsW, ns, [{ name: 'http-metrics', port: 8080 }, { name: 'telemetry', port: 8081 }]));
+  addObject(
+    chart,
+    service(kubestatemetricsW, ns, [
+      { name: 'http-metrics', port: 8080 },
+      { name: 'telemetry', port: 8081 },
+    ]),
+  );
   addObject(
     chart,
     monitorFor(kubestatemetricsW, ns, [
@@ -109,7 +127,13 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
   // node-exporter, in the host namespace (privileged pod security); its monitor stays with the others.
   const neLabels = labelsFor(nodeexporterW);
   const hostNs = env.hostNamespace;
-  addObject(chart, new ServiceAccount({ metadata: { name: nodeexporterW.name, namespace: hostNs, labels: neLabels }, automountServiceAccountToken: false }));
+  addObject(
+    chart,
+    new ServiceAccount({
+      metadata: { name: nodeexporterW.name, namespace: hostNs, labels: neLabels },
+      automountServiceAccountToken: false,
+    }),
+  );
   addObject(
     chart,
     new DaemonSet({
@@ -164,7 +188,10 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
               { name: 'proc', hostPath: { path: '/proc', type: 'Directory' } },
               { name: 'sys', hostPath: { path: '/sys', type: 'Directory' } },
               { name: 'root', hostPath: { path: '/', type: 'Directory' } },
-              { name: 'auth', secret: { secretName: NODE_EXPORTER_AUTH_SECRET, items: [{ key: 'web-config.yml', path: 'web-config.yml' }] } },
+              {
+                name: 'auth',
+                secret: { secretName: NODE_EXPORTER_AUTH_SECRET, items: [{ key: 'web-config.yml', path: 'web-config.yml' }] },
+              },
               webTlsVolume,
             ],
           },
@@ -184,7 +211,10 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
           interval: env.prometheus.scrapeInterval,
           scheme: 'https',
           tlsConfig: scrapeTlsConfig(hostNs),
-          basicAuth: { username: { name: NODE_EXPORTER_AUTH_SECRET, key: 'username' }, password: { name: NODE_EXPORTER_AUTH_SECRET, key: 'password' } },
+          basicAuth: {
+            username: { name: NODE_EXPORTER_AUTH_SECRET, key: 'username' },
+            password: { name: NODE_EXPORTER_AUTH_SECRET, key: 'password' },
+          },
           // instance = node name, so node series join with kube_node_* and kubelet series.
           relabelings: [{ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'instance', action: 'replace' }],
         },

@@ -68,7 +68,15 @@ export const components: readonly Component[] = [
   { name: 'thanos-query', render: thanosQueryChart, enabled: thanos },
   { name: 'thanos-query-frontend', render: thanosQueryFrontendChart, enabled: thanos },
   { name: 'thanos-store', render: thanosStoreChart, enabled: thanos },
-  { name: 'thanos-compactor', render: thanosCompactorChart, enabled: (ctx) => thanos(ctx) && ctx.cluster.name === compactorCluster(ctx.env) },
+  {
+    name: 'thanos-compactor',
+    render: thanosCompactorChart,
+    enabled: (ctx) => thanos(ctx) && ctx.cluster.name === compactorCluster(ctx.env),
+  },
   { name: 'thanos-ruler', render: thanosRulerChart, enabled: thanos },
-  { name: 'thanos-query-global', render: thanosQueryGlobalChart, enabled: (ctx) => thanos(ctx) && ctx.env.thanos.global?.hostCluster === ctx.cluster.name },
+  {
+    name: 'thanos-query-global',
+    render: thanosQueryGlobalChart,
+    enabled: (ctx) => thanos(ctx) && ctx.env.thanos.global?.hostCluster === ctx.cluster.name,
+  },
 ];

@@ -40,7 +40,13 @@ function annotationRelabelings() {
     // Pods carrying the *label* are already scraped by the greenlang-pods PodMonitor.
     { sourceLabels: ['__meta_kubernetes_pod_label_prometheus_io_scrape'], regex: 'true', action: 'drop' },
     { sourceLabels: ['__meta_kubernetes_pod_phase'], regex: 'Pending|Succeeded|Failed', action: 'drop' },
-    { sourceLabels: [annPresent('path'), ann('path')], regex: 'true;(.+)', targetLabel: '__metrics_path__', replacement: '$1', action: 'replace' },
+    {
+      sourceLabels: [annPresent('path'), ann('path')],
+      regex: 'true;(.+)',
+      targetLabel: '__metrics_path__',
+      replacement: '$1',
+      action: 'replace',
+    },
     { sourceLabels: [ann('scheme')], regex: '(https?)', targetLabel: '__scheme__', replacement: '$1', action: 'replace' },
     {
       sourceLabels: ['__address__', ann('port')],
@@ -98,7 +104,14 @@ function systemMonitors(env: EnvConfig): ServiceMonitor[] {
         namespaceSelector: { matchNames: ['kube-system'] },
         jobLabel: 'app.kubernetes.io/name',
         endpoints: [
-          { port: 'https-metrics', path: '/metrics', interval: env.prometheus.scrapeInterval, honorLabels: true, ...https, tlsConfig: { ...https.tlsConfig, insecureSkipVerify: true } },
+          {
+            port: 'https-metrics',
+            path: '/metrics',
+            interval: env.prometheus.scrapeInterval,
+            honorLabels: true,
+            ...https,
+            tlsConfig: { ...https.tlsConfig, insecureSkipVerify: true },
+          },
           {
             port: 'https-metrics',
             path: '/metrics/cadvisor',
@@ -107,7 +120,13 @@ function systemMonitors(env: EnvConfig): ServiceMonitor[] {
             ...https,
             tlsConfig: { ...https.tlsConfig, insecureSkipVerify: true },
             // Drop cAdvisor's per-cgroup series that no dashboard or alert reads.
-            metricRelabelings: [{ sourceLabels: ['__name__'], regex: 'container_(network_tcp_usage_total|tasks_state|memory_failures_total|blkio_device_usage_total)', action: 'drop' }],
+            metricRelabelings: [
+              {
+                sourceLabels: ['__name__'],
+                regex: 'container_(network_tcp_usage_total|tasks_state|memory_failures_total|blkio_device_usage_total)',
+                action: 'drop',
+              },
+            ],
           },
         ],
       },
@@ -118,7 +137,15 @@ function systemMonitors(env: EnvConfig): ServiceMonitor[] {
         selector: { matchLabels: { component: 'apiserver', provider: 'kubernetes' } },
         namespaceSelector: { matchNames: ['default'] },
         jobLabel: 'component',
-        endpoints: [{ port: 'https', path: '/metrics', interval: env.prometheus.scrapeInterval, ...https, tlsConfig: { ...https.tlsConfig, serverName: 'kubernetes' } }],
+        endpoints: [
+          {
+            port: 'https',
+            path: '/metrics',
+            interval: env.prometheus.scrapeInterval,
+            ...https,
+            tlsConfig: { ...https.tlsConfig, serverName: 'kubernetes' },
+          },
+        ],
       },
     }),
     new ServiceMonitor({

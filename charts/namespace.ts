@@ -11,7 +11,12 @@ import type { ChartContext } from './context.js';
 
 /** Pod Security Admission labels: enforce, audit and warn at one level. */
 function podSecurity(level: 'restricted' | 'privileged'): Record<string, string> {
-  return Object.fromEntries(['enforce', 'audit', 'warn'].flatMap((mode) => [[`pod-security.kubernetes.io/${mode}`, level], [`pod-security.kubernetes.io/${mode}-version`, 'latest']]));
+  return Object.fromEntries(
+    ['enforce', 'audit', 'warn'].flatMap((mode) => [
+      [`pod-security.kubernetes.io/${mode}`, level],
+      [`pod-security.kubernetes.io/${mode}-version`, 'latest'],
+    ]),
+  );
 }
 
 export function namespaceChart(scope: Construct, { env }: ChartContext): Chart {

@@ -41,7 +41,10 @@ export const GRAFANA_SELECTOR = { 'app.kubernetes.io/name': 'grafana' };
 
 type Port = { port: number; protocol?: 'TCP' | 'UDP' };
 const pods = (matchLabels: Record<string, string>): INetworkPolicyPeer => ({ podSelector: { matchLabels } });
-const storeSelector = { 'app.kubernetes.io/component': STORE.component, 'app.kubernetes.io/part-of': selectorLabels(STORE)['app.kubernetes.io/part-of']! };
+const storeSelector = {
+  'app.kubernetes.io/component': STORE.component,
+  'app.kubernetes.io/part-of': selectorLabels(STORE)['app.kubernetes.io/part-of']!,
+};
 
 export interface IngressRule {
   readonly name: string;
@@ -59,23 +62,75 @@ export function ingressRules(env: EnvConfig): IngressRule[] {
   const ruler = pods(rulerPodSelector());
   const grafana = pods(GRAFANA_SELECTOR);
   const digest = pods(selectorLabels(ALERT_DIGEST));
-  const clients = { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...env.pushgateway.clientNamespaces] }] } };
+  const clients = {
+    namespaceSelector: {
+      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...env.pushgateway.clientNamespaces] }],
+    },
+  };
   return [
     { name: 'prometheus-web', podSelector: prometheusPodSelector(), from: [grafana, query, prometheus, digest], ports: [{ port: 9090 }] },
-    { name: 'prometheus-sidecar', podSelector: prometheusPodSelector(), from: [query, prometheus], ports: [{ port: 10901 }, { port: 10902 }, { port: 8080 }] },
+    {
+      name: 'prometheus-sidecar',
+      podSelector: prometheusPodSelector(),
+      from: [query, prometheus],
+      ports: [{ port: 10901 }, { port: 10902 }, { port: 8080 }],
+    },
     { name: 'alertmanager-web', podSelector: alertmanagerPodSelector(), from: [prometheus, ruler, grafana], ports: [{ port: 9093 }] },
-    { name: 'alertmanager-mesh', podSelector: alertmanagerPodSelector(), from: [pods(alertmanagerPodSelector())], ports: [{ port: 9094, protocol: 'TCP' }, { port: 9094, protocol: 'UDP' }] },
+    {
+      name: 'alertmanager-mesh',
+      podSelector: alertmanagerPodSelector(),
+      from: [pods(alertmanagerPodSelector())],
+      ports: [
+        { port: 9094, protocol: 'TCP' },
+        { port: 9094, protocol: 'UDP' },
+      ],
+    },
     { name: 'alertmanager-metrics', podSelector: alertmanagerPodSelector(), from: [prometheus], ports: [{ port: 8080 }] },
-    { name: 'pushgateway-push', podSelector: selectorLabels(PUSHGATEWAY), from: [clients, pods(selectorLabels(JANITOR)), prometheus], ports: [{ port: 9091 }] },
+    {
+      name: 'pushgateway-push',
+      podSelector: selectorLabels(PUSHGATEWAY),
+      from: [clients, pods(selectorLabels(JANITOR)), prometheus],
+      ports: [{ port: 9091 }],
+    },
     { name: 'thanos-query-grpc', podSelector: selectorLabels(QUERY), from: [queryGlobal], ports: [{ port: 10901 }] },
-    { name: 'thanos-query-http', podSelector: selectorLabels(QUERY), from: [frontend, ruler, grafana, digest, prometheus], ports: [{ port: 10902 }] },
-    { name: 'thanos-query-frontend-http', podSelector: selectorLabels(QUERY_FRONTEND), from: [grafana, digest, prometheus], ports: [{ port: 10902 }] },
-    { name: 'thanos-query-global-http', podSelector: selectorLabels(QUERY_GLOBAL), from: [grafana, digest, prometheus], ports: [{ port: 10902 }] },
+    {
+      name: 'thanos-query-http',
+      podSelector: selectorLabels(QUERY),
+      from: [frontend, ruler, grafana, digest, prometheus],
+      ports: [{ port: 10902 }],
+    },
+    {
+      name: 'thanos-query-frontend-http',
+      podSelector: selectorLabels(QUERY_FRONTEND),
+      from: [grafana, digest, prometheus],
+      ports: [{ port: 10902 }],
+    },
+    {
+      name: 'thanos-query-global-http',
+      podSelector: selectorLabels(QUERY_GLOBAL),
+      from: [grafana, digest, prometheus],
+      ports: [{ port: 10902 }],
+    },
     { name: 'thanos-store', podSelector: storeSelector, from: [query, prometheus], ports: [{ port: 10901 }, { port: 10902 }] },
-    { name: 'thanos-ruler', podSelector: rulerPodSelector(), from: [query, prometheus], ports: [{ port: 10901 }, { port: 10902 }, { port: 8080 }] },
+    {
+      name: 'thanos-ruler',
+      podSelector: rulerPodSelector(),
+      from: [query, prometheus],
+      ports: [{ port: 10901 }, { port: 10902 }, { port: 8080 }],
+    },
     { name: 'thanos-compactor', podSelector: selectorLabels(COMPACTOR), from: [prometheus], ports: [{ port: 10902 }] },
-    { name: 'kube-state-metrics', podSelector: selectorLabels(KUBE_STATE_METRICS), from: [prometheus], ports: [{ port: 8080 }, { port: 8081 }] },
-    { name: 'prometheus-operator', podSelector: selectorLabels(OPERATOR), from: [prometheus], ports: [{ port: OPERATOR_METRICS_PORT.port }] },
+    {
+      name: 'kube-state-metrics',
+      podSelector: selectorLabels(KUBE_STATE_METRICS),
+      from: [prometheus],
+      ports: [{ port: 8080 }, { port: 8081 }],
+    },
+    {
+      name: 'prometheus-operator',
+      podSelector: selectorLabels(OPERATOR),
+      from: [prometheus],
+      ports: [{ port: OPERATOR_METRICS_PORT.port }],
+    },
   ];
 }
 
@@ -84,7 +139,13 @@ export function networkPoliciesChart(scope: Construct, { env }: ChartContext): C
   const ns = env.namespace;
   const labels = (name: string) => labelsFor({ name, component: 'network-policy' });
 
-  addObject(chart, new NetworkPolicy({ metadata: { name: 'default-deny', namespace: ns, labels: labels('default-deny') }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } }));
+  addObject(
+    chart,
+    new NetworkPolicy({
+      metadata: { name: 'default-deny', namespace: ns, labels: labels('default-deny') },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    }),
+  );
   for (const r of ingressRules(env)) {
     addObject(
       chart,
@@ -108,11 +169,21 @@ export function networkPoliciesChart(scope: Construct, { env }: ChartContext): C
         policyTypes: ['Egress'],
         egress: [
           {
-            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-            ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+            to: [
+              {
+                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+                podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+              },
+            ],
+            ports: [
+              { port: 53, protocol: 'UDP' },
+              { port: 53, protocol: 'TCP' },
+            ],
           },
           // Scraping and in-namespace traffic: only the namespaces we watch.
-          { to: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: inCluster }] } }] },
+          {
+            to: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: inCluster }] } }],
+          },
           // Node and external addresses: S3 and the API server (443/6443), Slack/PagerDuty (443),
           // mail (587), kubelets (10250) and node-exporter on the host network (9100).
           {

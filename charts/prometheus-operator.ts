@@ -34,9 +34,22 @@ const read = ['get', 'list', 'watch'];
 export const OPERATOR_RULES = [
   {
     apiGroups: ['monitoring.coreos.com'],
-    resources: ['alertmanagers', 'alertmanagerconfigs', 'prometheuses', 'prometheusagents', 'thanosrulers', 'servicemonitors', 'podmonitors', 'probes', 'prometheusrules', 'scrapeconfigs'].flatMap(
-      (r) => [r, `${r}/status`, ...(['alertmanagers', 'prometheuses', 'prometheusagents', 'thanosrulers'].includes(r) ? [`${r}/finalizers`] : [])],
-    ),
+    resources: [
+      'alertmanagers',
+      'alertmanagerconfigs',
+      'prometheuses',
+      'prometheusagents',
+      'thanosrulers',
+      'servicemonitors',
+      'podmonitors',
+      'probes',
+      'prometheusrules',
+      'scrapeconfigs',
+    ].flatMap((r) => [
+      r,
+      `${r}/status`,
+      ...(['alertmanagers', 'prometheuses', 'prometheusagents', 'thanosrulers'].includes(r) ? [`${r}/finalizers`] : []),
+    ]),
     verbs: all,
   },
   { apiGroups: ['apps'], resources: ['statefulsets'], verbs: all },
@@ -51,7 +64,9 @@ export const OPERATOR_RULES = [
 ];
 
 /** The operator's arguments (the control-plane tier runs the operator with exactly these). */
-export function operatorArgs(env: { readonly release: { readonly images: { readonly prometheusOperator: { readonly tag: string } } } }): string[] {
+export function operatorArgs(env: {
+  readonly release: { readonly images: { readonly prometheusOperator: { readonly tag: string } } };
+}): string[] {
   return [
     `--kubelet-service=${KUBELET_SERVICE.namespace}/${KUBELET_SERVICE.name}`,
     '--kubelet-endpoints=true',
@@ -74,11 +89,14 @@ export function prometheusOperatorChart(scope: Construct, { env }: ChartContext)
   const role = `greenlang-${w.name}`;
 
   addObject(chart, new ServiceAccount({ metadata: { name: w.name, namespace: ns, labels } }));
-  addObject(chart, new ClusterRole({ metadata: { name: role, labels }, rules: OPERATOR_RULES.map((r) => ({ ...r, resources: [...r.resources], verbs: [...r.verbs] })) }));
   addObject(
     chart,
-    bindClusterRole(role, labels, { name: w.name, namespace: ns }),
+    new ClusterRole({
+      metadata: { name: role, labels },
+      rules: OPERATOR_RULES.map((r) => ({ ...r, resources: [...r.resources], verbs: [...r.verbs] })),
+    }),
   );
+  addObject(chart, bindClusterRole(role, labels, { name: w.name, namespace: ns }));
   addObject(
     chart,
     new Deployment({

@@ -53,7 +53,12 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
   addObject(
     chart,
     new ServiceAccount({
-      metadata: { name: prometheusW.name, namespace: ns, labels, ...(thanos ? { annotations: { [IRSA_ANNOTATION]: env.aws.roles.sidecar } } : {}) },
+      metadata: {
+        name: prometheusW.name,
+        namespace: ns,
+        labels,
+        ...(thanos ? { annotations: { [IRSA_ANNOTATION]: env.aws.roles.sidecar } } : {}),
+      },
     }),
   );
 
@@ -94,10 +99,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
       ],
     }),
   );
-  addObject(
-    chart,
-    bindClusterRole(nodeReader, labels, { name: prometheusW.name, namespace: ns }),
-  );
+  addObject(chart, bindClusterRole(nodeReader, labels, { name: prometheusW.name, namespace: ns }));
 
   // Every monitor in a watched namespace is picked up: an empty selector, scoped by namespace.
   // (kube-prometheus-stack's default `release: <name>` selector silently ignores monitors that
@@ -162,7 +164,16 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
         // replica, so each alert reaches all of them (never a load-balanced Service).
         ...(thanos ? { thanos: sidecarSpec(env), volumes: [grpcTlsVolume] } : {}),
         alerting: {
-          alertmanagers: [{ namespace: ns, name: 'alertmanager-operated', port: 'web', apiVersion: 'v2', scheme: 'https', tlsConfig: scrapeTlsConfig(ns) }],
+          alertmanagers: [
+            {
+              namespace: ns,
+              name: 'alertmanager-operated',
+              port: 'web',
+              apiVersion: 'v2',
+              scheme: 'https',
+              tlsConfig: scrapeTlsConfig(ns),
+            },
+          ],
         },
         // HTTPS (lib/web-tls.ts); the operator points the sidecar, reloader and probes at it.
         web: { tlsConfig: operatorWebTls() },

@@ -27,7 +27,10 @@ const AUTH_MOUNT = '/etc/pushgateway/auth';
 
 /** Per-replica URLs through the headless Service: what the SDK and the janitor talk to. */
 export function pushgatewayReplicaUrls(env: EnvConfig): string[] {
-  return Array.from({ length: env.pushgateway.replicas }, (_, i) => `https://${PUSHGATEWAY.name}-${i}.${svcHost(env, PUSHGATEWAY.name)}:${PUSHGATEWAY_PORT}`);
+  return Array.from(
+    { length: env.pushgateway.replicas },
+    (_, i) => `https://${PUSHGATEWAY.name}-${i}.${svcHost(env, PUSHGATEWAY.name)}:${PUSHGATEWAY_PORT}`,
+  );
 }
 
 export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart {
@@ -74,20 +77,23 @@ export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart
                 livenessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 20, failureThreshold: 3 },
                 readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 10, failureThreshold: 3 },
                 securityContext: restrictedContainer(),
-                volumeMounts: [
-                  { name: 'data', mountPath: '/data' },
-                  { name: 'auth', mountPath: AUTH_MOUNT, readOnly: true },
-                  webTlsMount,
-                ],
+                volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'auth', mountPath: AUTH_MOUNT, readOnly: true }, webTlsMount],
               },
             ],
-            volumes: [{ name: 'auth', secret: { secretName: pg.authSecret, items: [{ key: 'web-config.yml', path: 'web-config.yml' }] } }, webTlsVolume],
+            volumes: [
+              { name: 'auth', secret: { secretName: pg.authSecret, items: [{ key: 'web-config.yml', path: 'web-config.yml' }] } },
+              webTlsVolume,
+            ],
           },
         },
         volumeClaimTemplates: [
           {
             metadata: { name: 'data' },
-            spec: { accessModes: ['ReadWriteOnce'], storageClassName: pg.storage.storageClassName, resources: { requests: { storage: pg.storage.size } } },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: pg.storage.storageClassName,
+              resources: { requests: { storage: pg.storage.size } },
+            },
           },
         ],
       },
@@ -133,7 +139,16 @@ export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart
     ],
     env: [],
     extraVolumes: [
-      { name: 'auth', secret: { secretName: pg.authSecret, items: [{ key: 'username', path: 'username' }, { key: 'password', path: 'password' }] } },
+      {
+        name: 'auth',
+        secret: {
+          secretName: pg.authSecret,
+          items: [
+            { key: 'username', path: 'username' },
+            { key: 'password', path: 'password' },
+          ],
+        },
+      },
       { name: 'web-tls', secret: { secretName: WEB_TLS_SECRET, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
     ],
     extraMounts: [{ name: 'auth', mountPath: AUTH_MOUNT, readOnly: true }, webTlsMount],

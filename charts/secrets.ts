@@ -44,7 +44,10 @@ function externalSecret(
 
 export function secretsChart(scope: Construct, { env }: ChartContext): Chart {
   const chart = new Chart(scope, 'secrets');
-  addObject(chart, externalSecret(env, env.alertmanager.credentialsSecret, secretPath(env, 'alertmanager'), Object.values(CREDENTIAL_KEYS)));
+  addObject(
+    chart,
+    externalSecret(env, env.alertmanager.credentialsSecret, secretPath(env, 'alertmanager'), Object.values(CREDENTIAL_KEYS)),
+  );
   if (env.features.enablePushgateway) {
     addObject(
       chart,
@@ -60,7 +63,14 @@ export function secretsChart(scope: Construct, { env }: ChartContext): Chart {
   const ne = secretPath(env, 'node-exporter');
   addObject(
     chart,
-    externalSecret(env, NODE_EXPORTER_AUTH_SECRET, ne, ['username', 'password-bcrypt'], { 'web-config.yml': webConfig({ basicAuthUsers: '{{ .username }}: {{ index . "password-bcrypt" }}' }) }, env.hostNamespace),
+    externalSecret(
+      env,
+      NODE_EXPORTER_AUTH_SECRET,
+      ne,
+      ['username', 'password-bcrypt'],
+      { 'web-config.yml': webConfig({ basicAuthUsers: '{{ .username }}: {{ index . "password-bcrypt" }}' }) },
+      env.hostNamespace,
+    ),
   );
   addObject(chart, externalSecret(env, NODE_EXPORTER_AUTH_SECRET, ne, ['username', 'password']));
   return chart;

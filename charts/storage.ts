@@ -21,7 +21,12 @@ export function storageChart(scope: Construct, { env }: ChartContext): Chart {
     new StorageClass({
       metadata: { name: sc.name, labels: labelsFor({ name: sc.name, component: 'storage' }) },
       provisioner: EBS_CSI_PROVISIONER,
-      parameters: { type: sc.volumeType, encrypted: 'true', 'csi.storage.k8s.io/fstype': 'ext4', ...(sc.kmsKeyId ? { kmsKeyId: sc.kmsKeyId } : {}) },
+      parameters: {
+        type: sc.volumeType,
+        encrypted: 'true',
+        'csi.storage.k8s.io/fstype': 'ext4',
+        ...(sc.kmsKeyId ? { kmsKeyId: sc.kmsKeyId } : {}),
+      },
       reclaimPolicy: 'Delete',
       volumeBindingMode: 'WaitForFirstConsumer',
       allowVolumeExpansion: true,

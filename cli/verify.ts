@@ -23,7 +23,13 @@ import { operatorCrdPath } from '../charts/argocd.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { context: { type: 'string' }, env: { type: 'string' }, cluster: { type: 'string' }, 'dry-run-server': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      context: { type: 'string' },
+      env: { type: 'string' },
+      cluster: { type: 'string' },
+      'dry-run-server': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const usage = 'usage: npm run verify -- --context <kube-context> --env <env> [--cluster <name>] [--dry-run-server]';
   if (values.help) {
@@ -50,7 +56,13 @@ async function main(): Promise<number> {
   const live = new Map<string, Record<string, unknown> | undefined>();
   for (const d of desired) {
     try {
-      live.set(objectRef(d), (await objects.read({ apiVersion: d.apiVersion, kind: d.kind, metadata: d.metadata } as never)) as unknown as Record<string, unknown>);
+      live.set(
+        objectRef(d),
+        (await objects.read({ apiVersion: d.apiVersion, kind: d.kind, metadata: d.metadata } as never)) as unknown as Record<
+          string,
+          unknown
+        >,
+      );
     } catch (err) {
       if ((err as { code?: number }).code === 404) live.set(objectRef(d), undefined);
       else throw err;
@@ -59,9 +71,18 @@ async function main(): Promise<number> {
   const podList = await core.listNamespacedPod({ namespace: env.namespace });
   const pods = podList.items.map((p) => {
     const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
-    return { namespace: env.namespace, name: p.metadata!.name!, ready: ready?.status === 'True' || p.status?.phase === 'Succeeded', reason: ready?.message ?? p.status?.phase };
+    return {
+      namespace: env.namespace,
+      name: p.metadata!.name!,
+      ready: ready?.status === 'True' || p.status?.phase === 'Succeeded',
+      reason: ready?.message ?? p.status?.phase,
+    };
   });
-  const proxied = (await core.connectGetNamespacedServiceProxyWithPath({ name: 'prometheus:web', namespace: env.namespace, path: 'api/v1/targets' })) as unknown as string;
+  const proxied = (await core.connectGetNamespacedServiceProxyWithPath({
+    name: 'prometheus:web',
+    namespace: env.namespace,
+    path: 'api/v1/targets',
+  })) as unknown as string;
   const targets = (JSON.parse(typeof proxied === 'string' ? proxied : JSON.stringify(proxied)).data.activeTargets as any[]).map((t) => ({
     job: t.labels.job,
     instance: t.labels.instance,
@@ -70,7 +91,11 @@ async function main(): Promise<number> {
   }));
 
   const findings = verify(desired as Manifest[], { objects: live, pods, targets } satisfies LiveState);
-  console.log(findings.length ? formatFindings(findings) : `verify: ${env.name}/${cluster} matches dist (${desired.length} objects), all pods ready, all targets up`);
+  console.log(
+    findings.length
+      ? formatFindings(findings)
+      : `verify: ${env.name}/${cluster} matches dist (${desired.length} objects), all pods ready, all targets up`,
+  );
   return findings.length ? 1 : 0;
 }
 
@@ -78,9 +103,22 @@ async function main(): Promise<number> {
 async function dryRunServer(kc: KubeConfig, operatorTag: string, dir: string, label: string): Promise<number> {
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new Error('the kube context has no cluster server');
-  const opts: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; headers?: Record<string, string>; rejectUnauthorized?: boolean } = {};
+  const opts: {
+    ca?: string | Buffer;
+    cert?: string | Buffer;
+    key?: string | Buffer;
+    headers?: Record<string, string>;
+    rejectUnauthorized?: boolean;
+  } = {};
   await kc.applyToHTTPSOptions(opts as never);
-  const kube = new KubeClient({ server, ca: opts.ca, cert: opts.cert, key: opts.key, headers: opts.headers, insecure: opts.rejectUnauthorized === false });
+  const kube = new KubeClient({
+    server,
+    ca: opts.ca,
+    cert: opts.cert,
+    key: opts.key,
+    headers: opts.headers,
+    insecure: opts.rejectUnauthorized === false,
+  });
   const crds = manifestsOfTree(treeOnDisk(path.join(repoRoot, operatorCrdPath(operatorTag))));
   const ours = manifestsOfTree(treeOnDisk(dir)).filter((m) => m.apiVersion.split('/')[0] !== 'argoproj.io');
   const result = await applyEach(kube, [...crds, ...namespacesFirst(ours)]);

@@ -49,7 +49,10 @@ export function resolveEnv(overrides: EnvOverrides, opts: ResolveOptions = {}): 
   const merged = { ...deepMerge(defaults, overrides), aws, release: releaseOf(envName, opts.pins) };
   const result = envSchema.safeParse(merged);
   if (result.success) return result.data;
-  throw new EnvConfigError(envName, result.error.issues.map((i) => ({ field: fieldOf(i), message: messageOf(i) })));
+  throw new EnvConfigError(
+    envName,
+    result.error.issues.map((i) => ({ field: fieldOf(i), message: messageOf(i) })),
+  );
 }
 
 export function resolveAll(files: readonly EnvOverrides[] = envFiles, opts: ResolveOptions = {}): EnvConfig[] {
@@ -61,7 +64,12 @@ export function resolveAll(files: readonly EnvOverrides[] = envFiles, opts: Reso
 
 function fieldOf(issue: z.core.$ZodIssue): string {
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(', ')] : issue.path;
-  return path.length === 0 ? '(root)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+  return path.length === 0
+    ? '(root)'
+    : path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+        .join('.')
+        .replace(/\.\[/g, '[');
 }
 
 function messageOf(issue: z.core.$ZodIssue): string {

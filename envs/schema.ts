@@ -128,7 +128,9 @@ const monitoredService = z.strictObject({
   name: dnsLabel,
   namespace: dnsLabel,
   /** Labels of the Service to scrape. */
-  selector: z.record(z.string(), z.string()).refine((r) => Object.keys(r).length > 0, { error: 'must not be empty (it would select every Service)' }),
+  selector: z
+    .record(z.string(), z.string())
+    .refine((r) => Object.keys(r).length > 0, { error: 'must not be empty (it would select every Service)' }),
   port: dnsLabel,
   path: z.string().regex(/^\//, { error: 'must start with /' }),
   interval: duration.optional(),
@@ -175,7 +177,10 @@ const storageClasses = z.strictObject({
       /** EBS volume type (`type` parameter of ebs.csi.aws.com). */
       volumeType: z.enum(['gp3', 'io2', 'gp2']),
       /** KMS key for EBS encryption; the account's default EBS key when absent. */
-      kmsKeyId: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/, { error: 'must be a KMS key ARN' }).optional(),
+      kmsKeyId: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/, { error: 'must be a KMS key ARN' })
+        .optional(),
     })
     .optional(),
   existing: z.array(storageClassName),
@@ -225,7 +230,9 @@ const prometheus = z.strictObject({
 });
 
 // Image tags as OCI allows them. Set by envs/versions.ts pins only.
-const imageTag = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'must be an image tag such as v3.14.0 (pins live in envs/versions.ts)' });
+const imageTag = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: 'must be an image tag such as v3.14.0 (pins live in envs/versions.ts)' });
 const release = z.strictObject({
   images: z.record(
     z.enum(Object.keys(versions) as [ComponentName, ...ComponentName[]]),
@@ -234,38 +241,38 @@ const release = z.strictObject({
 });
 
 const envShape = z.strictObject({
-    name: dnsLabel,
-    /** Promotion order and the rules that depend on it; never branched on in charts. */
-    tier: z.enum(['dev', 'staging', 'prod']),
-    clusters: z.array(cluster).min(1, { error: 'must list at least one cluster' }),
-    namespace: dnsLabel,
-    /**
-     * Namespace for the one workload that needs host access (node-exporter), so the monitoring
-     * namespace itself can enforce the `restricted` pod security standard.
-     */
-    hostNamespace: dnsLabel,
-    monitoredNamespaces: z.array(dnsLabel).min(1, { error: 'must list at least one namespace' }),
-    prometheus,
-    /** The catalogue of GreenLang services, each with its own ServiceMonitor (FR-5.2). */
-    services: z.array(monitoredService),
-    /** Base of every alert's runbook_url; the alert name and `.md` are appended. */
-    runbookBaseUrl: z.url({ error: 'must be an absolute URL' }),
-    thanos,
-    alertmanager,
-    pushgateway,
-    argocd,
-    secrets,
-    tls,
-    features: z.strictObject({ enableThanos: z.boolean(), enablePushgateway: z.boolean() }),
-    storageClasses,
-    /** From the Terraform outputs file, never from env files (see envs/terraform.ts). */
-    aws: awsSchema,
-    /** Image tags this environment runs: from envs/versions.ts, never env files. */
-    release,
-    tags: z.record(
-      z.string().regex(/^[\w .:/=+\-@]{1,128}$/, { error: 'tag keys must be 1-128 characters of letters, digits, spaces and _.:/=+-@' }),
-      z.string().max(256, { error: 'tag values must be at most 256 characters' }),
-    ),
+  name: dnsLabel,
+  /** Promotion order and the rules that depend on it; never branched on in charts. */
+  tier: z.enum(['dev', 'staging', 'prod']),
+  clusters: z.array(cluster).min(1, { error: 'must list at least one cluster' }),
+  namespace: dnsLabel,
+  /**
+   * Namespace for the one workload that needs host access (node-exporter), so the monitoring
+   * namespace itself can enforce the `restricted` pod security standard.
+   */
+  hostNamespace: dnsLabel,
+  monitoredNamespaces: z.array(dnsLabel).min(1, { error: 'must list at least one namespace' }),
+  prometheus,
+  /** The catalogue of GreenLang services, each with its own ServiceMonitor (FR-5.2). */
+  services: z.array(monitoredService),
+  /** Base of every alert's runbook_url; the alert name and `.md` are appended. */
+  runbookBaseUrl: z.url({ error: 'must be an absolute URL' }),
+  thanos,
+  alertmanager,
+  pushgateway,
+  argocd,
+  secrets,
+  tls,
+  features: z.strictObject({ enableThanos: z.boolean(), enablePushgateway: z.boolean() }),
+  storageClasses,
+  /** From the Terraform outputs file, never from env files (see envs/terraform.ts). */
+  aws: awsSchema,
+  /** Image tags this environment runs: from envs/versions.ts, never env files. */
+  release,
+  tags: z.record(
+    z.string().regex(/^[\w .:/=+\-@]{1,128}$/, { error: 'tag keys must be 1-128 characters of letters, digits, spaces and _.:/=+-@' }),
+    z.string().max(256, { error: 'tag values must be at most 256 characters' }),
+  ),
 });
 
 /** Every volume's class is one the platform renders or one the cluster is said to have. */
@@ -289,92 +296,95 @@ function checkStorageClasses(env: z.infer<typeof envShape>, issue: (path: (strin
 }
 
 export const envSchema = envShape.superRefine((env, ctx) => {
-    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
 
-    if (env.tier !== 'dev') {
-      const ha: [string[], number][] = [
-        [['alertmanager', 'replicas'], env.alertmanager.replicas],
-        [['prometheus', 'replicas'], env.prometheus.replicas],
-        [['thanos', 'query', 'replicas'], env.thanos.query.replicas],
-        [['thanos', 'queryFrontend', 'replicas'], env.thanos.queryFrontend.replicas],
-        [['thanos', 'store', 'replicas'], env.thanos.store.replicas],
-        [['thanos', 'ruler', 'replicas'], env.thanos.ruler.replicas],
-      ];
-      for (const [path, n] of ha) {
-        if (n < 2) issue(path, `must be at least 2 in a ${env.tier} environment (HA pair, FR-1.1); got ${n}`);
-      }
+  if (env.tier !== 'dev') {
+    const ha: [string[], number][] = [
+      [['alertmanager', 'replicas'], env.alertmanager.replicas],
+      [['prometheus', 'replicas'], env.prometheus.replicas],
+      [['thanos', 'query', 'replicas'], env.thanos.query.replicas],
+      [['thanos', 'queryFrontend', 'replicas'], env.thanos.queryFrontend.replicas],
+      [['thanos', 'store', 'replicas'], env.thanos.store.replicas],
+      [['thanos', 'ruler', 'replicas'], env.thanos.ruler.replicas],
+    ];
+    for (const [path, n] of ha) {
+      if (n < 2) issue(path, `must be at least 2 in a ${env.tier} environment (HA pair, FR-1.1); got ${n}`);
     }
-    if (env.hostNamespace === env.namespace || env.monitoredNamespaces.includes(env.hostNamespace)) {
-      issue(['hostNamespace'], `"${env.hostNamespace}" must be a namespace of its own: it runs privileged pods`);
+  }
+  if (env.hostNamespace === env.namespace || env.monitoredNamespaces.includes(env.hostNamespace)) {
+    issue(['hostNamespace'], `"${env.hostNamespace}" must be a namespace of its own: it runs privileged pods`);
+  }
+  checkThanos(env, issue);
+  checkStorageClasses(env, issue);
+  const accounts = new Set(env.clusters.map((c) => c.awsAccountId));
+  // Only compare against well-formed account ids; a malformed one is already reported.
+  const comparable = [...accounts].every((a) => /^[0-9]{12}$/.test(a));
+  for (const [component, arn] of comparable ? Object.entries(env.aws.roles) : []) {
+    const account = arn.split(':')[4];
+    if (!accounts.has(account!)) {
+      issue(
+        ['aws', 'roles', component],
+        `role ${arn} is in account ${account}, not in this environment's cluster accounts (${[...accounts].join(', ')}): wrong outputs file?`,
+      );
     }
-    checkThanos(env, issue);
-    checkStorageClasses(env, issue);
-    const accounts = new Set(env.clusters.map((c) => c.awsAccountId));
-    // Only compare against well-formed account ids; a malformed one is already reported.
-    const comparable = [...accounts].every((a) => /^[0-9]{12}$/.test(a));
-    for (const [component, arn] of comparable ? Object.entries(env.aws.roles) : []) {
-      const account = arn.split(':')[4];
-      if (!accounts.has(account!)) {
-        issue(['aws', 'roles', component], `role ${arn} is in account ${account}, not in this environment's cluster accounts (${[...accounts].join(', ')}): wrong outputs file?`);
-      }
+  }
+  duplicates(env.clusters.map((c) => c.name)).forEach((n) => issue(['clusters'], `cluster name "${n}" is listed twice`));
+  duplicates(env.monitoredNamespaces).forEach((n) => issue(['monitoredNamespaces'], `namespace "${n}" is listed twice`));
+  duplicates(env.services.map((s) => s.name)).forEach((n) => issue(['services'], `service "${n}" is listed twice`));
+  env.services.forEach((s, i) => {
+    if (!env.monitoredNamespaces.includes(s.namespace)) {
+      issue(['services', i, 'namespace'], `"${s.namespace}" is not in monitoredNamespaces: Prometheus has no discovery access there`);
     }
-    duplicates(env.clusters.map((c) => c.name)).forEach((n) => issue(['clusters'], `cluster name "${n}" is listed twice`));
-    duplicates(env.monitoredNamespaces).forEach((n) => issue(['monitoredNamespaces'], `namespace "${n}" is listed twice`));
-    duplicates(env.services.map((s) => s.name)).forEach((n) => issue(['services'], `service "${n}" is listed twice`));
-    env.services.forEach((s, i) => {
-      if (!env.monitoredNamespaces.includes(s.namespace)) {
-        issue(['services', i, 'namespace'], `"${s.namespace}" is not in monitoredNamespaces: Prometheus has no discovery access there`);
+    if (s.keepMetrics !== undefined) {
+      try {
+        new RegExp(`^(?:${s.keepMetrics})$`);
+      } catch {
+        issue(['services', i, 'keepMetrics'], `is not a valid regular expression`);
       }
-      if (s.keepMetrics !== undefined) {
-        try {
-          new RegExp(`^(?:${s.keepMetrics})$`);
-        } catch {
-          issue(['services', i, 'keepMetrics'], `is not a valid regular expression`);
-        }
-      }
-    });
-    duplicates(env.prometheus.additionalScrapeConfigs.map((s) => s.name)).forEach((n) =>
-      issue(['prometheus', 'additionalScrapeConfigs'], `scrape config name "${n}" is used twice`),
-    );
-
-    const p = env.prometheus;
-    const retentionBytes = parseByteSize(p.retentionSize);
-    const pvcBytes = parseQuantity(p.storage.size);
-    const retentionSeconds = parseDuration(p.retention);
-    if (retentionBytes !== undefined && pvcBytes !== undefined) {
-      const max = pvcBytes * RETENTION_SIZE_MAX_SHARE;
-      if (retentionBytes > max) {
-        issue(
-          ['prometheus', 'retentionSize'],
-          `${p.retentionSize} (${gib(retentionBytes)}; Prometheus sizes are base-2) exceeds ${RETENTION_SIZE_MAX_SHARE * 100}% of ` +
-            `prometheus.storage.size ${p.storage.size} (${gib(max)} allowed): the WAL, head chunks and compaction need the rest ` +
-            `of the volume, and only blocks are deleted. Lower retentionSize or grow the volume`,
-        );
-      }
-    }
-    if (retentionBytes !== undefined && retentionSeconds !== undefined) {
-      const needed = retentionSeconds * p.sizing.samplesPerSecond * p.sizing.bytesPerSample;
-      if (retentionBytes < needed) {
-        issue(
-          ['prometheus', 'retentionSize'],
-          `${p.retentionSize} (${gib(retentionBytes)}) cannot hold prometheus.retention ${p.retention} at ` +
-            `${p.sizing.samplesPerSecond} samples/s x ${p.sizing.bytesPerSample} B/sample (${gib(needed)} needed): ` +
-            `the size cap would silently cut local history short`,
-        );
-      }
-    }
-    for (const res of ['cpu', 'memory'] as const) {
-      const req = parseQuantity(p.resources.requests[res]);
-      const lim = parseQuantity(p.resources.limits[res]);
-      if (req !== undefined && lim !== undefined && req > lim) {
-        issue(['prometheus', 'resources', 'requests', res], `${p.resources.requests[res]} exceeds the limit ${p.resources.limits[res]}`);
-      }
-    }
-    const scrape = parseDuration(p.scrapeInterval);
-    if (scrape !== undefined && retentionSeconds !== undefined && scrape >= retentionSeconds) {
-      issue(['prometheus', 'scrapeInterval'], `${p.scrapeInterval} must be shorter than prometheus.retention ${p.retention}`);
     }
   });
+  duplicates(env.prometheus.additionalScrapeConfigs.map((s) => s.name)).forEach((n) =>
+    issue(['prometheus', 'additionalScrapeConfigs'], `scrape config name "${n}" is used twice`),
+  );
+
+  const p = env.prometheus;
+  const retentionBytes = parseByteSize(p.retentionSize);
+  const pvcBytes = parseQuantity(p.storage.size);
+  const retentionSeconds = parseDuration(p.retention);
+  if (retentionBytes !== undefined && pvcBytes !== undefined) {
+    const max = pvcBytes * RETENTION_SIZE_MAX_SHARE;
+    if (retentionBytes > max) {
+      issue(
+        ['prometheus', 'retentionSize'],
+        `${p.retentionSize} (${gib(retentionBytes)}; Prometheus sizes are base-2) exceeds ${RETENTION_SIZE_MAX_SHARE * 100}% of ` +
+          `prometheus.storage.size ${p.storage.size} (${gib(max)} allowed): the WAL, head chunks and compaction need the rest ` +
+          `of the volume, and only blocks are deleted. Lower retentionSize or grow the volume`,
+      );
+    }
+  }
+  if (retentionBytes !== undefined && retentionSeconds !== undefined) {
+    const needed = retentionSeconds * p.sizing.samplesPerSecond * p.sizing.bytesPerSample;
+    if (retentionBytes < needed) {
+      issue(
+        ['prometheus', 'retentionSize'],
+        `${p.retentionSize} (${gib(retentionBytes)}) cannot hold prometheus.retention ${p.retention} at ` +
+          `${p.sizing.samplesPerSecond} samples/s x ${p.sizing.bytesPerSample} B/sample (${gib(needed)} needed): ` +
+          `the size cap would silently cut local history short`,
+      );
+    }
+  }
+  for (const res of ['cpu', 'memory'] as const) {
+    const req = parseQuantity(p.resources.requests[res]);
+    const lim = parseQuantity(p.resources.limits[res]);
+    if (req !== undefined && lim !== undefined && req > lim) {
+      issue(['prometheus', 'resources', 'requests', res], `${p.resources.requests[res]} exceeds the limit ${p.resources.limits[res]}`);
+    }
+  }
+  const scrape = parseDuration(p.scrapeInterval);
+  if (scrape !== undefined && retentionSeconds !== undefined && scrape >= retentionSeconds) {
+    issue(['prometheus', 'scrapeInterval'], `${p.scrapeInterval} must be shorter than prometheus.retention ${p.retention}`);
+  }
+});
 
 type Issue = (path: (string | number)[], message: string) => void;
 
@@ -388,22 +398,37 @@ function checkThanos(env: z.infer<typeof envShape>, issue: Issue): void {
     );
   }
   if (t.compactor.cluster !== undefined && !clusterNames.includes(t.compactor.cluster)) {
-    issue(['thanos', 'compactor', 'cluster'], `"${t.compactor.cluster}" is not one of this environment's clusters (${clusterNames.join(', ')})`);
+    issue(
+      ['thanos', 'compactor', 'cluster'],
+      `"${t.compactor.cluster}" is not one of this environment's clusters (${clusterNames.join(', ')})`,
+    );
   }
   const r = t.compactor.retention;
   const [raw, m5, h1] = [r.raw, r.fiveMinutes, r.oneHour].map((d) => parseDuration(d) ?? 0) as [number, number, number];
   if (raw < 40 * 3600) {
-    issue(['thanos', 'compactor', 'retention', 'raw'], `${r.raw} is shorter than 40h: raw blocks would be deleted before they can be downsampled to 5m`);
+    issue(
+      ['thanos', 'compactor', 'retention', 'raw'],
+      `${r.raw} is shorter than 40h: raw blocks would be deleted before they can be downsampled to 5m`,
+    );
   }
   if (m5 < 10 * 86400) {
-    issue(['thanos', 'compactor', 'retention', 'fiveMinutes'], `${r.fiveMinutes} is shorter than 10d: 5m blocks would be deleted before they can be downsampled to 1h`);
+    issue(
+      ['thanos', 'compactor', 'retention', 'fiveMinutes'],
+      `${r.fiveMinutes} is shorter than 10d: 5m blocks would be deleted before they can be downsampled to 1h`,
+    );
   }
   if (!(raw <= m5 && m5 <= h1)) {
-    issue(['thanos', 'compactor', 'retention'], `must not shrink with coarser resolution: raw ${r.raw} <= 5m ${r.fiveMinutes} <= 1h ${r.oneHour}`);
+    issue(
+      ['thanos', 'compactor', 'retention'],
+      `must not shrink with coarser resolution: raw ${r.raw} <= 5m ${r.fiveMinutes} <= 1h ${r.oneHour}`,
+    );
   }
   if (t.global) {
     if (!clusterNames.includes(t.global.hostCluster)) {
-      issue(['thanos', 'global', 'hostCluster'], `"${t.global.hostCluster}" is not one of this environment's clusters (${clusterNames.join(', ')})`);
+      issue(
+        ['thanos', 'global', 'hostCluster'],
+        `"${t.global.hostCluster}" is not one of this environment's clusters (${clusterNames.join(', ')})`,
+      );
     }
     for (const c of clusterNames.filter((n) => !(n in t.global!.endpoints))) {
       issue(['thanos', 'global', 'endpoints'], `has no endpoint for cluster "${c}": the global view would silently miss it`);
@@ -420,11 +445,7 @@ export type ClusterConfig = EnvConfig['clusters'][number];
 /** What an env file may set: any subset of the schema's input, nested. Arrays replace. */
 export type EnvOverrides = DeepPartial<Omit<z.input<typeof envSchema>, 'aws' | 'release'>> & Pick<EnvConfig, 'name' | 'tier' | 'clusters'>;
 
-export type DeepPartial<T> = T extends readonly unknown[]
-  ? T
-  : T extends object
-    ? { [K in keyof T]?: DeepPartial<T[K]> }
-    : T;
+export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
 function duplicates(values: readonly string[]): string[] {
   return [...new Set(values.filter((v, i) => values.indexOf(v) !== i))];

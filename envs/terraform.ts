@@ -14,12 +14,16 @@ export type BucketComponent = (typeof BUCKET_COMPONENTS)[number];
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export const s3BucketName = z
   .string()
-  .regex(S3_BUCKET, { error: 'must be a valid S3 bucket name: 3-63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit' })
+  .regex(S3_BUCKET, {
+    error: 'must be a valid S3 bucket name: 3-63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit',
+  })
   .refine((s) => !s.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(s) && !s.startsWith('xn--') && !s.endsWith('-s3alias'), {
     error: 'must be a valid S3 bucket name: no "..", not an IP address, no "xn--" prefix or "-s3alias" suffix',
   });
 
-const roleArn = z.string().regex(/^arn:aws:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/, { error: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)' });
+const roleArn = z
+  .string()
+  .regex(/^arn:aws:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/, { error: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)' });
 
 /** One `terraform output -json` entry. */
 const output = <T extends z.ZodType>(value: T) => z.object({ value, type: z.unknown().optional(), sensitive: z.boolean().optional() });
@@ -28,7 +32,9 @@ export const terraformOutputsSchema = z.object({
   thanos_bucket_name: output(s3BucketName),
   thanos_bucket_arn: output(z.string().regex(/^arn:aws:s3:::[a-z0-9.-]+$/, { error: 'must be an S3 bucket ARN' })),
   thanos_bucket_region: output(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, { error: 'must be an AWS region such as us-east-1' })),
-  thanos_role_arns: output(z.strictObject(Object.fromEntries(BUCKET_COMPONENTS.map((c) => [c, roleArn])) as Record<BucketComponent, typeof roleArn>)),
+  thanos_role_arns: output(
+    z.strictObject(Object.fromEntries(BUCKET_COMPONENTS.map((c) => [c, roleArn])) as Record<BucketComponent, typeof roleArn>),
+  ),
 });
 
 /** What charts see: plain values. */
@@ -63,7 +69,10 @@ export function loadTerraformOutputs(env: string, dir: string = defaultOutputsDi
   if (!parsed.success) {
     throw new TerraformOutputsError(
       parsed.error.issues
-        .map((i) => `env "${env}": terraform outputs ${shown}: ${i.path.join('.')}: ${i.code === 'invalid_type' && i.input === undefined ? 'missing' : i.message}`)
+        .map(
+          (i) =>
+            `env "${env}": terraform outputs ${shown}: ${i.path.join('.')}: ${i.code === 'invalid_type' && i.input === undefined ? 'missing' : i.message}`,
+        )
         .join('\n'),
     );
   }

@@ -94,7 +94,10 @@ export const controlPlane = {
 export type ControlPlaneName = keyof typeof controlPlane;
 
 /** A pinned tag and module, whether deployed (`versions`) or test-only (`controlPlane`). */
-export function pinOf(name: ComponentName | ControlPlaneName): { readonly tag: string; readonly goModule?: { readonly path: string; readonly version: string } } {
+export function pinOf(name: ComponentName | ControlPlaneName): {
+  readonly tag: string;
+  readonly goModule?: { readonly path: string; readonly version: string };
+} {
   return name in versions ? versions[name as ComponentName] : controlPlane[name as ControlPlaneName];
 }
 
@@ -108,8 +111,16 @@ export const apiSources = {
   // Every CRD of the operator: Argo CD applies them all (imports/crds/prometheus-operator/<tag>).
   'prometheus-operator': { module: versions.prometheusOperator.goModule, dir: 'example/prometheus-operator-crd-full', files: 'all' },
   // Of the others, the kinds dist uses. Argo CD v3.6 declares go >= 1.27; v3.5 is the newest the pinned Go reads.
-  'argo-cd': { module: { path: 'github.com/argoproj/argo-cd/v3', version: 'v3.5.7' }, dir: 'manifests/crds', files: ['application-crd.yaml', 'appproject-crd.yaml'] },
-  'cert-manager': { module: { path: 'github.com/cert-manager/cert-manager', version: 'v1.21.2' }, dir: 'deploy/crds', files: ['cert-manager.io_certificates.yaml'] },
+  'argo-cd': {
+    module: { path: 'github.com/argoproj/argo-cd/v3', version: 'v3.5.7' },
+    dir: 'manifests/crds',
+    files: ['application-crd.yaml', 'appproject-crd.yaml'],
+  },
+  'cert-manager': {
+    module: { path: 'github.com/cert-manager/cert-manager', version: 'v1.21.2' },
+    dir: 'deploy/crds',
+    files: ['cert-manager.io_certificates.yaml'],
+  },
   'external-secrets': {
     module: { path: 'github.com/external-secrets/external-secrets', version: 'v1.3.2' },
     dir: 'config/crds/bases',
@@ -136,30 +147,30 @@ export const PINS_END = '// END promoted pins';
 
 // BEGIN promoted pins (JSON; written by `npm run promote`, reviewed in its pull request)
 export const promotedPins: Readonly<Record<string, Pins>> = {
-  "staging": {
-    "images": {
-      "alertmanager": "v0.34.2",
-      "kubeStateMetrics": "v2.18.0",
-      "nodeExporter": "v1.12.1",
-      "prometheus": "v3.14.0",
-      "prometheusOperator": "v0.93.1",
-      "pushgateway": "v1.11.3",
-      "python": "3.12.8-slim-bookworm",
-      "thanos": "v0.42.4"
-    }
+  staging: {
+    images: {
+      alertmanager: 'v0.34.2',
+      kubeStateMetrics: 'v2.18.0',
+      nodeExporter: 'v1.12.1',
+      prometheus: 'v3.14.0',
+      prometheusOperator: 'v0.93.1',
+      pushgateway: 'v1.11.3',
+      python: '3.12.8-slim-bookworm',
+      thanos: 'v0.42.4',
+    },
   },
-  "prod": {
-    "images": {
-      "alertmanager": "v0.34.2",
-      "kubeStateMetrics": "v2.18.0",
-      "nodeExporter": "v1.12.1",
-      "prometheus": "v3.14.0",
-      "prometheusOperator": "v0.93.1",
-      "pushgateway": "v1.11.3",
-      "python": "3.12.8-slim-bookworm",
-      "thanos": "v0.42.4"
-    }
-  }
+  prod: {
+    images: {
+      alertmanager: 'v0.34.2',
+      kubeStateMetrics: 'v2.18.0',
+      nodeExporter: 'v1.12.1',
+      prometheus: 'v3.14.0',
+      prometheusOperator: 'v0.93.1',
+      pushgateway: 'v1.11.3',
+      python: '3.12.8-slim-bookworm',
+      thanos: 'v0.42.4',
+    },
+  },
 };
 // END promoted pins
 

@@ -70,7 +70,9 @@ function schemaOf(dir: string, apiVersion: string, kind: string): Schema | undef
       const text = fs.readFileSync(path.join(dir, f), 'utf8');
       // Parse only the file that names this kind (the operator's CRDs are 5 MB of YAML).
       if (!new RegExp(`\\n\\s+kind: ${kind}\\n`).test(text)) continue;
-      const crd = parse(text) as { spec: { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema: Schema } }[] } };
+      const crd = parse(text) as {
+        spec: { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema: Schema } }[] };
+      };
       if (crd.spec.group !== group || crd.spec.names.kind !== kind) continue;
       found = crd.spec.versions.find((v) => v.name === version)?.schema?.openAPIV3Schema;
     }
@@ -125,15 +127,21 @@ export function check(s: Schema, v: unknown, at: string, out: SchemaProblem[], t
     return;
   }
   if (!typeOk(s.type, v)) {
-    out.push({ pointer: at, message: `must be ${s.type === 'integer' || s.type === 'array' || s.type === 'object' ? 'an' : 'a'} ${s.type}` });
+    out.push({
+      pointer: at,
+      message: `must be ${s.type === 'integer' || s.type === 'array' || s.type === 'object' ? 'an' : 'a'} ${s.type}`,
+    });
     return;
   }
-  if (s.enum && !s.enum.some((e) => e === v)) out.push({ pointer: at, message: `must be one of ${s.enum.map((e) => JSON.stringify(e)).join(', ')}` });
+  if (s.enum && !s.enum.some((e) => e === v))
+    out.push({ pointer: at, message: `must be one of ${s.enum.map((e) => JSON.stringify(e)).join(', ')}` });
   if (typeof v === 'string') {
     const re = s.pattern ? regexOf(s.pattern) : undefined;
     if (re && !re.test(v)) out.push({ pointer: at, message: `must match pattern "${s.pattern}"` });
-    if (s.minLength !== undefined && v.length < s.minLength) out.push({ pointer: at, message: `must be at least ${s.minLength} characters` });
-    if (s.maxLength !== undefined && v.length > s.maxLength) out.push({ pointer: at, message: `must be at most ${s.maxLength} characters` });
+    if (s.minLength !== undefined && v.length < s.minLength)
+      out.push({ pointer: at, message: `must be at least ${s.minLength} characters` });
+    if (s.maxLength !== undefined && v.length > s.maxLength)
+      out.push({ pointer: at, message: `must be at most ${s.maxLength} characters` });
   }
   if (typeof v === 'number') {
     if (s.minimum !== undefined && v < s.minimum) out.push({ pointer: at, message: `must be >= ${s.minimum}` });
@@ -165,7 +173,8 @@ export function check(s: Schema, v: unknown, at: string, out: SchemaProblem[], t
       check({ ...sub, type: sub.type ?? s.type }, v, at, probe);
       return probe.length === 0;
     }).length;
-    if (s.anyOf === group ? fits === 0 : fits !== 1) out.push({ pointer: at, message: `must match ${s.anyOf === group ? 'at least one' : 'exactly one'} of the allowed forms` });
+    if (s.anyOf === group ? fits === 0 : fits !== 1)
+      out.push({ pointer: at, message: `must match ${s.anyOf === group ? 'at least one' : 'exactly one'} of the allowed forms` });
   }
 }
 

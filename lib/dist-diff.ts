@@ -72,7 +72,8 @@ export function diffTrees(before: RenderedTree, after: RenderedTree): DistDiff {
     else if (!isDeepStrictEqual(old.body, o.body)) change(o.component).changed.push(o.ref);
     const [from, to] = [old ? imagesOf(old.body) : new Map<string, string>(), imagesOf(o.body)];
     for (const container of new Set([...from.keys(), ...to.keys()])) {
-      if (from.get(container) !== to.get(container)) images.push({ component: o.component, object: o.ref, container, from: from.get(container), to: to.get(container) });
+      if (from.get(container) !== to.get(container))
+        images.push({ component: o.component, object: o.ref, container, from: from.get(container), to: to.get(container) });
     }
   }
   for (const [key, o] of a) if (!b.has(key)) change(o.component).removed.push(o.ref);
@@ -96,7 +97,9 @@ export function toMarkdown(diff: DistDiff, title = 'Rendered change'): string {
     '|---|---:|---:|---:|',
     ...rows,
     '',
-    ...(images.length ? ['**Image changes**', '', '| component | object | container | from | to |', '|---|---|---|---|---|', ...images, ''] : []),
+    ...(images.length
+      ? ['**Image changes**', '', '| component | object | container | from | to |', '|---|---|---|---|---|', ...images, '']
+      : []),
     '<details><summary>Objects</summary>',
     '',
     ...details,

@@ -137,7 +137,8 @@ export class KubeClient {
 
   async objectPath(m: Pick<Manifest, 'apiVersion' | 'kind' | 'metadata'>): Promise<string> {
     const r = await this.resource(m.apiVersion, m.kind);
-    if (r.namespaced && !m.metadata.namespace) throw new KubeError(400, 'Invalid', `${m.kind}/${m.metadata.name} is namespaced but has no namespace`);
+    if (r.namespaced && !m.metadata.namespace)
+      throw new KubeError(400, 'Invalid', `${m.kind}/${m.metadata.name} is namespaced but has no namespace`);
     return `${await this.collectionPath(m.apiVersion, m.kind, r.namespaced ? m.metadata.namespace : undefined)}/${m.metadata.name}`;
   }
 
@@ -154,7 +155,8 @@ export class KubeClient {
   async get<T = any>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T | undefined> {
     const res = await this.request<T>('GET', `${await this.collectionPath(apiVersion, kind, namespace)}/${name}`);
     if (res.status === 404) return undefined;
-    if (res.status !== 200) throw new KubeError(res.status, '', `GET ${kind} ${namespace ?? ''}/${name}: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 200)
+      throw new KubeError(res.status, '', `GET ${kind} ${namespace ?? ''}/${name}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
   }
 

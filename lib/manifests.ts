@@ -7,7 +7,11 @@ import type { Manifest, RenderedTree } from './synth.js';
 /** Every YAML file under `dir`, keyed by its path relative to `dir`, in sorted order. */
 export function treeOnDisk(dir: string): RenderedTree {
   const out: RenderedTree = new Map();
-  for (const f of fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const f of fs
+    .readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     out.set(f, fs.readFileSync(path.join(dir, f), 'utf8'));
   }
   return out;

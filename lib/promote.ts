@@ -42,7 +42,8 @@ export function writePins(versionsFile: string, pins: PinMap): void {
 function pinsBlock(text: string, file: string): { before: string; json: string; after: string } {
   const begin = text.indexOf(`${PINS_BEGIN}\n`);
   const end = text.indexOf(`${PINS_END}\n`);
-  if (begin < 0 || end < begin) throw new PromoteError(`${file}: cannot find the promoted pins block (marker lines "${PINS_BEGIN}" ... "${PINS_END}")`);
+  if (begin < 0 || end < begin)
+    throw new PromoteError(`${file}: cannot find the promoted pins block (marker lines "${PINS_BEGIN}" ... "${PINS_END}")`);
   const body = text.slice(begin + PINS_BEGIN.length + 1, end);
   const m = /^(export const promotedPins[^=]*=\s*)([\s\S]*?);\s*$/.exec(body);
   if (!m) throw new PromoteError(`${file}: the promoted pins block must hold one \`export const promotedPins ... = {JSON};\``);
@@ -85,7 +86,8 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
   const { from, to } = opts;
   const order = opts.envFiles.map((f) => f.name);
   for (const name of [from, to]) {
-    if (!order.includes(name)) throw new PromoteError(`unknown environment "${name}"; environments in promotion order: ${order.join(' -> ')}`);
+    if (!order.includes(name))
+      throw new PromoteError(`unknown environment "${name}"; environments in promotion order: ${order.join(' -> ')}`);
   }
   if (order.indexOf(to) !== order.indexOf(from) + 1) {
     const next = order[order.indexOf(from) + 1];

@@ -23,7 +23,11 @@ export function namespacesFirst(manifests: readonly Manifest[]): Manifest[] {
 }
 
 /** Server-side apply each manifest (strict; a dry run unless `dryRun: false`); never stops at the first refusal. */
-export async function applyEach(kube: KubeClient, manifests: readonly Manifest[], opts: { dryRun?: boolean; fieldManager?: string } = {}): Promise<DryRunResult> {
+export async function applyEach(
+  kube: KubeClient,
+  manifests: readonly Manifest[],
+  opts: { dryRun?: boolean; fieldManager?: string } = {},
+): Promise<DryRunResult> {
   const refused: { object: string; error: string }[] = [];
   const warnings: { object: string; warning: string }[] = [];
   for (const m of manifests) {
@@ -38,5 +42,7 @@ export async function applyEach(kube: KubeClient, manifests: readonly Manifest[]
 }
 
 export function formatDryRun(r: DryRunResult): string {
-  return [...r.refused.map((x) => `refused  ${x.object}: ${x.error}`), ...r.warnings.map((x) => `warning  ${x.object}: ${x.warning}`)].join('\n');
+  return [...r.refused.map((x) => `refused  ${x.object}: ${x.error}`), ...r.warnings.map((x) => `warning  ${x.object}: ${x.warning}`)].join(
+    '\n',
+  );
 }

@@ -25,7 +25,8 @@ export function parseMatcher(text: string): Matcher {
   if (!m) throw new Error(`matcher "${text}" is not of the form name=value, name!=value, name=~regex or name!~regex`);
   const [, name, op, raw] = m as unknown as [string, string, string, string];
   const value = /^".*"$/.test(raw) ? (JSON.parse(raw) as string) : raw;
-  if (value === '' && (op === '=' || op === '=~')) throw new Error(`matcher "${text}" would match every alert lacking ${name}; give a value`);
+  if (value === '' && (op === '=' || op === '=~'))
+    throw new Error(`matcher "${text}" would match every alert lacking ${name}; give a value`);
   return { name, value, isRegex: op.includes('~'), isEqual: !op.startsWith('!') };
 }
 

@@ -52,11 +52,21 @@ export async function synthesize(envs: readonly EnvConfig[], components: readonl
       const folders: { name: string; wave: number }[] = [];
       for (const component of components) {
         if (component.enabled && !component.enabled({ env, cluster })) continue;
-        rendered.push({ env, cluster: cluster.name, chart: component.name, manifests: component.render(app, { env, cluster }).toJson() as Manifest[] });
+        rendered.push({
+          env,
+          cluster: cluster.name,
+          chart: component.name,
+          manifests: component.render(app, { env, cluster }).toJson() as Manifest[],
+        });
         folders.push({ name: component.name, wave: component.wave ?? 0 });
       }
       // Delivery last: it points one Argo CD Application at each folder rendered above.
-      rendered.push({ env, cluster: cluster.name, chart: ARGOCD_COMPONENT, manifests: argocdChart(app, { env, cluster }, folders).toJson() as Manifest[] });
+      rendered.push({
+        env,
+        cluster: cluster.name,
+        chart: ARGOCD_COMPONENT,
+        manifests: argocdChart(app, { env, cluster }, folders).toJson() as Manifest[],
+      });
     }
   }
   await preloadModels(rendered.flatMap((r) => r.manifests));
@@ -66,7 +76,8 @@ export async function synthesize(envs: readonly EnvConfig[], components: readonl
   for (const { env, cluster, chart, manifests } of rendered) {
     for (const m of manifests) {
       const crdVersions = { 'prometheus-operator': env.release.images.prometheusOperator.tag };
-      for (const problem of await validateObject(m, { crdVersions })) problems.push({ env: env.name, cluster, chart, object: objectRef(m), ...problem });
+      for (const problem of await validateObject(m, { crdVersions }))
+        problems.push({ env: env.name, cluster, chart, object: objectRef(m), ...problem });
     }
     tree.set(componentPath(env.name, cluster, chart), toYaml(env.name, manifests));
   }

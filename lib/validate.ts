@@ -104,7 +104,10 @@ export async function preloadModels(objs: readonly { apiVersion: string; kind: s
 }
 
 /** Schema problems and unknown fields of one manifest; empty when it is valid. */
-export async function validateObject(obj: Record<string, unknown>, opts: { crdVersions?: Partial<Record<ApiSourceName, string>> } = {}): Promise<ObjectProblem[]> {
+export async function validateObject(
+  obj: Record<string, unknown>,
+  opts: { crdVersions?: Partial<Record<ApiSourceName, string>> } = {},
+): Promise<ObjectProblem[]> {
   const key = `${obj.apiVersion}/${obj.kind}`;
   // Custom resources: against the vendored CRD of the version the environment deploys.
   const source = crdSourceOf(String(obj.apiVersion));
@@ -119,10 +122,12 @@ export async function validateObject(obj: Record<string, unknown>, opts: { crdVe
   const schemaErrors = runValidator(Model, obj).map((e) => ({ field: fieldOf(e.instancePath), message: describe(e) }));
   if (schemaErrors.length > 0) return dedupe(schemaErrors);
   const omitted = MODEL_OMITS[key] ?? [];
-  return unknownFields(Model, obj, FREE_FORM[key] ?? []).filter((p) => !omitted.includes(p)).map((p) => ({
-    field: fieldOf(p),
-    message: 'unknown field: the schema has no such property (typo, or wrong nesting)',
-  }));
+  return unknownFields(Model, obj, FREE_FORM[key] ?? [])
+    .filter((p) => !omitted.includes(p))
+    .map((p) => ({
+      field: fieldOf(p),
+      message: 'unknown field: the schema has no such property (typo, or wrong nesting)',
+    }));
 }
 
 function runValidator(Model: ModelCtor, data: unknown): AjvError[] {
@@ -168,12 +173,14 @@ function childPaths(value: unknown, base: string): string[] {
 }
 
 function tokens(pointer: string): string[] {
-  return pointer.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 const escapePointer = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');
 
-const walk = (root: unknown, ts: readonly string[]): unknown =>
-  ts.reduce<unknown>((v, t) => (v as Record<string, unknown>)[t], root);
+const walk = (root: unknown, ts: readonly string[]): unknown => ts.reduce<unknown>((v, t) => (v as Record<string, unknown>)[t], root);
 
 function getAt(root: unknown, pointer: string): unknown {
   return walk(root, tokens(pointer));
@@ -192,7 +199,10 @@ function matchesPointer(pattern: string, pointer: string): boolean {
 
 function fieldOf(pointer: string): string {
   if (pointer === '') return '(root)';
-  return tokens(pointer).map((t) => (/^[0-9]+$/.test(t) ? `[${t}]` : `.${t}`)).join('').replace(/^\./, '');
+  return tokens(pointer)
+    .map((t) => (/^[0-9]+$/.test(t) ? `[${t}]` : `.${t}`))
+    .join('')
+    .replace(/^\./, '');
 }
 
 function describe(e: AjvError): string {

@@ -25,7 +25,12 @@ const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'obje
 /** Arrays of named items (containers, ports, env, volumes...) are matched by name, others by index. */
 function pairUp(desired: unknown[], live: unknown[]): [unknown, unknown, string][] {
   const named = desired.every((d) => isPlain(d) && typeof d.name === 'string');
-  if (named && desired.length > 0) return desired.map((d) => [d, live.find((l) => isPlain(l) && l.name === (d as { name: string }).name), `[name=${(d as { name: string }).name}]`]);
+  if (named && desired.length > 0)
+    return desired.map((d) => [
+      d,
+      live.find((l) => isPlain(l) && l.name === (d as { name: string }).name),
+      `[name=${(d as { name: string }).name}]`,
+    ]);
   return desired.map((d, i) => [d, live[i], `[${i}]`]);
 }
 
@@ -66,8 +71,10 @@ export function verify(desired: readonly Manifest[], live: LiveState): Finding[]
     const { status: _status, ...want } = normalise(d) as Manifest & { status?: unknown };
     for (const f of drift(want, l)) findings.push({ kind: 'drift', object: ref, ...f });
   }
-  for (const p of live.pods) if (!p.ready) findings.push({ kind: 'pod-not-ready', object: `Pod/${p.namespace}/${p.name}`, reason: p.reason ?? 'not ready' });
-  for (const t of live.targets) if (t.health !== 'up') findings.push({ kind: 'target-down', object: `${t.job} ${t.instance}`, reason: t.lastError || t.health });
+  for (const p of live.pods)
+    if (!p.ready) findings.push({ kind: 'pod-not-ready', object: `Pod/${p.namespace}/${p.name}`, reason: p.reason ?? 'not ready' });
+  for (const t of live.targets)
+    if (t.health !== 'up') findings.push({ kind: 'target-down', object: `${t.job} ${t.instance}`, reason: t.lastError || t.health });
   return findings;
 }
 

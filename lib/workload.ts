@@ -68,7 +68,12 @@ export interface PortSpec {
 }
 
 /** A Service for a workload; `headless` for DNS SRV discovery of every pod (`_<port>._tcp.<name>`). */
-export function service(w: Workload, ns: string, ports: readonly PortSpec[], opts: { headless?: boolean; name?: string; selector?: Record<string, string> } = {}): Service {
+export function service(
+  w: Workload,
+  ns: string,
+  ports: readonly PortSpec[],
+  opts: { headless?: boolean; name?: string; selector?: Record<string, string> } = {},
+): Service {
   return new Service({
     metadata: { name: opts.name ?? w.name, namespace: ns, labels: labelsFor(w) },
     spec: {
@@ -136,7 +141,11 @@ export function operatorStorage(claimName: string, storage: { storageClassName: 
   return {
     volumeClaimTemplate: {
       metadata: { name: claimName },
-      spec: { accessModes: ['ReadWriteOnce'], storageClassName: storage.storageClassName, resources: { requests: { storage: storage.size } } },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: storage.storageClassName,
+        resources: { requests: { storage: storage.size } },
+      },
     } as unknown as IStorageSpec['volumeClaimTemplate'],
   };
 }

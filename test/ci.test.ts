@@ -13,6 +13,19 @@ describe('CI definitions', () => {
     expect(fs.readFileSync(path.join(repoRoot, '.node-version'), 'utf8').trim()).toBe(pinned);
   });
 
+  it('make test runs lint, typecheck, the unit and the e2e tiers and pytest, and they split jest without a gap', () => {
+    const makefile = fs.readFileSync(path.join(repoRoot, 'Makefile'), 'utf8');
+    expect(makefile).toMatch(/^test: lint typecheck unit e2e pytest$/m);
+    expect(makefile).toMatch(/^lint:.*\n\tnpx prettier --check .*\.\n\tnpx eslint \.$/m);
+    const e2e = makefile.match(/^E2E_TESTS := (.+)$/m)![1]!;
+    expect(makefile).toContain(`npx jest --ci --testPathIgnorePatterns '$(E2E_TESTS)'`);
+    expect(makefile).toContain(`npx jest --ci '$(E2E_TESTS)'`);
+    const suites = fs.globSync('test/**/*.test.ts', { cwd: repoRoot }).map((f) => `/${f}`);
+    const inE2e = suites.filter((f) => new RegExp(e2e).test(f));
+    expect(inE2e.sort()).toEqual(expect.arrayContaining(['/test/control-plane/reconcile.test.ts', '/test/e2e/preview.test.ts']));
+    expect(inE2e.length).toBeLessThan(suites.length);
+  });
+
   it('.ci/run runs make test', () => {
     expect(fs.readFileSync(path.join(repoRoot, '.ci/run'), 'utf8')).toMatch(/^make test$/m);
   });
@@ -20,7 +33,11 @@ describe('CI definitions', () => {
   it('the workflow tests pull requests, summarizes the rendered change and fails on drift after merge', () => {
     const wf = parse(fs.readFileSync(path.join(repoRoot, '.github/workflows/ci.yml'), 'utf8'));
     expect(Object.keys(wf.on)).toEqual(['pull_request', 'push']);
-    const runs = (job: string) => wf.jobs[job].steps.map((s: any) => s.run).filter(Boolean).join('\n');
+    const runs = (job: string) =>
+      wf.jobs[job].steps
+        .map((s: any) => s.run)
+        .filter(Boolean)
+        .join('\n');
     expect(runs('test')).toContain('make test');
     expect(runs('rendered-change')).toContain('tools/dist-diff.ts');
     expect(runs('drift')).toMatch(/make synth[\s\S]*git diff --exit-code -- dist/);
@@ -29,7 +46,10 @@ describe('CI definitions', () => {
   it('the promote workflow runs npm run promote and opens a pull request with its summary', () => {
     const wf = parse(fs.readFileSync(path.join(repoRoot, '.github/workflows/promote.yml'), 'utf8'));
     expect(Object.keys(wf.on)).toEqual(['workflow_dispatch']);
-    const runs = wf.jobs.promote.steps.map((s: any) => s.run).filter(Boolean).join('\n');
+    const runs = wf.jobs.promote.steps
+      .map((s: any) => s.run)
+      .filter(Boolean)
+      .join('\n');
     expect(runs).toMatch(/npm run -s promote -- .* --summary promotion\.md/);
     expect(runs).toContain('gh pr create');
     expect(runs).toContain('--body-file promotion.md');

@@ -14,7 +14,9 @@ export const APPLICATION_HEALTH_KEY = 'resource.customizations.health.argoproj.i
 export function healthPatch(): string {
   const read = (f: string) => fs.readFileSync(path.join(repoRoot, 'lib', f), 'utf8');
   const data = {
-    ...Object.fromEntries(HEALTH_KINDS.map((k) => [`resource.customizations.health.monitoring.coreos.com_${k}`, read('argocd-health.lua')])),
+    ...Object.fromEntries(
+      HEALTH_KINDS.map((k) => [`resource.customizations.health.monitoring.coreos.com_${k}`, read('argocd-health.lua')]),
+    ),
     [APPLICATION_HEALTH_KEY]: read('argocd-app-health.lua'),
   };
   return (

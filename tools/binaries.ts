@@ -14,7 +14,8 @@ export { repoRoot };
  * the version is in each file name, so a bump never reuses a stale binary.
  */
 export const binDir =
-  process.env.GL_TOOLS_BIN ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'greenlang-prometheus-platform', 'bin');
+  process.env.GL_TOOLS_BIN ??
+  path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'greenlang-prometheus-platform', 'bin');
 
 export interface ToolBinary {
   /** Binary name, e.g. `promtool`. */
@@ -59,13 +60,35 @@ export const toolBinaries: readonly ToolBinary[] = [
   { name: 'thanos', component: 'thanos', moduleDir: 'thanos', pkg: 'cmd/thanos', tags: ['netgo', 'slicelabels'] },
   // The web UI (Elm/Vite build output, ui/app/dist) is not in the module zip: the test binary
   // serves a placeholder page instead; every API is unchanged.
-  { name: 'alertmanager', component: 'alertmanager', moduleDir: 'alertmanager', pkg: 'cmd/alertmanager', stubEmbeds: ['ui/app/dist'], tags: ['netgo'] },
+  {
+    name: 'alertmanager',
+    component: 'alertmanager',
+    moduleDir: 'alertmanager',
+    pkg: 'cmd/alertmanager',
+    stubEmbeds: ['ui/app/dist'],
+    tags: ['netgo'],
+  },
   { name: 'amtool', component: 'alertmanager', moduleDir: 'alertmanager', pkg: 'cmd/amtool', tags: ['netgo'] },
   { name: 'pushgateway', component: 'pushgateway', moduleDir: 'pushgateway', pkg: '', tags: [] },
   { name: 'node_exporter', component: 'nodeExporter', moduleDir: 'node_exporter', pkg: '', tags: [] },
   // The control-plane tier (test/control-plane): a real API server and the real operator.
-  { name: 'prometheus-operator', component: 'prometheusOperator', moduleDir: 'prometheus-operator', pkg: 'cmd/operator', tags: [], promu: false },
-  { name: 'kube-apiserver', component: 'kubernetes', moduleDir: 'kube-apiserver', pkg: 'cmd/kube-apiserver', tags: [], stamp: 'kubernetes', promu: false },
+  {
+    name: 'prometheus-operator',
+    component: 'prometheusOperator',
+    moduleDir: 'prometheus-operator',
+    pkg: 'cmd/operator',
+    tags: [],
+    promu: false,
+  },
+  {
+    name: 'kube-apiserver',
+    component: 'kubernetes',
+    moduleDir: 'kube-apiserver',
+    pkg: 'cmd/kube-apiserver',
+    tags: [],
+    stamp: 'kubernetes',
+    promu: false,
+  },
   // Built from the wrapper's own main package (one call into etcdmain), see tools/etcd/main.go.
   { name: 'etcd', component: 'etcd', moduleDir: 'etcd', pkg: '', tags: [], stamp: 'none', promu: false, local: true },
 ];

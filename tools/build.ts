@@ -31,11 +31,17 @@ function withStubbedEmbeds(moduleDir: string, mod: { path: string; version: stri
   execFileSync('chmod', ['-R', 'u+w', src]);
   for (const d of dirs) {
     fs.mkdirSync(path.join(src, d), { recursive: true });
-    fs.writeFileSync(path.join(src, d, 'index.html'), '<!doctype html><title>test build</title><p>Web UI not included in this test build; the API is complete.</p>\n');
+    fs.writeFileSync(
+      path.join(src, d, 'index.html'),
+      '<!doctype html><title>test build</title><p>Web UI not included in this test build; the API is complete.</p>\n',
+    );
   }
   const build = path.join(work, 'build');
   fs.mkdirSync(build, { recursive: true });
-  fs.writeFileSync(path.join(build, 'go.mod'), `${fs.readFileSync(path.join(moduleDir, 'go.mod'), 'utf8')}\nreplace ${mod.path} => ${src}\n`);
+  fs.writeFileSync(
+    path.join(build, 'go.mod'),
+    `${fs.readFileSync(path.join(moduleDir, 'go.mod'), 'utf8')}\nreplace ${mod.path} => ${src}\n`,
+  );
   fs.copyFileSync(path.join(moduleDir, 'go.sum'), path.join(build, 'go.sum'));
   return build;
 }
@@ -50,7 +56,12 @@ export function versionStamp(stamp: 'prometheus' | 'kubernetes' | 'none', tag: s
     return [`-X ${v}.gitVersion=${tag}`, `-X ${v}.gitMajor=${m[1]}`, `-X ${v}.gitMinor=${m[2]}`, `-X ${v}.gitTreeState=clean`];
   }
   const v = 'github.com/prometheus/common/version';
-  return [`-X ${v}.Version=${tag.replace(/^v/, '')}`, `-X ${v}.Revision=${moduleVersion}`, `-X ${v}.Branch=gl-tools`, `-X ${v}.BuildUser=make-tools`];
+  return [
+    `-X ${v}.Version=${tag.replace(/^v/, '')}`,
+    `-X ${v}.Revision=${moduleVersion}`,
+    `-X ${v}.Branch=gl-tools`,
+    `-X ${v}.BuildUser=make-tools`,
+  ];
 }
 
 function build(): void {

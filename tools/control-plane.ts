@@ -46,15 +46,68 @@ function openssl(dir: string, ...args: string[]): void {
 
 /** A leaf certificate signed by ca.crt in `dir`: `subject` as an openssl -subj string. */
 function issue(dir: string, name: string, subject: string, ext: string): Identity {
-  openssl(dir, 'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
+  openssl(
+    dir,
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    subject,
+  );
   fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
-  openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`);
+  openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '1',
+    '-extfile',
+    `${name}.ext`,
+  );
   return { cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`) };
 }
 
 function makePki(dir: string): { admin: Identity; serving: Identity } {
-  openssl(dir, 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=gl-control-plane-ca');
-  const serving = issue(dir, 'apiserver', '/CN=kube-apiserver', 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n');
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=gl-control-plane-ca',
+  );
+  const serving = issue(
+    dir,
+    'apiserver',
+    '/CN=kube-apiserver',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n',
+  );
   const admin = issue(dir, 'admin', '/O=system:masters/CN=gl-test-admin', 'extendedKeyUsage=clientAuth\n');
   // ServiceAccount token signing key pair (the API server insists on one).
   openssl(dir, 'genrsa', '-out', 'sa.key', '2048');
@@ -136,7 +189,12 @@ export async function startControlPlane(): Promise<ControlPlane> {
     admin: clientFor(admin),
     adminIdentity: admin,
     identityOf: (namespace, sa) =>
-      issue(dir, `sa-${namespace}-${sa}`, `/O=system:serviceaccounts/O=system:serviceaccounts:${namespace}/CN=system:serviceaccount:${namespace}:${sa}`, 'extendedKeyUsage=clientAuth\n'),
+      issue(
+        dir,
+        `sa-${namespace}-${sa}`,
+        `/O=system:serviceaccounts/O=system:serviceaccounts:${namespace}/CN=system:serviceaccount:${namespace}:${sa}`,
+        'extendedKeyUsage=clientAuth\n',
+      ),
     clientFor,
     log: () => `--- kube-apiserver ---\n${apiserver.log()}\n--- etcd ---\n${etcd.log()}`,
     async stop() {
@@ -171,7 +229,9 @@ export async function installCrds(kube: KubeClient, crds: readonly Manifest[], t
   for (const crd of crds) {
     for (;;) {
       const live = await kube.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', crd.metadata.name);
-      const established = (live?.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Established' && c.status === 'True');
+      const established = (live?.status?.conditions ?? []).some(
+        (c: { type: string; status: string }) => c.type === 'Established' && c.status === 'True',
+      );
       if (established) break;
       if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata.name} not Established after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 200));
@@ -184,7 +244,10 @@ export async function installCrds(kube: KubeClient, crds: readonly Manifest[], t
  * as its own ServiceAccount (so the rendered ClusterRole is what it may do). Only the
  * in-cluster connection and the listen address are replaced.
  */
-export async function startOperator(cp: ControlPlane, rendered: { args: readonly string[]; namespace: string; serviceAccount: string }): Promise<Running> {
+export async function startOperator(
+  cp: ControlPlane,
+  rendered: { args: readonly string[]; namespace: string; serviceAccount: string },
+): Promise<Running> {
   const id = cp.identityOf(rendered.namespace, rendered.serviceAccount);
   // The operator decides at start-up what it may do (e.g. validate storage classes only if it may
   // read them); wait until the API server's RBAC cache has the bindings just applied.
@@ -198,19 +261,31 @@ export async function startOperator(cp: ControlPlane, rendered: { args: readonly
     tool: 'prometheus-operator',
     readyPath: '/healthz',
     timeoutMs: 60_000,
-    args: ({ port }) => [...args, `--web.listen-address=127.0.0.1:${port}`, `--apiserver=${cp.url}`, `--ca-file=${cp.caFile}`, `--cert-file=${id.cert}`, `--key-file=${id.key}`],
+    args: ({ port }) => [
+      ...args,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--apiserver=${cp.url}`,
+      `--ca-file=${cp.caFile}`,
+      `--cert-file=${id.cert}`,
+      `--key-file=${id.key}`,
+    ],
   });
 }
 
 /** Poll SelfSubjectAccessReviews until every access is allowed (RBAC changes take a moment to apply). */
-export async function waitForAccess(kube: KubeClient, accesses: readonly { verb: string; group: string; resource: string }[], timeoutMs = 30_000): Promise<void> {
+export async function waitForAccess(
+  kube: KubeClient,
+  accesses: readonly { verb: string; group: string; resource: string }[],
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const a of accesses) {
     for (;;) {
       const review = { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: a } };
       const res = await kube.call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { body: review });
       if (res.body?.status?.allowed) break;
-      if (Date.now() > deadline) throw new Error(`not allowed to ${a.verb} ${a.resource}.${a.group} after ${timeoutMs} ms: ${JSON.stringify(res.body?.status)}`);
+      if (Date.now() > deadline)
+        throw new Error(`not allowed to ${a.verb} ${a.resource}.${a.group} after ${timeoutMs} ms: ${JSON.stringify(res.body?.status)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -237,12 +312,29 @@ export function standInSecrets(manifests: readonly Manifest[]): Manifest[] {
     if (m.kind === 'Certificate' && m.apiVersion.startsWith('cert-manager.io/')) {
       const dir = makeCerts([m.spec.commonName, ...(m.spec.dnsNames ?? [])].filter(Boolean));
       const file = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
-      out.push(secret(m.metadata.namespace, m.spec.secretName, { 'tls.crt': file('tls.crt'), 'tls.key': file('tls.key'), 'ca.crt': file('ca.crt') }, 'cert-manager'));
+      out.push(
+        secret(
+          m.metadata.namespace,
+          m.spec.secretName,
+          { 'tls.crt': file('tls.crt'), 'tls.key': file('tls.key'), 'ca.crt': file('ca.crt') },
+          'cert-manager',
+        ),
+      );
       fs.rmSync(dir, { recursive: true, force: true });
     }
     if (m.kind === 'ExternalSecret' && m.apiVersion.startsWith('external-secrets.io/')) {
-      const keys = new Set<string>([...(m.spec.data ?? []).map((d: { secretKey: string }) => d.secretKey), ...Object.keys(m.spec.target?.template?.data ?? {})]);
-      out.push(secret(m.metadata.namespace, m.spec.target?.name ?? m.metadata.name, Object.fromEntries([...keys].map((k) => [k, `stand-in-${k}`])), 'external-secrets'));
+      const keys = new Set<string>([
+        ...(m.spec.data ?? []).map((d: { secretKey: string }) => d.secretKey),
+        ...Object.keys(m.spec.target?.template?.data ?? {}),
+      ]);
+      out.push(
+        secret(
+          m.metadata.namespace,
+          m.spec.target?.name ?? m.metadata.name,
+          Object.fromEntries([...keys].map((k) => [k, `stand-in-${k}`])),
+          'external-secrets',
+        ),
+      );
     }
   }
   return out;
@@ -261,7 +353,11 @@ export function standInRootCa(namespaces: readonly string[], caPem: string): Man
   return [...new Set(namespaces)].map((namespace) => ({
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: 'kube-root-ca.crt', namespace, labels: { 'greenlang.io/stand-in-for': 'kube-controller-manager' } } as Manifest['metadata'],
+    metadata: {
+      name: 'kube-root-ca.crt',
+      namespace,
+      labels: { 'greenlang.io/stand-in-for': 'kube-controller-manager' },
+    } as Manifest['metadata'],
     data: { 'ca.crt': caPem },
   }));
 }

@@ -11,11 +11,20 @@ import type { RenderedTree } from '../lib/synth.js';
 import { repoRoot } from './binaries.js';
 
 export function treeAtRef(ref: string): RenderedTree {
-  const files = execFileSync('git', ['ls-tree', '-r', '--name-only', ref, 'dist'], { cwd: repoRoot, encoding: 'utf8' }).split('\n').filter((f) => f.endsWith('.yaml'));
-  return new Map(files.map((f) => [f.slice('dist/'.length), execFileSync('git', ['show', `${ref}:${f}`], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 28 })]));
+  const files = execFileSync('git', ['ls-tree', '-r', '--name-only', ref, 'dist'], { cwd: repoRoot, encoding: 'utf8' })
+    .split('\n')
+    .filter((f) => f.endsWith('.yaml'));
+  return new Map(
+    files.map((f) => [
+      f.slice('dist/'.length),
+      execFileSync('git', ['show', `${ref}:${f}`], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 28 }),
+    ]),
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { base: { type: 'string', default: 'origin/main' } } });
-  process.stdout.write(toMarkdown(diffTrees(treeAtRef(values.base!), treeOnDisk(path.join(repoRoot, 'dist'))), `Rendered change against ${values.base}`));
+  process.stdout.write(
+    toMarkdown(diffTrees(treeAtRef(values.base!), treeOnDisk(path.join(repoRoot, 'dist'))), `Rendered change against ${values.base}`),
+  );
 }

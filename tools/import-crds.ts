@@ -30,11 +30,19 @@ export function versionsToVendor(name: ApiSourceName): string[] {
 export function upstreamCrds(name: ApiSourceName, version: string): Map<string, string> {
   const src = apiSources[name];
   const dir = path.join(goModuleDir({ path: src.module.path, version }), src.dir);
-  const files = src.files === 'all' ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort() : [...src.files];
+  const files =
+    src.files === 'all'
+      ? fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.yaml'))
+          .sort()
+      : [...src.files];
   const out = new Map<string, string>();
   for (const f of files) {
     const text = fs.readFileSync(path.join(dir, f), 'utf8');
-    const kinds = parseAllDocuments(text).map((d) => (d.toJS() as { kind?: string } | null)?.kind).filter(Boolean);
+    const kinds = parseAllDocuments(text)
+      .map((d) => (d.toJS() as { kind?: string } | null)?.kind)
+      .filter(Boolean);
     if (kinds.length === 0 || kinds.some((k) => k !== 'CustomResourceDefinition')) {
       if (src.files === 'all') continue; // e.g. a kustomization.yaml beside the CRDs
       throw new Error(`${name} ${version}: ${src.dir}/${f} is not a CRD file`);

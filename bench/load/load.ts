@@ -19,7 +19,16 @@ import { repoRoot } from '../../lib/paths.js';
 import { synthesize } from '../../lib/synth.js';
 import { freePort, start, type Running } from '../../tools/proc.js';
 import { makeCerts } from '../../tools/preview/certs.js';
-import { containerOf, find, operatorWebConfig, prometheusExternalLabels, parseManifests, prometheusFlags, sidecarArgs, type Rendered } from '../../tools/preview/local-config.js';
+import {
+  containerOf,
+  find,
+  operatorWebConfig,
+  prometheusExternalLabels,
+  parseManifests,
+  prometheusFlags,
+  sidecarArgs,
+  type Rendered,
+} from '../../tools/preview/local-config.js';
 import { request, type ClientTls } from '../../tools/https.js';
 import { webServerName } from '../../lib/web-tls.js';
 import { localThanosArgs } from '../../tools/preview/thanos-args.js';
@@ -76,7 +85,9 @@ async function text(p: Running, pathAndQuery: string): Promise<string> {
 async function promMetric(p: Running, name: string): Promise<number> {
   const text_ = await text(p, '/metrics');
   let sum = 0;
-  for (const line of text_.split('\n')) if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  for (const line of text_.split('\n'))
+    if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{'))
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   return sum;
 }
 
@@ -122,11 +133,18 @@ const expoPort = await freePort();
 
 function promConfig(intervalS: number, externalLabels: Record<string, string>): string {
   return stringify({
-    global: { scrape_interval: `${Math.round(intervalS * 1000)}ms`, scrape_timeout: `${Math.round(Math.min(intervalS, 10) * 1000)}ms`, external_labels: externalLabels },
+    global: {
+      scrape_interval: `${Math.round(intervalS * 1000)}ms`,
+      scrape_timeout: `${Math.round(Math.min(intervalS, 10) * 1000)}ms`,
+      external_labels: externalLabels,
+    },
     scrape_configs: [
       {
         job_name: 'load',
-        static_configs: Array.from({ length: TARGETS }, (_, i) => ({ targets: [`127.0.0.1:${expoPort}`], labels: { __metrics_path__: `/t/${i}`, target: `t${i}` } })),
+        static_configs: Array.from({ length: TARGETS }, (_, i) => ({
+          targets: [`127.0.0.1:${expoPort}`],
+          labels: { __metrics_path__: `/t/${i}`, target: `t${i}` },
+        })),
       },
     ],
   });
@@ -147,20 +165,27 @@ async function startPrometheus(kind: 'bare' | 'rendered', intervalS: number): Pr
     args: ({ port }) =>
       kind === 'bare'
         ? ['--config.file=prometheus.yml', `--web.listen-address=127.0.0.1:${port}`, '--web.enable-lifecycle']
-        : ['--config.file=prometheus.yml', ...prometheusFlags(promCr, { dataDir: `${dir}/data`, listen: `127.0.0.1:${port}` }), '--web.config.file=web-config.yml'],
+        : [
+            '--config.file=prometheus.yml',
+            ...prometheusFlags(promCr, { dataDir: `${dir}/data`, listen: `127.0.0.1:${port}` }),
+            '--web.config.file=web-config.yml',
+          ],
   });
 }
 
 async function setInterval_(prom: Running, kind: 'bare' | 'rendered', intervalS: number): Promise<void> {
   const labels = kind === 'rendered' ? prometheusExternalLabels(promCr, 0) : {};
   fs.writeFileSync(path.join(prom.dir, 'prometheus.yml'), promConfig(intervalS, labels));
-  const status = prom.tls ? (await request(`${prom.url}/-/reload`, prom.tls, { method: 'POST' })).status : (await fetch(`${prom.url}/-/reload`, { method: 'POST' })).status;
+  const status = prom.tls
+    ? (await request(`${prom.url}/-/reload`, prom.tls, { method: 'POST' })).status
+    : (await fetch(`${prom.url}/-/reload`, { method: 'POST' })).status;
   if (status !== 200) throw new Error(`reload failed: ${status}`);
 }
 
 async function waitAllUp(prom: Running): Promise<void> {
   for (let i = 0; i < 300; i++) {
-    if ((await promQuery(prom, 'sum(up{job="load"})')) === TARGETS && (await promMetric(prom, 'prometheus_tsdb_head_series')) >= SERIES) return;
+    if ((await promQuery(prom, 'sum(up{job="load"})')) === TARGETS && (await promMetric(prom, 'prometheus_tsdb_head_series')) >= SERIES)
+      return;
     await sleep(1000);
   }
   throw new Error('targets not all up with every series after 300 s');
@@ -186,7 +211,9 @@ async function ramp(kind: 'bare' | 'rendered'): Promise<RampStep[]> {
     const offered = (SERIES + 5 * TARGETS) / intervalS; // + up, scrape_duration_seconds, ... per target
     const keptUp = w.samplesPerSec >= 0.95 * offered && w.scrapeMaxS < intervalS;
     steps.push({ config: kind, intervalS, offered, keptUp, ...w });
-    log(`${kind} @${intervalS}s: ${Math.round(w.samplesPerSec)} of ${Math.round(offered)} samples/s, ${w.cpuCores.toFixed(2)} cores, RSS ${(w.rssBytes / 2 ** 30).toFixed(2)} GiB, scrape avg ${w.scrapeAvgS.toFixed(3)} s max ${w.scrapeMaxS.toFixed(3)} s${keptUp ? '' : '  (did not keep up)'}`);
+    log(
+      `${kind} @${intervalS}s: ${Math.round(w.samplesPerSec)} of ${Math.round(offered)} samples/s, ${w.cpuCores.toFixed(2)} cores, RSS ${(w.rssBytes / 2 ** 30).toFixed(2)} GiB, scrape avg ${w.scrapeAvgS.toFixed(3)} s max ${w.scrapeMaxS.toFixed(3)} s${keptUp ? '' : '  (did not keep up)'}`,
+    );
   }
   await prom.stop();
   procs.splice(procs.indexOf(prom), 1);
@@ -269,7 +296,9 @@ async function queryLoad(config: string, queryUrl: string, prom: Running, tls?: 
     isolation: during.samplesPerSec / before.samplesPerSec,
     scrapeMaxDuringS: during.scrapeMaxS,
   };
-  log(`${config}: ${r.throughput.toFixed(1)} q/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, ${errors} errors; ingestion ${(r.isolation * 100).toFixed(1)}% of before, scrape max ${r.scrapeMaxDuringS.toFixed(2)} s`);
+  log(
+    `${config}: ${r.throughput.toFixed(1)} q/s, p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, ${errors} errors; ingestion ${(r.isolation * 100).toFixed(1)}% of before, scrape max ${r.scrapeMaxDuringS.toFixed(2)} s`,
+  );
   return r;
 }
 
@@ -297,7 +326,14 @@ await run({
   readyPath: '/t/0',
   port: expoPort,
   dir: repoRoot, // tsx resolves from the checkout
-  args: () => ['--import', 'tsx', path.join(repoRoot, 'bench/load/exposition-server.ts'), String(expoPort), String(TARGETS), String(SERIES / TARGETS)],
+  args: () => [
+    '--import',
+    'tsx',
+    path.join(repoRoot, 'bench/load/exposition-server.ts'),
+    String(expoPort),
+    String(TARGETS),
+    String(SERIES / TARGETS),
+  ],
   env: { ...process.env, NODE_OPTIONS: '' },
   timeoutMs: 120_000,
 });
@@ -321,7 +357,13 @@ await run({
   tool: 'thanos',
   nice: 0, // in the Prometheus pod, at its priority
   args: ({ port }) =>
-    sidecarArgs(promCr, { prometheus: prom, tsdbPath: path.join(prom.dir, 'data'), grpc: `127.0.0.1:${sidecarGrpc}`, http: `127.0.0.1:${port}`, certDir: certs }),
+    sidecarArgs(promCr, {
+      prometheus: prom,
+      tsdbPath: path.join(prom.dir, 'data'),
+      grpc: `127.0.0.1:${sidecarGrpc}`,
+      http: `127.0.0.1:${port}`,
+      certDir: certs,
+    }),
 });
 // The query path runs on other nodes in a cluster; here it shares 2 cores with Prometheus, so it
 // runs at the lowest priority (nice 19), like the query clients, and takes only spare CPU.
@@ -330,7 +372,8 @@ const query = await run({
   tool: 'thanos',
   nice: QUERY_SIDE_NICE,
   tls: queryTls,
-  args: ({ port, dir }) => localThanosArgs(rendered, 'thanos-query', certs, { port, dir, grpc: queryGrpc, endpoints: [`127.0.0.1:${sidecarGrpc}`] }),
+  args: ({ port, dir }) =>
+    localThanosArgs(rendered, 'thanos-query', certs, { port, dir, grpc: queryGrpc, endpoints: [`127.0.0.1:${sidecarGrpc}`] }),
 });
 const frontend = await run({
   tool: 'thanos',
@@ -348,7 +391,17 @@ const results = {
   date: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30) },
   versions: { prometheus: versions.prometheus.tag, thanos: versions.thanos.tag },
-  params: { queryProcessesNice: 19, series: SERIES, targets: TARGETS, clients: CLIENTS, loadSeconds: LOAD_S, intervalsS: INTERVALS_S, settleS: SETTLE_S, windowS: WINDOW_S, queryIntervalS: QUERY_INTERVAL_S },
+  params: {
+    queryProcessesNice: 19,
+    series: SERIES,
+    targets: TARGETS,
+    clients: CLIENTS,
+    loadSeconds: LOAD_S,
+    intervalsS: INTERVALS_S,
+    settleS: SETTLE_S,
+    windowS: WINDOW_S,
+    queryIntervalS: QUERY_INTERVAL_S,
+  },
   renderedFlags: prometheusFlags(promCr, { dataDir: '<data>', listen: '<addr>' }),
   frontendArgs: containerOf(rendered, 'thanos-query-frontend').args,
   queryArgs: containerOf(rendered, 'thanos-query').args.filter((a) => !a.startsWith('--endpoint.sd-config')),

@@ -25,13 +25,25 @@ export function batchJobsDashboard() {
       ),
     )
     .withPanel(timeseries('Last run duration by status', 's', q(dedup('gl_batch_job_duration_seconds'), '{{cluster}} {{job}} {{status}}')))
-    .withPanel(timeseries('Records processed (last run)', 'short', q(dedup('gl_batch_job_records_processed'), '{{cluster}} {{job}} {{record_type}}')))
+    .withPanel(
+      timeseries(
+        'Records processed (last run)',
+        'short',
+        q(dedup('gl_batch_job_records_processed'), '{{cluster}} {{job}} {{record_type}}'),
+      ),
+    )
     .withPanel(timeseries('Errors (last run)', 'short', q(dedup('gl_batch_job_errors'), '{{cluster}} {{job}} {{error_type}}')))
     .withPanel(timeseries('Failed pushes reported by jobs', 'short', q(dedup('gl_batch_job_push_failures'), '{{cluster}} {{job}}')))
     .withRow(new RowBuilder('PushGateway'))
     .withPanel(stat('Replicas up', 'none', q(`sum(up{job="pushgateway", ${C}})`, 'up')))
     .withPanel(stat('Groups held', 'none', q(`count(${dedup('push_time_seconds')})`, 'groups')))
-    .withPanel(timeseries('Groups per replica (should be equal)', 'none', q(`count by (cluster, pod) (push_time_seconds{${C}})`, '{{cluster}} {{pod}}')))
+    .withPanel(
+      timeseries(
+        'Groups per replica (should be equal)',
+        'none',
+        q(`count by (cluster, pod) (push_time_seconds{${C}})`, '{{cluster}} {{pod}}'),
+      ),
+    )
     .withPanel(timeseries('Age of the oldest push', 's', q(`time() - min(${dedup('push_time_seconds')})`, 'oldest')))
     .build();
 }

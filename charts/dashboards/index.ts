@@ -32,7 +32,11 @@ export const GRAFANA_TLS_DIR = '/etc/grafana/monitoring-web-tls';
 const caOnly = { tlsAuthWithCACert: true };
 const caSecure = { tlsCACert: `$__file{${GRAFANA_TLS_DIR}/ca.crt}` };
 const mtls = { tlsAuth: true, tlsAuthWithCACert: true };
-const mtlsSecure = { ...caSecure, tlsClientCert: `$__file{${GRAFANA_TLS_DIR}/tls.crt}`, tlsClientKey: `$__file{${GRAFANA_TLS_DIR}/tls.key}` };
+const mtlsSecure = {
+  ...caSecure,
+  tlsClientCert: `$__file{${GRAFANA_TLS_DIR}/tls.crt}`,
+  tlsClientKey: `$__file{${GRAFANA_TLS_DIR}/tls.key}`,
+};
 
 export function datasources(env: EnvConfig, hostsGlobal: boolean) {
   return {
@@ -91,7 +95,12 @@ export function dashboardsChart(scope: Construct, { env, cluster }: ChartContext
     addObject(
       chart,
       new ConfigMap({
-        metadata: { name, namespace: ns, labels: { ...labelsFor({ name, component: 'dashboard' }), grafana_dashboard: '1' }, annotations: { grafana_folder: 'GreenLang' } },
+        metadata: {
+          name,
+          namespace: ns,
+          labels: { ...labelsFor({ name, component: 'dashboard' }), grafana_dashboard: '1' },
+          annotations: { grafana_folder: 'GreenLang' },
+        },
         data: { [`${d.uid}.json`]: JSON.stringify(d, null, 2) + '\n' },
       }),
     );
@@ -100,7 +109,11 @@ export function dashboardsChart(scope: Construct, { env, cluster }: ChartContext
   addObject(
     chart,
     new ConfigMap({
-      metadata: { name: 'grafana-datasources', namespace: ns, labels: { ...labelsFor({ name: 'grafana-datasources', component: 'datasources' }), grafana_datasource: '1' } },
+      metadata: {
+        name: 'grafana-datasources',
+        namespace: ns,
+        labels: { ...labelsFor({ name: 'grafana-datasources', component: 'datasources' }), grafana_datasource: '1' },
+      },
       data: { 'datasources.yaml': stringify(datasources(env, hostsGlobal)) },
     }),
   );

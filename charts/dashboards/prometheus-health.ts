@@ -20,8 +20,16 @@ export function prometheusHealthDashboard() {
     .withPanel(stat('Active targets', 'none', q(`count(up{${C}} == 1)`, 'targets')))
     .withPanel(stat('Targets down', 'none', q(`count(up{${C}} == 0) or vector(0)`, 'down')))
     .withPanel(stat('Head series', 'short', q(`sum(prometheus_tsdb_head_series{job="prometheus", ${C}})`, 'series')))
-    .withPanel(timeseries('Samples ingested per second', 'short', q(`sum by (cluster, pod) (pod:prometheus_tsdb_head_samples_appended:rate5m{${C}})`, '{{cluster}} {{pod}}')))
-    .withPanel(timeseries('Scrape duration p99 by job (target < 5s)', 's', q(`job:scrape_duration_seconds:p99{${C}}`, '{{cluster}} {{job}}')))
+    .withPanel(
+      timeseries(
+        'Samples ingested per second',
+        'short',
+        q(`sum by (cluster, pod) (pod:prometheus_tsdb_head_samples_appended:rate5m{${C}})`, '{{cluster}} {{pod}}'),
+      ),
+    )
+    .withPanel(
+      timeseries('Scrape duration p99 by job (target < 5s)', 's', q(`job:scrape_duration_seconds:p99{${C}}`, '{{cluster}} {{job}}')),
+    )
     .withPanel(
       timeseries(
         'Volume used (Prometheus PVCs)',
@@ -32,7 +40,13 @@ export function prometheusHealthDashboard() {
         ),
       ),
     )
-    .withPanel(timeseries('Storage growth per day (estimate, target < 10GB)', 'bytes', q(`pod:prometheus_tsdb_storage_bytes_per_day:estimate{${C}}`, '{{cluster}} {{pod}}')))
+    .withPanel(
+      timeseries(
+        'Storage growth per day (estimate, target < 10GB)',
+        'bytes',
+        q(`pod:prometheus_tsdb_storage_bytes_per_day:estimate{${C}}`, '{{cluster}} {{pod}}'),
+      ),
+    )
     .withPanel(
       timeseries(
         'Memory working set / limit',
@@ -44,7 +58,11 @@ export function prometheusHealthDashboard() {
       ),
     )
     .withPanel(
-      timeseries('Rule evaluation failures', 'short', q(`sum by (cluster, rule_group) (increase(prometheus_rule_evaluation_failures_total{${C}}[5m]))`, '{{cluster}} {{rule_group}}')),
+      timeseries(
+        'Rule evaluation failures',
+        'short',
+        q(`sum by (cluster, rule_group) (increase(prometheus_rule_evaluation_failures_total{${C}}[5m]))`, '{{cluster}} {{rule_group}}'),
+      ),
     )
     .withRow(new RowBuilder('Thanos'))
     .withPanel(stat('Store gateways up', 'none', q(`sum(up{job=~"thanos-store.*", ${C}})`, 'up')))
@@ -53,11 +71,16 @@ export function prometheusHealthDashboard() {
       stat(
         'Oldest last upload (sidecars)',
         's',
-        q(`max(time() - thanos_objstore_bucket_last_successful_upload_time{job="thanos-sidecar", ${C}} and thanos_objstore_bucket_last_successful_upload_time{job="thanos-sidecar", ${C}} > 0)`, 'age'),
+        q(
+          `max(time() - thanos_objstore_bucket_last_successful_upload_time{job="thanos-sidecar", ${C}} and thanos_objstore_bucket_last_successful_upload_time{job="thanos-sidecar", ${C}} > 0)`,
+          'age',
+        ),
       ),
     )
     .withPanel(stat('Blocks uploaded (6h)', 'none', q(`sum(pod:thanos_shipper_uploads:increase6h{${C}})`, 'blocks')))
-    .withPanel(timeseries('Query latency p99 (target < 30s)', 's', q(`job:thanos_query_latency_seconds:p99_rate5m{${C}}`, '{{cluster}} {{job}}')))
+    .withPanel(
+      timeseries('Query latency p99 (target < 30s)', 's', q(`job:thanos_query_latency_seconds:p99_rate5m{${C}}`, '{{cluster}} {{job}}')),
+    )
     .withPanel(
       timeseries(
         'Bucket operation failure ratio by component',
@@ -73,10 +96,22 @@ export function prometheusHealthDashboard() {
       timeseries(
         'Notifications sent and failed',
         'short',
-        q(`sum by (cluster, integration) (rate(alertmanager_notifications_total{job="alertmanager", ${C}}[5m]))`, '{{cluster}} {{integration}} sent'),
-        q(`sum by (cluster, integration) (rate(alertmanager_notifications_failed_total{job="alertmanager", ${C}}[5m]))`, '{{cluster}} {{integration}} failed'),
+        q(
+          `sum by (cluster, integration) (rate(alertmanager_notifications_total{job="alertmanager", ${C}}[5m]))`,
+          '{{cluster}} {{integration}} sent',
+        ),
+        q(
+          `sum by (cluster, integration) (rate(alertmanager_notifications_failed_total{job="alertmanager", ${C}}[5m]))`,
+          '{{cluster}} {{integration}} failed',
+        ),
       ),
     )
-    .withPanel(timeseries('Mesh members seen per replica', 'none', q(`alertmanager_cluster_members{job="alertmanager", ${C}}`, '{{cluster}} {{pod}}')))
+    .withPanel(
+      timeseries(
+        'Mesh members seen per replica',
+        'none',
+        q(`alertmanager_cluster_members{job="alertmanager", ${C}}`, '{{cluster}} {{pod}}'),
+      ),
+    )
     .build();
 }

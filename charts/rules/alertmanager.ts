@@ -15,7 +15,8 @@ export const alertmanagerRules: RuleArea = {
           for: '5m',
           severity: 'critical',
           summary: 'Alertmanager fails to deliver {{ $labels.integration }} notifications',
-          description: '{{ $value | humanizePercentage }} of {{ $labels.integration }} notifications fail: pages or messages are being lost.',
+          description:
+            '{{ $value | humanizePercentage }} of {{ $labels.integration }} notifications fail: pages or messages are being lost.',
         },
         {
           alert: 'AlertmanagerConfigReloadFailed',
@@ -33,7 +34,8 @@ export const alertmanagerRules: RuleArea = {
           for: '15m',
           severity: 'warning',
           summary: 'An Alertmanager replica does not see all its peers',
-          description: 'The mesh is split: replicas deduplicate and share silences only with the peers they see, so notifications may be sent twice or silences ignored.',
+          description:
+            'The mesh is split: replicas deduplicate and share silences only with the peers they see, so notifications may be sent twice or silences ignored.',
         },
       ],
     },

@@ -39,7 +39,8 @@ export const batchJobRules: RuleArea = {
           for: '5m',
           severity: 'warning',
           summary: 'The last push of {{ $labels.job }} to PushGateway was rejected',
-          description: 'PushGateway refused the latest push of this group (for example inconsistent metrics); it still serves the previous values.',
+          description:
+            'PushGateway refused the latest push of this group (for example inconsistent metrics); it still serves the previous values.',
         },
         {
           alert: 'PushGatewayReplicaDown',

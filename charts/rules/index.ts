@@ -52,7 +52,10 @@ export function rulesChart(scope: Construct, { env }: ChartContext): Chart {
       ...labelsFor({ name, component: 'rules' }),
       ...(area.evaluator === 'thanos-ruler' ? { [RULE_EVALUATOR_LABEL]: THANOS_RULER_EVALUATOR } : {}),
     };
-    addObject(chart, new PrometheusRule({ metadata: { name, namespace: env.namespace, labels }, spec: { groups: renderGroups(env, area) as never } }));
+    addObject(
+      chart,
+      new PrometheusRule({ metadata: { name, namespace: env.namespace, labels }, spec: { groups: renderGroups(env, area) as never } }),
+    );
   }
   return chart;
 }

@@ -30,7 +30,8 @@ export const metaRules: RuleArea = {
           for: '15m',
           severity: 'warning',
           summary: 'One replica of the Prometheus pair is down',
-          description: 'Only {{ $value }} of the Prometheus pods answer their scrapes; the pair has no redundancy until the other replica is back.',
+          description:
+            'Only {{ $value }} of the Prometheus pods answer their scrapes; the pair has no redundancy until the other replica is back.',
         },
       ],
     },

@@ -28,7 +28,8 @@ export const prometheusRules: RuleArea = {
           for: '5m',
           severity: 'critical',
           summary: 'Every target of job {{ $labels.job }} is down',
-          description: 'No target of {{ $labels.job }} in {{ $labels.namespace }} can be scraped: the service, or the network path to it, is down.',
+          description:
+            'No target of {{ $labels.job }} in {{ $labels.namespace }} can be scraped: the service, or the network path to it, is down.',
         },
         {
           alert: 'PrometheusConfigReloadFailed',
@@ -36,7 +37,8 @@ export const prometheusRules: RuleArea = {
           for: '10m',
           severity: 'warning',
           summary: 'Prometheus {{ $labels.pod }} failed to reload its configuration',
-          description: 'The last configuration reload failed; Prometheus keeps running the previous configuration, so monitor and rule changes are not in effect.',
+          description:
+            'The last configuration reload failed; Prometheus keeps running the previous configuration, so monitor and rule changes are not in effect.',
         },
         {
           alert: 'PrometheusTSDBCompactionsFailed',
@@ -60,14 +62,16 @@ export const prometheusRules: RuleArea = {
           for: '15m',
           severity: 'warning',
           summary: 'Prometheus volume {{ $labels.persistentvolumeclaim }} has less than 15% free',
-          description: 'Only {{ $value | humanizePercentage }} of the volume is free. retentionSize should keep usage below 85%; if it does not, the WAL or compaction is using more than planned.',
+          description:
+            'Only {{ $value | humanizePercentage }} of the volume is free. retentionSize should keep usage below 85%; if it does not, the WAL or compaction is using more than planned.',
         },
         {
           alert: 'PrometheusRetentionSizeReached',
           expr: 'increase(prometheus_tsdb_size_retentions_total{job="prometheus"}[1h]) > 0',
           severity: 'warning',
           summary: 'Prometheus {{ $labels.pod }} deletes blocks because of retentionSize',
-          description: 'The size cap, not the time retention, is deciding how much local history is kept: local retention is shorter than configured. Ingestion grew past the sizing in envs/.',
+          description:
+            'The size cap, not the time retention, is deciding how much local history is kept: local retention is shorter than configured. Ingestion grew past the sizing in envs/.',
         },
         {
           // prd-review: both sides aggregated by (namespace, pod) so the division matches.
@@ -97,14 +101,18 @@ export const prometheusRules: RuleArea = {
           for: '15m',
           severity: 'warning',
           summary: 'Scrapes of job {{ $labels.job }} take longer than 5s (p99)',
-          description: 'The 99th percentile scrape duration of {{ $labels.job }} is {{ $value | humanizeDuration }}; slow targets risk timeouts and gaps.',
+          description:
+            'The 99th percentile scrape duration of {{ $labels.job }} is {{ $value | humanizeDuration }}; slow targets risk timeouts and gaps.',
         },
       ],
     },
     {
       name: 'prometheus-recording',
       rules: [
-        { record: 'pod:prometheus_tsdb_head_samples_appended:rate5m', expr: 'sum by (namespace, pod) (rate(prometheus_tsdb_head_samples_appended_total{job="prometheus"}[5m]))' },
+        {
+          record: 'pod:prometheus_tsdb_head_samples_appended:rate5m',
+          expr: 'sum by (namespace, pod) (rate(prometheus_tsdb_head_samples_appended_total{job="prometheus"}[5m]))',
+        },
         { record: 'job:scrape_duration_seconds:p99', expr: 'quantile by (job) (0.99, scrape_duration_seconds)' },
         {
           // prd-review: growth is bytes per sample x samples per day, not a derivative of block bytes.

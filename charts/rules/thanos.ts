@@ -18,7 +18,8 @@ export const thanosRules: RuleArea = {
           for: '5m',
           severity: 'critical',
           summary: 'More than one Thanos compactor runs against the bucket',
-          description: '{{ $value }} compactors are up; concurrent compactors delete and rewrite the same blocks and can corrupt the bucket.',
+          description:
+            '{{ $value }} compactors are up; concurrent compactors delete and rewrite the same blocks and can corrupt the bucket.',
         },
         {
           alert: 'ThanosCompactorHalted',
@@ -26,7 +27,8 @@ export const thanosRules: RuleArea = {
           for: '5m',
           severity: 'critical',
           summary: 'The Thanos compactor has halted',
-          description: 'The compactor stopped on an error it will not retry (overlapping or corrupt blocks). No compaction, downsampling or retention happens until it is fixed.',
+          description:
+            'The compactor stopped on an error it will not retry (overlapping or corrupt blocks). No compaction, downsampling or retention happens until it is fixed.',
         },
         {
           // prd-review: thanos_query_store_apis_dns_failures_total was removed in v0.38.
@@ -37,7 +39,8 @@ export const thanosRules: RuleArea = {
           for: '15m',
           severity: 'warning',
           summary: '{{ $labels.job }} fails to resolve its endpoints',
-          description: '{{ $value | humanizePercentage }} of DNS lookups for StoreAPI endpoints fail; queries may miss sidecars, store gateways or the ruler.',
+          description:
+            '{{ $value | humanizePercentage }} of DNS lookups for StoreAPI endpoints fail; queries may miss sidecars, store gateways or the ruler.',
         },
         {
           // prd-review: a ratio per job, not any failure anywhere.
@@ -57,7 +60,8 @@ export const thanosRules: RuleArea = {
           for: '5m',
           severity: 'critical',
           summary: 'Thanos sidecar {{ $labels.pod }} cannot reach its Prometheus',
-          description: 'The sidecar cannot talk to Prometheus although Prometheus is not replaying its WAL: recent data is not queryable and no blocks are uploaded.',
+          description:
+            'The sidecar cannot talk to Prometheus although Prometheus is not replaying its WAL: recent data is not queryable and no blocks are uploaded.',
         },
         {
           // prd-review: uploads happen once per 2h block, so look at the age of the last one.
@@ -68,7 +72,8 @@ export const thanosRules: RuleArea = {
           for: '15m',
           severity: 'warning',
           summary: 'Thanos sidecar {{ $labels.pod }} has not uploaded a block for 6 hours',
-          description: 'Blocks are cut every 2 hours; none was uploaded for {{ $value | humanizeDuration }}. Local retention will delete data that is not in the bucket yet.',
+          description:
+            'Blocks are cut every 2 hours; none was uploaded for {{ $value | humanizeDuration }}. Local retention will delete data that is not in the bucket yet.',
         },
         {
           // NFR 5.1: user-facing query latency p99 < 30s (prd-review: the Thanos HTTP histogram).
@@ -88,7 +93,10 @@ export const thanosRules: RuleArea = {
           record: 'job:thanos_query_latency_seconds:p99_rate5m',
           expr: `histogram_quantile(0.99, sum by (namespace, job, le) (rate(http_request_duration_seconds_bucket{job=~"thanos-query.*", ${QUERY_HANDLERS}}[5m])))`,
         },
-        { record: 'pod:thanos_shipper_uploads:increase6h', expr: 'sum by (namespace, pod) (increase(thanos_shipper_uploads_total{job="thanos-sidecar"}[6h]))' },
+        {
+          record: 'pod:thanos_shipper_uploads:increase6h',
+          expr: 'sum by (namespace, pod) (increase(thanos_shipper_uploads_total{job="thanos-sidecar"}[6h]))',
+        },
       ],
     },
   ],

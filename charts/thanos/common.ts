@@ -34,11 +34,19 @@ export function grpcServerName(env: EnvConfig): string {
   return `thanos-grpc.${env.namespace}.svc`;
 }
 
-export const grpcTlsFiles = { cert: `${GRPC_TLS_MOUNT}/tls.crt`, key: `${GRPC_TLS_MOUNT}/tls.key`, ca: `${GRPC_TLS_MOUNT}/ca.crt` } as const;
+export const grpcTlsFiles = {
+  cert: `${GRPC_TLS_MOUNT}/tls.crt`,
+  key: `${GRPC_TLS_MOUNT}/tls.key`,
+  ca: `${GRPC_TLS_MOUNT}/ca.crt`,
+} as const;
 
 /** Server side: present the certificate and require clients signed by the same CA. */
 export function grpcServerTlsArgs(): string[] {
-  return [`--grpc-server-tls-cert=${grpcTlsFiles.cert}`, `--grpc-server-tls-key=${grpcTlsFiles.key}`, `--grpc-server-tls-client-ca=${grpcTlsFiles.ca}`];
+  return [
+    `--grpc-server-tls-cert=${grpcTlsFiles.cert}`,
+    `--grpc-server-tls-key=${grpcTlsFiles.key}`,
+    `--grpc-server-tls-client-ca=${grpcTlsFiles.ca}`,
+  ];
 }
 
 /** Client side, for --endpoint.sd-config: mutual TLS, verifying the shared server name. */
@@ -96,7 +104,10 @@ export function thanosContainer(opts: {
     resources: opts.resources,
     // A kubelet probe has no client certificate; a TCP probe needs none.
     ...(opts.queryApi
-      ? { livenessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 30, failureThreshold: 4 }, readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 10 } }
+      ? {
+          livenessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 30, failureThreshold: 4 },
+          readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 10 },
+        }
       : httpProbes('http')),
     securityContext: restrictedContainer(),
     volumeMounts: opts.volumeMounts ?? [],
@@ -113,7 +124,10 @@ export function queryApiTls(w: Workload, ns: string) {
   const name = `${w.name}-web-config`;
   return {
     args: [`--http.config=${WEB_CONFIG_MOUNT}/web-config.yml`],
-    configMap: new ConfigMap({ metadata: { name, namespace: ns, labels: labelsFor({ name, component: 'tls' }) }, data: { 'web-config.yml': webConfig({ mtls: true }) } }),
+    configMap: new ConfigMap({
+      metadata: { name, namespace: ns, labels: labelsFor({ name, component: 'tls' }) },
+      data: { 'web-config.yml': webConfig({ mtls: true }) },
+    }),
     volumes: [webTlsVolume, { name: 'web-config', configMap: { name } }],
     volumeMounts: [webTlsMount, { name: 'web-config', mountPath: WEB_CONFIG_MOUNT, readOnly: true }],
     monitorTls: scrapeTlsConfig(ns, { clientCert: true }),
@@ -162,6 +176,10 @@ export function thanosDeployment(w: Workload, ns: string, replicas: number, cont
 export function dataClaim(storage: { storageClassName: string; size: string }): Pick<IPersistentVolumeClaim, 'metadata' | 'spec'> {
   return {
     metadata: { name: 'data' },
-    spec: { accessModes: ['ReadWriteOnce'], storageClassName: storage.storageClassName, resources: { requests: { storage: storage.size } } },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: storage.storageClassName,
+      resources: { requests: { storage: storage.size } },
+    },
   };
 }

@@ -12,7 +12,16 @@ import { addObject } from '../../lib/objects.js';
 import { ALL_REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { CONFIG_HASH_ANNOTATION, configHash, restrictedPod, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
-import { HTTP_PORT, OBJSTORE_KEY, OBJSTORE_MOUNT, OBJSTORE_SECRET, objstoreConfig, serverArgs, thanosContainer, dataClaim } from './common.js';
+import {
+  HTTP_PORT,
+  OBJSTORE_KEY,
+  OBJSTORE_MOUNT,
+  OBJSTORE_SECRET,
+  objstoreConfig,
+  serverArgs,
+  thanosContainer,
+  dataClaim,
+} from './common.js';
 
 export const COMPACTOR: Workload = { name: 'thanos-compactor', component: 'compactor', versionOf: 'thanos' };
 
@@ -67,7 +76,8 @@ export function thanosCompactorChart(scope: Construct, { env }: ChartContext): C
             // A compaction in flight is abandoned on stop; give it time to finish its step.
             terminationGracePeriodSeconds: 120,
             containers: [
-              thanosContainer({ env,
+              thanosContainer({
+                env,
                 name: 'thanos-compactor',
                 args: compactorArgs(env),
                 resources: c.resources,

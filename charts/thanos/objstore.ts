@@ -16,7 +16,11 @@ export function thanosObjstoreChart(scope: Construct, { env }: ChartContext): Ch
   addObject(
     chart,
     new Secret({
-      metadata: { name: OBJSTORE_SECRET, namespace: env.namespace, labels: labelsFor({ name: OBJSTORE_SECRET, component: 'objstore-config' }) },
+      metadata: {
+        name: OBJSTORE_SECRET,
+        namespace: env.namespace,
+        labels: labelsFor({ name: OBJSTORE_SECRET, component: 'objstore-config' }),
+      },
       type: 'Opaque',
       stringData: { [OBJSTORE_KEY]: objstoreConfig(env) },
     }),

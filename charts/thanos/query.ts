@@ -11,7 +11,18 @@ import { addObject } from '../../lib/objects.js';
 import { ALL_REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { pdb, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
-import { queryApiTls, grpcClientConfig, grpcServerTlsArgs, grpcTlsMount, grpcTlsVolume, srv, serverArgs, THANOS_PORTS, thanosContainer, thanosDeployment } from './common.js';
+import {
+  queryApiTls,
+  grpcClientConfig,
+  grpcServerTlsArgs,
+  grpcTlsMount,
+  grpcTlsVolume,
+  srv,
+  serverArgs,
+  THANOS_PORTS,
+  thanosContainer,
+  thanosDeployment,
+} from './common.js';
 import { THANOS_RULER_SERVICE } from './ruler.js';
 import { SIDECAR_SERVICE } from './sidecar.js';
 import { storeServices } from './store.js';

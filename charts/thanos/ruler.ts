@@ -38,7 +38,13 @@ export function rulerPodSelector(): Record<string, string> {
 export function alertmanagersConfig(env: EnvConfig): string {
   return stringify({
     alertmanagers: [
-      { static_configs: [srv(env, 'alertmanager-operated', 'web')], scheme: 'https', http_config: { tls_config: clientTls(env) }, api_version: 'v2', timeout: '10s' },
+      {
+        static_configs: [srv(env, 'alertmanager-operated', 'web')],
+        scheme: 'https',
+        http_config: { tls_config: clientTls(env) },
+        api_version: 'v2',
+        timeout: '10s',
+      },
     ],
   });
 }
@@ -46,7 +52,11 @@ export function alertmanagersConfig(env: EnvConfig): string {
 /** Where the ruler queries: every Thanos query pod by SRV, with the client certificate the query API requires. */
 export function rulerQueryConfig(env: EnvConfig): string {
   return stringify([
-    { scheme: 'https', http_config: { tls_config: clientTls(env, { clientCert: true }) }, static_configs: [`dnssrv+_http._tcp.${svcHost(env, 'thanos-query')}`] },
+    {
+      scheme: 'https',
+      http_config: { tls_config: clientTls(env, { clientCert: true }) },
+      static_configs: [`dnssrv+_http._tcp.${svcHost(env, 'thanos-query')}`],
+    },
   ]);
 }
 
@@ -57,7 +67,9 @@ export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContex
   const r = env.thanos.ruler;
   const labels = labelsFor(rulerW);
   const inWatched = {
-    matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [ns, ...env.monitoredNamespaces.filter((n) => n !== ns)] }],
+    matchExpressions: [
+      { key: 'kubernetes.io/metadata.name', operator: 'In', values: [ns, ...env.monitoredNamespaces.filter((n) => n !== ns)] },
+    ],
   };
 
   addObject(chart, serviceAccount(rulerW, ns, env.aws.roles.ruler));

@@ -10,9 +10,30 @@ import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
 import { labelsFor, selectorLabels, type Workload, versioned } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
-import { CONFIG_HASH_ANNOTATION, configHash, pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
+import {
+  CONFIG_HASH_ANNOTATION,
+  configHash,
+  pdb,
+  restrictedPod,
+  service,
+  serviceAccount,
+  serviceMonitor,
+  spreadAcrossNodes,
+} from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
-import { OBJSTORE_KEY, OBJSTORE_MOUNT, OBJSTORE_SECRET, objstoreConfig, serverArgs, THANOS_PORTS, thanosContainer, dataClaim, grpcServerTlsArgs, grpcTlsMount, grpcTlsVolume } from './common.js';
+import {
+  OBJSTORE_KEY,
+  OBJSTORE_MOUNT,
+  OBJSTORE_SECRET,
+  objstoreConfig,
+  serverArgs,
+  THANOS_PORTS,
+  thanosContainer,
+  dataClaim,
+  grpcServerTlsArgs,
+  grpcTlsMount,
+  grpcTlsVolume,
+} from './common.js';
 
 export const STORE: Workload = { name: 'thanos-store', component: 'store-gateway', versionOf: 'thanos' };
 
@@ -76,7 +97,8 @@ export function thanosStoreChart(scope: Construct, { env }: ChartContext): Chart
               securityContext: restrictedPod(),
               ...(s.replicas > 1 ? { affinity: spreadAcrossNodes(selectorLabels(w)) } : {}),
               containers: [
-                thanosContainer({ env,
+                thanosContainer({
+                  env,
                   name: 'thanos-store',
                   args,
                   resources: s.resources,

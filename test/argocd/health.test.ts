@@ -22,10 +22,16 @@ function push(L: unknown, v: unknown): void {
   else if (typeof v === 'string') lua.lua_pushstring(L, to_luastring(v));
   else if (Array.isArray(v)) {
     lua.lua_createtable(L, v.length, 0);
-    v.forEach((x, i) => (push(L, x), lua.lua_rawseti(L, -2, i + 1)));
+    v.forEach((x, i) => {
+      push(L, x);
+      lua.lua_rawseti(L, -2, i + 1);
+    });
   } else {
     lua.lua_createtable(L, 0, 0);
-    for (const [k, x] of Object.entries(v as object)) (push(L, x), lua.lua_setfield(L, -2, to_luastring(k)));
+    for (const [k, x] of Object.entries(v as object)) {
+      push(L, x);
+      lua.lua_setfield(L, -2, to_luastring(k));
+    }
   }
 }
 
@@ -46,11 +52,46 @@ const cr = (conditions?: object[], generation = 3) => ({ metadata: { generation 
 describe('Argo CD health for operator CRs', () => {
   it.each([
     ['no status yet', cr(), 'Progressing'],
-    ['available and reconciled', cr([{ type: 'Available', status: 'True' }, { type: 'Reconciled', status: 'True', observedGeneration: 3 }]), 'Healthy'],
-    ['some replicas down', cr([{ type: 'Available', status: 'Degraded', message: '1/2 ready' }, { type: 'Reconciled', status: 'True', observedGeneration: 3 }]), 'Degraded'],
-    ['the operator rejected the spec', cr([{ type: 'Available', status: 'True' }, { type: 'Reconciled', status: 'False', message: 'invalid storage' }]), 'Degraded'],
-    ['a change not reconciled yet', cr([{ type: 'Available', status: 'True' }, { type: 'Reconciled', status: 'True', observedGeneration: 2 }]), 'Progressing'],
-    ['nothing available yet', cr([{ type: 'Available', status: 'False' }, { type: 'Reconciled', status: 'True', observedGeneration: 3 }]), 'Progressing'],
+    [
+      'available and reconciled',
+      cr([
+        { type: 'Available', status: 'True' },
+        { type: 'Reconciled', status: 'True', observedGeneration: 3 },
+      ]),
+      'Healthy',
+    ],
+    [
+      'some replicas down',
+      cr([
+        { type: 'Available', status: 'Degraded', message: '1/2 ready' },
+        { type: 'Reconciled', status: 'True', observedGeneration: 3 },
+      ]),
+      'Degraded',
+    ],
+    [
+      'the operator rejected the spec',
+      cr([
+        { type: 'Available', status: 'True' },
+        { type: 'Reconciled', status: 'False', message: 'invalid storage' },
+      ]),
+      'Degraded',
+    ],
+    [
+      'a change not reconciled yet',
+      cr([
+        { type: 'Available', status: 'True' },
+        { type: 'Reconciled', status: 'True', observedGeneration: 2 },
+      ]),
+      'Progressing',
+    ],
+    [
+      'nothing available yet',
+      cr([
+        { type: 'Available', status: 'False' },
+        { type: 'Reconciled', status: 'True', observedGeneration: 3 },
+      ]),
+      'Progressing',
+    ],
   ])('%s -> %s', (_title, obj, status) => {
     expect(health(obj).status).toBe(status);
   });
@@ -71,7 +112,11 @@ describe('Argo CD health for child Applications (what makes sync waves wait)', (
     ['healthy but not synced yet', app({ sync: { status: 'OutOfSync' }, health: { status: 'Healthy' } }), 'Progressing'],
     ['synced, resources still coming up', app({ sync: { status: 'Synced' }, health: { status: 'Progressing' } }), 'Progressing'],
     ['synced and healthy', app({ sync: { status: 'Synced' }, health: { status: 'Healthy' } }), 'Healthy'],
-    ['synced, something broken', app({ sync: { status: 'Synced' }, health: { status: 'Degraded', message: 'certificate not ready' } }), 'Degraded'],
+    [
+      'synced, something broken',
+      app({ sync: { status: 'Synced' }, health: { status: 'Degraded', message: 'certificate not ready' } }),
+      'Degraded',
+    ],
   ])('%s -> %s', (_title, obj, status) => {
     expect(health(obj, appScript).status).toBe(status);
   });

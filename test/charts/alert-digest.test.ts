@@ -11,7 +11,9 @@ const all = manifestsOf(await synthesize(envs));
 const script = fs.readFileSync(path.join(repoRoot, 'sdk/python/greenlang/monitoring/alert_digest.py'), 'utf8');
 
 describe.each(envs.map((env) => ({ env, label: env.name })))('alert digest in $label', ({ env }) => {
-  const jobs = all.filter((m) => m.file.startsWith(`${env.name}/`) && m.manifest.kind === 'CronJob' && m.manifest.metadata.name === 'alert-digest');
+  const jobs = all.filter(
+    (m) => m.file.startsWith(`${env.name}/`) && m.manifest.kind === 'CronJob' && m.manifest.metadata.name === 'alert-digest',
+  );
 
   it('runs exactly once per environment, weekly, never overlapping', () => {
     expect(jobs).toHaveLength(1);
@@ -33,7 +35,14 @@ describe.each(envs.map((env) => ({ env, label: env.name })))('alert digest in $l
     expect(svc.metadata.name).toBe(env.thanos.global ? 'thanos-query-global' : 'thanos-query-frontend');
     expect(envVars.SMTP_TO).toBe(env.alertmanager.digest.to.join(','));
     const secretVolume = pod.volumes.find((v: any) => v.secret);
-    expect(secretVolume.secret).toEqual({ secretName: env.alertmanager.credentialsSecret, items: [{ key: 'smtp-password', path: 'smtp-password' }] });
-    expect(pod.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, runAsNonRoot: true });
+    expect(secretVolume.secret).toEqual({
+      secretName: env.alertmanager.credentialsSecret,
+      items: [{ key: 'smtp-password', path: 'smtp-password' }],
+    });
+    expect(pod.containers[0].securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      runAsNonRoot: true,
+    });
   });
 });

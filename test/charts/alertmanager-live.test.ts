@@ -16,10 +16,10 @@ import { freePort, useProcesses, type Running } from '../helpers/proc.js';
 import { sleep, startSink, waitFor } from '../helpers/sink.js';
 import { manifestsOf, tempDir } from '../helpers/tree.js';
 
-
-
 const dev = resolveAll(envFiles).find((e) => e.name === 'dev')!;
-const rendered = manifestsOf(await synthesize([dev])).find((m) => m.file.endsWith('/alertmanager/manifests.yaml') && m.manifest.kind === 'Secret')!;
+const rendered = manifestsOf(await synthesize([dev])).find(
+  (m) => m.file.endsWith('/alertmanager/manifests.yaml') && m.manifest.kind === 'Secret',
+)!;
 const renderedConfig: string = (rendered.manifest as any).stringData['alertmanager.yaml'];
 
 /** The rendered config with only endpoints and grouping delays changed. */
@@ -65,7 +65,9 @@ describe('Alertmanager pair on loopback with the rendered config', () => {
       ),
     );
     const meshed = await waitFor(async () => {
-      const peers = await Promise.all(ams.map(async (a) => ((await (await fetch(`${a.url}/api/v2/status`)).json()) as any).cluster.peers.length));
+      const peers = await Promise.all(
+        ams.map(async (a) => ((await (await fetch(`${a.url}/api/v2/status`)).json()) as any).cluster.peers.length),
+      );
       return peers.every((n) => n === 2);
     }, 30_000);
     expect(meshed).toBe(true);
@@ -74,9 +76,15 @@ describe('Alertmanager pair on loopback with the rendered config', () => {
 
   /** What Prometheus does: the same alert to every replica. */
   async function fire(targets: Running[], labels: Record<string, string>) {
-    const alert = [{ labels, annotations: { summary: `${labels.alertname} test`, description: 'd', runbook_url: 'https://example.invalid/rb' } }];
+    const alert = [
+      { labels, annotations: { summary: `${labels.alertname} test`, description: 'd', runbook_url: 'https://example.invalid/rb' } },
+    ];
     for (const am of targets) {
-      const res = await fetch(`${am.url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alert) });
+      const res = await fetch(`${am.url}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(alert),
+      });
       expect(res.status).toBe(200);
     }
   }
@@ -88,18 +96,34 @@ describe('Alertmanager pair on loopback with the rendered config', () => {
   it('delivers a critical alert sent to both replicas exactly once per receiver; a CLI silence suppresses another on both', async () => {
     const lines: string[] = [];
     const code = await silenceCli(
-      ['add', '--alertmanager', ams[0]!.url, '--matcher', 'alertname="SilencedByCli"', '--duration', '1h', '--comment', 'e2e test', '--author', 'jest'],
+      [
+        'add',
+        '--alertmanager',
+        ams[0]!.url,
+        '--matcher',
+        'alertname="SilencedByCli"',
+        '--duration',
+        '1h',
+        '--comment',
+        'e2e test',
+        '--author',
+        'jest',
+      ],
       (l) => lines.push(l),
     );
     expect(code).toBe(0);
     const silenceId = lines[0]!;
     // The silence reaches the other replica over the mesh before anything is sent there.
-    expect(await waitFor(async () => JSON.stringify(await (await fetch(`${ams[1]!.url}/api/v2/silences`)).json()).includes(silenceId), 10_000)).toBe(true);
+    expect(
+      await waitFor(async () => JSON.stringify(await (await fetch(`${ams[1]!.url}/api/v2/silences`)).json()).includes(silenceId), 10_000),
+    ).toBe(true);
 
     await fire(ams, { alertname: 'PairDeliveryTest', severity: 'critical', cluster: 'greenlang-dev', service: 'api' });
     await fire(ams, { alertname: 'SilencedByCli', severity: 'warning', cluster: 'greenlang-dev', service: 'api' });
 
-    expect(await waitFor(() => deliveries('PairDeliveryTest').slack.length >= 1 && deliveries('PairDeliveryTest').pagerduty.length >= 1, 30_000)).toBe(true);
+    expect(
+      await waitFor(() => deliveries('PairDeliveryTest').slack.length >= 1 && deliveries('PairDeliveryTest').pagerduty.length >= 1, 30_000),
+    ).toBe(true);
     await sleep(PEER_TIMEOUT_MS + 5_000); // the second replica's turn has passed: a duplicate would be here now
 
     const d = deliveries('PairDeliveryTest');

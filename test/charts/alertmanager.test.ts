@@ -13,7 +13,8 @@ const all = manifestsOf(await synthesize(envs));
 
 /** The config exactly as rendered into dist for one env/cluster. */
 function renderedConfig(env: string, cluster: string): string {
-  const secret = all.find((m) => m.file === `${env}/${cluster}/alertmanager/manifests.yaml` && m.manifest.kind === 'Secret')!.manifest as Manifest & {
+  const secret = all.find((m) => m.file === `${env}/${cluster}/alertmanager/manifests.yaml` && m.manifest.kind === 'Secret')!
+    .manifest as Manifest & {
     stringData: Record<string, string>;
   };
   return secret.stringData['alertmanager.yaml']!;
@@ -55,7 +56,9 @@ describe.each(targets)('Alertmanager config of $label', ({ env, cluster }) => {
 
   it('a critical alert inhibits the warning of the same alertname and cluster only', () => {
     const cfg = parse(renderedConfig(env.name, cluster.name));
-    expect(cfg.inhibit_rules).toEqual([{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'cluster'] }]);
+    expect(cfg.inhibit_rules).toEqual([
+      { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'cluster'] },
+    ]);
   });
 
   it('carries no credential: every secret is a *_file into the mounted credentials Secret', () => {
@@ -63,9 +66,12 @@ describe.each(targets)('Alertmanager config of $label', ({ env, cluster }) => {
     expect(text).not.toMatch(/hooks\.slack\.com|api_url:|routing_key:|service_key:|auth_password:/);
     const files = [...text.matchAll(/_file: (\S+)/g)].map((m) => m[1]);
     expect(files.sort()).toEqual(
-      [CREDENTIAL_KEYS.pagerdutyRoutingKey, CREDENTIAL_KEYS.slackWebhookUrl].map((k) => `/etc/alertmanager/secrets/${env.alertmanager.credentialsSecret}/${k}`).sort(),
+      [CREDENTIAL_KEYS.pagerdutyRoutingKey, CREDENTIAL_KEYS.slackWebhookUrl]
+        .map((k) => `/etc/alertmanager/secrets/${env.alertmanager.credentialsSecret}/${k}`)
+        .sort(),
     );
-    const cr = all.find((m) => m.file.startsWith(`${env.name}/${cluster.name}/alertmanager/`) && m.manifest.kind === 'Alertmanager')!.manifest as any;
+    const cr = all.find((m) => m.file.startsWith(`${env.name}/${cluster.name}/alertmanager/`) && m.manifest.kind === 'Alertmanager')!
+      .manifest as any;
     expect(cr.spec.secrets).toEqual([env.alertmanager.credentialsSecret]);
   });
 });

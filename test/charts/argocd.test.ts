@@ -27,7 +27,8 @@ describe.each(targets)('Argo CD in $label', ({ env, cluster }) => {
     for (const a of apps) {
       expect(a.spec.project).toBe(project.metadata.name);
       expect(a.spec.destination.name).toBe(cluster.name);
-      if (a.spec.source.path) expect(a.spec.source).toMatchObject({ repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision });
+      if (a.spec.source.path)
+        expect(a.spec.source).toMatchObject({ repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision });
     }
   });
 
@@ -38,14 +39,21 @@ describe.each(targets)('Argo CD in $label', ({ env, cluster }) => {
     }
   });
 
-  const wave = (name: string) => Number(apps.find((a) => a.metadata.name === `${cluster.name}-${name}`).metadata.annotations['argocd.argoproj.io/sync-wave']);
+  const wave = (name: string) =>
+    Number(apps.find((a) => a.metadata.name === `${cluster.name}-${name}`).metadata.annotations['argocd.argoproj.io/sync-wave']);
 
   it('orders the sync: CRDs, namespaces and storage; then secrets, certificates and the operator; then workloads; dashboards last', () => {
     for (const first of ['prometheus-operator-crds', 'namespace', 'storage']) {
-      for (const next of ['secrets', 'web-tls', 'prometheus-operator']) expect({ first, next, before: wave(first) < wave(next) }).toEqual({ first, next, before: true });
+      for (const next of ['secrets', 'web-tls', 'prometheus-operator'])
+        expect({ first, next, before: wave(first) < wave(next) }).toEqual({ first, next, before: true });
     }
     // What a workload mounts exists before it starts: certificates and credentials one wave earlier.
-    for (const prereq of ['secrets', 'web-tls', 'prometheus-operator', ...(env.features.enableThanos ? ['thanos-tls', 'thanos-objstore'] : [])]) {
+    for (const prereq of [
+      'secrets',
+      'web-tls',
+      'prometheus-operator',
+      ...(env.features.enableThanos ? ['thanos-tls', 'thanos-objstore'] : []),
+    ]) {
       for (const workload of ['prometheus', 'alertmanager', ...(env.features.enableThanos ? ['thanos-query', 'thanos-ruler'] : [])]) {
         expect({ prereq, workload, before: wave(prereq) < wave(workload) }).toEqual({ prereq, workload, before: true });
       }
@@ -55,17 +63,36 @@ describe.each(targets)('Argo CD in $label', ({ env, cluster }) => {
 
   it("applies the operator's CRDs from the vendored files of this environment's operator version, with server-side apply", () => {
     const crds = apps.find((a) => a.metadata.name === `${cluster.name}-prometheus-operator-crds`);
-    expect(crds.spec.source).toEqual({ repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision, path: `imports/crds/prometheus-operator/${env.release.images.prometheusOperator.tag}` });
+    expect(crds.spec.source).toEqual({
+      repoURL: env.argocd.repoURL,
+      targetRevision: env.argocd.targetRevision,
+      path: `imports/crds/prometheus-operator/${env.release.images.prometheusOperator.tag}`,
+    });
     expect(crds.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
     const dir = path.join(repoRoot, crds.spec.source.path);
-    const kinds = fs.readdirSync(dir).flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => (d.toJS() as any).spec.names.kind));
-    expect(kinds).toEqual(expect.arrayContaining(['Prometheus', 'Alertmanager', 'ThanosRuler', 'ServiceMonitor', 'PodMonitor', 'ScrapeConfig', 'PrometheusRule']));
+    const kinds = fs
+      .readdirSync(dir)
+      .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => (d.toJS() as any).spec.names.kind));
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'Prometheus',
+        'Alertmanager',
+        'ThanosRuler',
+        'ServiceMonitor',
+        'PodMonitor',
+        'ScrapeConfig',
+        'PrometheusRule',
+      ]),
+    );
   });
 
   it('the AppProject allows every kind and namespace we render, and no more than listed', () => {
-    const rendered = all.filter((m) => m.file.startsWith(prefix) && !m.file.endsWith('argocd/manifests.yaml')).map((m) => m.manifest as any);
+    const rendered = all
+      .filter((m) => m.file.startsWith(prefix) && !m.file.endsWith('argocd/manifests.yaml'))
+      .map((m) => m.manifest as any);
     const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
-    const allowed = (list: readonly { group: string; kind: string }[], m: any) => list.some((k) => k.group === groupOf(m.apiVersion) && (k.kind === '*' || k.kind === m.kind));
+    const allowed = (list: readonly { group: string; kind: string }[], m: any) =>
+      list.some((k) => k.group === groupOf(m.apiVersion) && (k.kind === '*' || k.kind === m.kind));
     for (const m of rendered) {
       if (CLUSTER_SCOPED.has(m.kind)) expect({ kind: m.kind, allowed: allowed(CLUSTER_KINDS, m) }).toEqual({ kind: m.kind, allowed: true });
       else {

@@ -13,18 +13,22 @@ const targets = envs.flatMap((env) => env.clusters.map((cluster) => ({ env, clus
 
 /** Every PromQL expression of a dashboard (panels and variables), with `$cluster` bound for promtool. */
 export function dashboardQueries(dashboard: any): { where: string; expr: string }[] {
-  return (dashboard.panels ?? []).flatMap((p: any) => (p.targets ?? []).map((t: any) => ({ where: `${dashboard.uid}/${p.title}`, expr: t.expr.replaceAll('$cluster', '.*') })));
+  return (dashboard.panels ?? []).flatMap((p: any) =>
+    (p.targets ?? []).map((t: any) => ({ where: `${dashboard.uid}/${p.title}`, expr: t.expr.replaceAll('$cluster', '.*') })),
+  );
 }
 
 export function renderedDashboards(env: string, cluster: string): any[] {
   return all
-    .filter((m) => m.file.startsWith(`${env}/${cluster}/dashboards/`) && (m.manifest.metadata as any).labels?.grafana_dashboard === "1")
+    .filter((m) => m.file.startsWith(`${env}/${cluster}/dashboards/`) && (m.manifest.metadata as any).labels?.grafana_dashboard === '1')
     .flatMap((m) => Object.values((m.manifest as any).data as Record<string, string>).map((j) => JSON.parse(j)));
 }
 
 describe.each(targets)('dashboards in $label', ({ env, cluster }) => {
   const boards = renderedDashboards(env.name, cluster.name);
-  const dsConfig = all.find((m) => m.file.startsWith(`${env.name}/${cluster.name}/dashboards/`) && m.manifest.metadata.name === 'grafana-datasources')!.manifest as any;
+  const dsConfig = all.find(
+    (m) => m.file.startsWith(`${env.name}/${cluster.name}/dashboards/`) && m.manifest.metadata.name === 'grafana-datasources',
+  )!.manifest as any;
   const datasources = parse(dsConfig.data['datasources.yaml']).datasources;
 
   it('ships both dashboards with stable uids', () => {
@@ -42,11 +46,21 @@ describe.each(targets)('dashboards in $label', ({ env, cluster }) => {
   it('covers the PRD 10.1 panels, with corrected queries', () => {
     const health = boards.find((b) => b.uid === 'prometheus-health');
     const titles = health.panels.map((p: any) => p.title);
-    for (const t of ['Samples ingested per second', 'Scrape duration p99 by job (target < 5s)', 'Query latency p99 (target < 30s)', 'Store gateways up', 'Blocks uploaded (6h)']) {
+    for (const t of [
+      'Samples ingested per second',
+      'Scrape duration p99 by job (target < 5s)',
+      'Query latency p99 (target < 30s)',
+      'Store gateways up',
+      'Blocks uploaded (6h)',
+    ]) {
       expect(titles).toContain(t);
     }
-    const exprs = dashboardQueries(health).map((q) => q.expr).join('\n');
-    expect(exprs).not.toMatch(/prometheus_target_scrape_pool_sync_total|thanos_query_duration_seconds_bucket|rate\(thanos_shipper_uploads_total\[5m\]\)/);
+    const exprs = dashboardQueries(health)
+      .map((q) => q.expr)
+      .join('\n');
+    expect(exprs).not.toMatch(
+      /prometheus_target_scrape_pool_sync_total|thanos_query_duration_seconds_bucket|rate\(thanos_shipper_uploads_total\[5m\]\)/,
+    );
   });
 });
 
@@ -55,7 +69,12 @@ it('promtool parses every panel query of every dashboard', () => {
   expect(queries.length).toBeGreaterThan(15);
   // A recording rule per query: `promtool check rules` parses each expression.
   const file = path.join(tempDir('dash'), 'queries.yml');
-  fs.writeFileSync(file, stringify({ groups: [{ name: 'dashboard-queries', rules: queries.map((q, i) => ({ record: `dashboard:query:${i}`, expr: q.expr })) }] }));
+  fs.writeFileSync(
+    file,
+    stringify({
+      groups: [{ name: 'dashboard-queries', rules: queries.map((q, i) => ({ record: `dashboard:query:${i}`, expr: q.expr })) }],
+    }),
+  );
   const r = runTool('promtool', ['check', 'rules', file]);
   expect(r.out).toContain(`SUCCESS: ${queries.length} rules found`);
   expect(r.code).toBe(0);

@@ -23,7 +23,9 @@ describe.each(targets)('discovery in $label', ({ env, cluster }) => {
   it('has at least 20 scrape jobs (FR-1.4)', () => {
     const jobs = [
       ...byKind('ServiceMonitor').flatMap((m) => m.spec.endpoints.map((_: unknown, i: number) => `serviceMonitor/${m.metadata.name}/${i}`)),
-      ...byKind('PodMonitor').flatMap((m) => m.spec.podMetricsEndpoints.map((_: unknown, i: number) => `podMonitor/${m.metadata.name}/${i}`)),
+      ...byKind('PodMonitor').flatMap((m) =>
+        m.spec.podMetricsEndpoints.map((_: unknown, i: number) => `podMonitor/${m.metadata.name}/${i}`),
+      ),
       ...byKind('ScrapeConfig').map((m) => `scrapeConfig/${m.metadata.name}`),
     ];
     expect(jobs.length).toBeGreaterThanOrEqual(20);
@@ -59,7 +61,19 @@ describe.each(targets)('discovery in $label', ({ env, cluster }) => {
 
   it('monitors every platform component', () => {
     const names = byKind('ServiceMonitor').map((m) => m.metadata.name);
-    for (const c of ['prometheus', 'thanos-sidecar', 'thanos-query', 'thanos-query-frontend', 'thanos-ruler', 'alertmanager', 'pushgateway', 'kube-state-metrics', 'node-exporter', 'prometheus-operator', 'kubelet']) {
+    for (const c of [
+      'prometheus',
+      'thanos-sidecar',
+      'thanos-query',
+      'thanos-query-frontend',
+      'thanos-ruler',
+      'alertmanager',
+      'pushgateway',
+      'kube-state-metrics',
+      'node-exporter',
+      'prometheus-operator',
+      'kubelet',
+    ]) {
       expect(names).toContain(c);
     }
     expect(names.some((n) => n.startsWith('thanos-store'))).toBe(true);
@@ -79,17 +93,29 @@ function toPrometheus(r: any) {
 
 describe('annotation discovery relabelings, run by the real Prometheus', () => {
   const procs = useProcesses();
-  const sc = all.find((m) => m.manifest.kind === 'ScrapeConfig' && m.manifest.metadata.name === 'greenlang-annotated-pods')!.manifest as any;
+  const sc = all.find((m) => m.manifest.kind === 'ScrapeConfig' && m.manifest.metadata.name === 'greenlang-annotated-pods')!
+    .manifest as any;
   const ann = (a: string) => `__meta_kubernetes_pod_annotation_prometheus_io_${a}`;
   const present = (a: string) => `__meta_kubernetes_pod_annotationpresent_prometheus_io_${a}`;
   const pod = (name: string, ip: string, extra: Record<string, string>) => ({
     targets: [`${ip}:80`],
-    labels: { __meta_kubernetes_namespace: 'greenlang', __meta_kubernetes_pod_name: name, __meta_kubernetes_pod_phase: 'Running', __meta_kubernetes_pod_container_name: 'app', ...extra },
+    labels: {
+      __meta_kubernetes_namespace: 'greenlang',
+      __meta_kubernetes_pod_name: name,
+      __meta_kubernetes_pod_phase: 'Running',
+      __meta_kubernetes_pod_container_name: 'app',
+      ...extra,
+    },
   });
 
   it('keeps annotated pods with their port, path and scheme, and drops the rest', async () => {
     const staticConfigs = [
-      pod('custom', '10.0.0.1', { [ann('scrape')]: 'true', [ann('port')]: '8080', [present('path')]: 'true', [ann('path')]: '/custom/metrics' }),
+      pod('custom', '10.0.0.1', {
+        [ann('scrape')]: 'true',
+        [ann('port')]: '8080',
+        [present('path')]: 'true',
+        [ann('path')]: '/custom/metrics',
+      }),
       pod('tls', '10.0.0.2', { [ann('scrape')]: 'true', [ann('scheme')]: 'https' }),
       pod('opted-out', '10.0.0.3', { [ann('scrape')]: 'false' }),
       pod('labelled-too', '10.0.0.4', { [ann('scrape')]: 'true', __meta_kubernetes_pod_label_prometheus_io_scrape: 'true' }),
@@ -100,7 +126,9 @@ describe('annotation discovery relabelings, run by the real Prometheus', () => {
       args: ({ port, dir }) => {
         const cfg = {
           global: { scrape_interval: '1h' },
-          scrape_configs: [{ job_name: 'annotated', static_configs: staticConfigs, relabel_configs: sc.spec.relabelings.map(toPrometheus) }],
+          scrape_configs: [
+            { job_name: 'annotated', static_configs: staticConfigs, relabel_configs: sc.spec.relabelings.map(toPrometheus) },
+          ],
         };
         fs.writeFileSync(path.join(dir, 'prometheus.yml'), stringify(cfg));
         return ['--config.file=prometheus.yml', `--storage.tsdb.path=${dir}/data`, `--web.listen-address=127.0.0.1:${port}`];
@@ -111,7 +139,10 @@ describe('annotation discovery relabelings, run by the real Prometheus', () => {
       await waitFor(async () => {
         const body = (await (await fetch(`${prom.url}/api/v1/targets?state=any`)).json()) as any;
         active = body.data.activeTargets;
-        return active.length + body.data.droppedTargets.length >= staticConfigs.length || body.data.droppedTargetCounts?.annotated + active.length >= staticConfigs.length;
+        return (
+          active.length + body.data.droppedTargets.length >= staticConfigs.length ||
+          body.data.droppedTargetCounts?.annotated + active.length >= staticConfigs.length
+        );
       }, 10_000),
     ).toBe(true);
     const byPod = Object.fromEntries(active.map((t) => [t.labels.pod, t]));

@@ -20,7 +20,9 @@ interface Pod {
 }
 const matches = (sel: any, labels: Record<string, string>): boolean =>
   Object.entries(sel?.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
-  (sel?.matchExpressions ?? []).every((e: any) => (e.operator === 'In' ? e.values.includes(labels[e.key]) : !e.values.includes(labels[e.key])));
+  (sel?.matchExpressions ?? []).every((e: any) =>
+    e.operator === 'In' ? e.values.includes(labels[e.key]) : !e.values.includes(labels[e.key]),
+  );
 const nsLabels = (ns: string) => ({ 'kubernetes.io/metadata.name': ns });
 
 function peerMatches(peer: any, src: Pod, policyNs: string): boolean {
@@ -32,7 +34,10 @@ function peerMatches(peer: any, src: Pod, policyNs: string): boolean {
 
 /** Kubernetes semantics: allowed if no policy selects the pod for ingress, or any selecting policy allows it. */
 function allowed(src: Pod, dst: Pod, port: number, protocol = 'TCP'): boolean {
-  const selecting = policies.filter((p) => p.metadata.namespace === dst.ns && (p.spec.policyTypes ?? ['Ingress']).includes('Ingress') && matches(p.spec.podSelector, dst.labels));
+  const selecting = policies.filter(
+    (p) =>
+      p.metadata.namespace === dst.ns && (p.spec.policyTypes ?? ['Ingress']).includes('Ingress') && matches(p.spec.podSelector, dst.labels),
+  );
   if (selecting.length === 0) return true;
   return selecting.some((p) =>
     (p.spec.ingress ?? []).some(
@@ -99,14 +104,22 @@ describe('network policies (prod, host cluster)', () => {
   it('every allow policy selects pods that are rendered (or run by the operator)', () => {
     const known = [...Object.values(podLabels), prom, am, ruler];
     for (const p of policies.filter((x) => x.metadata.name.startsWith('allow-') && x.metadata.name !== 'allow-egress')) {
-      expect({ policy: p.metadata.name, selectsSomething: known.some((l) => matches(p.spec.podSelector, l)) }).toEqual({ policy: p.metadata.name, selectsSomething: true });
+      expect({ policy: p.metadata.name, selectsSomething: known.some((l) => matches(p.spec.podSelector, l)) }).toEqual({
+        policy: p.metadata.name,
+        selectsSomething: true,
+      });
     }
   });
 
   it('egress: DNS, the namespaces with targets, and only HTTPS, API server, SMTP, node-exporter and kubelet ports beyond', () => {
     const egress = policies.find((p) => p.metadata.name === 'allow-egress').spec.egress;
-    expect(egress[0].ports).toEqual([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
-    expect(egress[1].to[0].namespaceSelector.matchExpressions[0].values).toEqual(expect.arrayContaining([prod.namespace, ...prod.monitoredNamespaces, 'kube-system']));
+    expect(egress[0].ports).toEqual([
+      { port: 53, protocol: 'UDP' },
+      { port: 53, protocol: 'TCP' },
+    ]);
+    expect(egress[1].to[0].namespaceSelector.matchExpressions[0].values).toEqual(
+      expect.arrayContaining([prod.namespace, ...prod.monitoredNamespaces, 'kube-system']),
+    );
     expect(egress[2].ports.map((p: any) => p.port).sort((a: number, b: number) => a - b)).toEqual([443, 587, 6443, 9100, 10250]);
   });
 });

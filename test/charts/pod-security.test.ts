@@ -17,7 +17,10 @@ const operatorCRs = all.filter((m) => ['Prometheus', 'Alertmanager', 'ThanosRule
 describe.each(envs.map((env) => ({ env, label: env.name })))('pod security in $label', ({ env }) => {
   it('labels the monitoring namespace restricted and the host namespace privileged', () => {
     const ns = (name: string) => all.find((m) => m.kind === 'Namespace' && m.metadata.name === name).metadata.labels;
-    expect(ns(env.namespace)).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' });
+    expect(ns(env.namespace)).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+    });
     expect(ns(env.hostNamespace)).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'privileged' });
   });
 
@@ -26,27 +29,44 @@ describe.each(envs.map((env) => ({ env, label: env.name })))('pod security in $l
       const p = podSpecOf(m);
       return p.hostNetwork || p.hostPID || p.hostIPC || (p.volumes ?? []).some((v: any) => v.hostPath);
     });
-    expect([...new Set(hostly.map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`))]).toEqual([`DaemonSet/${env.hostNamespace}/node-exporter`]);
-    expect(new Set(workloads.filter((m) => m.metadata.namespace === env.hostNamespace).map((m) => m.metadata.name))).toEqual(new Set(['node-exporter']));
+    expect([...new Set(hostly.map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`))]).toEqual([
+      `DaemonSet/${env.hostNamespace}/node-exporter`,
+    ]);
+    expect(new Set(workloads.filter((m) => m.metadata.namespace === env.hostNamespace).map((m) => m.metadata.name))).toEqual(
+      new Set(['node-exporter']),
+    );
   });
 });
 
 describe('every container we render', () => {
   const containers = workloads.flatMap((m) =>
-    [...(podSpecOf(m).initContainers ?? []), ...podSpecOf(m).containers].map((c: any) => ({ owner: `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`, kind: m.kind, pod: podSpecOf(m), c })),
+    [...(podSpecOf(m).initContainers ?? []), ...podSpecOf(m).containers].map((c: any) => ({
+      owner: `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`,
+      kind: m.kind,
+      pod: podSpecOf(m),
+      c,
+    })),
   );
 
-  it.each(containers.map((x) => ({ ...x, label: `${x.owner} ${x.c.name}` })))('$label is restricted, bounded and probed', ({ kind, pod, c }) => {
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
-    expect(c.securityContext.privileged).toBeUndefined();
-    expect(Object.keys(c.resources?.requests ?? {}).sort()).toEqual(['cpu', 'memory']);
-    expect(Object.keys(c.resources?.limits ?? {}).sort()).toEqual(['cpu', 'memory']);
-    if (kind !== 'CronJob' && kind !== 'Job') {
-      expect(c.livenessProbe).toBeDefined();
-      expect(c.readinessProbe).toBeDefined();
-    }
-  });
+  it.each(containers.map((x) => ({ ...x, label: `${x.owner} ${x.c.name}` })))(
+    '$label is restricted, bounded and probed',
+    ({ kind, pod, c }) => {
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(c.securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(c.securityContext.privileged).toBeUndefined();
+      expect(Object.keys(c.resources?.requests ?? {}).sort()).toEqual(['cpu', 'memory']);
+      expect(Object.keys(c.resources?.limits ?? {}).sort()).toEqual(['cpu', 'memory']);
+      if (kind !== 'CronJob' && kind !== 'Job') {
+        expect(c.livenessProbe).toBeDefined();
+        expect(c.readinessProbe).toBeDefined();
+      }
+    },
+  );
 
   it('mounts the API token only where the API is used (the operator, kube-state-metrics, and the operator-managed Prometheus)', () => {
     const withToken = workloads.filter((m) => podSpecOf(m).automountServiceAccountToken !== false).map((m) => m.metadata.name);

@@ -71,7 +71,9 @@ describe.each(targets)('Prometheus in $label', ({ env, cluster }) => {
 
   it('selects every monitor and rule in exactly the watched namespaces (no release-label trap)', () => {
     const watched = [env.namespace, ...env.monitoredNamespaces];
-    expect(spec.ruleSelector).toEqual({ matchExpressions: [{ key: RULE_EVALUATOR_LABEL, operator: 'NotIn', values: [THANOS_RULER_EVALUATOR] }] });
+    expect(spec.ruleSelector).toEqual({
+      matchExpressions: [{ key: RULE_EVALUATOR_LABEL, operator: 'NotIn', values: [THANOS_RULER_EVALUATOR] }],
+    });
     for (const kind of ['serviceMonitor', 'podMonitor', 'probe', 'scrapeConfig', 'rule']) {
       if (kind !== 'rule') expect(spec[`${kind}Selector`]).toEqual({});
       expect(spec[`${kind}NamespaceSelector`]).toEqual({
@@ -83,25 +85,36 @@ describe.each(targets)('Prometheus in $label', ({ env, cluster }) => {
   it('can discover targets in every watched namespace and nothing more', () => {
     const sa = one(ms, 'ServiceAccount', spec.serviceAccountName);
     const roles = ms.filter((m) => m.kind === 'Role' && m.metadata.name === 'prometheus-discovery');
-    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([env.namespace, ...env.monitoredNamespaces, ...SYSTEM_TARGET_NAMESPACES, env.hostNamespace].sort());
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(
+      [env.namespace, ...env.monitoredNamespaces, ...SYSTEM_TARGET_NAMESPACES, env.hostNamespace].sort(),
+    );
     for (const role of roles as any[]) {
       for (const rule of role.rules) expect(rule.verbs).toEqual(['get', 'list', 'watch']);
-      const binding = one(ms.filter((m) => m.metadata.namespace === role.metadata.namespace), 'RoleBinding', role.metadata.name) as any;
+      const binding = one(
+        ms.filter((m) => m.metadata.namespace === role.metadata.namespace),
+        'RoleBinding',
+        role.metadata.name,
+      ) as any;
       expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: env.namespace }]);
     }
     // Cluster-wide, only what Prometheus' own ServiceAccount is bound to.
     const bound = (ms.filter((m) => m.kind === 'ClusterRoleBinding') as any[])
-      .filter((b) => b.subjects.some((x: any) => x.kind === 'ServiceAccount' && x.name === sa.metadata.name && x.namespace === env.namespace))
+      .filter((b) =>
+        b.subjects.some((x: any) => x.kind === 'ServiceAccount' && x.name === sa.metadata.name && x.namespace === env.namespace),
+      )
       .map((b) => b.roleRef.name);
     const clusterRoles = ms.filter((m) => m.kind === 'ClusterRole' && bound.includes(m.metadata.name)) as any[];
     expect(clusterRoles.length).toBeGreaterThan(0);
-    for (const cr of clusterRoles) for (const rule of cr.rules) expect(rule.verbs.every((v: string) => ['get', 'list', 'watch'].includes(v))).toBe(true);
+    for (const cr of clusterRoles)
+      for (const rule of cr.rules) expect(rule.verbs.every((v: string) => ['get', 'list', 'watch'].includes(v))).toBe(true);
   });
 
   it('bounds the query work it accepts (PromQL and the remote reads behind every Thanos query), from config', () => {
     expect(spec.query).toEqual({ maxConcurrency: env.prometheus.queryLimits.maxConcurrency, timeout: env.prometheus.queryLimits.timeout });
-    expect(spec.additionalArgs).toEqual([{ name: 'storage.remote.read-concurrent-limit', value: String(env.prometheus.queryLimits.remoteReadConcurrency) }]);
+    expect(spec.additionalArgs).toEqual([
+      { name: 'storage.remote.read-concurrent-limit', value: String(env.prometheus.queryLimits.remoteReadConcurrency) },
+    ]);
   });
 
   it('sends alerts to every Alertmanager replica through the headless service', () => {

@@ -25,7 +25,10 @@ describe.each(targets)('PushGateway in $label', ({ env, cluster }) => {
     const sm = ms.find((m) => m.kind === 'ServiceMonitor');
     const ep = sm.spec.endpoints[0];
     expect(ep.honorLabels).toBe(true);
-    expect(ep.basicAuth).toEqual({ username: { name: env.pushgateway.authSecret, key: 'username' }, password: { name: env.pushgateway.authSecret, key: 'password' } });
+    expect(ep.basicAuth).toEqual({
+      username: { name: env.pushgateway.authSecret, key: 'username' },
+      password: { name: env.pushgateway.authSecret, key: 'password' },
+    });
     expect(Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels[k] === v)).toBe(true);
   });
 
@@ -41,7 +44,11 @@ describe.each(targets)('PushGateway in $label', ({ env, cluster }) => {
 
   it('runs as 65534 with a restricted container, probed without credentials', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534 });
-    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(container.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(container.readinessProbe.tcpSocket).toBeDefined();
   });
 
@@ -54,7 +61,10 @@ describe.each(targets)('PushGateway in $label', ({ env, cluster }) => {
     const args: string[] = cron.spec.jobTemplate.spec.template.spec.containers[0].command;
     const urls = args.filter((a) => a.startsWith('--url=')).map((a) => new URL(a.slice(6)));
     expect(urls.map((u) => u.hostname)).toEqual(
-      Array.from({ length: sts.spec.replicas }, (_, i) => `${sts.metadata.name}-${i}.${svc.metadata.name}.${env.namespace}.svc.cluster.local`),
+      Array.from(
+        { length: sts.spec.replicas },
+        (_, i) => `${sts.metadata.name}-${i}.${svc.metadata.name}.${env.namespace}.svc.cluster.local`,
+      ),
     );
     expect(urls.every((u) => u.port === '9091')).toBe(true);
     expect(args).toContain(`--default-ttl=${parseDuration(env.pushgateway.janitor.defaultTtl)}`);

@@ -13,7 +13,8 @@ describe.each(targets)('credentials in $label', ({ env, cluster }) => {
   const ms = all.filter((m) => m.file.startsWith(`${env.name}/${cluster.name}/`)).map((m) => m.manifest as any);
   const es = (name: string) => ms.find((m) => m.kind === 'ExternalSecret' && m.metadata.name === name);
   /** Keys the ExternalSecret's target Secret will hold. */
-  const keysOf = (x: any) => Object.keys(x.spec.target.template?.data ?? Object.fromEntries(x.spec.data.map((d: any) => [d.secretKey, 1]))).sort();
+  const keysOf = (x: any) =>
+    Object.keys(x.spec.target.template?.data ?? Object.fromEntries(x.spec.data.map((d: any) => [d.secretKey, 1]))).sort();
 
   it('Alertmanager credentials come from Secrets Manager with every key the config reads', () => {
     const x = es(env.alertmanager.credentialsSecret);
@@ -34,10 +35,16 @@ describe.each(targets)('credentials in $label', ({ env, cluster }) => {
     }
     expect([...referenced].sort()).toEqual(keysOf(x));
     // The web config, as the template renders it, is what --web.config.file expects.
-    const rendered = x.spec.target.template.data['web-config.yml'].replace('{{ .username }}', 'pusher').replace('{{ index . "password-bcrypt" }}', '$2b$04$hash');
+    const rendered = x.spec.target.template.data['web-config.yml']
+      .replace('{{ .username }}', 'pusher')
+      .replace('{{ index . "password-bcrypt" }}', '$2b$04$hash');
     expect(parse(rendered)).toEqual({
       basic_auth_users: { pusher: '$2b$04$hash' },
-      tls_server_config: { cert_file: '/etc/monitoring/web-tls/tls.crt', key_file: '/etc/monitoring/web-tls/tls.key', min_version: 'TLS12' },
+      tls_server_config: {
+        cert_file: '/etc/monitoring/web-tls/tls.crt',
+        key_file: '/etc/monitoring/web-tls/tls.key',
+        min_version: 'TLS12',
+      },
     });
   });
 });

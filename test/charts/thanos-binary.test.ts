@@ -20,8 +20,11 @@ import { manifestsOf } from '../helpers/tree.js';
 
 // qa with two store shards, so the hashmod relabel config is exercised too.
 const env = deepMerge(qa, { thanos: { store: { shards: 2 } } }) as EnvOverrides;
-const rendered = manifestsOf(await synthesize(resolveAll([env], { terraformOutputsDir: fixtureOutputsDir }))).map((m) => m.manifest as Manifest & { spec: any });
-const argsOf = (name: string): string[] => rendered.find((m) => m.metadata.name === name && m.spec?.template)!.spec.template.spec.containers[0].args;
+const rendered = manifestsOf(await synthesize(resolveAll([env], { terraformOutputsDir: fixtureOutputsDir }))).map(
+  (m) => m.manifest as Manifest & { spec: any },
+);
+const argsOf = (name: string): string[] =>
+  rendered.find((m) => m.metadata.name === name && m.spec?.template)!.spec.template.spec.containers[0].args;
 
 const ns = rendered.find((m) => m.kind === 'Certificate')!.metadata.namespace!;
 const certs = makeCerts([`thanos-grpc.${ns}.svc`, webServerName(ns)]);
@@ -48,7 +51,9 @@ describe('rendered Thanos args run on the real binary', () => {
   });
 
   it('thanos-query (endpoint config with mutual TLS, dedup labels) reaches the stores over mTLS', async () => {
-    const q = await startRendered('thanos-query', { endpoints: ['thanos-store-0', 'thanos-store-1'].map((n) => `127.0.0.1:${grpcOf.get(n)}`) });
+    const q = await startRendered('thanos-query', {
+      endpoints: ['thanos-store-0', 'thanos-store-1'].map((n) => `127.0.0.1:${grpcOf.get(n)}`),
+    });
     queryUrl = q.url;
     expect(await waitFor(async () => (await storesSeenBy(q)).filter((s: any) => s.lastError === null).length === 2, 20_000)).toBe(true);
     const res = (await json(q, '/api/v1/query?query=vector(1)&dedup=true')) as { status: string };
@@ -57,12 +62,24 @@ describe('rendered Thanos args run on the real binary', () => {
 
   it('a query that trusts the CA but has no client certificate is refused by the stores (mutual TLS)', async () => {
     const grpc = await freePort();
-    const serverName = parse(argsOf('thanos-query').find((a) => a.startsWith('--endpoint.sd-config='))!.slice('--endpoint.sd-config='.length)).default_client_config.server_name;
+    const serverName = parse(
+      argsOf('thanos-query')
+        .find((a) => a.startsWith('--endpoint.sd-config='))!
+        .slice('--endpoint.sd-config='.length),
+    ).default_client_config.server_name;
     const oneWay = stringify({
       default_client_config: { tls_config: { enabled: true, ca_file: `${certs}/ca.crt` }, server_name: serverName },
       endpoints: [{ address: `127.0.0.1:${grpcOf.get('thanos-store-0')}` }],
     });
-    const q = await procs.start({ tool: 'thanos', args: ({ port }) => ['query', `--http-address=127.0.0.1:${port}`, `--grpc-address=127.0.0.1:${grpc}`, `--endpoint.sd-config=${oneWay}`] });
+    const q = await procs.start({
+      tool: 'thanos',
+      args: ({ port }) => [
+        'query',
+        `--http-address=127.0.0.1:${port}`,
+        `--grpc-address=127.0.0.1:${grpc}`,
+        `--endpoint.sd-config=${oneWay}`,
+      ],
+    });
     await new Promise((r) => setTimeout(r, 6000));
     expect((await storesSeenBy(q)).filter((s: any) => s.lastError === null)).toEqual([]);
   });

@@ -17,16 +17,21 @@ const all = manifestsOf(await synthesize(envs));
 const targets = envs.flatMap((env) => env.clusters.map((cluster) => ({ env, cluster, label: `${env.name}/${cluster.name}` })));
 
 type Any = Manifest & { spec: any; metadata: any };
-const inCluster = (env: string, cluster: string) => all.filter((m) => m.file.startsWith(`${env}/${cluster}/`)).map((m) => m.manifest as Any);
-const containersOf = (ms: Any[], name: string) => ms.filter((m) => m.metadata.name === name && m.spec?.template).flatMap((m) => m.spec.template.spec.containers);
+const inCluster = (env: string, cluster: string) =>
+  all.filter((m) => m.file.startsWith(`${env}/${cluster}/`)).map((m) => m.manifest as Any);
+const containersOf = (ms: Any[], name: string) =>
+  ms.filter((m) => m.metadata.name === name && m.spec?.template).flatMap((m) => m.spec.template.spec.containers);
 const argsOf = (ms: Any[], workload: string) => containersOf(ms, workload).flatMap((c: any) => c.args as string[]);
 const flagValues = (args: string[], flag: string) => args.filter((a) => a.startsWith(`--${flag}=`)).map((a) => a.slice(flag.length + 3));
-const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 /** Labels the pods of a workload object get (operator-managed CRs add their own). */
 function podLabels(m: Any): Record<string, string> {
-  if (m.kind === 'Prometheus') return { ...m.spec.podMetadata.labels, 'operator.prometheus.io/name': m.metadata.name, prometheus: m.metadata.name };
-  if (m.kind === 'ThanosRuler') return { ...m.spec.podMetadata.labels, 'app.kubernetes.io/name': 'thanos-ruler', 'thanos-ruler': m.metadata.name };
+  if (m.kind === 'Prometheus')
+    return { ...m.spec.podMetadata.labels, 'operator.prometheus.io/name': m.metadata.name, prometheus: m.metadata.name };
+  if (m.kind === 'ThanosRuler')
+    return { ...m.spec.podMetadata.labels, 'app.kubernetes.io/name': 'thanos-ruler', 'thanos-ruler': m.metadata.name };
   return m.spec.template.metadata.labels;
 }
 const workloadKinds = ['Deployment', 'StatefulSet', 'Prometheus', 'ThanosRuler'];
@@ -40,8 +45,12 @@ describe('replica labels have one source', () => {
     return {
       label: `${env.name}/${cluster.name}`,
       query: flagValues(argsOf(ms, 'thanos-query'), 'query.replica-label'),
-      globalQuery: ms.some((m) => m.metadata.name === 'thanos-query-global') ? flagValues(argsOf(ms, 'thanos-query-global'), 'query.replica-label') : null,
-      compactor: ms.some((m) => m.metadata.name === 'thanos-compactor') ? flagValues(argsOf(ms, 'thanos-compactor'), 'deduplication.replica-label') : null,
+      globalQuery: ms.some((m) => m.metadata.name === 'thanos-query-global')
+        ? flagValues(argsOf(ms, 'thanos-query-global'), 'query.replica-label')
+        : null,
+      compactor: ms.some((m) => m.metadata.name === 'thanos-compactor')
+        ? flagValues(argsOf(ms, 'thanos-compactor'), 'deduplication.replica-label')
+        : null,
       prometheus: prom.spec.replicaExternalLabelName as string,
       rulerDrop: ruler.spec.alertDropLabels as string[],
       // The label the PushGateway ServiceMonitor sets from the pod name.
@@ -51,13 +60,16 @@ describe('replica labels have one source', () => {
     };
   });
 
-  it.each(places)('$label: query, global query and compactor dedup on exactly the labels Prometheus, the ruler and the PushGateway monitor add', (p) => {
-    const added = [p.prometheus, REPLICA_LABELS.thanosRuler, p.pushgatewayReplica].sort();
-    expect([...p.query].sort()).toEqual(added);
-    if (p.globalQuery) expect([...p.globalQuery].sort()).toEqual(added);
-    if (p.compactor) expect([...p.compactor].sort()).toEqual(added);
-    expect(p.rulerDrop).toEqual([REPLICA_LABELS.thanosRuler]);
-  });
+  it.each(places)(
+    '$label: query, global query and compactor dedup on exactly the labels Prometheus, the ruler and the PushGateway monitor add',
+    (p) => {
+      const added = [p.prometheus, REPLICA_LABELS.thanosRuler, p.pushgatewayReplica].sort();
+      expect([...p.query].sort()).toEqual(added);
+      if (p.globalQuery) expect([...p.globalQuery].sort()).toEqual(added);
+      if (p.compactor) expect([...p.compactor].sort()).toEqual(added);
+      expect(p.rulerDrop).toEqual([REPLICA_LABELS.thanosRuler]);
+    },
+  );
 
   it('the ruler label is the one the operator hard-codes (prometheus-operator v0.93 pkg/thanos)', () => {
     expect(REPLICA_LABELS.thanosRuler).toBe('thanos_ruler_replica');
@@ -95,7 +107,8 @@ describe.each(targets)('Thanos in $label', ({ env, cluster }) => {
   });
 
   it('each component that touches the bucket runs as its own IRSA role', () => {
-    const roleOf = (sa: string) => ms.find((m) => m.kind === 'ServiceAccount' && m.metadata.name === sa)?.metadata.annotations?.[IRSA_ANNOTATION];
+    const roleOf = (sa: string) =>
+      ms.find((m) => m.kind === 'ServiceAccount' && m.metadata.name === sa)?.metadata.annotations?.[IRSA_ANNOTATION];
     expect(roleOf('prometheus')).toBe(env.aws.roles.sidecar);
     expect(roleOf('thanos-store')).toBe(env.aws.roles.store);
     expect(roleOf('thanos-ruler')).toBe(env.aws.roles.ruler);
@@ -155,7 +168,9 @@ describe.each(targets)('Thanos in $label', ({ env, cluster }) => {
 });
 
 describe.each(envs.map((env) => ({ env, label: env.name })))('compactor of $label', ({ env }: { env: EnvConfig }) => {
-  const compactors = all.filter((m) => m.file.startsWith(`${env.name}/`) && m.manifest.kind === 'StatefulSet' && m.manifest.metadata.name === 'thanos-compactor');
+  const compactors = all.filter(
+    (m) => m.file.startsWith(`${env.name}/`) && m.manifest.kind === 'StatefulSet' && m.manifest.metadata.name === 'thanos-compactor',
+  );
 
   it('runs exactly once per bucket, continuously, with the configured retention and no invented flags', () => {
     expect(compactors).toHaveLength(1);
@@ -173,7 +188,9 @@ describe.each(envs.map((env) => ({ env, label: env.name })))('compactor of $labe
 
 describe('multi-cluster global view (prod)', () => {
   const prod = envs.find((e) => e.name === 'prod')!;
-  const globals = all.filter((m) => m.file.startsWith('prod/') && m.manifest.kind === 'Deployment' && m.manifest.metadata.name === 'thanos-query-global');
+  const globals = all.filter(
+    (m) => m.file.startsWith('prod/') && m.manifest.kind === 'Deployment' && m.manifest.metadata.name === 'thanos-query-global',
+  );
 
   it('runs only in the host cluster and federates every cluster, each with its own cluster label', () => {
     expect(globals.map((g) => g.file.split('/')[1])).toEqual([prod.thanos.global!.hostCluster]);
@@ -203,7 +220,10 @@ describe.each(targets)('Thanos gRPC mutual TLS in $label', ({ env, cluster }) =>
       key: flagValues(args, 'grpc-server-tls-key')[0],
       ca: flagValues(args, 'grpc-server-tls-client-ca')[0],
     });
-    for (const name of ['thanos-query', ...ms.filter((m) => m.kind === 'StatefulSet' && m.metadata.name.startsWith('thanos-store')).map((m) => m.metadata.name)]) {
+    for (const name of [
+      'thanos-query',
+      ...ms.filter((m) => m.kind === 'StatefulSet' && m.metadata.name.startsWith('thanos-store')).map((m) => m.metadata.name),
+    ]) {
       const w = ms.find((m) => m.metadata.name === name && m.spec?.template)!;
       const c = w.spec.template.spec.containers[0];
       const f = serverFlags(c.args);

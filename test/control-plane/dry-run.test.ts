@@ -25,7 +25,11 @@ describe.each(targets)('strict server-side dry run of dist/$label', ({ env, clus
     const namespaces = manifests.filter((m) => m.kind === 'Namespace');
     expect((await applyAll(control.kube, namespaces)).refused).toEqual([]);
 
-    const { refused, warnings } = await applyAll(control.kube, namespacesFirst(manifests).filter((m) => m.kind !== 'Namespace'), { dryRun: true });
+    const { refused, warnings } = await applyAll(
+      control.kube,
+      namespacesFirst(manifests).filter((m) => m.kind !== 'Namespace'),
+      { dryRun: true },
+    );
     expect(refused).toEqual([]);
     // Deprecations, Pod Security and finalizer-name warnings all arrive here.
     expect(warnings).toEqual([]);
@@ -53,7 +57,11 @@ describe('the dry run can fail', () => {
   });
 
   it('refuses a kind whose CRD is not pinned', async () => {
-    const bogus = { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusAgentz', metadata: { name: 'x', namespace: dev.env.namespace } } as Manifest;
+    const bogus = {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusAgentz',
+      metadata: { name: 'x', namespace: dev.env.namespace },
+    } as Manifest;
     const { refused } = await applyAll(control.kube, [bogus], { dryRun: true });
     expect(refused[0]?.error).toMatch(/no resource for monitoring.coreos.com\/v1 PrometheusAgentz/);
   });
@@ -77,15 +85,22 @@ describe('npm run verify -- --dry-run-server, against this API server through a 
     return file;
   };
   const verify = (file: string) =>
-    spawnSync('node', ['--import', 'tsx', 'cli/verify.ts', '--context', 'local', '--env', dev.env.name, '--cluster', dev.cluster.name, '--dry-run-server'], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      env: { ...process.env, KUBECONFIG: file, NODE_OPTIONS: '' },
-    });
+    spawnSync(
+      'node',
+      ['--import', 'tsx', 'cli/verify.ts', '--context', 'local', '--env', dev.env.name, '--cluster', dev.cluster.name, '--dry-run-server'],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        env: { ...process.env, KUBECONFIG: file, NODE_OPTIONS: '' },
+      },
+    );
 
   it('exits 0 when the cluster accepts every object of the folder (the namespaces exist, as in a running cluster)', () => {
     const r = verify(kubeconfig(control.cp.adminIdentity));
-    expect({ status: r.status, out: r.stdout + r.stderr }).toEqual({ status: 0, out: expect.stringMatching(/accepts all \d+ objects of dev\/greenlang-dev \(strict dry run\)/) });
+    expect({ status: r.status, out: r.stdout + r.stderr }).toEqual({
+      status: 0,
+      out: expect.stringMatching(/accepts all \d+ objects of dev\/greenlang-dev \(strict dry run\)/),
+    });
   }, 60_000);
 
   it('exits 1 and names each refused object when the API server refuses (here: an identity without rights)', () => {

@@ -48,10 +48,20 @@ function podTemplate(w: any, kind: string): { metadata?: { labels?: Record<strin
  */
 async function admittedPod(kube: KubeClient, namespace: string, kind: string, w: any) {
   const t = podTemplate(w, kind);
-  const claims = (w.spec.volumeClaimTemplates ?? []).map((c: any) => ({ name: c.metadata.name, persistentVolumeClaim: { claimName: `${c.metadata.name}-${w.metadata.name}-0` } }));
+  const claims = (w.spec.volumeClaimTemplates ?? []).map((c: any) => ({
+    name: c.metadata.name,
+    persistentVolumeClaim: { claimName: `${c.metadata.name}-${w.metadata.name}-0` },
+  }));
   const spec = { ...t.spec, volumes: [...(t.spec.volumes ?? []), ...claims] };
-  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${w.metadata.name}-0`, namespace, labels: t.metadata?.labels ?? {} }, spec };
-  return kube.request('POST', `/api/v1/namespaces/${namespace}/pods?dryRun=All&fieldValidation=Strict&fieldManager=${FIELD_MANAGER}`, { body: pod });
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `${w.metadata.name}-0`, namespace, labels: t.metadata?.labels ?? {} },
+    spec,
+  };
+  return kube.request('POST', `/api/v1/namespaces/${namespace}/pods?dryRun=All&fieldValidation=Strict&fieldManager=${FIELD_MANAGER}`, {
+    body: pod,
+  });
 }
 
 /** Files a container would see: each mounted Secret/ConfigMap key written under `root` + its mount path. */
@@ -111,7 +121,10 @@ async function materializeMounts(kube: KubeClient, ns: string, podSpec: any, con
 
 /** Point every absolute path under a mount at its materialized copy (one pass: mounts nest). */
 function rebase(text: string, mountPaths: readonly string[], root: string): string {
-  const alt = [...mountPaths].sort((a, b) => b.length - a.length).map((m) => m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const alt = [...mountPaths]
+    .sort((a, b) => b.length - a.length)
+    .map((m) => m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|');
   return text.replace(new RegExp(`(^|[\\s"'=])(${alt})(?=/|$|[\\s"'])`, 'gm'), (_m, pre: string, mp: string) => pre + path.join(root, mp));
 }
 
@@ -134,7 +147,10 @@ describe.each(targets)('dist/$label on a real API server with the real operator'
 
   it('the API server takes every object of dist for real (strict), with stand-ins for what cert-manager and External Secrets create', async () => {
     const kube = control.kube;
-    const prereq = [...standInNamespaces([...env.monitoredNamespaces, env.argocd.namespace]), ...manifests.filter((m) => m.kind === 'Namespace')];
+    const prereq = [
+      ...standInNamespaces([...env.monitoredNamespaces, env.argocd.namespace]),
+      ...manifests.filter((m) => m.kind === 'Namespace'),
+    ];
     expect((await applyAll(kube, prereq)).refused).toEqual([]);
     const namespaces = prereq.map((n) => n.metadata.name);
     const { refused } = await applyAll(kube, [
@@ -149,19 +165,34 @@ describe.each(targets)('dist/$label on a real API server with the real operator'
     const deployment = of('Deployment').find((d) => d.metadata.name === 'prometheus-operator');
     expect(deployment).toBeDefined();
     const pod = deployment.spec.template.spec;
-    operator = await startOperator(control.cp, { args: pod.containers[0].args, namespace: deployment.metadata.namespace, serviceAccount: pod.serviceAccountName });
+    operator = await startOperator(control.cp, {
+      args: pod.containers[0].args,
+      namespace: deployment.metadata.namespace,
+      serviceAccount: pod.serviceAccountName,
+    });
 
     const crs = OPERATOR_CRS.flatMap((k) => of(k));
     expect(crs.map(ref).sort()).toEqual(
-      expect.arrayContaining([`Prometheus/${ns}/prometheus`, `Alertmanager/${ns}/alertmanager`, ...(env.features.enableThanos ? [`ThanosRuler/${ns}/thanos-ruler`] : [])]),
+      expect.arrayContaining([
+        `Prometheus/${ns}/prometheus`,
+        `Alertmanager/${ns}/alertmanager`,
+        ...(env.features.enableThanos ? [`ThanosRuler/${ns}/thanos-ruler`] : []),
+      ]),
     );
     for (const cr of crs) {
-      const reconciled = await eventually(async () => {
-        const live = await control.kube.get(cr.apiVersion, cr.kind, cr.metadata.name, cr.metadata.namespace);
-        const c = condition(live, 'Reconciled');
-        return c && c.status !== 'Unknown' && c.observedGeneration === live.metadata.generation ? c : undefined;
-      }, `${ref(cr)} to report Reconciled`);
-      expect({ object: ref(cr), status: reconciled.status, message: reconciled.message ?? '' }).toEqual({ object: ref(cr), status: 'True', message: '' });
+      const reconciled = await eventually(
+        async () => {
+          const live = await control.kube.get(cr.apiVersion, cr.kind, cr.metadata.name, cr.metadata.namespace);
+          const c = condition(live, 'Reconciled');
+          return c && c.status !== 'Unknown' && c.observedGeneration === live.metadata.generation ? c : undefined;
+        },
+        `${ref(cr)} to report Reconciled`,
+      );
+      expect({ object: ref(cr), status: reconciled.status, message: reconciled.message ?? '' }).toEqual({
+        object: ref(cr),
+        status: 'True',
+        message: '',
+      });
     }
     // The operator's own API calls were all allowed by the rendered ClusterRole.
     expect(operator.log()).not.toMatch(/forbidden/i);
@@ -170,16 +201,21 @@ describe.each(targets)('dist/$label on a real API server with the real operator'
   it('each operator CR has a StatefulSet of its replicas whose selector matches its pod template', async () => {
     for (const cr of OPERATOR_CRS.flatMap((k) => of(k))) {
       // The operator reports Reconciled from its sync loop; the StatefulSet write can land a moment later.
-      const owned = await eventually(async () => {
-        const sets = (await control.kube.list('apps/v1', 'StatefulSet', ns)).filter((s: any) =>
-          (s.metadata.ownerReferences ?? []).some((o: any) => o.kind === cr.kind && o.name === cr.metadata.name),
-        );
-        return sets.length === 1 ? sets : undefined;
-      }, `one StatefulSet owned by ${ref(cr)}`, 30_000);
+      const owned = await eventually(
+        async () => {
+          const sets = (await control.kube.list('apps/v1', 'StatefulSet', ns)).filter((s: any) =>
+            (s.metadata.ownerReferences ?? []).some((o: any) => o.kind === cr.kind && o.name === cr.metadata.name),
+          );
+          return sets.length === 1 ? sets : undefined;
+        },
+        `one StatefulSet owned by ${ref(cr)}`,
+        30_000,
+      );
       const sts = owned[0];
       expect(sts.spec.replicas).toBe(cr.spec.replicas);
       const labels = sts.spec.template.metadata.labels;
-      for (const [k, v] of Object.entries(sts.spec.selector.matchLabels)) expect({ cr: ref(cr), label: k, value: labels[k] }).toEqual({ cr: ref(cr), label: k, value: v });
+      for (const [k, v] of Object.entries(sts.spec.selector.matchLabels))
+        expect({ cr: ref(cr), label: k, value: labels[k] }).toEqual({ cr: ref(cr), label: k, value: v });
       expect(sts.spec.volumeClaimTemplates?.[0]?.spec.storageClassName).toBe(cr.spec.storage.volumeClaimTemplate.spec.storageClassName);
     }
   }, 120_000);
@@ -187,10 +223,14 @@ describe.each(targets)('dist/$label on a real API server with the real operator'
   it('every monitor, scrape config and rule is accepted by the Prometheus (or ruler) that selects it', async () => {
     for (const kind of CONFIG_KINDS) {
       for (const m of of(kind)) {
-        const bindings = await eventually(async () => {
-          const live = await control.kube.get(m.apiVersion, m.kind, m.metadata.name, m.metadata.namespace);
-          return live?.status?.bindings?.length ? live.status.bindings : undefined;
-        }, `${ref(m)} to be bound`, 30_000);
+        const bindings = await eventually(
+          async () => {
+            const live = await control.kube.get(m.apiVersion, m.kind, m.metadata.name, m.metadata.namespace);
+            return live?.status?.bindings?.length ? live.status.bindings : undefined;
+          },
+          `${ref(m)} to be bound`,
+          30_000,
+        );
         for (const b of bindings) {
           const accepted = (b.conditions ?? []).find((c: { type: string }) => c.type === 'Accepted');
           expect({ object: ref(m), by: `${b.resource}/${b.name}`, accepted: accepted?.status, message: accepted?.message ?? '' }).toEqual({
@@ -211,13 +251,20 @@ describe.each(targets)('dist/$label on a real API server with the real operator'
     const rulerRules = of('PrometheusRule').filter((r) => r.metadata.labels?.[RULE_EVALUATOR_LABEL] === THANOS_RULER_EVALUATOR);
     expect(rulerRules.length).toBeGreaterThan(0);
     const ruleFiles = async (prefix: string) =>
-      (await control.kube.list('v1', 'ConfigMap', ns)).filter((c: any) => c.metadata.name.startsWith(prefix)).flatMap((c: any) => Object.values(c.data ?? {}) as string[]).join('\n');
+      (await control.kube.list('v1', 'ConfigMap', ns))
+        .filter((c: any) => c.metadata.name.startsWith(prefix))
+        .flatMap((c: any) => Object.values(c.data ?? {}) as string[])
+        .join('\n');
     const ruler = await ruleFiles('thanos-ruler-thanos-ruler-rulefiles-');
     const prometheus = await ruleFiles('prometheus-prometheus-rulefiles-');
     for (const r of rulerRules) {
       for (const g of r.spec.groups) {
         for (const rule of g.rules.filter((x: any) => x.alert)) {
-          expect({ alert: rule.alert, inRuler: ruler.includes(`alert: ${rule.alert}`), inPrometheus: prometheus.includes(`alert: ${rule.alert}`) }).toEqual({
+          expect({
+            alert: rule.alert,
+            inRuler: ruler.includes(`alert: ${rule.alert}`),
+            inPrometheus: prometheus.includes(`alert: ${rule.alert}`),
+          }).toEqual({
             alert: rule.alert,
             inRuler: true,
             inPrometheus: false,
@@ -233,8 +280,12 @@ describe.each(targets)('dist/$label on a real API server with the real operator'
     const configText = gunzipKey(secret, 'prometheus.yaml.gz');
     const config = parse(configText) as { scrape_configs: { job_name: string }[]; rule_files?: string[] };
     const expected = [
-      ...of('ServiceMonitor').flatMap((m) => m.spec.endpoints.map((_: unknown, i: number) => `serviceMonitor/${m.metadata.namespace}/${m.metadata.name}/${i}`)),
-      ...of('PodMonitor').flatMap((m) => m.spec.podMetricsEndpoints.map((_: unknown, i: number) => `podMonitor/${m.metadata.namespace}/${m.metadata.name}/${i}`)),
+      ...of('ServiceMonitor').flatMap((m) =>
+        m.spec.endpoints.map((_: unknown, i: number) => `serviceMonitor/${m.metadata.namespace}/${m.metadata.name}/${i}`),
+      ),
+      ...of('PodMonitor').flatMap((m) =>
+        m.spec.podMetricsEndpoints.map((_: unknown, i: number) => `podMonitor/${m.metadata.namespace}/${m.metadata.name}/${i}`),
+      ),
       ...of('Probe').map((m) => `probe/${m.metadata.namespace}/${m.metadata.name}`),
       ...of('ScrapeConfig').map((m) => `scrapeConfig/${m.metadata.namespace}/${m.metadata.name}`),
     ].sort();
@@ -248,7 +299,9 @@ describe.each(targets)('dist/$label on a real API server with the real operator'
     // The config reloader writes the expanded config into config_out; here it is the same text.
     const configOut = mounts.find((m) => m.endsWith('config_out'))!;
     fs.writeFileSync(path.join(root, configOut, 'prometheus.env.yaml'), rebase(configText, mounts, root));
-    const out = execFileSync(toolPath('promtool'), ['check', 'config', path.join(root, configOut, 'prometheus.env.yaml')], { encoding: 'utf8' });
+    const out = execFileSync(toolPath('promtool'), ['check', 'config', path.join(root, configOut, 'prometheus.env.yaml')], {
+      encoding: 'utf8',
+    });
     expect(out).toMatch(/SUCCESS/);
     // Every rule file the config names exists (the operator's rule ConfigMaps) and was checked.
     expect(config.rule_files?.length).toBeGreaterThan(0);
@@ -281,7 +334,12 @@ describe.each(targets)('dist/$label on a real API server with the real operator'
         for (const w of await kube.list(apiVersion, kind, namespace)) {
           const res = await admittedPod(kube, namespace, kind, w);
           checked++;
-          if (res.status !== 201 || res.warnings.length) problems.push({ workload: `${kind}/${namespace}/${w.metadata.name}`, error: res.status === 201 ? undefined : res.body?.message, warnings: res.warnings });
+          if (res.status !== 201 || res.warnings.length)
+            problems.push({
+              workload: `${kind}/${namespace}/${w.metadata.name}`,
+              error: res.status === 201 ? undefined : res.body?.message,
+              warnings: res.warnings,
+            });
         }
       }
     }
@@ -294,9 +352,14 @@ describe.each(targets)('dist/$label on a real API server with the real operator'
     const kube = control.kube;
     const services = await kube.list('v1', 'Service', ns);
     const templates = (
-      await Promise.all((['Deployment', 'StatefulSet', 'DaemonSet'] as const).flatMap((k) => [ns, env.hostNamespace].map(async (n) => (await kube.list('apps/v1', k, n)).map((w) => podTemplate(w, k)))))
+      await Promise.all(
+        (['Deployment', 'StatefulSet', 'DaemonSet'] as const).flatMap((k) =>
+          [ns, env.hostNamespace].map(async (n) => (await kube.list('apps/v1', k, n)).map((w) => podTemplate(w, k))),
+        ),
+      )
     ).flat();
-    const matches = (sel: Record<string, string>, labels: Record<string, string> = {}) => Object.entries(sel).every(([k, v]) => labels[k] === v);
+    const matches = (sel: Record<string, string>, labels: Record<string, string> = {}) =>
+      Object.entries(sel).every(([k, v]) => labels[k] === v);
     const ours = new Set(of('Service').map((s) => s.metadata.name));
     const problems: string[] = [];
     let checked = 0;
@@ -315,13 +378,20 @@ describe.each(targets)('dist/$label on a real API server with the real operator'
           checked++;
           const port = svc.spec.ports.find((p: { name?: string }) => p.name === ep.port);
           if (!port) {
-            problems.push(`${ref(sm)}: Service ${svc.metadata.name} has no port named "${ep.port}" (has ${svc.spec.ports.map((p: { name: string }) => p.name).join(', ')})`);
+            problems.push(
+              `${ref(sm)}: Service ${svc.metadata.name} has no port named "${ep.port}" (has ${svc.spec.ports.map((p: { name: string }) => p.name).join(', ')})`,
+            );
             continue;
           }
           for (const t of pods) {
             const containerPorts = t.spec.containers.flatMap((c: any) => c.ports ?? []);
-            const hit = containerPorts.some((cp: any) => (typeof port.targetPort === 'string' ? cp.name === port.targetPort : cp.containerPort === (port.targetPort ?? port.port)));
-            if (!hit) problems.push(`${ref(sm)}: Service ${svc.metadata.name} port ${ep.port} -> targetPort ${port.targetPort}, which no container port of its pods is`);
+            const hit = containerPorts.some((cp: any) =>
+              typeof port.targetPort === 'string' ? cp.name === port.targetPort : cp.containerPort === (port.targetPort ?? port.port),
+            );
+            if (!hit)
+              problems.push(
+                `${ref(sm)}: Service ${svc.metadata.name} port ${ep.port} -> targetPort ${port.targetPort}, which no container port of its pods is`,
+              );
           }
         }
       }
@@ -342,19 +412,32 @@ describe('the tier fails on what it was built to catch', () => {
 
   /** Reconciled condition of a CR once the operator has looked at its current generation. */
   const reconciled = (cr: any) =>
-    eventually(async () => {
-      const live = await control.kube.get(cr.apiVersion, cr.kind, cr.metadata.name, cr.metadata.namespace);
-      const c = condition(live, 'Reconciled');
-      return c && c.status !== 'Unknown' && c.observedGeneration === live.metadata.generation ? c : undefined;
-    }, `${ref(cr)} to report Reconciled`);
+    eventually(
+      async () => {
+        const live = await control.kube.get(cr.apiVersion, cr.kind, cr.metadata.name, cr.metadata.namespace);
+        const c = condition(live, 'Reconciled');
+        return c && c.status !== 'Unknown' && c.observedGeneration === live.metadata.generation ? c : undefined;
+      },
+      `${ref(cr)} to report Reconciled`,
+    );
 
   beforeAll(async () => {
-    const prereq = [...standInNamespaces([...env.monitoredNamespaces, env.argocd.namespace]), ...manifests.filter((m) => m.kind === 'Namespace')];
+    const prereq = [
+      ...standInNamespaces([...env.monitoredNamespaces, env.argocd.namespace]),
+      ...manifests.filter((m) => m.kind === 'Namespace'),
+    ];
     await applyAll(control.kube, prereq);
-    const { refused } = await applyAll(control.kube, [...standInSecrets(manifests), ...namespacesFirst(manifests).filter((m) => m.kind !== 'Namespace')]);
+    const { refused } = await applyAll(control.kube, [
+      ...standInSecrets(manifests),
+      ...namespacesFirst(manifests).filter((m) => m.kind !== 'Namespace'),
+    ]);
     expect(refused).toEqual([]);
     const deployment = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === 'prometheus-operator') as any;
-    operator = await startOperator(control.cp, { args: deployment.spec.template.spec.containers[0].args, namespace: deployment.metadata.namespace, serviceAccount: deployment.spec.template.spec.serviceAccountName });
+    operator = await startOperator(control.cp, {
+      args: deployment.spec.template.spec.containers[0].args,
+      namespace: deployment.metadata.namespace,
+      serviceAccount: deployment.spec.template.spec.serviceAccountName,
+    });
   }, 180_000);
 
   it('a ThanosRuler with the version label in podMetadata (the first round) gets no StatefulSet', async () => {
@@ -365,7 +448,9 @@ describe('the tier fails on what it was built to catch', () => {
     const c = await reconciled(ruler);
     expect(c.status).toBe('False');
     expect(c.message).toMatch(/`selector` does not match template `labels`/);
-    expect(await control.kube.get('apps/v1', 'StatefulSet', `thanos-ruler-${ruler.metadata.name}`, ruler.metadata.namespace)).toBeUndefined();
+    expect(
+      await control.kube.get('apps/v1', 'StatefulSet', `thanos-ruler-${ruler.metadata.name}`, ruler.metadata.namespace),
+    ).toBeUndefined();
   }, 120_000);
 
   it('a Prometheus whose storage class the cluster lacks (gp3 on a fresh EKS cluster) is not reconciled', async () => {

@@ -24,7 +24,8 @@ import { spawnSync } from 'node:child_process';
 
 const dev = resolveAll(envFiles).find((e) => e.name === 'dev')!;
 const rendered = manifestsOf(await synthesize([dev])).map((m) => m.manifest as Manifest & { spec: any });
-const argsOf = (name: string): string[] => rendered.find((m) => m.metadata.name === name && m.spec?.template)!.spec.template.spec.containers[0].args;
+const argsOf = (name: string): string[] =>
+  rendered.find((m) => m.metadata.name === name && m.spec?.template)!.spec.template.spec.containers[0].args;
 const certs = makeCerts([`thanos-grpc.${dev.namespace}.svc`, webServerName(dev.namespace)]);
 
 interface Meta {
@@ -34,7 +35,10 @@ interface Meta {
   thanos?: { downsample?: { resolution: number } };
 }
 const metas = (bucket: string): Meta[] =>
-  fs.readdirSync(bucket).filter((d) => fs.existsSync(path.join(bucket, d, 'meta.json'))).map((d) => JSON.parse(fs.readFileSync(path.join(bucket, d, 'meta.json'), 'utf8')));
+  fs
+    .readdirSync(bucket)
+    .filter((d) => fs.existsSync(path.join(bucket, d, 'meta.json')))
+    .map((d) => JSON.parse(fs.readFileSync(path.join(bucket, d, 'meta.json'), 'utf8')));
 
 describe('compactor downsampling, served back through the store gateway', () => {
   const procs = useProcesses();
@@ -50,7 +54,14 @@ describe('compactor downsampling, served back through the store gateway', () => 
     for (let t = start; t < end; t += 60) lines.push(`gl_downsample_probe{job="backfill"} ${t % 100} ${t}`);
     lines.push('# EOF');
     fs.writeFileSync(path.join(work, 'data.om'), lines.join('\n') + '\n');
-    const r = runTool('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=72h', path.join(work, 'data.om'), bucket]);
+    const r = runTool('promtool', [
+      'tsdb',
+      'create-blocks-from',
+      'openmetrics',
+      '--max-block-duration=72h',
+      path.join(work, 'data.om'),
+      bucket,
+    ]);
     expect(r.code).toBe(0);
   });
 
@@ -75,20 +86,33 @@ describe('compactor downsampling, served back through the store gateway', () => 
     fs.rmSync(path.join(bucket, source.ulid), { recursive: true });
     const [from, to] = [Math.ceil(fiveMinute.minTime / 1000), Math.floor(fiveMinute.maxTime / 1000)];
     const storeGrpc = await freePort();
-    await procs.start({ tool: 'thanos', args: ({ port, dir }) => rewriteThanosArgs(argsOf('thanos-store'), certs, { port, dir, grpc: storeGrpc, bucket }) });
+    await procs.start({
+      tool: 'thanos',
+      args: ({ port, dir }) => rewriteThanosArgs(argsOf('thanos-store'), certs, { port, dir, grpc: storeGrpc, bucket }),
+    });
     const queryGrpc = await freePort();
     const query = await procs.start({
       tool: 'thanos',
       tls: { certDir: certs, serverName: webServerName(dev.namespace), clientCert: true },
-      args: ({ port, dir }) => localThanosArgs(rendered as Rendered[], 'thanos-query', certs, { port, dir, grpc: queryGrpc, endpoints: [`127.0.0.1:${storeGrpc}`] }),
+      args: ({ port, dir }) =>
+        localThanosArgs(rendered as Rendered[], 'thanos-query', certs, {
+          port,
+          dir,
+          grpc: queryGrpc,
+          endpoints: [`127.0.0.1:${storeGrpc}`],
+        }),
     });
     let values: unknown[] = [];
-    const ok = await waitFor(async () => {
-      const url = `${query.url}/api/v1/query_range?query=gl_downsample_probe&start=${from}&end=${to}&step=3600&max_source_resolution=5m`;
-      const body = await json(query, url.slice(query.url.length));
-      values = body.data?.result?.[0]?.values ?? [];
-      return values.length > 40;
-    }, 30_000, 1000);
+    const ok = await waitFor(
+      async () => {
+        const url = `${query.url}/api/v1/query_range?query=gl_downsample_probe&start=${from}&end=${to}&step=3600&max_source_resolution=5m`;
+        const body = await json(query, url.slice(query.url.length));
+        values = body.data?.result?.[0]?.values ?? [];
+        return values.length > 40;
+      },
+      30_000,
+      1000,
+    );
     expect({ ok, points: values.length }).toEqual({ ok: true, points: expect.any(Number) });
     expect(values.length).toBeGreaterThanOrEqual(40); // 46h of data at a 1h step, all from the 5m block
   });

@@ -35,15 +35,24 @@ describe('global query over two clusters', () => {
       tool: 'thanos',
       tls: hostStack.tls.query,
       args: ({ port, dir }) =>
-        localThanosArgs(hostStack.rendered, 'thanos-query-global', hostStack.certDir, { port, dir, grpc: 0, endpoints: stacks.map((s) => `127.0.0.1:${s.queryGrpc}`) }),
+        localThanosArgs(hostStack.rendered, 'thanos-query-global', hostStack.certDir, {
+          port,
+          dir,
+          grpc: 0,
+          endpoints: stacks.map((s) => `127.0.0.1:${s.queryGrpc}`),
+        }),
     });
     const expected = Object.fromEntries(prod.clusters.map((c) => [c.name, '2']));
     let byCluster: Record<string, string> = {};
-    const ok = await waitFor(async () => {
-      const body = await json(global, `/api/v1/query?query=${encodeURIComponent('count by (cluster) (prometheus_build_info)')}`);
-      byCluster = Object.fromEntries((body.data?.result ?? []).map((r: any) => [r.metric.cluster, r.value[1]]));
-      return isDeepStrictEqual(byCluster, expected);
-    }, 60_000, 1000);
+    const ok = await waitFor(
+      async () => {
+        const body = await json(global, `/api/v1/query?query=${encodeURIComponent('count by (cluster) (prometheus_build_info)')}`);
+        byCluster = Object.fromEntries((body.data?.result ?? []).map((r: any) => [r.metric.cluster, r.value[1]]));
+        return isDeepStrictEqual(byCluster, expected);
+      },
+      60_000,
+      1000,
+    );
     // Each cluster's Prometheus pair scrapes both replicas: 2 series per cluster, not 4, after dedup.
     expect({ ok, byCluster }).toEqual({ ok: true, byCluster: expected });
   }, 120_000);

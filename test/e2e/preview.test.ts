@@ -26,11 +26,15 @@ const instant = (p: Running, q: string, extra = '') => api(p, `/api/v1/query?que
 
 /** Push through the real SDK to the given PushGateways, with the stack's credentials. */
 function sdkPush(stack: Stack, urls: string[], script: string): string {
-  return execFileSync(path.join(repoRoot, 'sdk/python/.venv/bin/python'), ['-c', `import sys\nfrom greenlang.monitoring import BatchJobMetrics\nurls = sys.argv[1].split(",")\n${script}`, urls.join(',')], {
-    cwd: path.join(repoRoot, 'sdk/python'),
-    encoding: 'utf8',
-    env: { ...process.env, ...stack.sdkEnv },
-  });
+  return execFileSync(
+    path.join(repoRoot, 'sdk/python/.venv/bin/python'),
+    ['-c', `import sys\nfrom greenlang.monitoring import BatchJobMetrics\nurls = sys.argv[1].split(",")\n${script}`, urls.join(',')],
+    {
+      cwd: path.join(repoRoot, 'sdk/python'),
+      encoding: 'utf8',
+      env: { ...process.env, ...stack.sdkEnv },
+    },
+  );
 }
 
 interface Meta {
@@ -41,13 +45,23 @@ interface Meta {
 }
 const bucketBlocks = (bucket: string): Meta[] =>
   fs.existsSync(bucket) && fs.statSync(bucket).isDirectory()
-    ? fs.readdirSync(bucket).filter((d) => fs.existsSync(path.join(bucket, d, 'meta.json'))).map((d) => JSON.parse(fs.readFileSync(path.join(bucket, d, 'meta.json'), 'utf8')))
+    ? fs
+        .readdirSync(bucket)
+        .filter((d) => fs.existsSync(path.join(bucket, d, 'meta.json')))
+        .map((d) => JSON.parse(fs.readFileSync(path.join(bucket, d, 'meta.json'), 'utf8')))
     : [];
 const localBlocks = (promDir: string): string[] =>
-  fs.readdirSync(path.join(promDir, 'data')).filter((d) => /^[0-9A-Z]{26}$/.test(d) && fs.existsSync(path.join(promDir, 'data', d, 'meta.json')));
+  fs
+    .readdirSync(path.join(promDir, 'data'))
+    .filter((d) => /^[0-9A-Z]{26}$/.test(d) && fs.existsSync(path.join(promDir, 'data', d, 'meta.json')));
 
 /** Largest distance between consecutive raw samples of every series of a range selector, in s. */
-async function maxGap(base: Running, selector: string, windowS: number, dedup: boolean): Promise<{ series: number; gap: number; samples: number }> {
+async function maxGap(
+  base: Running,
+  selector: string,
+  windowS: number,
+  dedup: boolean,
+): Promise<{ series: number; gap: number; samples: number }> {
   const data = await instant(base, `${selector}[${windowS}s]`, dedup ? '&dedup=true' : '');
   let gap = 0;
   let samples = 0;
@@ -76,20 +90,36 @@ describe('preview stack: the rendered dev environment on loopback', () => {
   it('scrapes every locally running component, and every target is up', async () => {
     const jobs = new Set<string>();
     let down: string[] = [];
-    const ok = await waitFor(async () => {
-      down = [];
-      for (const p of stack.proms) {
-        const data = await api(p, '/api/v1/targets?state=active');
-        for (const t of data.activeTargets) {
-          jobs.add(t.labels.job);
-          if (t.health !== 'up') down.push(`${p.url} ${t.labels.job}/${t.labels.pod ?? t.labels.pushgateway_replica}: ${t.health} ${t.lastError}`);
+    const ok = await waitFor(
+      async () => {
+        down = [];
+        for (const p of stack.proms) {
+          const data = await api(p, '/api/v1/targets?state=active');
+          for (const t of data.activeTargets) {
+            jobs.add(t.labels.job);
+            if (t.health !== 'up')
+              down.push(`${p.url} ${t.labels.job}/${t.labels.pod ?? t.labels.pushgateway_replica}: ${t.health} ${t.lastError}`);
+          }
         }
-      }
-      return down.length === 0 && jobs.size > 0;
-    }, 30_000, 1000);
+        return down.length === 0 && jobs.size > 0;
+      },
+      30_000,
+      1000,
+    );
     expect({ ok, down }).toEqual({ ok: true, down: [] });
     expect([...jobs].sort()).toEqual(
-      ['alertmanager', 'node-exporter', 'prometheus', 'pushgateway', 'thanos-compactor', 'thanos-query', 'thanos-query-frontend', 'thanos-ruler', 'thanos-sidecar', 'thanos-store'].sort(),
+      [
+        'alertmanager',
+        'node-exporter',
+        'prometheus',
+        'pushgateway',
+        'thanos-compactor',
+        'thanos-query',
+        'thanos-query-frontend',
+        'thanos-ruler',
+        'thanos-sidecar',
+        'thanos-store',
+      ].sort(),
     );
     // What only a cluster has is listed, not silently dropped.
     expect(stack.skippedMonitors.some((s) => s.startsWith('monitoring/kubelet:'))).toBe(true);
@@ -102,14 +132,19 @@ describe('preview stack: the rendered dev environment on loopback', () => {
     const anonymous = await request(`${pg.url}/metrics/job/unauth-probe`, stack.tls.web, { method: 'POST', body });
     expect(anonymous.status).toBe(401);
     const basic = `Basic ${Buffer.from(`${stack.pushAuth.username}:${stack.pushAuth.password}`).toString('base64')}`;
-    expect((await request(`${pg.url}/metrics/job/unauth-probe`, stack.tls.web, { method: 'POST', body, headers: { authorization: basic } })).status).toBe(200);
+    expect(
+      (await request(`${pg.url}/metrics/job/unauth-probe`, stack.tls.web, { method: 'POST', body, headers: { authorization: basic } }))
+        .status,
+    ).toBe(200);
     await request(`${pg.url}/metrics/job/unauth-probe`, stack.tls.web, { method: 'DELETE', headers: { authorization: basic } });
     // Plain HTTP is not served at all.
     await expect(fetch(pg.url.replace('https:', 'http:') + '/metrics')).resolves.toMatchObject({ status: 400 });
 
     // The query API (frontend and query): a client with the CA but without a certificate is refused in the handshake.
     for (const p of [stack.frontend!, stack.query]) {
-      await expect(request(`${p.url}/api/v1/query?query=up`, { ...stack.tls.query, clientCert: false })).rejects.toThrow(/certificate|handshake|socket hang up|ECONNRESET/i);
+      await expect(request(`${p.url}/api/v1/query?query=up`, { ...stack.tls.query, clientCert: false })).rejects.toThrow(
+        /certificate|handshake|socket hang up|ECONNRESET/i,
+      );
       expect((await request(`${p.url}/api/v1/query?query=up`, stack.tls.query)).status).toBe(200);
     }
     // node-exporter (host network, outside NetworkPolicies): basic auth over TLS.
@@ -124,16 +159,24 @@ describe('preview stack: the rendered dev environment on loopback', () => {
 
   it('the ruler evaluates through Thanos Query with its rendered query config (mutual TLS), and its results are queryable', async () => {
     let result: any[] = [];
-    await waitFor(async () => {
-      result = (await instant(stack.frontend!, 'e2e:prometheus_up:count')).result;
-      return result.length > 0;
-    }, 30_000, 1000);
+    await waitFor(
+      async () => {
+        result = (await instant(stack.frontend!, 'e2e:prometheus_up:count')).result;
+        return result.length > 0;
+      },
+      30_000,
+      1000,
+    );
     // Deduplicated by the query the ruler asked: 2 Prometheus targets, not 4 (2 per replica).
     expect(result.map((r) => [r.metric.cluster, r.value[1]])).toEqual([['greenlang-dev', '2']]);
   });
 
   it('a metric pushed by the SDK shows exactly once through the query-frontend (2 Prometheus x 2 PushGateways deduplicated)', async () => {
-    const out = sdkPush(stack, stack.pgs.map((p) => p.url), 'm = BatchJobMetrics("e2e-once", urls, expected_interval=3600)\nwith m.track_duration():\n    m.job_records_processed.labels(record_type="row").set(42)\nprint(m.last_push_ok)');
+    const out = sdkPush(
+      stack,
+      stack.pgs.map((p) => p.url),
+      'm = BatchJobMetrics("e2e-once", urls, expected_interval=3600)\nwith m.track_duration():\n    m.job_records_processed.labels(record_type="row").set(42)\nprint(m.last_push_ok)',
+    );
     expect(out.trim()).toBe('True');
     const q = 'gl_batch_job_records_processed{job="e2e-once"}';
     // Raw: each Prometheus holds it once per PushGateway replica.
@@ -152,8 +195,16 @@ describe('preview stack: the rendered dev environment on loopback', () => {
 
   it('an alert flows rule -> both Prometheus -> Alertmanager pair -> receiver exactly once', async () => {
     // A job that expects a success every second: BatchJobNoRecentSuccess fires (for: capped to 10s).
-    sdkPush(stack, stack.pgs.map((p) => p.url), 'm = BatchJobMetrics("e2e-alert", urls, expected_interval=1)\nwith m.track_duration():\n    pass');
-    const hits = () => stack.sink.received.filter((r) => r.path === '/slack' && JSON.stringify(r.body).includes('BatchJobNoRecentSuccess') && JSON.stringify(r.body).includes('e2e-alert'));
+    sdkPush(
+      stack,
+      stack.pgs.map((p) => p.url),
+      'm = BatchJobMetrics("e2e-alert", urls, expected_interval=1)\nwith m.track_duration():\n    pass',
+    );
+    const hits = () =>
+      stack.sink.received.filter(
+        (r) =>
+          r.path === '/slack' && JSON.stringify(r.body).includes('BatchJobNoRecentSuccess') && JSON.stringify(r.body).includes('e2e-alert'),
+      );
     expect(await waitFor(() => hits().length >= 1, 90_000, 500)).toBe(true);
     // Both Prometheus replicas send it to both Alertmanagers; wait past the peer timeout for any duplicate.
     await sleep(PEER_TIMEOUT_MS + 5_000);
@@ -182,7 +233,8 @@ describe('preview stack: the rendered dev environment on loopback', () => {
   it('drill: SIGKILL and restart of a Prometheus replays its WAL (samples from before the kill survive)', async () => {
     const p = stack.proms[0]!;
     const t = Date.now() / 1000 - 1;
-    const count = async (r: Running) => Number((await instant(r, 'sum(count_over_time(up{job="prometheus"}[60s]))', `&time=${t}`)).result[0]?.value[1] ?? 0);
+    const count = async (r: Running) =>
+      Number((await instant(r, 'sum(count_over_time(up{job="prometheus"}[60s]))', `&time=${t}`)).result[0]?.value[1] ?? 0);
     const before = await count(p);
     expect(before).toBeGreaterThan(20);
     const restarted = await stack.restartPrometheus(0, 'SIGKILL');
@@ -193,9 +245,19 @@ describe('preview stack: the rendered dev environment on loopback', () => {
 
   it('drill: one Alertmanager killed, the next alert is still delivered exactly once', async () => {
     await stack.ams[0]!.stop('SIGKILL');
-    sdkPush(stack, stack.pgs.map((p) => p.url), 'm = BatchJobMetrics("e2e-am-down", urls, expected_interval=1)\nwith m.track_duration():\n    pass');
+    sdkPush(
+      stack,
+      stack.pgs.map((p) => p.url),
+      'm = BatchJobMetrics("e2e-am-down", urls, expected_interval=1)\nwith m.track_duration():\n    pass',
+    );
     const hits = () =>
-      stack.sink.received.filter((r) => r.path === '/slack' && JSON.stringify(r.body).includes('[FIRING') && JSON.stringify(r.body).includes('BatchJobNoRecentSuccess') && JSON.stringify(r.body).includes('e2e-am-down'));
+      stack.sink.received.filter(
+        (r) =>
+          r.path === '/slack' &&
+          JSON.stringify(r.body).includes('[FIRING') &&
+          JSON.stringify(r.body).includes('BatchJobNoRecentSuccess') &&
+          JSON.stringify(r.body).includes('e2e-am-down'),
+      );
     expect(await waitFor(() => hits().length >= 1, 90_000, 500)).toBe(true);
     await sleep(PEER_TIMEOUT_MS + 5_000);
     expect(hits()).toHaveLength(1);
@@ -203,7 +265,11 @@ describe('preview stack: the rendered dev environment on loopback', () => {
 
   it('drill: one PushGateway killed, the SDK push still succeeds and the metric still shows once', async () => {
     await stack.pgs[0]!.stop('SIGKILL');
-    const out = sdkPush(stack, stack.pgs.map((p) => p.url), 'm = BatchJobMetrics("e2e-pg-down", urls, budget=5)\nwith m.track_duration():\n    m.job_records_processed.labels(record_type="row").set(7)\nprint(m.last_push_ok, m.push_failures)');
+    const out = sdkPush(
+      stack,
+      stack.pgs.map((p) => p.url),
+      'm = BatchJobMetrics("e2e-pg-down", urls, budget=5)\nwith m.track_duration():\n    m.job_records_processed.labels(record_type="row").set(7)\nprint(m.last_push_ok, m.push_failures)',
+    );
     const [ok, failures] = out.trim().split(' ');
     expect(ok).toBe('True');
     expect(Number(failures)).toBeGreaterThanOrEqual(1); // the dead replica was tried and counted
@@ -222,19 +288,34 @@ describe('preview stack: the rendered dev environment on loopback', () => {
     const block = bucketBlocks(stack.bucket)[0]!;
     // A fresh store gateway (rendered args) and a query that only knows it: nothing local is involved.
     const storeGrpc = await freePort();
-    await extra.start({ tool: 'thanos', timeoutMs: 60_000, args: ({ port, dir }) => localThanosArgs(stack.rendered, 'thanos-store', stack.certDir, { port, dir, grpc: storeGrpc, bucket: stack.bucket }) });
+    await extra.start({
+      tool: 'thanos',
+      timeoutMs: 60_000,
+      args: ({ port, dir }) =>
+        localThanosArgs(stack.rendered, 'thanos-store', stack.certDir, { port, dir, grpc: storeGrpc, bucket: stack.bucket }),
+    });
     const queryGrpc = await freePort();
     const q: Running = await extra.start({
       tool: 'thanos',
       tls: stack.tls.query,
-      args: ({ port, dir }) => localThanosArgs(stack.rendered, 'thanos-query', stack.certDir, { port, dir, grpc: queryGrpc, endpoints: [`127.0.0.1:${storeGrpc}`] }),
+      args: ({ port, dir }) =>
+        localThanosArgs(stack.rendered, 'thanos-query', stack.certDir, {
+          port,
+          dir,
+          grpc: queryGrpc,
+          endpoints: [`127.0.0.1:${storeGrpc}`],
+        }),
     });
     const mid = (block.minTime + block.maxTime) / 2000;
     let n = 0;
-    await waitFor(async () => {
-      n = (await instant(q, 'up{job="prometheus"}', `&time=${mid}`)).result.length;
-      return n > 0;
-    }, 30_000, 1000);
+    await waitFor(
+      async () => {
+        n = (await instant(q, 'up{job="prometheus"}', `&time=${mid}`)).result.length;
+        return n > 0;
+      },
+      30_000,
+      1000,
+    );
     expect(n).toBeGreaterThan(0);
   }, 300_000);
 
@@ -245,8 +326,12 @@ describe('preview stack: the rendered dev environment on loopback', () => {
     // A failed existence check aborts the sync (dir_sync_failures); a failed upload counts itself.
     const failures = async () =>
       Number(
-        (await instant(stack.proms[0]!, 'sum(thanos_shipper_dir_sync_failures_total{job="thanos-sidecar"}) + sum(thanos_shipper_upload_failures_total{job="thanos-sidecar"})')).result[0]
-          ?.value[1] ?? 0,
+        (
+          await instant(
+            stack.proms[0]!,
+            'sum(thanos_shipper_dir_sync_failures_total{job="thanos-sidecar"}) + sum(thanos_shipper_upload_failures_total{job="thanos-sidecar"})',
+          )
+        ).result[0]?.value[1] ?? 0,
       );
     const before = await failures();
     const promDir = stack.proms[0]!.dir;
@@ -255,7 +340,12 @@ describe('preview stack: the rendered dev environment on loopback', () => {
     expect(await waitFor(async () => localBlocks(promDir).length > blocksBefore && (await failures()) > before, 180_000, 2000)).toBe(true);
     fs.rmSync(stack.bucket);
     fs.renameSync(moved, stack.bucket);
-    const uploaded = () => new Set(bucketBlocks(stack.bucket).filter((m) => m.thanos.labels.prometheus_replica.endsWith('-0')).map((m) => m.ulid));
+    const uploaded = () =>
+      new Set(
+        bucketBlocks(stack.bucket)
+          .filter((m) => m.thanos.labels.prometheus_replica.endsWith('-0'))
+          .map((m) => m.ulid),
+      );
     const missing = () => localBlocks(promDir).filter((u) => !uploaded().has(u));
     expect(await waitFor(() => missing().length === 0, 120_000, 2000)).toBe(true);
   }, 330_000);

@@ -56,7 +56,11 @@ const cases: [title: string, override: unknown, message: string][] = [
     { monitoredNamespaces: [...GL, 'GL_Agents'] },
     'env "qa": monitoredNamespaces[5]: must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending with a letter or digit',
   ],
-  ['a namespace listed twice', { monitoredNamespaces: [...GL, 'greenlang'] }, 'env "qa": monitoredNamespaces: namespace "greenlang" is listed twice'],
+  [
+    'a namespace listed twice',
+    { monitoredNamespaces: [...GL, 'greenlang'] },
+    'env "qa": monitoredNamespaces: namespace "greenlang" is listed twice',
+  ],
   [
     'a catalogued service in a namespace Prometheus does not watch',
     { monitoredNamespaces: GL.filter((n) => n !== 'gl-fuel') },
@@ -88,7 +92,11 @@ const cases: [title: string, override: unknown, message: string][] = [
     { prometheus: { resources: { requests: { memory: '16Gi' } } } },
     'env "qa": prometheus.resources.requests.memory: 16Gi exceeds the limit 8Gi',
   ],
-  ['a fractional replica count', { prometheus: { replicas: 1.5 } }, 'env "qa": prometheus.replicas: Invalid input: expected int, received number'],
+  [
+    'a fractional replica count',
+    { prometheus: { replicas: 1.5 } },
+    'env "qa": prometheus.replicas: Invalid input: expected int, received number',
+  ],
   ['an unknown tier', { tier: 'production' }, 'env "qa": tier: Invalid option: expected one of "dev"|"staging"|"prod"'],
   [
     'a scrape interval longer than the retention',

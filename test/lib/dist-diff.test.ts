@@ -15,7 +15,9 @@ describe('rendered-change summary', () => {
   });
 
   it('reports changed objects per component', async () => {
-    const bigger = await synthesize(resolveAll([deepMerge(dev, { prometheus: { storage: { size: '30Gi' }, retentionSize: '20GB' } }) as EnvOverrides]));
+    const bigger = await synthesize(
+      resolveAll([deepMerge(dev, { prometheus: { storage: { size: '30Gi' }, retentionSize: '20GB' } }) as EnvOverrides]),
+    );
     const diff = diffTrees(base, bigger);
     const prom = diff.components.find((c) => c.component === 'dev/greenlang-dev/prometheus')!;
     expect(prom.changed).toEqual(['Prometheus/monitoring/prometheus']);
@@ -33,9 +35,17 @@ describe('rendered-change summary', () => {
     expect(md).toContain('**removed** StatefulSet/monitoring/pushgateway');
 
     const back = diffTrees(noPushgateway, base);
-    expect(back.components.find((c) => c.component === 'dev/greenlang-dev/pushgateway')!.added).toContain('StatefulSet/monitoring/pushgateway');
+    expect(back.components.find((c) => c.component === 'dev/greenlang-dev/pushgateway')!.added).toContain(
+      'StatefulSet/monitoring/pushgateway',
+    );
     expect(back.images.filter((i) => i.object === 'StatefulSet/monitoring/pushgateway')).toEqual([
-      { component: 'dev/greenlang-dev/pushgateway', object: 'StatefulSet/monitoring/pushgateway', container: 'pushgateway', from: undefined, to: 'quay.io/prometheus/pushgateway:v1.11.3' },
+      {
+        component: 'dev/greenlang-dev/pushgateway',
+        object: 'StatefulSet/monitoring/pushgateway',
+        container: 'pushgateway',
+        from: undefined,
+        to: 'quay.io/prometheus/pushgateway:v1.11.3',
+      },
     ]);
   });
 });

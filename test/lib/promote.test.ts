@@ -94,7 +94,9 @@ describe('npm run promote', () => {
     // The summary a reviewer reads: the pin table, image moves and the changed objects.
     expect(result.markdown).toContain('## Promote dev → staging');
     expect(result.markdown).toContain(`| image | \`prometheus\` | ${OLD.prometheus} | ${versions.prometheus.tag} |`);
-    expect(result.markdown).toContain(`${versions.prometheus.image}:${OLD.prometheus} | ${versions.prometheus.image}:${versions.prometheus.tag}`);
+    expect(result.markdown).toContain(
+      `${versions.prometheus.image}:${OLD.prometheus} | ${versions.prometheus.image}:${versions.prometheus.tag}`,
+    );
     expect(result.markdown).toMatch(/`staging\/greenlang-staging\/prometheus`: changed Prometheus\/monitoring\/prometheus/);
     expect(result.diff.components.every((c) => c.component.startsWith('staging/'))).toBe(true);
     expect(result.diff.components.flatMap((c) => [...c.added, ...c.removed])).toEqual([]);
@@ -130,7 +132,9 @@ describe('npm run promote', () => {
   it('refuses to skip or reverse the promotion order, and unknown environments', async () => {
     const { versionsFile, outDir } = await fixture((p) => p);
     const run = (from: string, to: string) => promote({ from, to, envFiles, versionsFile, outDir });
-    await expect(run('dev', 'prod')).rejects.toThrow('cannot promote dev -> prod: promotion goes one step along dev -> staging -> prod (dev promotes to staging)');
+    await expect(run('dev', 'prod')).rejects.toThrow(
+      'cannot promote dev -> prod: promotion goes one step along dev -> staging -> prod (dev promotes to staging)',
+    );
     await expect(run('prod', 'staging')).rejects.toThrow('(prod is the last environment); to roll back, revert the promotion pull request');
     await expect(run('dev', 'qa')).rejects.toThrow('unknown environment "qa"; environments in promotion order: dev -> staging -> prod');
   });

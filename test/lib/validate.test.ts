@@ -55,7 +55,12 @@ describe('validateObject', () => {
   });
 
   it('checks operator CRs against their CRD model', async () => {
-    const prom = { apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', metadata: { name: 'p' }, spec: { replicas: 2, retentionSizee: '1GB' } };
+    const prom = {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'Prometheus',
+      metadata: { name: 'p' },
+      spec: { replicas: 2, retentionSizee: '1GB' },
+    };
     expect((await validateObject(prom)).map((p) => p.field)).toEqual(['spec.retentionSizee']);
   });
 });

@@ -14,7 +14,9 @@ function recorded(m: Manifest): Record<string, any> {
   const live: any = structuredClone(m);
   live.metadata = { ...live.metadata, uid: 'abc', resourceVersion: '42', creationTimestamp: '2026-11-01T00:00:00Z', managedFields: [] };
   if (live.kind === 'Secret') {
-    live.data = Object.fromEntries(Object.entries(live.stringData as Record<string, string>).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
+    live.data = Object.fromEntries(
+      Object.entries(live.stringData as Record<string, string>).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+    );
     delete live.stringData;
   }
   if (live.kind === 'StatefulSet') {
@@ -29,7 +31,11 @@ function recorded(m: Manifest): Record<string, any> {
 const liveOf = (mutate: (objs: Map<string, any>) => void = () => {}): LiveState => {
   const objects = new Map(desired.map((m) => [objectRef(m), recorded(m)] as [string, any]));
   mutate(objects);
-  return { objects, pods: [{ namespace: 'monitoring', name: 'pushgateway-0', ready: true }], targets: [{ job: 'pushgateway', instance: '10.0.0.1:9091', health: 'up' }] };
+  return {
+    objects,
+    pods: [{ namespace: 'monitoring', name: 'pushgateway-0', ready: true }],
+    targets: [{ job: 'pushgateway', instance: '10.0.0.1:9091', health: 'up' }],
+  };
 };
 
 describe('verify', () => {
@@ -72,7 +78,11 @@ describe('verify', () => {
   });
 
   it('reports pods not ready and targets down, and formats everything for a terminal', () => {
-    const live = { ...liveOf(), pods: [{ namespace: 'monitoring', name: 'pushgateway-1', ready: false, reason: 'containers with unready status: [pushgateway]' }], targets: [{ job: 'pushgateway', instance: '10.0.0.2:9091', health: 'down', lastError: 'connection refused' }] };
+    const live = {
+      ...liveOf(),
+      pods: [{ namespace: 'monitoring', name: 'pushgateway-1', ready: false, reason: 'containers with unready status: [pushgateway]' }],
+      targets: [{ job: 'pushgateway', instance: '10.0.0.2:9091', health: 'down', lastError: 'connection refused' }],
+    };
     const findings = verify(desired, live);
     expect(findings).toEqual([
       { kind: 'pod-not-ready', object: 'Pod/monitoring/pushgateway-1', reason: 'containers with unready status: [pushgateway]' },

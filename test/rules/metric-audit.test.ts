@@ -30,10 +30,16 @@ const ALLOWLIST: Record<string, string> = {
 };
 
 const env = resolveAll(envFiles).find((e) => e.name === 'dev')!;
-const ruleExprs = ruleAreas.flatMap((a) => a.groups.flatMap((g) => g.rules.map((r) => ({ where: isAlert(r) ? r.alert : r.record, expr: r.expr }))));
-const recorded = new Set(ruleAreas.flatMap((a) => a.groups.flatMap((g) => g.rules.filter((r) => !isAlert(r)).map((r) => (r as { record: string }).record))));
+const ruleExprs = ruleAreas.flatMap((a) =>
+  a.groups.flatMap((g) => g.rules.map((r) => ({ where: isAlert(r) ? r.alert : r.record, expr: r.expr }))),
+);
+const recorded = new Set(
+  ruleAreas.flatMap((a) => a.groups.flatMap((g) => g.rules.filter((r) => !isAlert(r)).map((r) => (r as { record: string }).record))),
+);
 const panelExprs = dashboards().flatMap((d) =>
-  (d.panels ?? []).flatMap((p: any) => (p.targets ?? []).map((t: any) => ({ where: `${d.uid}/${p.title}`, expr: String(t.expr).replaceAll('$cluster', '.*') }))),
+  (d.panels ?? []).flatMap((p: any) =>
+    (p.targets ?? []).map((t: any) => ({ where: `${d.uid}/${p.title}`, expr: String(t.expr).replaceAll('$cluster', '.*') })),
+  ),
 );
 
 /** name -> where it is used (recording-rule outputs are checked separately). */
@@ -67,7 +73,12 @@ describe('metric audit against the pinned components', () => {
       tool: 'alertmanager',
       args: ({ port, dir }) => {
         fs.writeFileSync(path.join(dir, 'am.yml'), 'route:\n  receiver: "null"\nreceivers:\n  - name: "null"\n');
-        return ['--config.file=am.yml', `--storage.path=${dir}/data`, `--web.listen-address=127.0.0.1:${port}`, `--cluster.listen-address=127.0.0.1:${amCluster}`];
+        return [
+          '--config.file=am.yml',
+          `--storage.path=${dir}/data`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          `--cluster.listen-address=127.0.0.1:${amCluster}`,
+        ];
       },
     });
     const pg = await procs.start({ tool: 'pushgateway', args: ({ port }) => [`--web.listen-address=127.0.0.1:${port}`] });
@@ -80,7 +91,11 @@ describe('metric audit against the pinned components', () => {
         fs.writeFileSync(
           path.join(dir, 'prometheus.yml'),
           stringify({
-            global: { scrape_interval: '1s', evaluation_interval: '1s', external_labels: { cluster: 'audit', prometheus_replica: 'audit-0' } },
+            global: {
+              scrape_interval: '1s',
+              evaluation_interval: '1s',
+              external_labels: { cluster: 'audit', prometheus_replica: 'audit-0' },
+            },
             rule_files: ['rules.yml'],
             alerting: { alertmanagers: [{ static_configs: [{ targets: [am.url.replace('http://', '')] }] }] },
             scrape_configs: [{ job_name: 'prometheus', static_configs: [{ targets: [`127.0.0.1:${port}`] }] }],
@@ -112,16 +127,34 @@ describe('metric audit against the pinned components', () => {
     const queryGrpc = await freePort();
     const query = await procs.start({
       tool: 'thanos',
-      args: ({ port }) => ['query', `--http-address=127.0.0.1:${port}`, `--grpc-address=127.0.0.1:${queryGrpc}`, `--endpoint=127.0.0.1:${sidecarGrpc}`, '--query.replica-label=prometheus_replica'],
+      args: ({ port }) => [
+        'query',
+        `--http-address=127.0.0.1:${port}`,
+        `--grpc-address=127.0.0.1:${queryGrpc}`,
+        `--endpoint=127.0.0.1:${sidecarGrpc}`,
+        '--query.replica-label=prometheus_replica',
+      ],
     });
     const storeGrpc = await freePort();
     const store = await procs.start({
       tool: 'thanos',
-      args: ({ port, dir }) => ['store', `--http-address=127.0.0.1:${port}`, `--grpc-address=127.0.0.1:${storeGrpc}`, `--data-dir=${dir}/data`, `--objstore.config-file=${objstore}`],
+      args: ({ port, dir }) => [
+        'store',
+        `--http-address=127.0.0.1:${port}`,
+        `--grpc-address=127.0.0.1:${storeGrpc}`,
+        `--data-dir=${dir}/data`,
+        `--objstore.config-file=${objstore}`,
+      ],
     });
     const compact = await procs.start({
       tool: 'thanos',
-      args: ({ port, dir }) => ['compact', '--wait', `--http-address=127.0.0.1:${port}`, `--data-dir=${dir}/data`, `--objstore.config-file=${objstore}`],
+      args: ({ port, dir }) => [
+        'compact',
+        '--wait',
+        `--http-address=127.0.0.1:${port}`,
+        `--data-dir=${dir}/data`,
+        `--objstore.config-file=${objstore}`,
+      ],
     });
 
     // Activity so labelled series exist: a pushed batch job (through the real SDK), queries, a notification cycle.
@@ -149,21 +182,32 @@ describe('metric audit against the pinned components', () => {
     await fetch(`${query.url}/api/v1/query?query=up`);
 
     const servers: Running[] = [prom, am, pg, sidecar, query, store, compact];
-    await waitFor(async () => {
-      exposed.clear();
-      for (const s of servers) {
-        const res = await fetch(`${s.url}/metrics`).catch((e: Error) => {
-          fs.writeFileSync("/tmp/audit-fail.log", s.log());
-          throw new Error(`${s.tool} at ${s.url}: ${e.message}\n${s.log().split("\n").filter((l) => /error|level=warn|panic/i.test(l)).slice(-8).join("\n")}`);
-        });
-        for (const n of exposedNames(await res.text())) exposed.add(n);
-      }
-      // Prometheus's own series, as scraped (covers what only appears after a scrape or rule evaluation).
-      const names = (await (await fetch(`${prom.url}/api/v1/label/__name__/values`)).json()) as { data: string[] };
-      for (const n of names.data) exposed.add(n);
-      missing = [...used.keys()].filter((n) => !exposed.has(n) && !(n in ALLOWLIST));
-      return missing.length === 0;
-    }, 30_000, 1000);
+    await waitFor(
+      async () => {
+        exposed.clear();
+        for (const s of servers) {
+          const res = await fetch(`${s.url}/metrics`).catch((e: Error) => {
+            fs.writeFileSync('/tmp/audit-fail.log', s.log());
+            throw new Error(
+              `${s.tool} at ${s.url}: ${e.message}\n${s
+                .log()
+                .split('\n')
+                .filter((l) => /error|level=warn|panic/i.test(l))
+                .slice(-8)
+                .join('\n')}`,
+            );
+          });
+          for (const n of exposedNames(await res.text())) exposed.add(n);
+        }
+        // Prometheus's own series, as scraped (covers what only appears after a scrape or rule evaluation).
+        const names = (await (await fetch(`${prom.url}/api/v1/label/__name__/values`)).json()) as { data: string[] };
+        for (const n of names.data) exposed.add(n);
+        missing = [...used.keys()].filter((n) => !exposed.has(n) && !(n in ALLOWLIST));
+        return missing.length === 0;
+      },
+      30_000,
+      1000,
+    );
   }, 120_000);
 
   it('every metric used by a rule or a panel is exposed by a pinned component or allowlisted with its source', () => {

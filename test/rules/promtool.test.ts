@@ -16,7 +16,10 @@ import { alertCases } from './cases/index.js';
 
 const envs = resolveAll(envFiles);
 const rendered = manifestsOf(await synthesize(envs));
-const ruleObjects = rendered.filter((m) => m.manifest.kind === 'PrometheusRule') as { file: string; manifest: Manifest & { spec: { groups: any[] } } }[];
+const ruleObjects = rendered.filter((m) => m.manifest.kind === 'PrometheusRule') as {
+  file: string;
+  manifest: Manifest & { spec: { groups: any[] } };
+}[];
 const allAlerts = ruleAreas.flatMap((a) => a.groups.flatMap((g) => g.rules.filter(isAlert)));
 const severityOf = Object.fromEntries(allAlerts.map((a) => [a.alert, a.severity]));
 
@@ -75,7 +78,11 @@ describe('promtool test rules', () => {
   it('every alert has at least one case where it fires and one where it stays silent', () => {
     for (const a of allAlerts) {
       const cases = alertCases.filter((c) => c.alert === a.alert);
-      expect({ alert: a.alert, fires: cases.some((c) => c.expected.length > 0), silent: cases.some((c) => c.expected.length === 0) }).toEqual({
+      expect({
+        alert: a.alert,
+        fires: cases.some((c) => c.expected.length > 0),
+        silent: cases.some((c) => c.expected.length === 0),
+      }).toEqual({
         alert: a.alert,
         fires: true,
         silent: true,
@@ -88,7 +95,11 @@ describe('promtool test rules', () => {
  * promtool compares annotations too: expand `{{ $labels.x }}` ourselves; a description that
  * depends on `$value` must be given by the case (which also proves its wording renders).
  */
-function expectedAnnotations(annotations: Record<string, string>, labels: Record<string, string>, description?: string): Record<string, string> {
+function expectedAnnotations(
+  annotations: Record<string, string>,
+  labels: Record<string, string>,
+  description?: string,
+): Record<string, string> {
   const expand = (v: string) => v.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, l: string) => labels[l] ?? '');
   const out = Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, expand(v)]));
   for (const [k, v] of Object.entries(out)) {

@@ -13,7 +13,10 @@ const runbookDir = path.join(repoRoot, RUNBOOK_PATH);
 
 describe('runbooks', () => {
   it('alerts and runbooks match one to one', () => {
-    const runbooks = fs.readdirSync(runbookDir).filter((f) => f.endsWith('.md')).map((f) => f.replace(/\.md$/, ''));
+    const runbooks = fs
+      .readdirSync(runbookDir)
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => f.replace(/\.md$/, ''));
     expect(runbooks.sort()).toEqual(alerts.map((a) => a.alert).sort());
     expect(new Set(alerts.map((a) => a.alert)).size).toBe(alerts.length);
   });
@@ -27,7 +30,11 @@ describe('runbooks', () => {
   it('every rendered runbook_url points at an existing runbook file', async () => {
     const envs = resolveAll(envFiles);
     const rules = manifestsOf(await synthesize(envs)).filter((m) => m.manifest.kind === 'PrometheusRule');
-    const urls = rules.flatMap((r) => (r.manifest as any).spec.groups.flatMap((g: any) => g.rules.filter((x: any) => x.alert).map((x: any) => [x.alert, x.annotations.runbook_url])));
+    const urls = rules.flatMap((r) =>
+      (r.manifest as any).spec.groups.flatMap((g: any) =>
+        g.rules.filter((x: any) => x.alert).map((x: any) => [x.alert, x.annotations.runbook_url]),
+      ),
+    );
     expect(urls.length).toBeGreaterThan(0);
     for (const [alert, url] of urls) {
       expect(url).toMatch(new RegExp(`/${RUNBOOK_PATH}/${alert}\\.md$`));

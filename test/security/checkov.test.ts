@@ -47,13 +47,16 @@ describe('Checkov', () => {
 
   it('every accepted finding still occurs and says why', () => {
     for (const s of skips) {
-      expect({ skip: `${s.check} ${s.resource ?? '*'}`, used: failures.some((f) => accepted(f) === s) }).toEqual({ skip: `${s.check} ${s.resource ?? '*'}`, used: true });
+      expect({ skip: `${s.check} ${s.resource ?? '*'}`, used: failures.some((f) => accepted(f) === s) }).toEqual({
+        skip: `${s.check} ${s.resource ?? '*'}`,
+        used: true,
+      });
       expect(s.reason.length).toBeGreaterThan(40);
     }
   });
 
   it('actually scanned: the kubernetes and terraform checks ran over our objects', () => {
     expect(failures.length).toBeGreaterThan(0);
-    expect(new Set(failures.map((f) => f.check_id.startsWith('CKV_K8S') ? 'k8s' : 'tf'))).toEqual(new Set(['k8s', 'tf']));
+    expect(new Set(failures.map((f) => (f.check_id.startsWith('CKV_K8S') ? 'k8s' : 'tf')))).toEqual(new Set(['k8s', 'tf']));
   });
 });

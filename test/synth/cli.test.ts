@@ -29,4 +29,17 @@ describe('synth CLI', () => {
     expect(hashTree(out)).toEqual(before);
     expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
   });
+
+  it("`cdk8s synth` (the card's CLI, as `make` runs it) writes the same tree quietly, also offline", () => {
+    const viaCdk8s = path.join(tempDir('cdk8s-cli'), 'dist');
+    const r = spawnSync(path.join(repoRoot, 'node_modules', '.bin', 'cdk8s'), ['synth', '--output', viaCdk8s], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      // Makefile exports this; it turns off the npm upgrade check that prints a stack trace offline.
+      env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(hashTree(viaCdk8s)).toEqual(hashTree(out));
+  });
 });

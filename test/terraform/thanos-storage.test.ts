@@ -23,10 +23,15 @@ async function parseDir(dir: string): Promise<any> {
     Array.isArray(a) && Array.isArray(b)
       ? [...a, ...b]
       : a && b && typeof a === 'object' && typeof b === 'object'
-        ? Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, k in a && k in b ? merge(a[k], b[k]) : (a[k] ?? b[k])]))
+        ? Object.fromEntries(
+            [...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, k in a && k in b ? merge(a[k], b[k]) : (a[k] ?? b[k])]),
+          )
         : b;
   let merged: any = {};
-  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.tf')).sort()) {
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.tf'))
+    .sort()) {
     merged = merge(merged, await parse(f, fs.readFileSync(path.join(dir, f), 'utf8')));
   }
   return merged;
@@ -61,7 +66,8 @@ describe('bucket', () => {
   });
 
   it('is encrypted by default, with KMS when a key is given', () => {
-    const byDefault = resource('aws_s3_bucket_server_side_encryption_configuration', 'thanos').rule[0].apply_server_side_encryption_by_default[0];
+    const byDefault = resource('aws_s3_bucket_server_side_encryption_configuration', 'thanos').rule[0]
+      .apply_server_side_encryption_by_default[0];
     expect(byDefault.sse_algorithm).toBe('${var.kms_key_arn == null ? "AES256" : "aws:kms"}');
     expect(byDefault.kms_master_key_id).toBe('${var.kms_key_arn}');
     expect(variableDefault('kms_key_arn')).toBeNull();
@@ -110,13 +116,22 @@ describe('IRSA roles', () => {
     expect(st.actions).toEqual(['sts:AssumeRoleWithWebIdentity']);
     expect(st.principals).toEqual([{ type: 'Federated', identifiers: ['${statement.value.oidc_provider_arn}'] }]);
     expect(st.condition).toEqual([
-      { test: 'StringEquals', variable: '${statement.value.oidc_provider_url}:sub', values: ['system:serviceaccount:${var.namespace}:${var.service_accounts[each.key]}'] },
+      {
+        test: 'StringEquals',
+        variable: '${statement.value.oidc_provider_url}:sub',
+        values: ['system:serviceaccount:${var.namespace}:${var.service_accounts[each.key]}'],
+      },
       { test: 'StringEquals', variable: '${statement.value.oidc_provider_url}:aud', values: ['sts.amazonaws.com'] },
     ]);
   });
 
   it("name the ServiceAccounts the charts render, in the charts' namespace", () => {
-    expect(variableDefault('service_accounts')).toEqual({ sidecar: PROMETHEUS.name, store: STORE.name, compactor: COMPACTOR.name, ruler: RULER.name });
+    expect(variableDefault('service_accounts')).toEqual({
+      sidecar: PROMETHEUS.name,
+      store: STORE.name,
+      compactor: COMPACTOR.name,
+      ruler: RULER.name,
+    });
     for (const env of resolveAll(envFiles)) expect(variableDefault('namespace')).toBe(env.namespace);
   });
 
@@ -166,22 +181,31 @@ describe('the Terraform -> synth contract', () => {
   it('the root passes its variables to the module and exposes every output synth reads', async () => {
     const root = await parseDir(path.join(repoRoot, 'terraform/envs'));
     const mod = root.module.thanos_storage[0];
-    expect(mod).toMatchObject({ source: '../modules/thanos-storage', environment: '${var.environment}', region: '${var.region}', clusters: '${var.clusters}' });
+    expect(mod).toMatchObject({
+      source: '../modules/thanos-storage',
+      environment: '${var.environment}',
+      region: '${var.region}',
+      clusters: '${var.clusters}',
+    });
     expect(root.provider.aws[0].allowed_account_ids).toEqual(['${var.account_id}']);
     expect(Object.keys(root.output).sort()).toEqual(Object.keys(terraformOutputsSchema.shape).sort());
   });
 
-  it.each(resolveAll(envFiles).map((env) => ({ env, label: env.name })))('$label: tfvars, outputs file and env config agree', async ({ env }) => {
-    const file = path.join(repoRoot, 'terraform/envs', `${env.name}.tfvars`);
-    const vars = await parse(`${env.name}.tfvars`, fs.readFileSync(file, 'utf8'));
-    expect(vars.environment).toBe(env.name);
-    expect(vars.region).toBe(env.aws.region);
-    expect(vars.clusters.map((c: any) => c.name)).toEqual(env.clusters.map((c) => c.name));
-    expect([vars.account_id]).toEqual([...new Set(env.clusters.map((c) => c.awsAccountId))]);
-    for (const c of vars.clusters) expect(c.oidc_provider_arn).toBe(`arn:aws:iam::${vars.account_id}:oidc-provider/${c.oidc_provider_url}`);
-    expect(env.aws.bucket).toBe(`gl-thanos-metrics-${env.name}`);
-    for (const [component, arn] of Object.entries(env.aws.roles)) {
-      expect(arn).toBe(`arn:aws:iam::${env.clusters[0]!.awsAccountId}:role/gl-thanos-${env.name}-${component}`);
-    }
-  });
+  it.each(resolveAll(envFiles).map((env) => ({ env, label: env.name })))(
+    '$label: tfvars, outputs file and env config agree',
+    async ({ env }) => {
+      const file = path.join(repoRoot, 'terraform/envs', `${env.name}.tfvars`);
+      const vars = await parse(`${env.name}.tfvars`, fs.readFileSync(file, 'utf8'));
+      expect(vars.environment).toBe(env.name);
+      expect(vars.region).toBe(env.aws.region);
+      expect(vars.clusters.map((c: any) => c.name)).toEqual(env.clusters.map((c) => c.name));
+      expect([vars.account_id]).toEqual([...new Set(env.clusters.map((c) => c.awsAccountId))]);
+      for (const c of vars.clusters)
+        expect(c.oidc_provider_arn).toBe(`arn:aws:iam::${vars.account_id}:oidc-provider/${c.oidc_provider_url}`);
+      expect(env.aws.bucket).toBe(`gl-thanos-metrics-${env.name}`);
+      for (const [component, arn] of Object.entries(env.aws.roles)) {
+        expect(arn).toBe(`arn:aws:iam::${env.clusters[0]!.awsAccountId}:role/gl-thanos-${env.name}-${component}`);
+      }
+    },
+  );
 });

@@ -10,15 +10,19 @@ import { IMPORTS_DIR, upstreamCrds, vendoredDir, versionsToVendor } from '../../
 
 const sources = Object.keys(apiSources) as ApiSourceName[];
 
-describe.each(sources.flatMap((name) => versionsToVendor(name).map((version) => ({ name, version, label: `${name} ${version}` }))))('imports/crds/$label', ({ name, version }) => {
-  it('is byte-identical to the CRD files of the upstream module at that version (run `make import`)', () => {
-    const upstream = upstreamCrds(name, version);
-    const dir = vendoredDir(name, version);
-    expect(fs.existsSync(dir)).toBe(true);
-    expect(fs.readdirSync(dir).sort()).toEqual([...upstream.keys()].sort());
-    for (const [file, text] of upstream) expect({ file, same: fs.readFileSync(path.join(dir, file), 'utf8') === text }).toEqual({ file, same: true });
-  }, 120_000);
-});
+describe.each(sources.flatMap((name) => versionsToVendor(name).map((version) => ({ name, version, label: `${name} ${version}` }))))(
+  'imports/crds/$label',
+  ({ name, version }) => {
+    it('is byte-identical to the CRD files of the upstream module at that version (run `make import`)', () => {
+      const upstream = upstreamCrds(name, version);
+      const dir = vendoredDir(name, version);
+      expect(fs.existsSync(dir)).toBe(true);
+      expect(fs.readdirSync(dir).sort()).toEqual([...upstream.keys()].sort());
+      for (const [file, text] of upstream)
+        expect({ file, same: fs.readFileSync(path.join(dir, file), 'utf8') === text }).toEqual({ file, same: true });
+    }, 120_000);
+  },
+);
 
 it('holds no source or version that no pin asks for (stale imports are removed by `make import`)', () => {
   const wanted = new Set(sources.flatMap((name) => versionsToVendor(name).map((v) => `${name}/${v}`)));

@@ -30,7 +30,11 @@ describe.each(toolBinaries.map((t) => ({ ...t, label: t.name })))('$label', (spe
   it('reports the pinned version', () => {
     const { out } = runTool(spec.name as ToolName, ['--version']); // some print it on stderr
     // Prometheus projects: "version 3.14.0 (...)"; Kubernetes: "Kubernetes v1.36.3"; etcd: "etcd Version: 3.6.16".
-    const expected = { prometheus: `version ${tag.replace(/^v/, '')} `, kubernetes: `Kubernetes ${tag}\n`, none: `Version: ${tag.replace(/^v/, '')}\n` }[spec.stamp ?? 'prometheus'];
+    const expected = {
+      prometheus: `version ${tag.replace(/^v/, '')} `,
+      kubernetes: `Kubernetes ${tag}\n`,
+      none: `Version: ${tag.replace(/^v/, '')}\n`,
+    }[spec.stamp ?? 'prometheus'];
     expect(out).toContain(expected);
   });
 
@@ -71,7 +75,12 @@ describe('the servers start, get ready and report their pinned version over HTTP
       tool: 'alertmanager',
       args: ({ port, dir }) => {
         fs.writeFileSync(path.join(dir, 'am.yml'), 'route:\n  receiver: "null"\nreceivers:\n  - name: "null"\n');
-        return ['--config.file=am.yml', `--storage.path=${dir}/data`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='];
+        return [
+          '--config.file=am.yml',
+          `--storage.path=${dir}/data`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--cluster.listen-address=',
+        ];
       },
     });
     const body = (await (await fetch(`${p.url}/api/v2/status`)).json()) as { versionInfo: { version: string } };
@@ -85,9 +94,15 @@ describe('the servers start, get ready and report their pinned version over HTTP
   });
 
   it('node_exporter', async () => {
-    const p = await procs.start({ tool: 'node_exporter', readyPath: '/metrics', args: ({ port }) => [`--web.listen-address=127.0.0.1:${port}`] });
+    const p = await procs.start({
+      tool: 'node_exporter',
+      readyPath: '/metrics',
+      args: ({ port }) => [`--web.listen-address=127.0.0.1:${port}`],
+    });
     const metrics = await (await fetch(`${p.url}/metrics`)).text();
-    expect(metrics).toMatch(new RegExp(`node_exporter_build_info\\{[^}]*version="${versions.nodeExporter.tag.replace(/^v/, '').replace(/\./g, '\\.')}"`));
+    expect(metrics).toMatch(
+      new RegExp(`node_exporter_build_info\\{[^}]*version="${versions.nodeExporter.tag.replace(/^v/, '').replace(/\./g, '\\.')}"`),
+    );
   });
 
   it('thanos', async () => {
@@ -97,6 +112,8 @@ describe('the servers start, get ready and report their pinned version over HTTP
       args: ({ port }) => ['query', `--http-address=127.0.0.1:${port}`, `--grpc-address=127.0.0.1:${grpc}`],
     });
     const metrics = await (await fetch(`${p.url}/metrics`)).text();
-    expect(metrics).toMatch(new RegExp(`thanos_build_info\\{[^}]*version="${versions.thanos.tag.replace(/^v/, '').replace(/\./g, '\\.')}"`));
+    expect(metrics).toMatch(
+      new RegExp(`thanos_build_info\\{[^}]*version="${versions.thanos.tag.replace(/^v/, '').replace(/\./g, '\\.')}"`),
+    );
   });
 });

@@ -28,7 +28,10 @@ export function find(rendered: readonly Rendered[], kind: string, name?: string)
 }
 
 /** Container args of a rendered Deployment, StatefulSet or DaemonSet. */
-export function containerOf(rendered: readonly Rendered[], name: string): { args: string[]; env: any[]; volumeMounts: any[]; volumes: any[] } {
+export function containerOf(
+  rendered: readonly Rendered[],
+  name: string,
+): { args: string[]; env: any[]; volumeMounts: any[]; volumes: any[] } {
   const w = rendered.find((r) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(r.kind) && r.metadata.name === name);
   if (!w) throw new Error(`no workload ${name} in the rendered manifests`);
   const pod = w.spec.template.spec;
@@ -47,7 +50,8 @@ export function mountedFile(rendered: readonly Rendered[], workload: string, fil
   const kind = vol?.configMap ? 'ConfigMap' : 'Secret';
   const obj = rendered.find((r) => r.kind === kind && r.metadata.name === ref);
   const content = obj?.data?.[key] ?? obj?.stringData?.[key];
-  if (content === undefined) throw new Error(`${workload}: ${file} comes from ${kind} ${ref}, which is not rendered here (or has no key ${key})`);
+  if (content === undefined)
+    throw new Error(`${workload}: ${file} comes from ${kind} ${ref}, which is not rendered here (or has no key ${key})`);
   return content;
 }
 
@@ -85,7 +89,9 @@ export function scrapeJobsFromMonitors(
     const service = sm.spec.selector?.matchLabels?.['app.kubernetes.io/name'] as string | undefined;
     const local = service ? targets[service] : undefined;
     if (!local || local.length === 0) {
-      skipped.push(`${sm.metadata.namespace}/${sm.metadata.name}: selects ${service ?? JSON.stringify(sm.spec.selector)}, which needs a Kubernetes cluster`);
+      skipped.push(
+        `${sm.metadata.namespace}/${sm.metadata.name}: selects ${service ?? JSON.stringify(sm.spec.selector)}, which needs a Kubernetes cluster`,
+      );
       continue;
     }
     sm.spec.endpoints.forEach((ep: any, i: number) => {
@@ -145,7 +151,8 @@ export function tlsConfigFiles(t: any, secretFiles: LocalScrapeAuth['secretFiles
 
 function snakeRelabel(r: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r)) out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = k === 'action' ? String(v).toLowerCase() : v;
+  for (const [k, v] of Object.entries(r))
+    out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = k === 'action' ? String(v).toLowerCase() : v;
   return out;
 }
 
@@ -180,7 +187,9 @@ export function prometheusFlags(cr: Rendered, opts: { dataDir: string; listen: s
     ...(cr.spec.query?.maxConcurrency ? [`--query.max-concurrency=${cr.spec.query.maxConcurrency}`] : []),
     ...(cr.spec.query?.timeout ? [`--query.timeout=${cr.spec.query.timeout}`] : []),
     ...(cr.spec.query?.maxSamples ? [`--query.max-samples=${cr.spec.query.maxSamples}`] : []),
-    ...(cr.spec.additionalArgs ?? []).map((a: { name: string; value?: string }) => (a.value === undefined ? `--${a.name}` : `--${a.name}=${a.value}`)),
+    ...(cr.spec.additionalArgs ?? []).map((a: { name: string; value?: string }) =>
+      a.value === undefined ? `--${a.name}` : `--${a.name}=${a.value}`,
+    ),
     `--web.listen-address=${opts.listen}`,
     '--web.enable-lifecycle',
     '--web.route-prefix=/',
@@ -203,7 +212,10 @@ export function grpcServerTlsFlags(tls: { certFile?: string; keyFile?: string; c
 }
 
 /** The sidecar the operator adds for spec.thanos: local Prometheus, its TSDB, optional bucket, server TLS. */
-export function sidecarArgs(cr: Rendered, o: { prometheus: { url: string; tls?: unknown }; tsdbPath: string; grpc: string; http: string; objstore?: string; certDir: string }): string[] {
+export function sidecarArgs(
+  cr: Rendered,
+  o: { prometheus: { url: string; tls?: unknown }; tsdbPath: string; grpc: string; http: string; objstore?: string; certDir: string },
+): string[] {
   return [
     'sidecar',
     `--prometheus.url=${o.prometheus.url}`,
@@ -236,7 +248,11 @@ export function prometheusExternalLabels(cr: Rendered, i: number): Record<string
  * The Alertmanager config as rendered, with receiver endpoints pointed at a local sink through
  * the same *_file mechanism the cluster uses, and grouping delays shortened to 1s.
  */
-export function localAlertmanagerConfig(rendered: readonly Rendered[], sinkUrl: string, files: { slackUrl: string; pagerdutyKey: string }): string {
+export function localAlertmanagerConfig(
+  rendered: readonly Rendered[],
+  sinkUrl: string,
+  files: { slackUrl: string; pagerdutyKey: string },
+): string {
   const secret = rendered.find((r) => r.kind === 'Secret' && r.stringData?.['alertmanager.yaml']);
   if (!secret) throw new Error('no rendered Alertmanager config Secret');
   const cfg = parse(secret.stringData!['alertmanager.yaml']!);
@@ -254,12 +270,16 @@ export function localAlertmanagerConfig(rendered: readonly Rendered[], sinkUrl: 
 /** Rendered args with the mounted host paths replaced by the host paths they mount (node-exporter). */
 export function hostPathArgs(c: ReturnType<typeof containerOf>, listen: string): string[] {
   const mounts = c.volumeMounts
-    .map((m: any) => ({ from: m.mountPath as string, to: c.volumes.find((v: any) => v.name === m.name)?.hostPath?.path as string | undefined }))
+    .map((m: any) => ({
+      from: m.mountPath as string,
+      to: c.volumes.find((v: any) => v.name === m.name)?.hostPath?.path as string | undefined,
+    }))
     .filter((m): m is { from: string; to: string } => !!m.to)
     .sort((a, b) => b.from.length - a.from.length);
   return c.args.map((a) => {
     if (a.startsWith('--web.listen-address=')) return `--web.listen-address=${listen}`;
-    for (const m of mounts) if (a.includes(`=${m.from}`)) return a.replace(`=${m.from}`, `=${m.to === '/' ? '' : m.to}`).replace(/=$/, '=/');
+    for (const m of mounts)
+      if (a.includes(`=${m.from}`)) return a.replace(`=${m.from}`, `=${m.to === '/' ? '' : m.to}`).replace(/=$/, '=/');
     return a;
   });
 }

@@ -125,7 +125,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   fs.writeFileSync(objstore, stringify({ type: 'FILESYSTEM', config: { directory: bucket } }));
   // One local CA and certificate for every name the cluster's certificates carry.
   const certDir =
-    opts.certDir ?? makeCerts([grpcServerName(env), webServerName(env.namespace), webServerName(env.hostNamespace)], fs.mkdtempSync(path.join(work, 'certs-')));
+    opts.certDir ??
+    makeCerts(
+      [grpcServerName(env), webServerName(env.namespace), webServerName(env.hostNamespace)],
+      fs.mkdtempSync(path.join(work, 'certs-')),
+    );
   const webTls: ClientTls = { certDir, serverName: webServerName(env.namespace) };
   const queryTls: ClientTls = { ...webTls, clientCert: true };
   const hostTls: ClientTls = { certDir, serverName: webServerName(env.hostNamespace) };
@@ -191,7 +195,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const amConfig = path.join(dirOf('alertmanager'), 'alertmanager.yaml');
       fs.writeFileSync(
         amConfig,
-        localAlertmanagerConfig(rendered, sink.url, { slackUrl: path.join(secretsDir, 'slack-webhook-url'), pagerdutyKey: path.join(secretsDir, 'pagerduty-routing-key') }),
+        localAlertmanagerConfig(rendered, sink.url, {
+          slackUrl: path.join(secretsDir, 'slack-webhook-url'),
+          pagerdutyKey: path.join(secretsDir, 'pagerduty-routing-key'),
+        }),
       );
       ams.push(
         ...(await Promise.all(
@@ -256,10 +263,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     if (!opts.minimal) {
       say('node_exporter');
       const c = containerOf(rendered, 'node-exporter');
-      const es = rendered.find((r) => r.kind === 'ExternalSecret' && r.metadata.namespace === env.hostNamespace && r.spec.target?.template?.data?.['web-config.yml']);
-      const neWeb = es
-        ? localCerts(fillAuthTemplate(es.spec.target.template.data['web-config.yml'], username, hash))
-        : undefined;
+      const es = rendered.find(
+        (r) =>
+          r.kind === 'ExternalSecret' && r.metadata.namespace === env.hostNamespace && r.spec.target?.template?.data?.['web-config.yml'],
+      );
+      const neWeb = es ? localCerts(fillAuthTemplate(es.spec.target.template.data['web-config.yml'], username, hash)) : undefined;
       const neDir = dirOf('node-exporter');
       nodeExporter = await run({
         tool: 'node_exporter',
@@ -294,7 +302,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
             'node-exporter': [{ address: local(nodeHttp), pod: 'node-exporter-local' }],
           }),
     };
-    const pgSecret = pgSet ? (rendered.find((r) => r.kind === 'ExternalSecret' && r.spec.target?.template?.data?.['web-config.yml'])!.metadata.name as string) : '';
+    const pgSecret = pgSet
+      ? (rendered.find((r) => r.kind === 'ExternalSecret' && r.spec.target?.template?.data?.['web-config.yml'])!.metadata.name as string)
+      : '';
     const certFiles = { 'ca.crt': `${certDir}/ca.crt`, 'tls.crt': `${certDir}/tls.crt`, 'tls.key': `${certDir}/tls.key` };
     const secretFiles = {
       [pgSecret]: { username: usernameFile, password: passwordFile },
@@ -373,7 +383,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     let ruler: Running | undefined;
     if (!opts.minimal) {
       say('thanos store gateway');
-      store = await run({ tool: 'thanos', port: storeHttp, timeoutMs: 60_000, args: ({ port, dir }) => localThanosArgs(rendered, 'thanos-store', certDir, { port, dir, grpc: storeGrpc, bucket }) });
+      store = await run({
+        tool: 'thanos',
+        port: storeHttp,
+        timeoutMs: 60_000,
+        args: ({ port, dir }) => localThanosArgs(rendered, 'thanos-store', certDir, { port, dir, grpc: storeGrpc, bucket }),
+      });
     }
 
     say('thanos query');
@@ -397,14 +412,21 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       });
       if (rendered.some((r) => r.metadata.name === 'thanos-compactor' && r.kind === 'StatefulSet')) {
         say('thanos compactor');
-        compactor = await run({ tool: 'thanos', port: compactHttp, args: ({ port, dir }) => localThanosArgs(rendered, 'thanos-compactor', certDir, { port, dir, grpc: 0, bucket }) });
+        compactor = await run({
+          tool: 'thanos',
+          port: compactHttp,
+          args: ({ port, dir }) => localThanosArgs(rendered, 'thanos-compactor', certDir, { port, dir, grpc: 0, bucket }),
+        });
       }
     }
 
     if (rulerCr) {
       say('thanos ruler');
       const rulerRules = path.join(dirOf('ruler-config'), 'rules.yml');
-      fs.writeFileSync(rulerRules, stringify({ groups: [...ruleGroups(rendered, 'thanos-ruler', opts.maxFor ?? '10s'), ...(opts.extraRulerGroups ?? [])] }));
+      fs.writeFileSync(
+        rulerRules,
+        stringify({ groups: [...ruleGroups(rendered, 'thanos-ruler', opts.maxFor ?? '10s'), ...(opts.extraRulerGroups ?? [])] }),
+      );
       const amSecret = rendered.find((r) => r.kind === 'Secret' && r.metadata.name === RULER_CONFIG_SECRET)!;
       const amCfg = parse(amSecret.stringData![ALERTMANAGERS_KEY]!);
       for (const a of amCfg.alertmanagers) a.static_configs = amPorts.map(local);
@@ -504,5 +526,9 @@ while True:
 
 function bcrypt(password: string): string {
   const python = path.join(repoRoot, 'sdk/python/.venv/bin/python');
-  return execFileSync(python, ['-c', 'import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(rounds=10)).decode())', password], { encoding: 'utf8' }).trim();
+  return execFileSync(
+    python,
+    ['-c', 'import bcrypt,sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(rounds=10)).decode())', password],
+    { encoding: 'utf8' },
+  ).trim();
 }

@@ -55,7 +55,12 @@ export function rewriteThanosArgs(args: string[], certDir: string, ctx: LocalCon
 }
 
 /** A rendered Thanos workload's args for a loopback run: files it mounts are read from the same manifests. */
-export function localThanosArgs(rendered: readonly Rendered[], workload: string, certDir: string, ctx: Omit<LocalContext, 'mounted'>): string[] {
+export function localThanosArgs(
+  rendered: readonly Rendered[],
+  workload: string,
+  certDir: string,
+  ctx: Omit<LocalContext, 'mounted'>,
+): string[] {
   return rewriteThanosArgs(containerOf(rendered, workload).args, certDir, { ...ctx, mounted: (f) => mountedFile(rendered, workload, f) });
 }
 

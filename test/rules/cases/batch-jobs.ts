@@ -14,7 +14,10 @@ export const batchJobCases: readonly AlertCase[] = [
   {
     name: 'a daily job last successful 40h ago fires once, not once per replica',
     alert: 'BatchJobNoRecentSuccess',
-    series: [...both('gl_batch_job_last_success_timestamp', 'job="etl"', '0x2500'), ...both('gl_batch_job_expected_interval_seconds', 'job="etl"', '86400x2500')],
+    series: [
+      ...both('gl_batch_job_last_success_timestamp', 'job="etl"', '0x2500'),
+      ...both('gl_batch_job_expected_interval_seconds', 'job="etl"', '86400x2500'),
+    ],
     evalTime: '40h',
     expected: [{ job: 'etl' }],
     description: 'The last successful run of etl was 1d 16h 0m 0s ago. It keeps running (or stopped) without success.',
@@ -22,7 +25,10 @@ export const batchJobCases: readonly AlertCase[] = [
   {
     name: 'a daily job last successful 20h ago is fine',
     alert: 'BatchJobNoRecentSuccess',
-    series: [...both('gl_batch_job_last_success_timestamp', 'job="etl"', '0x2500'), ...both('gl_batch_job_expected_interval_seconds', 'job="etl"', '86400x2500')],
+    series: [
+      ...both('gl_batch_job_last_success_timestamp', 'job="etl"', '0x2500'),
+      ...both('gl_batch_job_expected_interval_seconds', 'job="etl"', '86400x2500'),
+    ],
     evalTime: '20h',
     expected: [],
   },
@@ -36,10 +42,14 @@ export const batchJobCases: readonly AlertCase[] = [
   {
     name: 'an hourly job silent for 3h fires',
     alert: 'BatchJobPushesStopped',
-    series: [...both('push_time_seconds', 'job="hourly"', '0x300'), ...both('gl_batch_job_expected_interval_seconds', 'job="hourly"', '3600x300')],
+    series: [
+      ...both('push_time_seconds', 'job="hourly"', '0x300'),
+      ...both('gl_batch_job_expected_interval_seconds', 'job="hourly"', '3600x300'),
+    ],
     evalTime: '3h',
     expected: [{ job: 'hourly' }],
-    description: 'No push from hourly for 3h 0m 0s: the job is not running (CronJob suspended or failing to start) or cannot reach PushGateway.',
+    description:
+      'No push from hourly for 3h 0m 0s: the job is not running (CronJob suspended or failing to start) or cannot reach PushGateway.',
   },
   {
     name: 'an hourly job that pushed 30 minutes ago is fine, even if one replica lags',

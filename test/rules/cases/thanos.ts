@@ -23,7 +23,13 @@ export const thanosCases: readonly AlertCase[] = [
     expected: [{ namespace: 'monitoring' }],
     description: '2 compactors are up; concurrent compactors delete and rewrite the same blocks and can corrupt the bucket.',
   },
-  { name: 'one compactor', alert: 'ThanosCompactorMultipleRunning', series: [{ series: `up{job="thanos-compactor",${NS},instance="a"}`, values: '1x20' }], evalTime: '10m', expected: [] },
+  {
+    name: 'one compactor',
+    alert: 'ThanosCompactorMultipleRunning',
+    series: [{ series: `up{job="thanos-compactor",${NS},instance="a"}`, values: '1x20' }],
+    evalTime: '10m',
+    expected: [],
+  },
   {
     name: 'a halted compactor',
     alert: 'ThanosCompactorHalted',
@@ -31,7 +37,13 @@ export const thanosCases: readonly AlertCase[] = [
     evalTime: '10m',
     expected: [{ job: 'thanos-compactor', namespace: 'monitoring', pod: 'thanos-compactor-0' }],
   },
-  { name: 'a running compactor', alert: 'ThanosCompactorHalted', series: [{ series: `thanos_compact_halted{job="thanos-compactor",${NS},pod="thanos-compactor-0"}`, values: '0x20' }], evalTime: '10m', expected: [] },
+  {
+    name: 'a running compactor',
+    alert: 'ThanosCompactorHalted',
+    series: [{ series: `thanos_compact_halted{job="thanos-compactor",${NS},pod="thanos-compactor-0"}`, values: '0x20' }],
+    evalTime: '10m',
+    expected: [],
+  },
   {
     name: '10% of endpoint lookups fail',
     alert: 'ThanosQueryHighDNSFailures',
@@ -106,7 +118,8 @@ export const thanosCases: readonly AlertCase[] = [
     series: [{ series: `thanos_objstore_bucket_last_successful_upload_time{${SIDECAR}}`, values: '60x500' }],
     evalTime: '8h',
     expected: [{ namespace: 'monitoring', pod: 'prometheus-prometheus-0' }],
-    description: 'Blocks are cut every 2 hours; none was uploaded for 7h 59m 0s. Local retention will delete data that is not in the bucket yet.',
+    description:
+      'Blocks are cut every 2 hours; none was uploaded for 7h 59m 0s. Local retention will delete data that is not in the bucket yet.',
   },
   {
     name: 'a fresh sidecar that has not uploaded its first block yet',
@@ -123,5 +136,11 @@ export const thanosCases: readonly AlertCase[] = [
     expected: [{ job: 'thanos-query', namespace: 'monitoring' }],
     description: 'The 99th percentile query latency is 59.41s.',
   },
-  { name: 'range queries under a second', alert: 'ThanosQueryHighLatency', series: latency('0+10x30', '0+10x30'), evalTime: '15m', expected: [] },
+  {
+    name: 'range queries under a second',
+    alert: 'ThanosQueryHighLatency',
+    series: latency('0+10x30', '0+10x30'),
+    evalTime: '15m',
+    expected: [],
+  },
 ];
