@@ -1,4 +1,4 @@
-/** Jest in ESM mode: the @kubernetes-models packages ship ESM only. */
+/** Jest in ESM mode: the project is ESM (package.json "type": "module"). */
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],

@@ -6,14 +6,23 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { Alertmanager } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Alertmanager';
+import { Alertmanager } from '../imports/monitoring.coreos.com.js';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { stringify } from 'yaml';
 import { imageOf } from '../envs/versions.js';
 import { operatorWebTls, scrapeTlsConfig } from '../lib/web-tls.js';
 import { labelsFor, type Workload, versioned } from '../lib/labels.js';
-import { addObject } from '../lib/objects.js';
-import { operatorStorage, pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../lib/workload.js';
+import { addObject, typed } from '../lib/objects.js';
+import {
+  crResources,
+  operatorStorage,
+  pdb,
+  restrictedPod,
+  service,
+  serviceAccount,
+  serviceMonitor,
+  spreadAcrossNodes,
+} from '../lib/workload.js';
 import { alertmanagerConfig } from './alertmanager-config.js';
 import type { ChartContext } from './context.js';
 
@@ -44,7 +53,7 @@ export function alertmanagerChart(scope: Construct, { env }: ChartContext): Char
   );
   addObject(
     chart,
-    new Alertmanager({
+    typed(Alertmanager, {
       metadata: { name: alertmanagerW.name, namespace: ns, labels },
       spec: {
         replicas: am.replicas,
@@ -54,7 +63,7 @@ export function alertmanagerChart(scope: Construct, { env }: ChartContext): Char
         podMetadata: { labels },
         configSecret: ALERTMANAGER_CONFIG_SECRET,
         secrets: [am.credentialsSecret],
-        resources: am.resources,
+        resources: crResources(am.resources),
         securityContext: restrictedPod(),
         ...(am.replicas > 1 ? { affinity: spreadAcrossNodes(alertmanagerPodSelector()) } : {}),
         retention: '120h',

@@ -11,11 +11,10 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { AppProject } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject';
-import { Application } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
+import { AppProject, Application, type ApplicationSpec, type ApplicationSpecSyncPolicy } from '../imports/argoproj.io.js';
 import { labelsFor } from '../lib/labels.js';
 import { crdDir } from '../lib/paths.js';
-import { addObject } from '../lib/objects.js';
+import { addObject, typed } from '../lib/objects.js';
 import { componentPath } from '../lib/synth.js';
 import type { ChartContext } from './context.js';
 import { targetNamespaces } from './monitors.js';
@@ -52,7 +51,7 @@ export const NAMESPACED_KINDS = [
   { group: 'argoproj.io', kind: 'AppProject' },
 ] as const;
 
-const syncPolicy = (serverSide: boolean) => ({
+const syncPolicy = (serverSide: boolean): ApplicationSpecSyncPolicy => ({
   automated: { prune: true, selfHeal: true },
   syncOptions: ['PruneLast=true', ...(serverSide ? ['ServerSideApply=true'] : [])],
   retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
@@ -80,7 +79,7 @@ export function argocdChart(
 
   addObject(
     chart,
-    new AppProject({
+    typed(AppProject, {
       metadata: { name: project, namespace: ns, labels },
       spec: {
         description: `GreenLang Prometheus platform in ${cluster.name} (${env.name})`,
@@ -93,10 +92,10 @@ export function argocdChart(
     }),
   );
 
-  const app = (name: string, wave: number, spec: Record<string, unknown>) =>
+  const app = (name: string, wave: number, spec: Omit<ApplicationSpec, 'project' | 'destination'> & Partial<ApplicationSpec>) =>
     addObject(
       chart,
-      new Application({
+      typed(Application, {
         metadata: {
           name: `${cluster.name}-${name}`,
           namespace: ns,
@@ -106,14 +105,14 @@ export function argocdChart(
           // default, named in the domain-qualified form the API server does not warn about).
           finalizers: ['resources-finalizer.argocd.argoproj.io/foreground'],
         },
-        spec: { project, destination, ...spec } as never,
+        spec: { project, destination, ...spec },
       }),
     );
 
   // The root: this folder, so adding a component to dist adds its Application.
   app('root', -3, {
     source: {
-      repoURL: env.argocd.repoURL,
+      repoUrl: env.argocd.repoURL,
       targetRevision: env.argocd.targetRevision,
       path: dirOf(componentPath(env.name, cluster.name, ARGOCD_COMPONENT)),
     },
@@ -123,7 +122,7 @@ export function argocdChart(
   // The CRDs exceed the client-side apply annotation limit: server-side apply.
   app('prometheus-operator-crds', CRD_WAVE, {
     source: {
-      repoURL: env.argocd.repoURL,
+      repoUrl: env.argocd.repoURL,
       targetRevision: env.argocd.targetRevision,
       path: operatorCrdPath(env.release.images.prometheusOperator.tag),
     },
@@ -132,7 +131,7 @@ export function argocdChart(
   for (const { name, wave } of renderedComponents.filter((c) => c.name !== ARGOCD_COMPONENT)) {
     app(name, wave, {
       source: {
-        repoURL: env.argocd.repoURL,
+        repoUrl: env.argocd.repoURL,
         targetRevision: env.argocd.targetRevision,
         path: dirOf(componentPath(env.name, cluster.name, name)),
       },

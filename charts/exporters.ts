@@ -9,6 +9,7 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { ServiceMonitorSpecEndpointsRelabelingsAction, ServiceMonitorSpecEndpointsScheme } from '../imports/monitoring.coreos.com.js';
 import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
@@ -209,14 +210,20 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
         {
           port: 'metrics',
           interval: env.prometheus.scrapeInterval,
-          scheme: 'https',
+          scheme: ServiceMonitorSpecEndpointsScheme.HTTPS,
           tlsConfig: scrapeTlsConfig(hostNs),
           basicAuth: {
             username: { name: NODE_EXPORTER_AUTH_SECRET, key: 'username' },
             password: { name: NODE_EXPORTER_AUTH_SECRET, key: 'password' },
           },
           // instance = node name, so node series join with kube_node_* and kubelet series.
-          relabelings: [{ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'instance', action: 'replace' }],
+          relabelings: [
+            {
+              sourceLabels: ['__meta_kubernetes_pod_node_name'],
+              targetLabel: 'instance',
+              action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE,
+            },
+          ],
         },
       ],
       { targetNamespace: hostNs },

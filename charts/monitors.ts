@@ -10,12 +10,20 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
-import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
-import { ScrapeConfig } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1/ScrapeConfig';
+import {
+  PodMonitor,
+  ScrapeConfig,
+  ScrapeConfigSpecKubernetesSdConfigsRole,
+  ScrapeConfigSpecRelabelingsAction as ScrapeAction,
+  ServiceMonitor,
+  ServiceMonitorSpecEndpointsMetricRelabelingsAction as MetricAction,
+  ServiceMonitorSpecEndpointsRelabelingsAction as TargetAction,
+  ServiceMonitorSpecEndpointsScheme as Scheme,
+  type ScrapeConfigSpecRelabelings,
+} from '../imports/monitoring.coreos.com.js';
 import type { EnvConfig } from '../envs/schema.js';
 import { labelsFor } from '../lib/labels.js';
-import { addObject } from '../lib/objects.js';
+import { addObject, typed, type TypedObject } from '../lib/objects.js';
 import type { ChartContext } from './context.js';
 
 /** Namespaces outside the monitored ones where system targets live (discovery RBAC only). */
@@ -32,71 +40,72 @@ const SA_CA = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
 const monitorLabels = (name: string) => labelsFor({ name, component: 'monitor' });
 
 /** Relabelings for the annotation convention, in operator (camelCase) form. */
-function annotationRelabelings() {
+function annotationRelabelings(): ScrapeConfigSpecRelabelings[] {
   const ann = (a: string) => `__meta_kubernetes_pod_annotation_prometheus_io_${a}`;
   const annPresent = (a: string) => `__meta_kubernetes_pod_annotationpresent_prometheus_io_${a}`;
   return [
-    { sourceLabels: [ann('scrape')], regex: 'true', action: 'keep' },
+    { sourceLabels: [ann('scrape')], regex: 'true', action: ScrapeAction.KEEP },
     // Pods carrying the *label* are already scraped by the greenlang-pods PodMonitor.
-    { sourceLabels: ['__meta_kubernetes_pod_label_prometheus_io_scrape'], regex: 'true', action: 'drop' },
-    { sourceLabels: ['__meta_kubernetes_pod_phase'], regex: 'Pending|Succeeded|Failed', action: 'drop' },
+    { sourceLabels: ['__meta_kubernetes_pod_label_prometheus_io_scrape'], regex: 'true', action: ScrapeAction.DROP },
+    { sourceLabels: ['__meta_kubernetes_pod_phase'], regex: 'Pending|Succeeded|Failed', action: ScrapeAction.DROP },
     {
       sourceLabels: [annPresent('path'), ann('path')],
       regex: 'true;(.+)',
       targetLabel: '__metrics_path__',
       replacement: '$1',
-      action: 'replace',
+      action: ScrapeAction.REPLACE,
     },
-    { sourceLabels: [ann('scheme')], regex: '(https?)', targetLabel: '__scheme__', replacement: '$1', action: 'replace' },
+    { sourceLabels: [ann('scheme')], regex: '(https?)', targetLabel: '__scheme__', replacement: '$1', action: ScrapeAction.REPLACE },
     {
       sourceLabels: ['__address__', ann('port')],
       regex: '(.+?)(?::\\d+)?;(\\d+)',
       targetLabel: '__address__',
       replacement: '$1:$2',
-      action: 'replace',
+      action: ScrapeAction.REPLACE,
     },
-    { sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'namespace', action: 'replace' },
-    { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod', action: 'replace' },
-    { sourceLabels: ['__meta_kubernetes_pod_container_name'], targetLabel: 'container', action: 'replace' },
-    { sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], targetLabel: 'app', action: 'replace' },
+    { sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'namespace', action: ScrapeAction.REPLACE },
+    { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod', action: ScrapeAction.REPLACE },
+    { sourceLabels: ['__meta_kubernetes_pod_container_name'], targetLabel: 'container', action: ScrapeAction.REPLACE },
+    { sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], targetLabel: 'app', action: ScrapeAction.REPLACE },
   ];
 }
 
-function serviceMonitors(env: EnvConfig): ServiceMonitor[] {
-  return env.services.map(
-    (s) =>
-      new ServiceMonitor({
-        metadata: { name: s.name, namespace: env.namespace, labels: monitorLabels(s.name) },
-        spec: {
-          selector: { matchLabels: s.selector },
-          namespaceSelector: { matchNames: [s.namespace] },
-          endpoints: [
-            {
-              port: s.port,
-              path: s.path,
-              interval: s.interval ?? env.prometheus.scrapeInterval,
-              scheme: 'http',
-              ...(s.honorLabels ? { honorLabels: true } : {}),
-              ...(s.podLabels
-                ? {
-                    relabelings: [
-                      { sourceLabels: ['__meta_kubernetes_pod_label_app'], targetLabel: 'service', action: 'replace' },
-                      { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod', action: 'replace' },
-                    ],
-                  }
-                : {}),
-              ...(s.keepMetrics ? { metricRelabelings: [{ sourceLabels: ['__name__'], regex: s.keepMetrics, action: 'keep' }] } : {}),
-            },
-          ],
-        },
-      }),
+function serviceMonitors(env: EnvConfig): TypedObject[] {
+  return env.services.map((s) =>
+    typed(ServiceMonitor, {
+      metadata: { name: s.name, namespace: env.namespace, labels: monitorLabels(s.name) },
+      spec: {
+        selector: { matchLabels: s.selector },
+        namespaceSelector: { matchNames: [s.namespace] },
+        endpoints: [
+          {
+            port: s.port,
+            path: s.path,
+            interval: s.interval ?? env.prometheus.scrapeInterval,
+            scheme: Scheme.HTTP,
+            ...(s.honorLabels ? { honorLabels: true } : {}),
+            ...(s.podLabels
+              ? {
+                  relabelings: [
+                    { sourceLabels: ['__meta_kubernetes_pod_label_app'], targetLabel: 'service', action: TargetAction.REPLACE },
+                    { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod', action: TargetAction.REPLACE },
+                  ],
+                }
+              : {}),
+            ...(s.keepMetrics
+              ? { metricRelabelings: [{ sourceLabels: ['__name__'], regex: s.keepMetrics, action: MetricAction.KEEP }] }
+              : {}),
+          },
+        ],
+      },
+    }),
   );
 }
 
-function systemMonitors(env: EnvConfig): ServiceMonitor[] {
-  const https = { scheme: 'https', bearerTokenFile: SA_TOKEN, tlsConfig: { caFile: SA_CA } } as const;
+function systemMonitors(env: EnvConfig): TypedObject[] {
+  const https = { scheme: Scheme.HTTPS, bearerTokenFile: SA_TOKEN, tlsConfig: { caFile: SA_CA } } as const;
   return [
-    new ServiceMonitor({
+    typed(ServiceMonitor, {
       metadata: { name: 'kubelet', namespace: env.namespace, labels: monitorLabels('kubelet') },
       spec: {
         // The operator maintains this Service (--kubelet-service=kube-system/kubelet).
@@ -124,14 +133,14 @@ function systemMonitors(env: EnvConfig): ServiceMonitor[] {
               {
                 sourceLabels: ['__name__'],
                 regex: 'container_(network_tcp_usage_total|tasks_state|memory_failures_total|blkio_device_usage_total)',
-                action: 'drop',
+                action: MetricAction.DROP,
               },
             ],
           },
         ],
       },
     }),
-    new ServiceMonitor({
+    typed(ServiceMonitor, {
       metadata: { name: 'apiserver', namespace: env.namespace, labels: monitorLabels('apiserver') },
       spec: {
         selector: { matchLabels: { component: 'apiserver', provider: 'kubernetes' } },
@@ -148,7 +157,7 @@ function systemMonitors(env: EnvConfig): ServiceMonitor[] {
         ],
       },
     }),
-    new ServiceMonitor({
+    typed(ServiceMonitor, {
       metadata: { name: 'coredns', namespace: env.namespace, labels: monitorLabels('coredns') },
       spec: {
         selector: { matchLabels: { 'k8s-app': 'kube-dns' } },
@@ -165,7 +174,7 @@ export function monitorsChart(scope: Construct, { env }: ChartContext): Chart {
 
   addObject(
     chart,
-    new PodMonitor({
+    typed(PodMonitor, {
       metadata: { name: 'greenlang-pods', namespace: env.namespace, labels: monitorLabels('greenlang-pods') },
       spec: {
         selector: { matchLabels: { 'prometheus.io/scrape': 'true' } },
@@ -177,12 +186,12 @@ export function monitorsChart(scope: Construct, { env }: ChartContext): Chart {
 
   addObject(
     chart,
-    new ScrapeConfig({
+    typed(ScrapeConfig, {
       metadata: { name: 'greenlang-annotated-pods', namespace: env.namespace, labels: monitorLabels('greenlang-annotated-pods') },
       spec: {
-        kubernetesSDConfigs: [{ role: 'Pod', namespaces: { names: env.monitoredNamespaces } }],
+        kubernetesSdConfigs: [{ role: ScrapeConfigSpecKubernetesSdConfigsRole.POD, namespaces: { names: env.monitoredNamespaces } }],
         scrapeInterval: env.prometheus.scrapeInterval,
-        relabelings: annotationRelabelings() as never,
+        relabelings: annotationRelabelings(),
       },
     }),
   );

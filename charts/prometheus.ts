@@ -5,9 +5,16 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { Prometheus } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Prometheus';
-import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
-import { ScrapeConfig } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1/ScrapeConfig';
+import {
+  Prometheus,
+  ScrapeConfig,
+  PrometheusSpecAlertingAlertmanagersApiVersion,
+  PrometheusSpecAlertingAlertmanagersPort,
+  PrometheusSpecAlertingAlertmanagersScheme,
+  PrometheusSpecServiceDiscoveryRole,
+  ServiceMonitor,
+  ServiceMonitorSpecEndpointsScheme,
+} from '../imports/monitoring.coreos.com.js';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
@@ -17,8 +24,8 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { imageOf } from '../envs/versions.js';
 import { operatorWebTls, scrapeTlsConfig } from '../lib/web-tls.js';
 import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
-import { addObject } from '../lib/objects.js';
-import { bindClusterRole, IRSA_ANNOTATION, operatorStorage } from '../lib/workload.js';
+import { addObject, asManifest, typed } from '../lib/objects.js';
+import { bindClusterRole, crResources, IRSA_ANNOTATION, operatorStorage } from '../lib/workload.js';
 import { REPLICA_LABELS } from '../lib/replica-labels.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../lib/rules.js';
 import { grpcTlsVolume } from './thanos/common.js';
@@ -110,7 +117,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
 
   addObject(
     chart,
-    new Prometheus({
+    typed(Prometheus, {
       metadata: { name: prometheusW.name, namespace: ns, labels },
       spec: {
         replicas: p.replicas,
@@ -129,9 +136,9 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
         query: { maxConcurrency: p.queryLimits.maxConcurrency, timeout: p.queryLimits.timeout },
         // Not a CR field: the sidecar's reads for Thanos queries go through remote read.
         additionalArgs: [{ name: 'storage.remote.read-concurrent-limit', value: String(p.queryLimits.remoteReadConcurrency) }],
-        serviceDiscoveryRole: 'EndpointSlice',
+        serviceDiscoveryRole: PrometheusSpecServiceDiscoveryRole.ENDPOINT_SLICE,
         storage: operatorStorage('prometheus-db', p.storage),
-        resources: p.resources,
+        resources: crResources(p.resources),
         securityContext: {
           runAsNonRoot: true,
           runAsUser: 1000,
@@ -168,9 +175,9 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
             {
               namespace: ns,
               name: 'alertmanager-operated',
-              port: 'web',
-              apiVersion: 'v2',
-              scheme: 'https',
+              port: PrometheusSpecAlertingAlertmanagersPort.fromString('web'),
+              apiVersion: PrometheusSpecAlertingAlertmanagersApiVersion.V2,
+              scheme: PrometheusSpecAlertingAlertmanagersScheme.HTTPS,
               tlsConfig: scrapeTlsConfig(ns),
             },
           ],
@@ -196,12 +203,20 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
   // FR-6.1: Prometheus scrapes itself through its own Service.
   addObject(
     chart,
-    new ServiceMonitor({
+    typed(ServiceMonitor, {
       metadata: { name: prometheusW.name, namespace: ns, labels },
       spec: {
         selector: { matchLabels: selectorLabels(prometheusW) },
         namespaceSelector: { matchNames: [ns] },
-        endpoints: [{ port: 'web', interval: p.scrapeInterval, path: '/metrics', scheme: 'https', tlsConfig: scrapeTlsConfig(ns) }],
+        endpoints: [
+          {
+            port: 'web',
+            interval: p.scrapeInterval,
+            path: '/metrics',
+            scheme: ServiceMonitorSpecEndpointsScheme.HTTPS,
+            tlsConfig: scrapeTlsConfig(ns),
+          },
+        ],
       },
     }),
   );
@@ -219,7 +234,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
   if (thanos) for (const o of sidecarObjects(env, prometheusPodSelector())) addObject(chart, o);
 
   for (const sc of p.additionalScrapeConfigs) {
-    addObject(chart, new ScrapeConfig({ metadata: { name: sc.name, namespace: ns, labels }, spec: sc.spec as never }));
+    addObject(chart, asManifest(ScrapeConfig, { metadata: { name: sc.name, namespace: ns, labels }, spec: sc.spec }));
   }
   return chart;
 }

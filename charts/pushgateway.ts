@@ -7,6 +7,7 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { ServiceMonitorSpecEndpointsRelabelingsAction, ServiceMonitorSpecEndpointsScheme } from '../imports/monitoring.coreos.com.js';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { EnvConfig } from '../envs/schema.js';
 import { imageOf } from '../envs/versions.js';
@@ -110,12 +111,16 @@ export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart
         path: '/metrics',
         // Keep the pushed job/instance labels; every replica is a target of its own.
         honorLabels: true,
-        scheme: 'https',
+        scheme: ServiceMonitorSpecEndpointsScheme.HTTPS,
         tlsConfig: scrapeTlsConfig(ns),
         // Replicas are told apart by a replica label instead of `pod`, so Thanos dedups them.
         relabelings: [
-          { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: REPLICA_LABELS.pushgateway, action: 'replace' },
-          { action: 'labeldrop', regex: 'pod' },
+          {
+            sourceLabels: ['__meta_kubernetes_pod_name'],
+            targetLabel: REPLICA_LABELS.pushgateway,
+            action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE,
+          },
+          { action: ServiceMonitorSpecEndpointsRelabelingsAction.LABELDROP, regex: 'pod' },
         ],
         basicAuth: { username: { name: pg.authSecret, key: 'username' }, password: { name: pg.authSecret, key: 'password' } },
       },

@@ -9,10 +9,15 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { ExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
+import {
+  ExternalSecret,
+  ExternalSecretSpecSecretStoreRefKind,
+  ExternalSecretSpecTargetCreationPolicy,
+  ExternalSecretSpecTargetTemplateEngineVersion,
+} from '../imports/external-secrets.io.js';
 import type { EnvConfig } from '../envs/schema.js';
 import { labelsFor } from '../lib/labels.js';
-import { addObject } from '../lib/objects.js';
+import { addObject, typed, type TypedObject } from '../lib/objects.js';
 import { webConfig } from '../lib/web-tls.js';
 import { CREDENTIAL_KEYS } from './alertmanager-config.js';
 import type { ChartContext } from './context.js';
@@ -30,13 +35,17 @@ function externalSecret(
   keys: readonly string[],
   template?: Record<string, string>,
   namespace = env.namespace,
-): ExternalSecret {
-  return new ExternalSecret({
+): TypedObject {
+  return typed(ExternalSecret, {
     metadata: { name, namespace, labels: labelsFor({ name, component: 'credentials' }) },
     spec: {
       refreshInterval: env.secrets.refreshInterval,
-      secretStoreRef: { kind: 'ClusterSecretStore', name: env.secrets.clusterSecretStore },
-      target: { name, creationPolicy: 'Owner', ...(template ? { template: { engineVersion: 'v2', data: template } } : {}) },
+      secretStoreRef: { kind: ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE, name: env.secrets.clusterSecretStore },
+      target: {
+        name,
+        creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
+        ...(template ? { template: { engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2, data: template } } : {}),
+      },
       data: keys.map((k) => ({ secretKey: k, remoteRef: { key: remote, property: k } })),
     },
   });

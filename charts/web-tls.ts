@@ -1,28 +1,61 @@
 /** The certificates behind HTTPS on every endpoint (lib/web-tls.ts), one per namespace, issued and rotated by cert-manager. */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { Certificate } from '@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate';
+import {
+  Certificate,
+  CertificateSpecPrivateKeyAlgorithm,
+  CertificateSpecPrivateKeyRotationPolicy,
+  CertificateSpecUsages,
+} from '../imports/cert-manager.io.js';
 import type { EnvConfig } from '../envs/schema.js';
 import { svcHost } from '../lib/dns.js';
 import { labelsFor } from '../lib/labels.js';
-import { addObject } from '../lib/objects.js';
+import { addObject, typed, type TypedObject } from '../lib/objects.js';
 import { WEB_TLS_SECRET, webServerName } from '../lib/web-tls.js';
 import type { ChartContext } from './context.js';
 
-function certificate(env: EnvConfig, namespace: string, extraNames: readonly string[] = []): Certificate {
-  return new Certificate({
-    metadata: { name: 'monitoring-web', namespace, labels: labelsFor({ name: 'monitoring-web', component: 'tls' }) },
+/**
+ * A cert-manager Certificate from the environment's issuer, for both server and client auth
+ * (the endpoints serve it and their clients present it for mutual TLS): ECDSA P-256, 90 days,
+ * renewed 15 days ahead, a new key on every renewal.
+ */
+export function tlsCertificate(
+  env: EnvConfig,
+  c: { name: string; namespace: string; secretName: string; commonName: string; dnsNames: readonly string[] },
+): TypedObject {
+  return typed(Certificate, {
+    metadata: { name: c.name, namespace: c.namespace, labels: labelsFor({ name: c.name, component: 'tls' }) },
     spec: {
-      secretName: WEB_TLS_SECRET,
-      commonName: webServerName(namespace),
-      dnsNames: [webServerName(namespace), ...extraNames],
-      // Server auth for the endpoints, client auth for the clients of the mutual-TLS query API.
-      usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
+      secretName: c.secretName,
+      commonName: c.commonName,
+      dnsNames: [...c.dnsNames],
+      usages: [
+        CertificateSpecUsages.SERVER_AUTH,
+        CertificateSpecUsages.CLIENT_AUTH,
+        CertificateSpecUsages.DIGITAL_SIGNATURE,
+        CertificateSpecUsages.KEY_ENCIPHERMENT,
+      ],
       duration: '2160h',
       renewBefore: '360h',
-      privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+      privateKey: {
+        algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA,
+        size: 256,
+        rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS,
+      },
       issuerRef: { kind: env.tls.issuer.kind, name: env.tls.issuer.name, group: 'cert-manager.io' },
     },
+  });
+}
+
+/** The web certificate of one namespace: the fixed scrape name plus `extraNames`. */
+function certificate(env: EnvConfig, namespace: string, extraNames: readonly string[] = []): TypedObject {
+  const name = webServerName(namespace);
+  return tlsCertificate(env, {
+    name: 'monitoring-web',
+    namespace,
+    secretName: WEB_TLS_SECRET,
+    commonName: name,
+    dnsNames: [name, ...extraNames],
   });
 }
 

@@ -1,21 +1,16 @@
 /**
- * Every synthesized object is checked against its schema model before anything is written:
- * the `kubernetes-models` / `@kubernetes-models/*` validator, plus a strict unknown-field check
- * those validators lack (they accept any extra property, so a typo like `replicaz` would
- * otherwise reach the cluster and be silently dropped). An object of a kind with no model fails.
+ * Every synthesized object is checked against its schema before anything is written. Custom
+ * resources: the vendored CRD of the version the environment deploys (lib/crd-schema.ts, the
+ * same files `cdk8s import` typed the charts from). Kubernetes kinds: the `kubernetes-models`
+ * validator (its schemas are of Kubernetes 1.34; the control-plane tier applies dist to the
+ * 1.36 API server we target), plus a strict unknown-field check that validator lacks (it accepts
+ * any extra property, so a typo like `replicaz` would otherwise reach the cluster and be
+ * silently dropped). An object of a kind with no schema fails.
  */
 import type { ApiSourceName } from '../envs/versions.js';
 import { crdSourceOf, validateCustomResource } from './crd-schema.js';
 
 type ModelCtor = (new (data: unknown) => { validate(): void }) & { apiVersion: string; kind: string };
-
-/** Model packages for API groups outside kubernetes-models itself. */
-const CRD_PACKAGES: Record<string, string> = {
-  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
-  'argoproj.io': '@kubernetes-models/argo-cd',
-  'external-secrets.io': '@kubernetes-models/external-secrets',
-  'cert-manager.io': '@kubernetes-models/cert-manager',
-};
 
 /**
  * The module that holds a kind's model, e.g. `kubernetes-models/apps/v1/StatefulSet`. Models
@@ -27,8 +22,7 @@ function modelModule(apiVersion: string, kind: string): string | undefined {
   if (!/^[a-z0-9.-]*$/.test(group!) || !/^v[0-9a-z]+$/.test(version!)) return undefined;
   if (group === '') return `kubernetes-models/${version}/${kind}`;
   if (!group!.includes('.') || group!.endsWith('.k8s.io')) return `kubernetes-models/${group}/${version}/${kind}`;
-  const pkg = CRD_PACKAGES[group!];
-  return pkg ? `${pkg}/${group}/${version}/${kind}` : undefined;
+  return undefined;
 }
 
 const registry = new Map<string, ModelCtor | undefined>();
@@ -65,38 +59,6 @@ interface AjvError {
   params?: Record<string, unknown>;
 }
 
-/**
- * Fields whose schema is free-form by design (x-kubernetes-preserve-unknown-fields): the
- * strict check does not descend into them. Keyed by `apiVersion/kind`; values are JSON pointers
- * with `*` for any array index or map key.
- */
-const FREE_FORM: Record<string, readonly string[]> = {
-  // Helm values are whatever the chart accepts.
-  'argoproj.io/v1alpha1/Application': ['/spec/source/helm/valuesObject', '/spec/sources/*/helm/valuesObject'],
-};
-
-/**
- * Real fields the generated schemas lost (a property literally named `description` is taken for
- * the JSON-schema keyword by the generator), so the probe cannot see them. Per kind, pointers.
- */
-const MODEL_OMITS: Record<string, readonly string[]> = {
-  'argoproj.io/v1alpha1/AppProject': ['/spec/description'],
-};
-
-/**
- * Known defects of the generated models, each tolerated narrowly. The operator's embedded
- * PVC template (`EmbeddedPersistentVolumeClaim`, Go TypeMeta inline) is modelled as if it were
- * a top-level resource with a required, fixed apiVersion/kind; the real CRD makes both
- * optional free strings and the operator ignores them, so we render neither.
- */
-function isModelDefect(e: AjvError): boolean {
-  return (
-    e.keyword === 'required' &&
-    /\/volumeClaimTemplate$/.test(e.instancePath) &&
-    (e.params?.missingProperty === 'apiVersion' || e.params?.missingProperty === 'kind')
-  );
-}
-
 /** Load the models of these objects' kinds ahead of validation, concurrently. */
 export async function preloadModels(objs: readonly { apiVersion: string; kind: string }[]): Promise<void> {
   const kinds = new Map(objs.filter((o) => !crdSourceOf(o.apiVersion)).map((o) => [`${o.apiVersion}/${o.kind}`, o]));
@@ -121,13 +83,10 @@ export async function validateObject(
   }
   const schemaErrors = runValidator(Model, obj).map((e) => ({ field: fieldOf(e.instancePath), message: describe(e) }));
   if (schemaErrors.length > 0) return dedupe(schemaErrors);
-  const omitted = MODEL_OMITS[key] ?? [];
-  return unknownFields(Model, obj, FREE_FORM[key] ?? [])
-    .filter((p) => !omitted.includes(p))
-    .map((p) => ({
-      field: fieldOf(p),
-      message: 'unknown field: the schema has no such property (typo, or wrong nesting)',
-    }));
+  return unknownFields(Model, obj).map((p) => ({
+    field: fieldOf(p),
+    message: 'unknown field: the schema has no such property (typo, or wrong nesting)',
+  }));
 }
 
 function runValidator(Model: ModelCtor, data: unknown): AjvError[] {
@@ -137,7 +96,7 @@ function runValidator(Model: ModelCtor, data: unknown): AjvError[] {
   } catch (err) {
     const errors = (err as { errors?: AjvError[] }).errors;
     if (!errors) throw err;
-    return errors.filter((e) => !isModelDefect(e));
+    return errors;
   }
 }
 
@@ -148,7 +107,7 @@ const PROBE = Symbol('probe');
  * is replaced by a Symbol, which no JSON type accepts: a property the schema knows yields a
  * type error at its own path; an unknown one yields none. One validator run per depth.
  */
-function unknownFields(Model: ModelCtor, obj: Record<string, unknown>, freeForm: readonly string[]): string[] {
+function unknownFields(Model: ModelCtor, obj: Record<string, unknown>): string[] {
   const unknown: string[] = [];
   let frontier = childPaths(obj, '').filter((p) => p !== '/apiVersion' && p !== '/kind');
   while (frontier.length > 0) {
@@ -158,7 +117,7 @@ function unknownFields(Model: ModelCtor, obj: Record<string, unknown>, freeForm:
     const next: string[] = [];
     for (const p of frontier) {
       if (!errorPaths.has(p)) unknown.push(p);
-      else if (!freeForm.some((f) => matchesPointer(f, p))) next.push(...childPaths(getAt(obj, p), p));
+      else next.push(...childPaths(getAt(obj, p), p));
     }
     frontier = next;
   }
@@ -189,12 +148,6 @@ function getAt(root: unknown, pointer: string): unknown {
 function setAt(root: unknown, pointer: string, value: unknown): void {
   const ts = tokens(pointer);
   (walk(root, ts.slice(0, -1)) as Record<string, unknown>)[ts[ts.length - 1]!] = value;
-}
-
-function matchesPointer(pattern: string, pointer: string): boolean {
-  const a = pattern.split('/');
-  const b = pointer.split('/');
-  return a.length <= b.length && a.every((t, i) => t === '*' || t === b[i]);
 }
 
 function fieldOf(pointer: string): string {

@@ -13,10 +13,14 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
-import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
-import type { IStorageSpec } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/StorageSpec';
-import type { IEndpoint } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Endpoint';
+import {
+  ServiceMonitor,
+  ServiceMonitorSpecEndpointsScheme,
+  type PrometheusSpecStorage,
+  type ServiceMonitorSpecEndpoints,
+} from '../imports/monitoring.coreos.com.js';
 import { labelsFor, selectorLabels, type Workload } from './labels.js';
+import { typed, type TypedObject } from './objects.js';
 
 export const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
 export const CONFIG_HASH_ANNOTATION = 'checksum/config';
@@ -105,10 +109,10 @@ export function spreadAcrossNodes(selector: Record<string, string>): IAffinity {
 export function monitorFor(
   w: Workload,
   ns: string,
-  endpoints: IEndpoint[],
+  endpoints: ServiceMonitorSpecEndpoints[],
   opts: { selector?: Record<string, string>; targetNamespace?: string } = {},
-): ServiceMonitor {
-  return new ServiceMonitor({
+): TypedObject {
+  return typed(ServiceMonitor, {
     metadata: { name: w.name, namespace: ns, labels: labelsFor(w) },
     spec: {
       selector: { matchLabels: opts.selector ?? selectorLabels(w) },
@@ -119,8 +123,16 @@ export function monitorFor(
 }
 
 /** The common case: one port scraped at `/metrics`, over HTTPS when `tls` is given. */
-export function serviceMonitor(w: Workload, ns: string, port: string, interval: string, tls?: IEndpoint['tlsConfig']): ServiceMonitor {
-  return monitorFor(w, ns, [{ port, interval, path: '/metrics', ...(tls ? { scheme: 'https' as const, tlsConfig: tls } : {}) }]);
+export function serviceMonitor(
+  w: Workload,
+  ns: string,
+  port: string,
+  interval: string,
+  tls?: ServiceMonitorSpecEndpoints['tlsConfig'],
+): TypedObject {
+  return monitorFor(w, ns, [
+    { port, interval, path: '/metrics', ...(tls ? { scheme: ServiceMonitorSpecEndpointsScheme.HTTPS, tlsConfig: tls } : {}) },
+  ]);
 }
 
 /** Stable hash of the configuration a pod reads from files, so a config change rolls the pods. */
@@ -132,20 +144,37 @@ export function configHash(...parts: readonly string[]): string {
 
 export type Resources = IResourceRequirements;
 
+/** A quantity as the imported CRD types hold it (`cdk8s import` wraps int-or-string values). */
+export interface Quantity {
+  readonly value: string | number;
+}
+
+/** Wrap a map of quantity strings (requests, limits) for a custom resource's typed props. */
+export function quantities(m: Record<string, string> | undefined): Record<string, Quantity> | undefined {
+  return m && Object.fromEntries(Object.entries(m).map(([k, v]) => [k, { value: v }]));
+}
+
+/** Container resources for the operator's CRs (Prometheus, Alertmanager, ThanosRuler). */
+export function crResources(r: Resources): { requests?: Record<string, Quantity>; limits?: Record<string, Quantity> } {
+  return {
+    requests: quantities(r.requests as Record<string, string> | undefined),
+    limits: quantities(r.limits as Record<string, string> | undefined),
+  };
+}
+
 /**
  * `spec.storage` of an operator CR (Prometheus, Alertmanager, ThanosRuler): a PVC template per
- * replica. apiVersion/kind are omitted on purpose (the generated model demands values the real
- * CRD does not; see isModelDefect in lib/validate.ts), hence the one cast here.
+ * replica. The three kinds' generated types have the same shape; Prometheus' names it.
  */
-export function operatorStorage(claimName: string, storage: { storageClassName: string; size: string }): IStorageSpec {
+export function operatorStorage(claimName: string, storage: { storageClassName: string; size: string }): PrometheusSpecStorage {
   return {
     volumeClaimTemplate: {
       metadata: { name: claimName },
       spec: {
         accessModes: ['ReadWriteOnce'],
         storageClassName: storage.storageClassName,
-        resources: { requests: { storage: storage.size } },
+        resources: { requests: quantities({ storage: storage.size }) },
       },
-    } as unknown as IStorageSpec['volumeClaimTemplate'],
+    },
   };
 }

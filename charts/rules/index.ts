@@ -4,10 +4,10 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import { PrometheusRule } from '../../imports/monitoring.coreos.com.js';
 import type { EnvConfig } from '../../envs/schema.js';
 import { labelsFor } from '../../lib/labels.js';
-import { addObject } from '../../lib/objects.js';
+import { addObject, asManifest } from '../../lib/objects.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
 import type { ChartContext } from '../context.js';
 import { alertmanagerRules } from './alertmanager.js';
@@ -54,7 +54,8 @@ export function rulesChart(scope: Construct, { env }: ChartContext): Chart {
     };
     addObject(
       chart,
-      new PrometheusRule({ metadata: { name, namespace: env.namespace, labels }, spec: { groups: renderGroups(env, area) as never } }),
+      // The groups are in Prometheus' rule-file form already (what promtool checks): as manifest.
+      asManifest(PrometheusRule, { metadata: { name, namespace: env.namespace, labels }, spec: { groups: renderGroups(env, area) } }),
     );
   }
   return chart;

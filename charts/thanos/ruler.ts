@@ -5,16 +5,25 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { ThanosRuler } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ThanosRuler';
+import { ThanosRuler } from '../../imports/monitoring.coreos.com.js';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
 import { imageOf } from '../../envs/versions.js';
 import { labelsFor, stableLabels, type Workload, versioned } from '../../lib/labels.js';
-import { addObject } from '../../lib/objects.js';
+import { addObject, typed } from '../../lib/objects.js';
 import { REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
-import { operatorStorage, pdb, restrictedPod, service, serviceAccount, serviceMonitor, spreadAcrossNodes } from '../../lib/workload.js';
+import {
+  crResources,
+  operatorStorage,
+  pdb,
+  restrictedPod,
+  service,
+  serviceAccount,
+  serviceMonitor,
+  spreadAcrossNodes,
+} from '../../lib/workload.js';
 import { clientTls, webTlsMount, webTlsVolume } from '../../lib/web-tls.js';
 import type { ChartContext } from '../context.js';
 import { GRPC_PORT, grpcTlsFiles, grpcTlsMount, grpcTlsVolume, HTTP_PORT, OBJSTORE_KEY, OBJSTORE_SECRET, srv } from './common.js';
@@ -83,7 +92,7 @@ export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContex
   );
   addObject(
     chart,
-    new ThanosRuler({
+    typed(ThanosRuler, {
       metadata: { name: rulerW.name, namespace: ns, labels },
       spec: {
         replicas: r.replicas,
@@ -102,7 +111,7 @@ export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContex
         alertDropLabels: [REPLICA_LABELS.thanosRuler],
         ruleSelector: { matchLabels: { [RULE_EVALUATOR_LABEL]: THANOS_RULER_EVALUATOR } },
         ruleNamespaceSelector: inWatched,
-        resources: r.resources,
+        resources: crResources(r.resources),
         securityContext: restrictedPod(),
         ...(r.replicas > 1 ? { affinity: spreadAcrossNodes(rulerPodSelector()) } : {}),
         storage: operatorStorage('thanos-ruler-data', r.storage),

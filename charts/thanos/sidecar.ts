@@ -3,23 +3,23 @@
  * `spec.thanos`); this adds what the operator does not: a headless Service of our own for DNS
  * SRV discovery by Thanos Query, and a ServiceMonitor for the sidecar's metrics.
  */
-import type { IThanosSpec } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ThanosSpec';
+import type { PrometheusSpecThanos } from '../../imports/monitoring.coreos.com.js';
 import type { EnvConfig } from '../../envs/schema.js';
 import { imageOf } from '../../envs/versions.js';
 import { versioned, type Workload } from '../../lib/labels.js';
-import { service, serviceMonitor } from '../../lib/workload.js';
+import { crResources, service, serviceMonitor } from '../../lib/workload.js';
 import { grpcTlsFiles, grpcTlsMount, OBJSTORE_KEY, OBJSTORE_SECRET, THANOS_PORTS } from './common.js';
 
 export const SIDECAR: Workload = { name: 'thanos-sidecar', component: 'sidecar', versionOf: 'thanos' };
 export const SIDECAR_SERVICE = SIDECAR.name;
 
 /** `spec.thanos` of the Prometheus CR. */
-export function sidecarSpec(env: EnvConfig): IThanosSpec {
+export function sidecarSpec(env: EnvConfig): PrometheusSpecThanos {
   return {
     image: imageOf(env, 'thanos'),
     version: env.release.images.thanos.tag,
     objectStorageConfig: { name: OBJSTORE_SECRET, key: OBJSTORE_KEY },
-    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+    resources: crResources({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } }),
     grpcServerTlsConfig: { certFile: grpcTlsFiles.cert, keyFile: grpcTlsFiles.key, caFile: grpcTlsFiles.ca },
     volumeMounts: [grpcTlsMount],
   };

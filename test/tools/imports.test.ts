@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { apiSources, type ApiSourceName } from '../../envs/versions.js';
-import { IMPORTS_DIR, upstreamCrds, vendoredDir, versionsToVendor } from '../../tools/import-crds.js';
+import { IMPORTS_DIR, TYPED_DIR, typedConstructs, upstreamCrds, vendoredDir, versionsToVendor } from '../../tools/import-crds.js';
 
 const sources = Object.keys(apiSources) as ApiSourceName[];
 
@@ -33,3 +33,13 @@ it('holds no source or version that no pin asks for (stale imports are removed b
 it('vendors the operator CRDs of the operator version every environment runs', () => {
   expect(versionsToVendor('prometheus-operator')).toContain(apiSources['prometheus-operator'].module.version);
 });
+
+it('imports/<group>.ts are what `cdk8s import` generates from the vendored CRDs today (run `make import`)', () => {
+  const generated = typedConstructs();
+  const present = fs.readdirSync(TYPED_DIR).filter((f) => f.endsWith('.ts'));
+  expect(present.sort()).toEqual([...generated.keys()].sort());
+  for (const [file, text] of generated)
+    expect({ file, same: fs.readFileSync(path.join(TYPED_DIR, file), 'utf8') === text }).toEqual({ file, same: true });
+  // Every kind dist renders has a typed construct (the rest of a group is left out on purpose).
+  expect(generated.get('monitoring.coreos.com.ts')).toMatch(/export class ThanosRuler extends ApiObject/);
+}, 120_000);
