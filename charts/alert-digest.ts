@@ -8,6 +8,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { CREDENTIAL_KEYS } from './alertmanager-config.js';
 import type { ChartContext } from './context.js';
+import type { ClusterPlan } from './plan.js';
 import { PROMETHEUS, PROMETHEUS_WEB_PORT } from './prometheus.js';
 import { svcHost } from '../lib/dns.js';
 import { HTTP_PORT } from './thanos/common.js';
@@ -23,20 +24,13 @@ import { serviceAccount } from '../lib/workload.js';
 
 export const ALERT_DIGEST: Workload = { name: 'alert-digest', component: 'alert-digest', versionOf: 'python' };
 
-/**
- * One digest per environment: from the global view's host cluster when there is one (it sees
- * every cluster), otherwise from the first cluster.
- */
-export function digestCluster(env: EnvConfig): string {
-  return (env.features.enableThanos && env.thanos.global?.hostCluster) || env.clusters[0]!.name;
+/** The digest runs where the global view is when there is one (charts/plan.ts), so it sees every cluster. */
+function queryUrl(env: EnvConfig, plan: ClusterPlan): string {
+  if (!plan.thanos) return `https://${svcHost(env, PROMETHEUS.name)}:${PROMETHEUS_WEB_PORT}`;
+  return `https://${svcHost(env, plan.globalQuery ? QUERY_GLOBAL.name : QUERY_FRONTEND.name)}:${HTTP_PORT}`;
 }
 
-function queryUrl(env: EnvConfig): string {
-  if (!env.features.enableThanos) return `https://${svcHost(env, PROMETHEUS.name)}:${PROMETHEUS_WEB_PORT}`;
-  return `https://${svcHost(env, env.thanos.global ? QUERY_GLOBAL.name : QUERY_FRONTEND.name)}:${HTTP_PORT}`;
-}
-
-export function alertDigestChart(scope: Construct, { env }: ChartContext): Chart {
+export function alertDigestChart(scope: Construct, { env, plan }: ChartContext): Chart {
   const alertdigestW = versioned(ALERT_DIGEST, env);
   const chart = new Chart(scope, 'alert-digest');
   const ns = env.namespace;
@@ -52,7 +46,7 @@ export function alertDigestChart(scope: Construct, { env }: ChartContext): Chart
     schedule: d.schedule,
     activeDeadlineSeconds: 900,
     env: [
-      { name: 'DIGEST_QUERY_URL', value: queryUrl(env) },
+      { name: 'DIGEST_QUERY_URL', value: queryUrl(env, plan) },
       { name: 'DIGEST_DAYS', value: '7' },
       { name: 'SMTP_HOST', value: host },
       { name: 'SMTP_PORT', value: port },

@@ -29,6 +29,8 @@ import type { ChartContext } from './context.js';
 export const ALERTMANAGER: Workload = { name: 'alertmanager', component: 'alertmanager', versionOf: 'alertmanager' };
 export const ALERTMANAGER_CONFIG_SECRET = 'alertmanager-greenlang';
 export const ALERTMANAGER_WEB_PORT = 9093;
+/** The replicas' gossip (TCP and UDP), on the operator's `alertmanager-operated` Service. */
+export const ALERTMANAGER_MESH_PORT = 9094;
 
 /** Labels the operator gives Alertmanager pods. */
 export function alertmanagerPodSelector(): Record<string, string> {

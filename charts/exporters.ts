@@ -26,6 +26,8 @@ export const KUBE_STATE_METRICS: Workload = { name: 'kube-state-metrics', compon
 const NODE_EXPORTER_AUTH_MOUNT = '/etc/node-exporter/auth';
 export const NODE_EXPORTER: Workload = { name: 'node-exporter', component: 'exporter', versionOf: 'nodeExporter' };
 export const NODE_EXPORTER_PORT = 9100;
+/** kube-state-metrics: the object metrics and its own telemetry. */
+export const KSM_PORTS = { metrics: { name: 'http-metrics', port: 8080 }, telemetry: { name: 'telemetry', port: 8081 } } as const;
 
 /** What kube-state-metrics exports, by API group; the ClusterRole grants list/watch on exactly these. */
 export const KSM_RESOURCES: Record<string, readonly string[]> = {
@@ -88,19 +90,16 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
                 name: 'kube-state-metrics',
                 image: imageOf(env, 'kubeStateMetrics'),
                 args: [
-                  '--port=8080',
-                  '--telemetry-port=8081',
+                  `--port=${KSM_PORTS.metrics.port}`,
+                  `--telemetry-port=${KSM_PORTS.telemetry.port}`,
                   `--resources=${Object.values(KSM_RESOURCES).flat().sort().join(',')}`,
                   // Labels are opt-in: only the standard app labels become kube_*_labels series.
                   '--metric-labels-allowlist=pods=[app,app.kubernetes.io/name,app.kubernetes.io/component],namespaces=[team]',
                 ],
-                ports: [
-                  { name: 'http-metrics', containerPort: 8080, protocol: 'TCP' },
-                  { name: 'telemetry', containerPort: 8081, protocol: 'TCP' },
-                ],
+                ports: Object.values(KSM_PORTS).map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
                 resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
-                livenessProbe: { httpGet: { path: '/livez', port: 'http-metrics' }, periodSeconds: 20, timeoutSeconds: 5 },
-                readinessProbe: { httpGet: { path: '/readyz', port: 'telemetry' }, periodSeconds: 10, timeoutSeconds: 5 },
+                livenessProbe: { httpGet: { path: '/livez', port: KSM_PORTS.metrics.name }, periodSeconds: 20, timeoutSeconds: 5 },
+                readinessProbe: { httpGet: { path: '/readyz', port: KSM_PORTS.telemetry.name }, periodSeconds: 10, timeoutSeconds: 5 },
                 securityContext: restrictedContainer(),
               },
             ],
@@ -109,19 +108,13 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
       },
     }),
   );
-  addObject(
-    chart,
-    service(kubestatemetricsW, ns, [
-      { name: 'http-metrics', port: 8080 },
-      { name: 'telemetry', port: 8081 },
-    ]),
-  );
+  addObject(chart, service(kubestatemetricsW, ns, Object.values(KSM_PORTS)));
   addObject(
     chart,
     monitorFor(kubestatemetricsW, ns, [
       // honorLabels: the namespace/pod labels describe the object, not the exporter.
-      { port: 'http-metrics', interval: env.prometheus.scrapeInterval, honorLabels: true },
-      { port: 'telemetry', interval: env.prometheus.scrapeInterval },
+      { port: KSM_PORTS.metrics.name, interval: env.prometheus.scrapeInterval, honorLabels: true },
+      { port: KSM_PORTS.telemetry.name, interval: env.prometheus.scrapeInterval },
     ]),
   );
 

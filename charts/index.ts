@@ -1,12 +1,13 @@
 /**
  * The components rendered for each environment and cluster, in output order. Each renders to
  * dist/<env>/<cluster>/<name>/manifests.yaml, which one Argo CD Application syncs. Whether a
- * component is rendered is data (feature flags, designated clusters), never an env name check.
+ * component is rendered is decided by the cluster's plan (charts/plan.ts), never an env name check.
  */
 import type { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ChartContext } from './context.js';
-import { alertDigestChart, digestCluster } from './alert-digest.js';
+import type { ClusterPlan } from './plan.js';
+import { alertDigestChart } from './alert-digest.js';
 import { alertmanagerChart } from './alertmanager.js';
 import { dashboardsChart } from './dashboards/index.js';
 import { exportersChart } from './exporters.js';
@@ -19,7 +20,7 @@ import { pushgatewayChart } from './pushgateway.js';
 import { rulesChart } from './rules/index.js';
 import { secretsChart } from './secrets.js';
 import { storageChart } from './storage.js';
-import { compactorCluster, thanosCompactorChart } from './thanos/compactor.js';
+import { thanosCompactorChart } from './thanos/compactor.js';
 import { thanosObjstoreChart } from './thanos/objstore.js';
 import { thanosQueryChart } from './thanos/query.js';
 import { thanosQueryFrontendChart } from './thanos/query-frontend.js';
@@ -32,8 +33,8 @@ import { webTlsChart } from './web-tls.js';
 export interface Component {
   readonly name: string;
   readonly render: (scope: Construct, ctx: ChartContext) => Chart;
-  /** Rendered only when this holds; always when absent. */
-  readonly enabled?: (ctx: ChartContext) => boolean;
+  /** Rendered only when the cluster's plan runs it; always when absent. */
+  readonly runs?: (plan: ClusterPlan) => boolean;
   /** Argo CD sync wave of its Application (0 when absent); see WAVES. */
   readonly wave?: number;
 }
@@ -46,37 +47,37 @@ export interface Component {
  */
 const WAVES = { foundation: -2, prerequisites: -1, workloads: 0, last: 1 } as const;
 
-const thanos = ({ env }: ChartContext) => env.features.enableThanos;
+const thanos = (p: ClusterPlan) => p.thanos;
 
 export const components: readonly Component[] = [
   { name: 'namespace', render: namespaceChart, wave: WAVES.foundation },
-  { name: 'storage', render: storageChart, wave: WAVES.foundation, enabled: ({ env }) => env.storageClasses.provision !== undefined },
+  { name: 'storage', render: storageChart, wave: WAVES.foundation, runs: (p) => p.storageClass },
   { name: 'secrets', render: secretsChart, wave: WAVES.prerequisites },
   { name: 'web-tls', render: webTlsChart, wave: WAVES.prerequisites },
   { name: 'prometheus-operator', render: prometheusOperatorChart, wave: WAVES.prerequisites },
   { name: 'prometheus', render: prometheusChart },
   { name: 'alertmanager', render: alertmanagerChart },
-  { name: 'pushgateway', render: pushgatewayChart, enabled: ({ env }) => env.features.enablePushgateway },
+  { name: 'pushgateway', render: pushgatewayChart, runs: (p) => p.pushgateway },
   { name: 'exporters', render: exportersChart },
   { name: 'monitors', render: monitorsChart },
   { name: 'rules', render: rulesChart },
   { name: 'dashboards', render: dashboardsChart, wave: WAVES.last },
   { name: 'network-policies', render: networkPoliciesChart },
-  { name: 'alert-digest', render: alertDigestChart, enabled: (ctx) => ctx.cluster.name === digestCluster(ctx.env) },
-  { name: 'thanos-objstore', render: thanosObjstoreChart, enabled: thanos, wave: WAVES.prerequisites },
-  { name: 'thanos-tls', render: thanosTlsChart, enabled: thanos, wave: WAVES.prerequisites },
-  { name: 'thanos-query', render: thanosQueryChart, enabled: thanos },
-  { name: 'thanos-query-frontend', render: thanosQueryFrontendChart, enabled: thanos },
-  { name: 'thanos-store', render: thanosStoreChart, enabled: thanos },
+  { name: 'alert-digest', render: alertDigestChart, runs: (p) => p.alertDigest },
+  { name: 'thanos-objstore', render: thanosObjstoreChart, runs: thanos, wave: WAVES.prerequisites },
+  { name: 'thanos-tls', render: thanosTlsChart, runs: thanos, wave: WAVES.prerequisites },
+  { name: 'thanos-query', render: thanosQueryChart, runs: thanos },
+  { name: 'thanos-query-frontend', render: thanosQueryFrontendChart, runs: thanos },
+  { name: 'thanos-store', render: thanosStoreChart, runs: thanos },
   {
     name: 'thanos-compactor',
     render: thanosCompactorChart,
-    enabled: (ctx) => thanos(ctx) && ctx.cluster.name === compactorCluster(ctx.env),
+    runs: (p) => p.compactor,
   },
-  { name: 'thanos-ruler', render: thanosRulerChart, enabled: thanos },
+  { name: 'thanos-ruler', render: thanosRulerChart, runs: thanos },
   {
     name: 'thanos-query-global',
     render: thanosQueryGlobalChart,
-    enabled: (ctx) => thanos(ctx) && ctx.env.thanos.global?.hostCluster === ctx.cluster.name,
+    runs: (p) => p.globalQuery,
   },
 ];

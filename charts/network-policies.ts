@@ -22,13 +22,15 @@ import type { EnvConfig } from '../envs/schema.js';
 import { labelsFor, selectorLabels } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { ALERT_DIGEST } from './alert-digest.js';
-import { alertmanagerPodSelector } from './alertmanager.js';
+import { ALERTMANAGER_MESH_PORT, ALERTMANAGER_WEB_PORT, alertmanagerPodSelector } from './alertmanager.js';
 import type { ChartContext } from './context.js';
-import { KUBE_STATE_METRICS } from './exporters.js';
+import { KSM_PORTS, KUBE_STATE_METRICS, NODE_EXPORTER_PORT } from './exporters.js';
 import { targetNamespaces } from './monitors.js';
-import { prometheusPodSelector } from './prometheus.js';
-import { OPERATOR, OPERATOR_METRICS_PORT } from './prometheus-operator.js';
-import { JANITOR, PUSHGATEWAY } from './pushgateway.js';
+import type { ClusterPlan } from './plan.js';
+import { PROMETHEUS_WEB_PORT, prometheusPodSelector } from './prometheus.js';
+import { CONFIG_RELOADER_PORT, OPERATOR, OPERATOR_METRICS_PORT } from './prometheus-operator.js';
+import { JANITOR, PUSHGATEWAY, PUSHGATEWAY_PORT } from './pushgateway.js';
+import { GRPC_PORT, HTTP_PORT } from './thanos/common.js';
 import { COMPACTOR } from './thanos/compactor.js';
 import { QUERY } from './thanos/query.js';
 import { QUERY_FRONTEND } from './thanos/query-frontend.js';
@@ -53,88 +55,110 @@ export interface IngressRule {
   readonly ports: readonly Port[];
 }
 
-/** The allowed ingress flows of an environment: what the chart renders and the test checks. */
-export function ingressRules(env: EnvConfig): IngressRule[] {
+/**
+ * The allowed ingress flows of one cluster: what the chart renders and the tests check. A flow
+ * exists only when the plan runs its target, and names only peers the plan runs.
+ */
+export function ingressRules(env: EnvConfig, plan: ClusterPlan): IngressRule[] {
+  const when = <T>(on: boolean, ...xs: T[]): T[] => (on ? xs : []);
   const prometheus = pods(prometheusPodSelector());
-  const query = pods(selectorLabels(QUERY));
-  const queryGlobal = pods(selectorLabels(QUERY_GLOBAL));
-  const frontend = pods(selectorLabels(QUERY_FRONTEND));
-  const ruler = pods(rulerPodSelector());
+  const query = when(plan.thanos, pods(selectorLabels(QUERY)));
+  const queryGlobal = when(plan.globalQuery, pods(selectorLabels(QUERY_GLOBAL)));
+  const frontend = when(plan.thanos, pods(selectorLabels(QUERY_FRONTEND)));
+  const ruler = when(plan.thanos, pods(rulerPodSelector()));
   const grafana = pods(GRAFANA_SELECTOR);
-  const digest = pods(selectorLabels(ALERT_DIGEST));
+  const digest = when(plan.alertDigest, pods(selectorLabels(ALERT_DIGEST)));
   const clients = {
     namespaceSelector: {
       matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...env.pushgateway.clientNamespaces] }],
     },
   };
+  const tcp = (...ports: number[]): Port[] => ports.map((port) => ({ port }));
+  const thanosPorts = tcp(GRPC_PORT, HTTP_PORT);
   return [
-    { name: 'prometheus-web', podSelector: prometheusPodSelector(), from: [grafana, query, prometheus, digest], ports: [{ port: 9090 }] },
     {
+      name: 'prometheus-web',
+      podSelector: prometheusPodSelector(),
+      from: [grafana, ...query, prometheus, ...digest],
+      ports: tcp(PROMETHEUS_WEB_PORT),
+    },
+    ...when(plan.thanos, {
       name: 'prometheus-sidecar',
       podSelector: prometheusPodSelector(),
-      from: [query, prometheus],
-      ports: [{ port: 10901 }, { port: 10902 }, { port: 8080 }],
+      from: [...query, prometheus],
+      ports: [...thanosPorts, ...tcp(CONFIG_RELOADER_PORT)],
+    }),
+    ...when(!plan.thanos, {
+      name: 'prometheus-reloader',
+      podSelector: prometheusPodSelector(),
+      from: [prometheus],
+      ports: tcp(CONFIG_RELOADER_PORT),
+    }),
+    {
+      name: 'alertmanager-web',
+      podSelector: alertmanagerPodSelector(),
+      from: [prometheus, ...ruler, grafana],
+      ports: tcp(ALERTMANAGER_WEB_PORT),
     },
-    { name: 'alertmanager-web', podSelector: alertmanagerPodSelector(), from: [prometheus, ruler, grafana], ports: [{ port: 9093 }] },
     {
       name: 'alertmanager-mesh',
       podSelector: alertmanagerPodSelector(),
       from: [pods(alertmanagerPodSelector())],
       ports: [
-        { port: 9094, protocol: 'TCP' },
-        { port: 9094, protocol: 'UDP' },
+        { port: ALERTMANAGER_MESH_PORT, protocol: 'TCP' },
+        { port: ALERTMANAGER_MESH_PORT, protocol: 'UDP' },
       ],
     },
-    { name: 'alertmanager-metrics', podSelector: alertmanagerPodSelector(), from: [prometheus], ports: [{ port: 8080 }] },
-    {
+    { name: 'alertmanager-metrics', podSelector: alertmanagerPodSelector(), from: [prometheus], ports: tcp(CONFIG_RELOADER_PORT) },
+    ...when(plan.pushgateway, {
       name: 'pushgateway-push',
       podSelector: selectorLabels(PUSHGATEWAY),
       from: [clients, pods(selectorLabels(JANITOR)), prometheus],
-      ports: [{ port: 9091 }],
-    },
-    { name: 'thanos-query-grpc', podSelector: selectorLabels(QUERY), from: [queryGlobal], ports: [{ port: 10901 }] },
-    {
+      ports: tcp(PUSHGATEWAY_PORT),
+    }),
+    ...when(plan.globalQuery, { name: 'thanos-query-grpc', podSelector: selectorLabels(QUERY), from: queryGlobal, ports: tcp(GRPC_PORT) }),
+    ...when(plan.thanos, {
       name: 'thanos-query-http',
       podSelector: selectorLabels(QUERY),
-      from: [frontend, ruler, grafana, digest, prometheus],
-      ports: [{ port: 10902 }],
-    },
-    {
+      from: [...frontend, ...ruler, grafana, ...digest, prometheus],
+      ports: tcp(HTTP_PORT),
+    }),
+    ...when(plan.thanos, {
       name: 'thanos-query-frontend-http',
       podSelector: selectorLabels(QUERY_FRONTEND),
-      from: [grafana, digest, prometheus],
-      ports: [{ port: 10902 }],
-    },
-    {
+      from: [grafana, ...digest, prometheus],
+      ports: tcp(HTTP_PORT),
+    }),
+    ...when(plan.globalQuery, {
       name: 'thanos-query-global-http',
       podSelector: selectorLabels(QUERY_GLOBAL),
-      from: [grafana, digest, prometheus],
-      ports: [{ port: 10902 }],
-    },
-    { name: 'thanos-store', podSelector: storeSelector, from: [query, prometheus], ports: [{ port: 10901 }, { port: 10902 }] },
-    {
+      from: [grafana, ...digest, prometheus],
+      ports: tcp(HTTP_PORT),
+    }),
+    ...when(plan.thanos, { name: 'thanos-store', podSelector: storeSelector, from: [...query, prometheus], ports: thanosPorts }),
+    ...when(plan.thanos, {
       name: 'thanos-ruler',
       podSelector: rulerPodSelector(),
-      from: [query, prometheus],
-      ports: [{ port: 10901 }, { port: 10902 }, { port: 8080 }],
-    },
-    { name: 'thanos-compactor', podSelector: selectorLabels(COMPACTOR), from: [prometheus], ports: [{ port: 10902 }] },
+      from: [...query, prometheus],
+      ports: [...thanosPorts, ...tcp(CONFIG_RELOADER_PORT)],
+    }),
+    ...when(plan.compactor, {
+      name: 'thanos-compactor',
+      podSelector: selectorLabels(COMPACTOR),
+      from: [prometheus],
+      ports: tcp(HTTP_PORT),
+    }),
     {
       name: 'kube-state-metrics',
       podSelector: selectorLabels(KUBE_STATE_METRICS),
       from: [prometheus],
-      ports: [{ port: 8080 }, { port: 8081 }],
+      ports: Object.values(KSM_PORTS).map((p) => ({ port: p.port })),
     },
-    {
-      name: 'prometheus-operator',
-      podSelector: selectorLabels(OPERATOR),
-      from: [prometheus],
-      ports: [{ port: OPERATOR_METRICS_PORT.port }],
-    },
+    { name: 'prometheus-operator', podSelector: selectorLabels(OPERATOR), from: [prometheus], ports: tcp(OPERATOR_METRICS_PORT.port) },
   ];
 }
 
-export function networkPoliciesChart(scope: Construct, { env }: ChartContext): Chart {
+export function networkPoliciesChart(scope: Construct, { env, plan }: ChartContext): Chart {
   const chart = new Chart(scope, 'network-policies');
   const ns = env.namespace;
   const labels = (name: string) => labelsFor({ name, component: 'network-policy' });
@@ -146,7 +170,7 @@ export function networkPoliciesChart(scope: Construct, { env }: ChartContext): C
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
     }),
   );
-  for (const r of ingressRules(env)) {
+  for (const r of ingressRules(env, plan)) {
     addObject(
       chart,
       new NetworkPolicy({
@@ -191,7 +215,7 @@ export function networkPoliciesChart(scope: Construct, { env }: ChartContext): C
               { port: 443, protocol: 'TCP' },
               { port: 6443, protocol: 'TCP' },
               { port: 587, protocol: 'TCP' },
-              { port: 9100, protocol: 'TCP' },
+              { port: NODE_EXPORTER_PORT, protocol: 'TCP' },
               { port: 10250, protocol: 'TCP' },
             ],
           },

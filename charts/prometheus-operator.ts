@@ -24,6 +24,8 @@ export const OPERATOR: Workload = { name: 'prometheus-operator', component: 'con
 export const OPERATOR_METRICS_PORT = { name: 'http', port: 8080 } as const;
 /** The Service the operator keeps filled with every kubelet (scraped by the kubelet monitor). */
 export const KUBELET_SERVICE = { namespace: 'kube-system', name: 'kubelet' } as const;
+/** Metrics port of the config reloader the operator injects into Prometheus, Alertmanager and ThanosRuler pods. */
+export const CONFIG_RELOADER_PORT = 8080;
 /** Image of the config reloader the operator injects: released with the operator, same tag. */
 export const CONFIG_RELOADER_IMAGE = 'quay.io/prometheus-operator/prometheus-config-reloader';
 

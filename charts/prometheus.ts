@@ -55,7 +55,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
   const watched = watchedNamespaces(ctx);
   const chart = new Chart(scope, 'prometheus');
 
-  const thanos = env.features.enableThanos;
+  const thanos = ctx.plan.thanos;
   // The sidecar shares the pod's ServiceAccount, so the IRSA role for uploads goes here.
   addObject(
     chart,

@@ -51,13 +51,13 @@ function externalSecret(
   });
 }
 
-export function secretsChart(scope: Construct, { env }: ChartContext): Chart {
+export function secretsChart(scope: Construct, { env, plan }: ChartContext): Chart {
   const chart = new Chart(scope, 'secrets');
   addObject(
     chart,
     externalSecret(env, env.alertmanager.credentialsSecret, secretPath(env, 'alertmanager'), Object.values(CREDENTIAL_KEYS)),
   );
-  if (env.features.enablePushgateway) {
+  if (plan.pushgateway) {
     addObject(
       chart,
       externalSecret(env, env.pushgateway.authSecret, secretPath(env, 'pushgateway'), ['username', 'password', 'password-bcrypt'], {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { defaults } from './defaults.js';
 import { dev } from './dev.js';
 import { prod } from './prod.js';
-import { envSchema, type EnvConfig, type EnvOverrides } from './schema.js';
+import { envSchema, features, type EnvConfig, type EnvOverrides, type Features } from './schema.js';
 import { staging } from './staging.js';
 import { defaultOutputsDir, loadTerraformOutputs, TerraformOutputsError } from './terraform.js';
 import { releaseOf, type Pins } from './versions.js';
@@ -86,4 +86,12 @@ export function deepMerge<T>(base: T, override: unknown): T {
   const out: Plain = { ...base };
   for (const [k, v] of Object.entries(override)) out[k] = k in out ? deepMerge(out[k], v) : v;
   return out as T;
+}
+
+/** Every combination of the schema's feature flags (the test matrix: each must render and run). */
+export function featureCombinations(): Features[] {
+  return Object.keys(features.shape).reduce<Features[]>(
+    (combos, flag) => combos.flatMap((c) => [true, false].map((on) => ({ ...c, [flag]: on }))),
+    [{} as Features],
+  );
 }

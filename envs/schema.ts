@@ -240,6 +240,10 @@ const release = z.strictObject({
   ),
 });
 
+/** Feature flags; charts never read them directly (charts/plan.ts turns them into a cluster's plan). */
+export const features = z.strictObject({ enableThanos: z.boolean(), enablePushgateway: z.boolean() });
+export type Features = z.infer<typeof features>;
+
 const envShape = z.strictObject({
   name: dnsLabel,
   /** Promotion order and the rules that depend on it; never branched on in charts. */
@@ -263,7 +267,7 @@ const envShape = z.strictObject({
   argocd,
   secrets,
   tls,
-  features: z.strictObject({ enableThanos: z.boolean(), enablePushgateway: z.boolean() }),
+  features,
   storageClasses,
   /** From the Terraform outputs file, never from env files (see envs/terraform.ts). */
   aws: awsSchema,

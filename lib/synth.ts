@@ -6,7 +6,8 @@ import { App } from 'cdk8s';
 import { stringify } from 'yaml';
 import { ARGOCD_COMPONENT, argocdChart } from '../charts/argocd.js';
 import { components as defaultComponents, type Component } from '../charts/index.js';
-import type { EnvConfig } from '../envs/schema.js';
+import type { ClusterConfig, EnvConfig } from '../envs/schema.js';
+import { planCluster } from '../charts/plan.js';
 import { preloadModels, validateObject } from './validate.js';
 
 export interface SynthProblem {
@@ -43,32 +44,31 @@ export function componentPath(env: string, cluster: string, component: string): 
   return `${env}/${cluster}/${component}/manifests.yaml`;
 }
 
+/** One cluster's charts as manifests, in output order (Argo CD's Applications last). Not validated. */
+export function renderCluster(
+  env: EnvConfig,
+  cluster: ClusterConfig,
+  components: readonly Component[] = defaultComponents,
+): { chart: string; manifests: Manifest[] }[] {
+  const app = new App();
+  const ctx = { env, cluster, plan: planCluster(env, cluster) };
+  const out: { chart: string; manifests: Manifest[] }[] = [];
+  const folders: { name: string; wave: number }[] = [];
+  for (const component of components) {
+    if (component.runs && !component.runs(ctx.plan)) continue;
+    out.push({ chart: component.name, manifests: component.render(app, ctx).toJson() as Manifest[] });
+    folders.push({ name: component.name, wave: component.wave ?? 0 });
+  }
+  // Delivery last: it points one Argo CD Application at each folder rendered above.
+  out.push({ chart: ARGOCD_COMPONENT, manifests: argocdChart(app, ctx, folders).toJson() as Manifest[] });
+  return out;
+}
+
 export async function synthesize(envs: readonly EnvConfig[], components: readonly Component[] = defaultComponents): Promise<RenderedTree> {
   // Render everything first, then validate: the models of all kinds load concurrently.
-  const rendered: { env: EnvConfig; cluster: string; chart: string; manifests: Manifest[] }[] = [];
-  for (const env of envs) {
-    for (const cluster of env.clusters) {
-      const app = new App();
-      const folders: { name: string; wave: number }[] = [];
-      for (const component of components) {
-        if (component.enabled && !component.enabled({ env, cluster })) continue;
-        rendered.push({
-          env,
-          cluster: cluster.name,
-          chart: component.name,
-          manifests: component.render(app, { env, cluster }).toJson() as Manifest[],
-        });
-        folders.push({ name: component.name, wave: component.wave ?? 0 });
-      }
-      // Delivery last: it points one Argo CD Application at each folder rendered above.
-      rendered.push({
-        env,
-        cluster: cluster.name,
-        chart: ARGOCD_COMPONENT,
-        manifests: argocdChart(app, { env, cluster }, folders).toJson() as Manifest[],
-      });
-    }
-  }
+  const rendered = envs.flatMap((env) =>
+    env.clusters.flatMap((cluster) => renderCluster(env, cluster, components).map((r) => ({ env, cluster: cluster.name, ...r }))),
+  );
   await preloadModels(rendered.flatMap((r) => r.manifests));
 
   const tree: RenderedTree = new Map();

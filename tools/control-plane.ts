@@ -257,7 +257,7 @@ export async function startOperator(
     { verb: 'create', group: 'apps', resource: 'statefulsets' },
   ]);
   const args = rendered.args.filter((a) => !a.startsWith('--web.listen-address='));
-  return start({
+  const operator = await start({
     tool: 'prometheus-operator',
     readyPath: '/healthz',
     timeoutMs: 60_000,
@@ -270,6 +270,19 @@ export async function startOperator(
       `--key-file=${id.key}`,
     ],
   });
+  // Its start-up checks log a warning for each capability it turns off (a permission the rendered
+  // ClusterRole lacks, an API it did not find): in a cluster that would silently weaken it.
+  const disabled = startupWarnings(operator.log());
+  if (disabled.length > 0) {
+    await operator.stop();
+    throw new Error(`the operator turned off capabilities at start-up:\n${disabled.join('\n')}`);
+  }
+  return operator;
+}
+
+/** The operator's start-up warnings that turn a capability off (missing permission, API not installed). */
+export function startupWarnings(log: string): string[] {
+  return log.split('\n').filter((l) => /missing permission|not installed in the cluster/.test(l));
 }
 
 /** Poll SelfSubjectAccessReviews until every access is allowed (RBAC changes take a moment to apply). */

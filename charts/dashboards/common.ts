@@ -7,6 +7,8 @@ import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-s
 
 /** Dashboards query Thanos (through the query-frontend): deduplicated, every replica, long range. */
 export const THANOS_DATASOURCE: DataSourceRef = { type: 'prometheus', uid: 'thanos' };
+/** Prometheus itself (the pair behind its Service): what the dashboards query when Thanos does not run. */
+export const PROMETHEUS_DATASOURCE: DataSourceRef = { type: 'prometheus', uid: 'prometheus' };
 
 /** `cluster` external label filter; the test substitutes `.*` before handing queries to promtool. */
 export const C = 'cluster=~"$cluster"';

@@ -18,10 +18,35 @@ import { HTTP_PORT } from '../thanos/common.js';
 import { QUERY_FRONTEND } from '../thanos/query-frontend.js';
 import { QUERY_GLOBAL } from '../thanos/query-global.js';
 import { batchJobsDashboard } from './batch-jobs.js';
-import { THANOS_DATASOURCE } from './common.js';
+import { PROMETHEUS_DATASOURCE, THANOS_DATASOURCE } from './common.js';
+import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { ClusterPlan } from '../plan.js';
 import { prometheusHealthDashboard } from './prometheus-health.js';
 
-export const dashboards = () => [prometheusHealthDashboard(), batchJobsDashboard()];
+/** Every dashboard, with the plan flag of what it shows (rendered only where that runs). */
+const catalogue = [{ build: prometheusHealthDashboard }, { build: batchJobsDashboard, requires: 'pushgateway' as const }];
+
+export const dashboards = () => catalogue.map((d) => d.build());
+
+/** The dashboards of one cluster, querying its primary datasource. */
+export function dashboardsFor(plan: ClusterPlan) {
+  return catalogue.filter((d) => !d.requires || plan[d.requires]).map((d) => withDatasource(d.build(), primaryDatasource(plan)));
+}
+
+/** The datasource the dashboards query: Thanos (deduplicated, long range) when it runs, else Prometheus. */
+export function primaryDatasource(plan: ClusterPlan): DataSourceRef {
+  return plan.thanos ? THANOS_DATASOURCE : PROMETHEUS_DATASOURCE;
+}
+
+/** A built dashboard with every reference to the Thanos datasource pointed at `ds` instead. */
+export function withDatasource<T>(dashboard: T, ds: DataSourceRef): T {
+  if (ds.uid === THANOS_DATASOURCE.uid) return dashboard;
+  return JSON.parse(JSON.stringify(dashboard), (_key, v: unknown) =>
+    v && typeof v === 'object' && (v as DataSourceRef).uid === THANOS_DATASOURCE.uid && (v as DataSourceRef).type === THANOS_DATASOURCE.type
+      ? { ...ds }
+      : v,
+  ) as T;
+}
 
 /**
  * Grafana reaches everything over HTTPS; the query API also wants Grafana's client certificate.
@@ -38,36 +63,42 @@ const mtlsSecure = {
   tlsClientKey: `$__file{${GRAFANA_TLS_DIR}/tls.key}`,
 };
 
-export function datasources(env: EnvConfig, hostsGlobal: boolean) {
+export function datasources(env: EnvConfig, plan: ClusterPlan) {
+  const thanos = plan.thanos
+    ? [
+        {
+          name: 'Thanos',
+          uid: THANOS_DATASOURCE.uid,
+          type: 'prometheus',
+          access: 'proxy',
+          url: `https://${svcHost(env, QUERY_FRONTEND.name)}:${HTTP_PORT}`,
+          isDefault: true,
+          jsonData: { timeInterval: env.prometheus.scrapeInterval, prometheusType: 'Thanos', ...mtls },
+          secureJsonData: mtlsSecure,
+        },
+        ...(plan.globalQuery
+          ? [
+              {
+                name: 'Thanos (all clusters)',
+                uid: 'thanos-global',
+                type: 'prometheus',
+                access: 'proxy',
+                url: `https://${svcHost(env, QUERY_GLOBAL.name)}:${HTTP_PORT}`,
+                jsonData: { prometheusType: 'Thanos', ...mtls },
+                secureJsonData: mtlsSecure,
+              },
+            ]
+          : []),
+      ]
+    : [];
   return {
     apiVersion: 1,
     datasources: [
-      {
-        name: 'Thanos',
-        uid: THANOS_DATASOURCE.uid,
-        type: 'prometheus',
-        access: 'proxy',
-        url: `https://${svcHost(env, QUERY_FRONTEND.name)}:${HTTP_PORT}`,
-        isDefault: true,
-        jsonData: { timeInterval: env.prometheus.scrapeInterval, prometheusType: 'Thanos', ...mtls },
-        secureJsonData: mtlsSecure,
-      },
-      ...(hostsGlobal
-        ? [
-            {
-              name: 'Thanos (all clusters)',
-              uid: 'thanos-global',
-              type: 'prometheus',
-              access: 'proxy',
-              url: `https://${svcHost(env, QUERY_GLOBAL.name)}:${HTTP_PORT}`,
-              jsonData: { prometheusType: 'Thanos', ...mtls },
-              secureJsonData: mtlsSecure,
-            },
-          ]
-        : []),
+      ...thanos,
       {
         name: 'Prometheus',
-        uid: 'prometheus',
+        uid: PROMETHEUS_DATASOURCE.uid,
+        ...(plan.thanos ? {} : { isDefault: true }),
         type: 'prometheus',
         access: 'proxy',
         url: `https://${svcHost(env, PROMETHEUS.name)}:${PROMETHEUS_WEB_PORT}`,
@@ -87,10 +118,10 @@ export function datasources(env: EnvConfig, hostsGlobal: boolean) {
   };
 }
 
-export function dashboardsChart(scope: Construct, { env, cluster }: ChartContext): Chart {
+export function dashboardsChart(scope: Construct, { env, plan }: ChartContext): Chart {
   const chart = new Chart(scope, 'dashboards');
   const ns = env.namespace;
-  for (const d of dashboards()) {
+  for (const d of dashboardsFor(plan)) {
     const name = `grafana-dashboard-${d.uid}`;
     addObject(
       chart,
@@ -105,7 +136,6 @@ export function dashboardsChart(scope: Construct, { env, cluster }: ChartContext
       }),
     );
   }
-  const hostsGlobal = env.features.enableThanos && env.thanos.global?.hostCluster === cluster.name;
   addObject(
     chart,
     new ConfigMap({
@@ -114,7 +144,7 @@ export function dashboardsChart(scope: Construct, { env, cluster }: ChartContext
         namespace: ns,
         labels: { ...labelsFor({ name: 'grafana-datasources', component: 'datasources' }), grafana_datasource: '1' },
       },
-      data: { 'datasources.yaml': stringify(datasources(env, hostsGlobal)) },
+      data: { 'datasources.yaml': stringify(datasources(env, plan)) },
     }),
   );
   return chart;

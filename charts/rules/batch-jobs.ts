@@ -11,6 +11,7 @@ const dedup = (metric: string) => `max without (${PUSHGATEWAY_REPLICA_LABELS}) (
 
 export const batchJobRules: RuleArea = {
   area: 'batch-jobs',
+  requires: 'pushgateway',
   groups: [
     {
       name: 'batch-jobs',

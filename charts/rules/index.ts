@@ -44,9 +44,9 @@ export function renderGroups(env: EnvConfig, area: RuleArea) {
   }));
 }
 
-export function rulesChart(scope: Construct, { env }: ChartContext): Chart {
+export function rulesChart(scope: Construct, { env, plan }: ChartContext): Chart {
   const chart = new Chart(scope, 'rules');
-  for (const area of ruleAreas) {
+  for (const area of ruleAreas.filter((a) => !a.requires || plan[a.requires])) {
     const name = `greenlang-${area.area}`;
     const labels = {
       ...labelsFor({ name, component: 'rules' }),

@@ -8,6 +8,7 @@ import type { RuleArea } from './types.js';
 export const metaRules: RuleArea = {
   area: 'meta',
   evaluator: 'thanos-ruler',
+  requires: 'thanos',
   groups: [
     {
       name: 'meta',

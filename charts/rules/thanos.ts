@@ -8,6 +8,7 @@ const QUERY_HANDLERS = 'handler=~"query|query_range"';
 
 export const thanosRules: RuleArea = {
   area: 'thanos',
+  requires: 'thanos',
   groups: [
     {
       name: 'thanos',

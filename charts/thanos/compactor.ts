@@ -25,11 +25,6 @@ import {
 
 export const COMPACTOR: Workload = { name: 'thanos-compactor', component: 'compactor', versionOf: 'thanos' };
 
-/** The cluster whose compactor owns the environment's bucket. */
-export function compactorCluster(env: EnvConfig): string {
-  return env.thanos.compactor.cluster ?? env.clusters[0]!.name;
-}
-
 export function compactorArgs(env: EnvConfig): string[] {
   const c = env.thanos.compactor;
   return [

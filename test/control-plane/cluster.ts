@@ -4,25 +4,58 @@
  * dist read back from disk exactly as Argo CD reads it.
  */
 import path from 'node:path';
-import { envFiles, resolveAll } from '../../envs/index.js';
+import { envFiles, featureCombinations, resolveAll } from '../../envs/index.js';
 import type { ClusterConfig, EnvConfig } from '../../envs/schema.js';
 import { KubeClient } from '../../lib/kube.js';
 import { manifestsOfTree, treeOnDisk } from '../../lib/manifests.js';
 import { repoRoot } from '../../lib/paths.js';
-import type { Manifest } from '../../lib/synth.js';
+import { renderCluster, type Manifest } from '../../lib/synth.js';
 import { applyEach, namespacesFirst } from '../../lib/server-dry-run.js';
 import { installCrds, startControlPlane, vendoredCrds, type ControlPlane } from '../../tools/control-plane.js';
 
 export const FIELD_MANAGER = 'gl-control-plane-tier';
 
-export const targets: { env: EnvConfig; cluster: ClusterConfig; label: string }[] = resolveAll(envFiles).flatMap((env) =>
-  env.clusters.map((cluster) => ({ env, cluster, label: `${env.name}/${cluster.name}` })),
-);
+export interface Target {
+  readonly env: EnvConfig;
+  readonly cluster: ClusterConfig;
+  readonly label: string;
+  /** What is applied: dist as committed, or a feature-flag variant rendered in memory. */
+  readonly manifests: () => Manifest[];
+}
 
 /** Every document of dist/<env>/<cluster>/, as committed. */
 export function distOf(env: EnvConfig, cluster: ClusterConfig): Manifest[] {
   return manifestsOfTree(treeOnDisk(path.join(repoRoot, 'dist', env.name, cluster.name)));
 }
+
+const envs = resolveAll(envFiles);
+
+/** Every environment and cluster of dist. */
+export const distTargets: Target[] = envs.flatMap((env) =>
+  env.clusters.map((cluster) => ({ env, cluster, label: `dist/${env.name}/${cluster.name}`, manifests: () => distOf(env, cluster) })),
+);
+
+/**
+ * dev with every other combination of the feature flags (dist has all on), so each combination the
+ * schema allows is proven on the API server and the operator, not only rendered.
+ */
+export const variantTargets: Target[] = featureCombinations()
+  .filter((f) => Object.values(f).some((on) => !on))
+  .map((features) => {
+    const env = resolveAll([{ ...envFiles[0]!, features }])[0]!;
+    const cluster = env.clusters[0]!;
+    const flags = Object.entries(features)
+      .map(([k, on]) => `${k}=${on}`)
+      .join(',');
+    return {
+      env,
+      cluster,
+      label: `${env.name}/${cluster.name} with ${flags}`,
+      manifests: () => renderCluster(env, cluster).flatMap((r) => r.manifests),
+    };
+  });
+
+export const targets: Target[] = [...distTargets, ...variantTargets];
 
 export { objectRef as ref } from '../../lib/synth.js';
 
