@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EnvConfigError, envFiles as defaultEnvFiles } from './envs/index.js';
 import type { EnvOverrides } from './envs/schema.js';
+import { synthesize } from './charts/index.js';
 import { runSynth } from './lib/run.js';
 import { SynthError } from './lib/synth.js';
 
@@ -23,7 +24,7 @@ async function main(): Promise<number> {
     : { envFiles: defaultEnvFiles };
   const files = mod.envFiles;
   try {
-    const tree = await runSynth(files, values.out!, { terraformOutputsDir: mod.terraformOutputsDir });
+    const tree = await runSynth(synthesize, files, values.out!, { terraformOutputsDir: mod.terraformOutputsDir });
     console.log(`synth: wrote ${tree.size} files for ${files.map((f) => f.name).join(', ')} to ${values.out}/`);
     return 0;
   } catch (err) {

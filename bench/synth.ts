@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { envFiles, resolveAll } from '../envs/index.js';
-import { synthesize } from '../lib/synth.js';
+import { synthesize } from '../charts/index.js';
 import { repoRoot } from '../lib/paths.js';
 
 const runs = Number(process.argv[2] ?? 7);

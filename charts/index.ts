@@ -3,10 +3,13 @@
  * dist/<env>/<cluster>/<name>/manifests.yaml, which one Argo CD Application syncs. Whether a
  * component is rendered is decided by the cluster's plan (charts/plan.ts), never an env name check.
  */
-import type { Chart } from 'cdk8s';
+import { App, type Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import type { ClusterConfig, EnvConfig } from '../envs/schema.js';
+import { validateRendered, type Manifest, type RenderedChart, type RenderedTree } from '../lib/synth.js';
+import { ARGOCD_COMPONENT, argocdChart } from './argocd.js';
 import type { ChartContext } from './context.js';
-import type { ClusterPlan } from './plan.js';
+import { planCluster, type ClusterPlan } from './plan.js';
 import { alertDigestChart } from './alert-digest.js';
 import { alertmanagerChart } from './alertmanager.js';
 import { dashboardsChart } from './dashboards/index.js';
@@ -81,3 +84,24 @@ export const components: readonly Component[] = [
     runs: (p) => p.globalQuery,
   },
 ];
+
+/** One cluster's charts as manifests, in output order (Argo CD's Applications last). Not validated. */
+export function renderCluster(env: EnvConfig, cluster: ClusterConfig, registry: readonly Component[] = components): RenderedChart[] {
+  const app = new App();
+  const ctx: ChartContext = { env, cluster, plan: planCluster(env, cluster) };
+  const running = registry.filter((c) => !c.runs || c.runs(ctx.plan));
+  const out = running.map((c) => ({ chart: c.name, manifests: c.render(app, ctx).toJson() as Manifest[] }));
+  // Delivery last: it points one Argo CD Application at each folder rendered above.
+  const folders = running.map((c) => ({ name: c.name, wave: c.wave ?? 0 }));
+  out.push({ chart: ARGOCD_COMPONENT, manifests: argocdChart(app, ctx, folders).toJson() as Manifest[] });
+  return out;
+}
+
+/** Every environment and cluster rendered from the registry and validated: the files of dist/. */
+export function synthesize(envs: readonly EnvConfig[], registry: readonly Component[] = components): Promise<RenderedTree> {
+  return validateRendered(
+    envs.flatMap((env) =>
+      env.clusters.flatMap((cluster) => renderCluster(env, cluster, registry).map((r) => ({ env, cluster: cluster.name, ...r }))),
+    ),
+  );
+}

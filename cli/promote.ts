@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { synthesize } from '../charts/index.js';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EnvConfigError, envFiles as defaultEnvFiles } from '../envs/index.js';
@@ -49,6 +50,7 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
     : { envFiles: defaultEnvFiles };
   try {
     const result = await promote({
+      synthesize,
       from,
       to,
       envFiles: mod.envFiles,

@@ -11,7 +11,7 @@ import type { EnvOverrides } from '../envs/schema.js';
 import { PINS_BEGIN, PINS_END, pinsOf, releaseOf, type Pins } from '../envs/versions.js';
 import { diffTrees, toMarkdown, type DistDiff } from './dist-diff.js';
 import { treeOnDisk } from './manifests.js';
-import { synthesize } from './synth.js';
+import type { Synthesize } from './synth.js';
 import { writeTreeAtomically } from './writer.js';
 
 export class PromoteError extends Error {
@@ -69,6 +69,8 @@ export interface PromoteResult {
 }
 
 export interface PromoteOptions {
+  /** Renders and validates dist (charts/index.ts `synthesize`). */
+  readonly synthesize: Synthesize;
   readonly from: string;
   readonly to: string;
   /** Env files in promotion order. */
@@ -111,7 +113,7 @@ export async function promote(opts: PromoteOptions): Promise<PromoteResult> {
   }
 
   // Render and validate everything before writing anything: a bad pin leaves both files alone.
-  const tree = await synthesize(resolveAll(opts.envFiles, { terraformOutputsDir: opts.terraformOutputsDir, pins: newPins }));
+  const tree = await opts.synthesize(resolveAll(opts.envFiles, { terraformOutputsDir: opts.terraformOutputsDir, pins: newPins }));
   const diff = diffTrees(before, tree);
   if (!opts.dryRun) {
     writeTreeAtomically(opts.outDir, tree);

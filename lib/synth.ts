@@ -1,13 +1,11 @@
 /**
- * The synth pipeline: resolved EnvConfigs -> one cdk8s App per environment and cluster ->
- * validated manifests -> YAML files keyed by their path under dist/. Pure: writes nothing.
+ * The synth pipeline's second half: rendered manifests per environment, cluster and chart ->
+ * validated -> YAML files keyed by their path under dist/. Pure: writes nothing. What is
+ * rendered comes from the component registry (charts/index.ts: `renderCluster`, `synthesize`);
+ * lib/ never imports charts/.
  */
-import { App } from 'cdk8s';
 import { stringify } from 'yaml';
-import { ARGOCD_COMPONENT, argocdChart } from '../charts/argocd.js';
-import { components as defaultComponents, type Component } from '../charts/index.js';
-import type { ClusterConfig, EnvConfig } from '../envs/schema.js';
-import { planCluster } from '../charts/plan.js';
+import type { EnvConfig } from '../envs/schema.js';
 import { preloadModels, validateObject } from './validate.js';
 
 export interface SynthProblem {
@@ -44,33 +42,19 @@ export function componentPath(env: string, cluster: string, component: string): 
   return `${env}/${cluster}/${component}/manifests.yaml`;
 }
 
-/** One cluster's charts as manifests, in output order (Argo CD's Applications last). Not validated. */
-export function renderCluster(
-  env: EnvConfig,
-  cluster: ClusterConfig,
-  components: readonly Component[] = defaultComponents,
-): { chart: string; manifests: Manifest[] }[] {
-  const app = new App();
-  const ctx = { env, cluster, plan: planCluster(env, cluster) };
-  const out: { chart: string; manifests: Manifest[] }[] = [];
-  const folders: { name: string; wave: number }[] = [];
-  for (const component of components) {
-    if (component.runs && !component.runs(ctx.plan)) continue;
-    out.push({ chart: component.name, manifests: component.render(app, ctx).toJson() as Manifest[] });
-    folders.push({ name: component.name, wave: component.wave ?? 0 });
-  }
-  // Delivery last: it points one Argo CD Application at each folder rendered above.
-  out.push({ chart: ARGOCD_COMPONENT, manifests: argocdChart(app, ctx, folders).toJson() as Manifest[] });
-  return out;
+/** One chart of one cluster, rendered. */
+export interface RenderedChart {
+  readonly chart: string;
+  readonly manifests: Manifest[];
 }
 
-export async function synthesize(envs: readonly EnvConfig[], components: readonly Component[] = defaultComponents): Promise<RenderedTree> {
-  // Render everything first, then validate: the models of all kinds load concurrently.
-  const rendered = envs.flatMap((env) =>
-    env.clusters.flatMap((cluster) => renderCluster(env, cluster, components).map((r) => ({ env, cluster: cluster.name, ...r }))),
-  );
-  await preloadModels(rendered.flatMap((r) => r.manifests));
+/** Environments -> rendered, validated files (charts/index.ts `synthesize` binds the registry). */
+export type Synthesize = (envs: readonly EnvConfig[]) => Promise<RenderedTree>;
 
+/** Validate every rendered object against its schema, then serialize: the tree, or a SynthError naming each problem. */
+export async function validateRendered(rendered: readonly (RenderedChart & { env: EnvConfig; cluster: string })[]): Promise<RenderedTree> {
+  // Load the schema models of all kinds concurrently, then validate.
+  await preloadModels(rendered.flatMap((r) => r.manifests));
   const tree: RenderedTree = new Map();
   const problems: SynthProblem[] = [];
   for (const { env, cluster, chart, manifests } of rendered) {

@@ -16,7 +16,7 @@ import { stringify } from 'yaml';
 import { grpcServerName } from '../../charts/thanos/common.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { repoRoot } from '../../lib/paths.js';
-import { synthesize } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { freePort, start, type Running } from '../../tools/proc.js';
 import { makeCerts } from '../../tools/preview/certs.js';
 import {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { envFiles, resolveAll } from '../../envs/index.js';
-import { synthesize } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { repoRoot } from '../../tools/binaries.js';
 import { manifestsOf } from '../helpers/tree.js';
 

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { envFiles, resolveAll } from '../../envs/index.js';
-import { synthesize } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { main as silenceCli } from '../../cli/silence.js';
 import { freePort, useProcesses, type Running } from '../helpers/proc.js';
 import { sleep, startSink, waitFor } from '../helpers/sink.js';

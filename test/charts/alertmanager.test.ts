@@ -4,7 +4,8 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { alertmanagerConfig, CREDENTIAL_KEYS, RECEIVERS } from '../../charts/alertmanager-config.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
-import { synthesize, type Manifest } from '../../lib/synth.js';
+import { type Manifest } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { runTool } from '../helpers/bin.js';
 import { manifestsOf, tempDir } from '../helpers/tree.js';
 

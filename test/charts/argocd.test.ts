@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../../lib/paths.js';
-import { synthesize } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { manifestsOf } from '../helpers/tree.js';
 
 const envs = resolveAll(envFiles);

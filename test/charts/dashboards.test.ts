@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { envFiles, resolveAll } from '../../envs/index.js';
-import { synthesize } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { runTool } from '../helpers/bin.js';
 import { manifestsOf, tempDir } from '../helpers/tree.js';
 

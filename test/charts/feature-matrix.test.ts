@@ -8,7 +8,7 @@ import { components } from '../../charts/index.js';
 import { planCluster } from '../../charts/plan.js';
 import { envFiles, featureCombinations, resolveAll } from '../../envs/index.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
-import { synthesize } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { manifestsOf } from '../helpers/tree.js';
 
 const cases = envFiles.flatMap((file) =>

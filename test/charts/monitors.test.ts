@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { envFiles, resolveAll } from '../../envs/index.js';
-import { synthesize } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { useProcesses } from '../helpers/proc.js';
 import { waitFor } from '../helpers/sink.js';
 import { manifestsOf } from '../helpers/tree.js';

@@ -4,7 +4,7 @@
  * policy selects pods that exist.
  */
 import { envFiles, resolveAll } from '../../envs/index.js';
-import { synthesize } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { manifestsOf } from '../helpers/tree.js';
 
 const envs = resolveAll(envFiles);

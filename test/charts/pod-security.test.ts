@@ -5,7 +5,7 @@
  * node-exporter is the one documented exception, in a namespace of its own.
  */
 import { envFiles, resolveAll } from '../../envs/index.js';
-import { synthesize } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { manifestsOf } from '../helpers/tree.js';
 
 const envs = resolveAll(envFiles);

@@ -1,7 +1,7 @@
 /** The rendered PushGateway: independent replicas, each scraped on its own, with auth, persistence and a janitor that knows every replica. */
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { parseDuration } from '../../lib/units.js';
-import { synthesize } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { manifestsOf } from '../helpers/tree.js';
 
 const envs = resolveAll(envFiles);

@@ -2,7 +2,7 @@
 import { parse } from 'yaml';
 import { CREDENTIAL_KEYS } from '../../charts/alertmanager-config.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
-import { synthesize } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { manifestsOf } from '../helpers/tree.js';
 
 const envs = resolveAll(envFiles);

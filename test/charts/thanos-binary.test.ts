@@ -6,7 +6,8 @@
 import { parse, stringify } from 'yaml';
 import { deepMerge, resolveAll } from '../../envs/index.js';
 import type { EnvOverrides } from '../../envs/schema.js';
-import { synthesize, type Manifest } from '../../lib/synth.js';
+import { type Manifest } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { fixtureOutputsDir, qa } from '../fixtures/envs.js';
 import { makeCerts } from '../helpers/certs.js';
 import { localThanosArgs, servesQueryApi, type LocalContext } from '../../tools/preview/thanos-args.js';

@@ -9,7 +9,8 @@ import type { ClusterConfig, EnvConfig } from '../../envs/schema.js';
 import { KubeClient } from '../../lib/kube.js';
 import { manifestsOfTree, treeOnDisk } from '../../lib/manifests.js';
 import { repoRoot } from '../../lib/paths.js';
-import { renderCluster, type Manifest } from '../../lib/synth.js';
+import { type Manifest } from '../../lib/synth.js';
+import { renderCluster } from '../../charts/index.js';
 import { applyEach, namespacesFirst } from '../../lib/server-dry-run.js';
 import { installCrds, startControlPlane, vendoredCrds, type ControlPlane } from '../../tools/control-plane.js';
 

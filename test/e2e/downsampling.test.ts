@@ -9,7 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { envFiles, resolveAll } from '../../envs/index.js';
-import { synthesize, type Manifest } from '../../lib/synth.js';
+import { type Manifest } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { toolPath } from '../../tools/binaries.js';
 import { runTool } from '../helpers/bin.js';
 import { makeCerts } from '../helpers/certs.js';

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { deepMerge } from '../../envs/index.js';
 import type { EnvOverrides } from '../../envs/schema.js';
+import { synthesize } from '../../charts/index.js';
 import { runSynth } from '../../lib/run.js';
 import { fixtureOutputsDir, qa } from '../fixtures/envs.js';
 import { hashTree, tempDir } from '../helpers/tree.js';
@@ -185,14 +186,14 @@ describe('invalid environment config', () => {
 
   beforeAll(async () => {
     dist = path.join(tempDir('invalid'), 'dist');
-    await runSynth([qa], dist, opts);
+    await runSynth(synthesize, [qa], dist, opts);
     before = hashTree(dist);
     expect(before.size).toBeGreaterThan(0);
   });
 
   it.each(cases)('refuses %s, naming env, field and rule, and leaves dist untouched', async (_title, override, message) => {
     const broken = deepMerge(qa, override) as EnvOverrides;
-    await expect(runSynth([broken], dist, opts)).rejects.toThrow(new Error(message));
+    await expect(runSynth(synthesize, [broken], dist, opts)).rejects.toThrow(new Error(message));
     expect(hashTree(dist)).toEqual(before);
     expect(fs.readdirSync(path.dirname(dist))).toEqual(['dist']);
   });
@@ -203,14 +204,16 @@ describe('invalid environment config', () => {
     edit(outputs);
     fs.writeFileSync(path.join(dir, 'qa.json'), JSON.stringify(outputs));
     const shown = path.relative(process.cwd(), path.join(dir, 'qa.json'));
-    await expect(runSynth([qa], dist, { terraformOutputsDir: dir })).rejects.toThrow(new Error(message.replace('OUTPUTS', shown)));
+    await expect(runSynth(synthesize, [qa], dist, { terraformOutputsDir: dir })).rejects.toThrow(
+      new Error(message.replace('OUTPUTS', shown)),
+    );
     expect(hashTree(dist)).toEqual(before);
   });
 
   it('refuses a missing outputs file and says how to make it', async () => {
     const dir = tempDir('outputs');
     const shown = path.relative(process.cwd(), path.join(dir, 'qa.json'));
-    await expect(runSynth([qa], dist, { terraformOutputsDir: dir })).rejects.toThrow(
+    await expect(runSynth(synthesize, [qa], dist, { terraformOutputsDir: dir })).rejects.toThrow(
       new Error(
         `env "qa": terraform outputs: ${shown} is missing: run \`terraform -chdir=terraform/envs workspace select qa && terraform -chdir=terraform/envs output -json > ${shown}\``,
       ),

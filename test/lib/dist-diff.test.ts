@@ -2,7 +2,7 @@ import { deepMerge, resolveAll } from '../../envs/index.js';
 import { envFiles } from '../../envs/index.js';
 import type { EnvOverrides } from '../../envs/schema.js';
 import { diffTrees, toMarkdown } from '../../lib/dist-diff.js';
-import { synthesize } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 
 const dev = envFiles.find((e) => e.name === 'dev')!;
 const base = await synthesize(resolveAll([dev]));

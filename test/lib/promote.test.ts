@@ -3,6 +3,7 @@
  * dist synthesized from it. Promote must move exactly those pins, change only the target's
  * rendered files, summarize the change, and touch nothing when there is nothing to promote.
  */
+import { synthesize } from '../../charts/index.js';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { envFiles, resolveAll } from '../../envs/index.js';
 import { promotedPins, releaseOf, versions } from '../../envs/versions.js';
 import { repoRoot } from '../../lib/paths.js';
 import { promote, readPins, writePins, type PinMap } from '../../lib/promote.js';
-import { synthesize } from '../../lib/synth.js';
+
 import { writeTreeAtomically } from '../../lib/writer.js';
 import { hashTree, tempDir } from '../helpers/tree.js';
 
@@ -66,7 +67,7 @@ describe('npm run promote', () => {
     const distBefore = hashTree(outDir);
     const fileBefore = fs.readFileSync(versionsFile, 'utf8');
 
-    const result = await promote({ from: 'dev', to: 'staging', envFiles, versionsFile, outDir });
+    const result = await promote({ synthesize, from: 'dev', to: 'staging', envFiles, versionsFile, outDir });
 
     expect(result.noop).toBe(false);
     expect(result.pinChanges).toEqual([
@@ -107,7 +108,7 @@ describe('npm run promote', () => {
 
     // Promoting again: nothing to do and nothing written.
     const settled = hashTree(path.dirname(outDir));
-    const again = await promote({ from: 'dev', to: 'staging', envFiles, versionsFile, outDir });
+    const again = await promote({ synthesize, from: 'dev', to: 'staging', envFiles, versionsFile, outDir });
     expect(again.noop).toBe(true);
     expect(again.markdown).toContain('Nothing to promote: staging already runs every pin dev runs.');
     expect(hashTree(path.dirname(outDir))).toEqual(settled);
@@ -116,7 +117,7 @@ describe('npm run promote', () => {
   it('a promotion that changes nothing writes nothing', async () => {
     const { versionsFile, outDir } = await fixture((p) => p);
     const before = hashTree(path.dirname(versionsFile));
-    const result = await promote({ from: 'staging', to: 'prod', envFiles, versionsFile, outDir });
+    const result = await promote({ synthesize, from: 'staging', to: 'prod', envFiles, versionsFile, outDir });
     expect(result).toMatchObject({ noop: true, pinChanges: [], diff: { components: [], images: [] } });
     expect(hashTree(path.dirname(versionsFile))).toEqual(before);
   });
@@ -124,14 +125,14 @@ describe('npm run promote', () => {
   it('--dry-run reports the change and writes nothing', async () => {
     const { versionsFile, outDir } = await fixture(staleStaging);
     const before = hashTree(path.dirname(versionsFile));
-    const result = await promote({ from: 'dev', to: 'staging', envFiles, versionsFile, outDir, dryRun: true });
+    const result = await promote({ synthesize, from: 'dev', to: 'staging', envFiles, versionsFile, outDir, dryRun: true });
     expect(result.pinChanges).toHaveLength(2);
     expect(hashTree(path.dirname(versionsFile))).toEqual(before);
   });
 
   it('refuses to skip or reverse the promotion order, and unknown environments', async () => {
     const { versionsFile, outDir } = await fixture((p) => p);
-    const run = (from: string, to: string) => promote({ from, to, envFiles, versionsFile, outDir });
+    const run = (from: string, to: string) => promote({ synthesize, from, to, envFiles, versionsFile, outDir });
     await expect(run('dev', 'prod')).rejects.toThrow(
       'cannot promote dev -> prod: promotion goes one step along dev -> staging -> prod (dev promotes to staging)',
     );
@@ -144,7 +145,7 @@ describe('npm run promote', () => {
     const p = readPins(versionsFile);
     writePins(versionsFile, { ...p, staging: { ...p.staging!, images: { ...p.staging!.images, thanos: 'v0.42 4' } } });
     const before = hashTree(path.dirname(versionsFile));
-    await expect(promote({ from: 'staging', to: 'prod', envFiles, versionsFile, outDir })).rejects.toThrow(
+    await expect(promote({ synthesize, from: 'staging', to: 'prod', envFiles, versionsFile, outDir })).rejects.toThrow(
       'env "staging": release.images.thanos.tag: must be an image tag such as v3.14.0 (pins live in envs/versions.ts)',
     );
     expect(hashTree(path.dirname(versionsFile))).toEqual(before);

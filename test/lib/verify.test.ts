@@ -1,6 +1,7 @@
 /** verify's comparison on recorded objects: what the API server returns for what we applied. */
 import { envFiles, resolveAll } from '../../envs/index.js';
-import { synthesize, objectRef, type Manifest } from '../../lib/synth.js';
+import { objectRef, type Manifest } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { drift, formatFindings, verify, type LiveState } from '../../lib/verify.js';
 import { manifestsOf } from '../helpers/tree.js';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ruleAreas, RUNBOOK_PATH } from '../../charts/rules/index.js';
 import { isAlert } from '../../charts/rules/types.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
-import { synthesize } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { repoRoot } from '../../tools/binaries.js';
 import { manifestsOf } from '../helpers/tree.js';
 

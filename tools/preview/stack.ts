@@ -20,7 +20,7 @@ import { GRPC_TLS_MOUNT, grpcServerName } from '../../charts/thanos/common.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import type { EnvConfig } from '../../envs/schema.js';
 import { repoRoot } from '../../lib/paths.js';
-import { synthesize } from '../../lib/synth.js';
+import { synthesize } from '../../charts/index.js';
 import { freePort, start, type Running, type StartOptions } from '../proc.js';
 import { makeCerts } from './certs.js';
 import type { ClientTls } from '../https.js';
