@@ -37,8 +37,8 @@ export function alertDigestChart(scope: Construct, { env, plan }: ChartContext):
   const d = env.alertmanager.digest;
   const [host, port] = d.smtpHost.split(':') as [string, string];
 
-  addObject(chart, serviceAccount(alertdigestW, ns));
-  const objects = pythonCronJob({
+  serviceAccount(chart, alertdigestW, ns);
+  const cronJob = pythonCronJob(chart, {
     image: imageOf(env, 'python'),
     workload: alertdigestW,
     namespace: ns,
@@ -72,6 +72,6 @@ export function alertDigestChart(scope: Construct, { env, plan }: ChartContext):
     ],
     extraMounts: [{ name: 'smtp', mountPath: '/etc/greenlang/smtp', readOnly: true }, webTlsMount],
   });
-  for (const o of objects) addObject(chart, o);
+  addObject(chart, cronJob);
   return chart;
 }

@@ -44,7 +44,7 @@ export function alertmanagerChart(scope: Construct, { env }: ChartContext): Char
   const am = env.alertmanager;
   const labels = labelsFor(alertmanagerW);
 
-  addObject(chart, serviceAccount(alertmanagerW, ns));
+  serviceAccount(chart, alertmanagerW, ns);
   addObject(
     chart,
     new Secret({

@@ -13,13 +13,12 @@ import { ServiceMonitorSpecEndpointsRelabelingsAction, ServiceMonitorSpecEndpoin
 import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
-import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { imageOf } from '../envs/versions.js';
 import { scrapeTlsConfig, webTlsMount, webTlsVolume } from '../lib/web-tls.js';
 import { NODE_EXPORTER_AUTH_SECRET } from './secrets.js';
 import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
-import { bindClusterRole, monitorFor, restrictedContainer, restrictedPod, service } from '../lib/workload.js';
+import { bindClusterRole, monitorFor, restrictedContainer, restrictedPod, service, serviceAccount } from '../lib/workload.js';
 import type { ChartContext } from './context.js';
 
 export const KUBE_STATE_METRICS: Workload = { name: 'kube-state-metrics', component: 'exporter', versionOf: 'kubeStateMetrics' };
@@ -59,7 +58,7 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
 
   // kube-state-metrics
   const ksmLabels = labelsFor(kubestatemetricsW);
-  addObject(chart, new ServiceAccount({ metadata: { name: kubestatemetricsW.name, namespace: ns, labels: ksmLabels } }));
+  serviceAccount(chart, kubestatemetricsW, ns, { apiAccess: true }); // it lists and watches the API
   const clusterRoleName = `greenlang-${kubestatemetricsW.name}`;
   addObject(
     chart,
@@ -121,13 +120,7 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
   // node-exporter, in the host namespace (privileged pod security); its monitor stays with the others.
   const neLabels = labelsFor(nodeexporterW);
   const hostNs = env.hostNamespace;
-  addObject(
-    chart,
-    new ServiceAccount({
-      metadata: { name: nodeexporterW.name, namespace: hostNs, labels: neLabels },
-      automountServiceAccountToken: false,
-    }),
-  );
+  serviceAccount(chart, nodeexporterW, hostNs);
   addObject(
     chart,
     new DaemonSet({

@@ -13,11 +13,10 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
-import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { imageOf } from '../envs/versions.js';
 import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
-import { bindClusterRole, restrictedContainer, restrictedPod, service, serviceMonitor } from '../lib/workload.js';
+import { bindClusterRole, restrictedContainer, restrictedPod, service, serviceAccount, serviceMonitor } from '../lib/workload.js';
 import type { ChartContext } from './context.js';
 
 export const OPERATOR: Workload = { name: 'prometheus-operator', component: 'controller', versionOf: 'prometheusOperator' };
@@ -90,7 +89,7 @@ export function prometheusOperatorChart(scope: Construct, { env }: ChartContext)
   const labels = labelsFor(w);
   const role = `greenlang-${w.name}`;
 
-  addObject(chart, new ServiceAccount({ metadata: { name: w.name, namespace: ns, labels } }));
+  serviceAccount(chart, w, ns, { apiAccess: true });
   addObject(
     chart,
     new ClusterRole({

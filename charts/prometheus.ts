@@ -20,12 +20,11 @@ import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Clus
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { Service } from 'kubernetes-models/v1/Service';
-import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { imageOf } from '../envs/versions.js';
 import { operatorWebTls, scrapeTlsConfig } from '../lib/web-tls.js';
 import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
 import { addObject, asManifest, typed } from '../lib/objects.js';
-import { bindClusterRole, crResources, IRSA_ANNOTATION, operatorStorage } from '../lib/workload.js';
+import { bindClusterRole, crResources, operatorStorage, serviceAccount } from '../lib/workload.js';
 import { REPLICA_LABELS } from '../lib/replica-labels.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../lib/rules.js';
 import { grpcTlsVolume } from './thanos/common.js';
@@ -57,17 +56,8 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
 
   const thanos = ctx.plan.thanos;
   // The sidecar shares the pod's ServiceAccount, so the IRSA role for uploads goes here.
-  addObject(
-    chart,
-    new ServiceAccount({
-      metadata: {
-        name: prometheusW.name,
-        namespace: ns,
-        labels,
-        ...(thanos ? { annotations: { [IRSA_ANNOTATION]: env.aws.roles.sidecar } } : {}),
-      },
-    }),
-  );
+  // Kubernetes service discovery calls the API server: the token is mounted.
+  serviceAccount(chart, prometheusW, ns, { apiAccess: true, ...(thanos ? { roleArn: env.aws.roles.sidecar } : {}) });
 
   // Discovery needs read access to endpoints and pods only where we look (kube-prometheus does
   // the same): one Role per watched namespace (plus where system targets live) instead of a

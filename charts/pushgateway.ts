@@ -43,7 +43,7 @@ export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart
   const labels = labelsFor(pushgatewayW);
   const selector = selectorLabels(pushgatewayW);
 
-  addObject(chart, serviceAccount(pushgatewayW, ns));
+  serviceAccount(chart, pushgatewayW, ns);
   addObject(
     chart,
     new StatefulSet({
@@ -127,8 +127,8 @@ export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart
     ]),
   );
 
-  addObject(chart, serviceAccount(janitorW, ns));
-  const janitor = pythonCronJob({
+  serviceAccount(chart, janitorW, ns);
+  const janitor = pythonCronJob(chart, {
     image: imageOf(env, 'python'),
     workload: janitorW,
     namespace: ns,
@@ -158,6 +158,6 @@ export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart
     ],
     extraMounts: [{ name: 'auth', mountPath: AUTH_MOUNT, readOnly: true }, webTlsMount],
   });
-  for (const o of janitor) addObject(chart, o);
+  addObject(chart, janitor);
   return chart;
 }

@@ -29,8 +29,12 @@ export function asManifest(kind: { GVK: { apiVersion: string; kind: string } }, 
   return { toJSON: () => ({ ...kind.GVK, ...body }) };
 }
 
+/** The construct id of an object: `Kind-namespace-name`, stable and unique within a chart. */
+export function constructId(kind: string, namespace: string | undefined, name: string): string {
+  return [kind, namespace, name].filter(Boolean).join('-');
+}
+
 export function addObject(chart: Chart, model: ModelLike): ApiObject {
   const json = model.toJSON() as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
-  const id = [json.kind, json.metadata.namespace, json.metadata.name].filter(Boolean).join('-');
-  return new ApiObject(chart, id, json as never);
+  return new ApiObject(chart, constructId(json.kind, json.metadata.namespace, json.metadata.name), json as never);
 }

@@ -5,13 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
-import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { Construct } from 'constructs';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
 import { repoRoot } from './paths.js';
 import { labelsFor, type Workload } from './labels.js';
-import { CONFIG_HASH_ANNOTATION, configHash, restrictedContainer, restrictedPod } from './workload.js';
+import { CONFIG_HASH_ANNOTATION, configHash, configMap, restrictedContainer, restrictedPod } from './workload.js';
 
 const SCRIPT_MOUNT = '/opt/greenlang';
 
@@ -20,23 +20,27 @@ export function pythonScript(file: string): string {
   return fs.readFileSync(path.join(repoRoot, 'sdk/python/greenlang/monitoring', file), 'utf8');
 }
 
-export function pythonCronJob(opts: {
-  workload: Workload;
-  /** `repo:tag` of the Python image, from the environment's release. */
-  image: string;
-  namespace: string;
-  script: string;
-  schedule: string;
-  env: IEnvVar[];
-  args?: string[];
-  extraVolumes?: IVolume[];
-  extraMounts?: IVolumeMount[];
-  activeDeadlineSeconds: number;
-}): [ConfigMap, CronJob] {
+/** Adds the script's ConfigMap to `scope`; returns the CronJob that mounts it. */
+export function pythonCronJob(
+  scope: Construct,
+  opts: {
+    workload: Workload;
+    /** `repo:tag` of the Python image, from the environment's release. */
+    image: string;
+    namespace: string;
+    script: string;
+    schedule: string;
+    env: IEnvVar[];
+    args?: string[];
+    extraVolumes?: IVolume[];
+    extraMounts?: IVolumeMount[];
+    activeDeadlineSeconds: number;
+  },
+): CronJob {
   const { workload: w, namespace } = opts;
   const labels = labelsFor(w);
   const source = pythonScript(opts.script);
-  const configMap = new ConfigMap({ metadata: { name: `${w.name}-script`, namespace, labels }, data: { [opts.script]: source } });
+  const script = configMap(scope, { name: `${w.name}-script`, namespace, labels, data: { [opts.script]: source } });
   const cronJob = new CronJob({
     metadata: { name: w.name, namespace, labels },
     spec: {
@@ -67,12 +71,12 @@ export function pythonCronJob(opts: {
                   volumeMounts: [{ name: 'script', mountPath: SCRIPT_MOUNT, readOnly: true }, ...(opts.extraMounts ?? [])],
                 },
               ],
-              volumes: [{ name: 'script', configMap: { name: configMap.metadata!.name } }, ...(opts.extraVolumes ?? [])],
+              volumes: [{ name: 'script', configMap: { name: script.name } }, ...(opts.extraVolumes ?? [])],
             },
           },
         },
       },
     },
   });
-  return [configMap, cronJob];
+  return cronJob;
 }

@@ -11,7 +11,8 @@ import type { IResourceRequirements } from 'kubernetes-models/v1/ResourceRequire
 import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Service } from 'kubernetes-models/v1/Service';
-import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import type { Construct } from 'constructs';
+import * as kplus from 'cdk8s-plus-28';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import {
   ServiceMonitor,
@@ -20,7 +21,7 @@ import {
   type ServiceMonitorSpecEndpoints,
 } from '../imports/monitoring.coreos.com.js';
 import { labelsFor, selectorLabels, type Workload } from './labels.js';
-import { typed, type TypedObject } from './objects.js';
+import { constructId, typed, type TypedObject } from './objects.js';
 
 export const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
 export const CONFIG_HASH_ANNOTATION = 'checksum/config';
@@ -49,11 +50,41 @@ export function httpProbes(port: string): Pick<IContainer, 'livenessProbe' | 're
   };
 }
 
-export function serviceAccount(w: Workload, ns: string, roleArn?: string): ServiceAccount {
-  return new ServiceAccount({
-    metadata: { name: w.name, namespace: ns, labels: labelsFor(w), ...(roleArn ? { annotations: { [IRSA_ANNOTATION]: roleArn } } : {}) },
-    // Thanos and Prometheus-ecosystem servers never call the Kubernetes API.
-    automountServiceAccountToken: false,
+/**
+ * A workload's ServiceAccount (cdk8s-plus), with its IRSA role when it has one. No API token
+ * unless the workload calls the API server (`apiAccess`): Thanos and the exporters' servers never do.
+ */
+export function serviceAccount(
+  scope: Construct,
+  w: Workload,
+  ns: string,
+  opts: { roleArn?: string; apiAccess?: boolean } = {},
+): kplus.ServiceAccount {
+  return new kplus.ServiceAccount(scope, constructId('ServiceAccount', ns, w.name), {
+    metadata: {
+      name: w.name,
+      namespace: ns,
+      labels: labelsFor(w),
+      ...(opts.roleArn ? { annotations: { [IRSA_ANNOTATION]: opts.roleArn } } : {}),
+    },
+    automountToken: opts.apiAccess ?? false,
+  });
+}
+
+/** A ConfigMap (cdk8s-plus) of files a workload mounts. */
+export function configMap(
+  scope: Construct,
+  c: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    annotations?: Record<string, string>;
+    data: Record<string, string>;
+  },
+): kplus.ConfigMap {
+  return new kplus.ConfigMap(scope, constructId('ConfigMap', c.namespace, c.name), {
+    metadata: { name: c.name, namespace: c.namespace, labels: c.labels, ...(c.annotations ? { annotations: c.annotations } : {}) },
+    data: c.data,
   });
 }
 

@@ -5,11 +5,10 @@
  */
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
 import { labelsFor } from '../../lib/labels.js';
-import { addObject } from '../../lib/objects.js';
+import { configMap } from '../../lib/workload.js';
 import { ALERTMANAGER, ALERTMANAGER_WEB_PORT } from '../alertmanager.js';
 import type { ChartContext } from '../context.js';
 import { PROMETHEUS, PROMETHEUS_WEB_PORT } from '../prometheus.js';
@@ -123,29 +122,19 @@ export function dashboardsChart(scope: Construct, { env, plan }: ChartContext): 
   const ns = env.namespace;
   for (const d of dashboardsFor(plan)) {
     const name = `grafana-dashboard-${d.uid}`;
-    addObject(
-      chart,
-      new ConfigMap({
-        metadata: {
-          name,
-          namespace: ns,
-          labels: { ...labelsFor({ name, component: 'dashboard' }), grafana_dashboard: '1' },
-          annotations: { grafana_folder: 'GreenLang' },
-        },
-        data: { [`${d.uid}.json`]: JSON.stringify(d, null, 2) + '\n' },
-      }),
-    );
+    configMap(chart, {
+      name,
+      namespace: ns,
+      labels: { ...labelsFor({ name, component: 'dashboard' }), grafana_dashboard: '1' },
+      annotations: { grafana_folder: 'GreenLang' },
+      data: { [`${d.uid}.json`]: JSON.stringify(d, null, 2) + '\n' },
+    });
   }
-  addObject(
-    chart,
-    new ConfigMap({
-      metadata: {
-        name: 'grafana-datasources',
-        namespace: ns,
-        labels: { ...labelsFor({ name: 'grafana-datasources', component: 'datasources' }), grafana_datasource: '1' },
-      },
-      data: { 'datasources.yaml': stringify(datasources(env, plan)) },
-    }),
-  );
+  configMap(chart, {
+    name: 'grafana-datasources',
+    namespace: ns,
+    labels: { ...labelsFor({ name: 'grafana-datasources', component: 'datasources' }), grafana_datasource: '1' },
+    data: { 'datasources.yaml': stringify(datasources(env, plan)) },
+  });
   return chart;
 }

@@ -7,10 +7,10 @@ import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
 import { imageOf, type Release } from '../../envs/versions.js';
 import { scrapeTlsConfig, webConfig, webTlsMount, webTlsVolume } from '../../lib/web-tls.js';
-import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { Construct } from 'constructs';
 import { svcHost } from '../../lib/dns.js';
 import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
-import { httpProbes, restrictedContainer, restrictedPod, spreadAcrossNodes, type Resources } from '../../lib/workload.js';
+import { configMap, httpProbes, restrictedContainer, restrictedPod, spreadAcrossNodes, type Resources } from '../../lib/workload.js';
 
 export const GRPC_PORT = 10901;
 export const HTTP_PORT = 10902;
@@ -117,17 +117,19 @@ export function thanosContainer(opts: {
 export const WEB_CONFIG_MOUNT = '/etc/thanos/web';
 
 /**
- * Mutual TLS on the query API (query, query-frontend, global query): the web config, its
- * ConfigMap (one per workload, so no two Applications own it) and the volumes to mount.
+ * Mutual TLS on the query API (query, query-frontend, global query): adds the web config's
+ * ConfigMap (one per workload, so no two Applications own it); returns the flags and volumes.
  */
-export function queryApiTls(w: Workload, ns: string) {
+export function queryApiTls(scope: Construct, w: Workload, ns: string) {
   const name = `${w.name}-web-config`;
+  configMap(scope, {
+    name,
+    namespace: ns,
+    labels: labelsFor({ name, component: 'tls' }),
+    data: { 'web-config.yml': webConfig({ mtls: true }) },
+  });
   return {
     args: [`--http.config=${WEB_CONFIG_MOUNT}/web-config.yml`],
-    configMap: new ConfigMap({
-      metadata: { name, namespace: ns, labels: labelsFor({ name, component: 'tls' }) },
-      data: { 'web-config.yml': webConfig({ mtls: true }) },
-    }),
     volumes: [webTlsVolume, { name: 'web-config', configMap: { name } }],
     volumeMounts: [webTlsMount, { name: 'web-config', mountPath: WEB_CONFIG_MOUNT, readOnly: true }],
     monitorTls: scrapeTlsConfig(ns, { clientCert: true }),

@@ -52,7 +52,7 @@ export function thanosCompactorChart(scope: Construct, { env }: ChartContext): C
   const c = env.thanos.compactor;
   const labels = labelsFor(compactorW);
 
-  addObject(chart, serviceAccount(compactorW, ns, env.aws.roles.compactor));
+  serviceAccount(chart, compactorW, ns, { roleArn: env.aws.roles.compactor });
   addObject(
     chart,
     new StatefulSet({

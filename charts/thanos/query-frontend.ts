@@ -43,10 +43,8 @@ export function thanosQueryFrontendChart(scope: Construct, { env }: ChartContext
   const ns = env.namespace;
   const f = env.thanos.queryFrontend;
 
-  const api = queryApiTls(queryfrontendW, ns);
-
-  addObject(chart, serviceAccount(queryfrontendW, ns));
-  addObject(chart, api.configMap);
+  serviceAccount(chart, queryfrontendW, ns);
+  const api = queryApiTls(chart, queryfrontendW, ns);
   addObject(
     chart,
     thanosDeployment(

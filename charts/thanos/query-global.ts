@@ -32,10 +32,8 @@ export function thanosQueryGlobalChart(scope: Construct, { env }: ChartContext):
   const ns = env.namespace;
   const q = env.thanos.query;
 
-  const api = queryApiTls(queryglobalW, ns);
-
-  addObject(chart, serviceAccount(queryglobalW, ns));
-  addObject(chart, api.configMap);
+  serviceAccount(chart, queryglobalW, ns);
+  const api = queryApiTls(chart, queryglobalW, ns);
   addObject(
     chart,
     thanosDeployment(

@@ -55,10 +55,8 @@ export function thanosQueryChart(scope: Construct, { env }: ChartContext): Chart
   const q = env.thanos.query;
   const endpointConfig = { default_client_config: grpcClientConfig(env), endpoints: clusterEndpoints(env).map((address) => ({ address })) };
 
-  const api = queryApiTls(queryW, ns);
-
-  addObject(chart, serviceAccount(queryW, ns));
-  addObject(chart, api.configMap);
+  serviceAccount(chart, queryW, ns);
+  const api = queryApiTls(chart, queryW, ns);
   addObject(
     chart,
     thanosDeployment(

@@ -81,7 +81,7 @@ export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContex
     ],
   };
 
-  addObject(chart, serviceAccount(rulerW, ns, env.aws.roles.ruler));
+  serviceAccount(chart, rulerW, ns, { roleArn: env.aws.roles.ruler });
   addObject(
     chart,
     new Secret({

@@ -53,7 +53,7 @@ export function thanosStoreChart(scope: Construct, { env }: ChartContext): Chart
   const chart = new Chart(scope, 'thanos-store');
   const ns = env.namespace;
   const s = env.thanos.store;
-  addObject(chart, serviceAccount(storeW, ns, env.aws.roles.store));
+  serviceAccount(chart, storeW, ns, { roleArn: env.aws.roles.store });
 
   for (let i = 0; i < s.shards; i++) {
     const w = shard(env, i);
