@@ -11,7 +11,16 @@ import { versioned, type Workload } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { pdb, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
-import { grpcClientConfig, grpcTlsMount, grpcTlsVolume, HTTP_PORT, THANOS_PORTS, thanosContainer, thanosDeployment, queryApiTls } from './common.js';
+import {
+  grpcClientConfig,
+  grpcTlsMount,
+  grpcTlsVolume,
+  HTTP_PORT,
+  THANOS_PORTS,
+  thanosContainer,
+  thanosDeployment,
+  queryApiTls,
+} from './common.js';
 import { queryArgs } from './query.js';
 
 export const QUERY_GLOBAL: Workload = { name: 'thanos-query-global', component: 'query-global', versionOf: 'thanos' };
@@ -53,7 +62,14 @@ export function thanosQueryGlobalChart(scope: Construct, { env }: ChartContext):
       [grpcTlsVolume, ...api.volumes],
     ),
   );
-  addObject(chart, service(queryglobalW, ns, THANOS_PORTS.filter((p) => p.port === HTTP_PORT)));
+  addObject(
+    chart,
+    service(
+      queryglobalW,
+      ns,
+      THANOS_PORTS.filter((p) => p.port === HTTP_PORT),
+    ),
+  );
   if (q.replicas > 1) addObject(chart, pdb(queryglobalW, ns));
   addObject(chart, serviceMonitor(queryglobalW, ns, 'http', env.prometheus.scrapeInterval, api.monitorTls));
   return chart;
