@@ -25,10 +25,16 @@ import {
 } from '../lib/workload.js';
 import { alertmanagerConfig } from './alertmanager-config.js';
 import type { ChartContext } from './context.js';
+import { GRAFANA, tcp, type Flow } from './network-policies.js';
+import { PROMETHEUS } from './prometheus.js';
+import { CONFIG_RELOADER_PORT } from './prometheus-operator.js';
+import { RULER } from './thanos/ruler.js';
 
 export const ALERTMANAGER: Workload = { name: 'alertmanager', component: 'alertmanager', versionOf: 'alertmanager' };
 export const ALERTMANAGER_CONFIG_SECRET = 'alertmanager-greenlang';
 export const ALERTMANAGER_WEB_PORT = 9093;
+/** The headless Service the operator keeps for an Alertmanager CR: every replica, for DNS SRV and fan-out. */
+export const ALERTMANAGER_OPERATED_SERVICE = 'alertmanager-operated';
 /** The replicas' gossip (TCP and UDP), on the operator's `alertmanager-operated` Service. */
 export const ALERTMANAGER_MESH_PORT = 9094;
 
@@ -78,4 +84,22 @@ export function alertmanagerChart(scope: Construct, { env }: ChartContext): Char
   if (am.replicas > 1) addObject(chart, pdb(alertmanagerW, ns, alertmanagerPodSelector()));
   addObject(chart, serviceMonitor(alertmanagerW, ns, 'web', env.prometheus.scrapeInterval, scrapeTlsConfig(ns)));
   return chart;
+}
+
+/** Who may reach the Alertmanager pods: alerts from Prometheus and the ruler, Grafana; gossip between replicas; metrics. */
+export function alertmanagerIngress(): Flow[] {
+  const to = alertmanagerPodSelector();
+  return [
+    { name: 'alertmanager-web', to, from: [PROMETHEUS, RULER, GRAFANA], ports: tcp(ALERTMANAGER_WEB_PORT) },
+    {
+      name: 'alertmanager-mesh',
+      to,
+      from: [ALERTMANAGER],
+      ports: [
+        { port: ALERTMANAGER_MESH_PORT, protocol: 'TCP' },
+        { port: ALERTMANAGER_MESH_PORT, protocol: 'UDP' },
+      ],
+    },
+    { name: 'alertmanager-metrics', to, from: [PROMETHEUS], ports: tcp(CONFIG_RELOADER_PORT) },
+  ];
 }

@@ -20,6 +20,8 @@ import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labe
 import { addObject } from '../lib/objects.js';
 import { bindClusterRole, monitorFor, restrictedContainer, restrictedPod, service, serviceAccount } from '../lib/workload.js';
 import type { ChartContext } from './context.js';
+import { tcp, type Flow } from './network-policies.js';
+import { PROMETHEUS } from './prometheus.js';
 
 export const KUBE_STATE_METRICS: Workload = { name: 'kube-state-metrics', component: 'exporter', versionOf: 'kubeStateMetrics' };
 const NODE_EXPORTER_AUTH_MOUNT = '/etc/node-exporter/auth';
@@ -216,4 +218,16 @@ export function exportersChart(scope: Construct, { env }: ChartContext): Chart {
     ),
   );
   return chart;
+}
+
+/** Only Prometheus reaches kube-state-metrics (node-exporter is on the host network, outside any policy). */
+export function exportersIngress(): Flow[] {
+  return [
+    {
+      name: 'kube-state-metrics',
+      to: selectorLabels(KUBE_STATE_METRICS),
+      from: [PROMETHEUS],
+      ports: tcp(...Object.values(KSM_PORTS).map((p) => p.port)),
+    },
+  ];
 }

@@ -10,29 +10,46 @@ import { validateRendered, type Manifest, type RenderedChart, type RenderedTree 
 import { ARGOCD_COMPONENT, argocdChart } from './argocd.js';
 import type { ChartContext } from './context.js';
 import { planCluster, type ClusterPlan } from './plan.js';
-import { alertDigestChart } from './alert-digest.js';
-import { alertmanagerChart } from './alertmanager.js';
+import { selectorLabels, type Workload } from '../lib/labels.js';
+import { ALERT_DIGEST, alertDigestChart } from './alert-digest.js';
+import { ALERTMANAGER, alertmanagerChart, alertmanagerIngress, alertmanagerPodSelector } from './alertmanager.js';
 import { dashboardsChart } from './dashboards/index.js';
-import { exportersChart } from './exporters.js';
+import { exportersChart, exportersIngress } from './exporters.js';
 import { monitorsChart } from './monitors.js';
 import { namespaceChart } from './namespace.js';
-import { networkPoliciesChart } from './network-policies.js';
-import { prometheusChart } from './prometheus.js';
-import { prometheusOperatorChart } from './prometheus-operator.js';
-import { pushgatewayChart } from './pushgateway.js';
+import { networkPoliciesChart, resolveFlows, type Flow, type IngressRule } from './network-policies.js';
+import { PROMETHEUS, prometheusChart, prometheusIngress, prometheusPodSelector } from './prometheus.js';
+import { operatorIngress, prometheusOperatorChart } from './prometheus-operator.js';
+import { JANITOR, PUSHGATEWAY, pushgatewayChart, pushgatewayIngress } from './pushgateway.js';
+import { alertmanagerRules } from './rules/alertmanager.js';
+import { batchJobRules } from './rules/batch-jobs.js';
 import { rulesChart } from './rules/index.js';
+import { metaRules } from './rules/meta.js';
+import { prometheusRules } from './rules/prometheus.js';
+import { thanosRules } from './rules/thanos.js';
+import type { RuleArea } from './rules/types.js';
 import { secretsChart } from './secrets.js';
 import { storageChart } from './storage.js';
-import { thanosCompactorChart } from './thanos/compactor.js';
+import { compactorIngress, thanosCompactorChart } from './thanos/compactor.js';
 import { thanosObjstoreChart } from './thanos/objstore.js';
-import { thanosQueryChart } from './thanos/query.js';
-import { thanosQueryFrontendChart } from './thanos/query-frontend.js';
-import { thanosQueryGlobalChart } from './thanos/query-global.js';
-import { thanosRulerChart } from './thanos/ruler.js';
-import { thanosStoreChart } from './thanos/store.js';
+import { QUERY, queryIngress, thanosQueryChart } from './thanos/query.js';
+import { QUERY_FRONTEND, queryFrontendIngress, thanosQueryFrontendChart } from './thanos/query-frontend.js';
+import { QUERY_GLOBAL, queryGlobalIngress, thanosQueryGlobalChart } from './thanos/query-global.js';
+import { RULER, rulerIngress, rulerPodSelector, thanosRulerChart } from './thanos/ruler.js';
+import { storeIngress, thanosStoreChart } from './thanos/store.js';
 import { thanosTlsChart } from './thanos/tls.js';
 import { webTlsChart } from './web-tls.js';
 
+/** The pods of one of a component's workloads, as a peer of other components' flows. */
+export interface PodsOf {
+  readonly workload: Workload;
+  readonly selector: Record<string, string>;
+}
+
+/**
+ * A component: what it renders, when it runs, and what the whole-platform views take from it
+ * (NetworkPolicies, rules, peers). Its module holds all of it; this registry only lists them.
+ */
 export interface Component {
   readonly name: string;
   readonly render: (scope: Construct, ctx: ChartContext) => Chart;
@@ -40,6 +57,12 @@ export interface Component {
   readonly runs?: (plan: ClusterPlan) => boolean;
   /** Argo CD sync wave of its Application (0 when absent); see WAVES. */
   readonly wave?: number;
+  /** Its pods, so other components' flows can name them as peers. */
+  readonly pods?: readonly PodsOf[];
+  /** Who may reach its pods, and on which ports (rendered by the network-policies component). */
+  readonly ingress?: (ctx: ChartContext) => readonly Flow[];
+  /** The rule areas that watch it (rendered, and tested, with it). */
+  readonly rules?: readonly RuleArea[];
 }
 
 /**
@@ -52,36 +75,78 @@ const WAVES = { foundation: -2, prerequisites: -1, workloads: 0, last: 1 } as co
 
 const thanos = (p: ClusterPlan) => p.thanos;
 
+/** Pods labelled by our charts (selectorLabels), as opposed to the operator's. */
+const own = (workload: Workload): PodsOf => ({ workload, selector: selectorLabels(workload) });
+
 export const components: readonly Component[] = [
   { name: 'namespace', render: namespaceChart, wave: WAVES.foundation },
   { name: 'storage', render: storageChart, wave: WAVES.foundation, runs: (p) => p.storageClass },
   { name: 'secrets', render: secretsChart, wave: WAVES.prerequisites },
   { name: 'web-tls', render: webTlsChart, wave: WAVES.prerequisites },
-  { name: 'prometheus-operator', render: prometheusOperatorChart, wave: WAVES.prerequisites },
-  { name: 'prometheus', render: prometheusChart },
-  { name: 'alertmanager', render: alertmanagerChart },
-  { name: 'pushgateway', render: pushgatewayChart, runs: (p) => p.pushgateway },
-  { name: 'exporters', render: exportersChart },
+  { name: 'prometheus-operator', render: prometheusOperatorChart, wave: WAVES.prerequisites, ingress: operatorIngress },
+  {
+    name: 'prometheus',
+    render: prometheusChart,
+    pods: [{ workload: PROMETHEUS, selector: prometheusPodSelector() }],
+    ingress: prometheusIngress,
+    rules: [prometheusRules],
+  },
+  {
+    name: 'alertmanager',
+    render: alertmanagerChart,
+    pods: [{ workload: ALERTMANAGER, selector: alertmanagerPodSelector() }],
+    ingress: alertmanagerIngress,
+    rules: [alertmanagerRules],
+  },
+  {
+    name: 'pushgateway',
+    render: pushgatewayChart,
+    runs: (p) => p.pushgateway,
+    pods: [own(PUSHGATEWAY), own(JANITOR)],
+    ingress: pushgatewayIngress,
+    rules: [batchJobRules],
+  },
+  { name: 'exporters', render: exportersChart, ingress: exportersIngress },
   { name: 'monitors', render: monitorsChart },
-  { name: 'rules', render: rulesChart },
+  {
+    name: 'rules',
+    render: (scope, ctx) =>
+      rulesChart(
+        scope,
+        ctx,
+        running(ctx).flatMap((c) => c.rules ?? []),
+      ),
+  },
   { name: 'dashboards', render: dashboardsChart, wave: WAVES.last },
-  { name: 'network-policies', render: networkPoliciesChart },
-  { name: 'alert-digest', render: alertDigestChart, runs: (p) => p.alertDigest },
+  { name: 'network-policies', render: (scope, ctx) => networkPoliciesChart(scope, ctx, ingressRules(ctx)) },
+  { name: 'alert-digest', render: alertDigestChart, runs: (p) => p.alertDigest, pods: [own(ALERT_DIGEST)] },
   { name: 'thanos-objstore', render: thanosObjstoreChart, runs: thanos, wave: WAVES.prerequisites },
   { name: 'thanos-tls', render: thanosTlsChart, runs: thanos, wave: WAVES.prerequisites },
-  { name: 'thanos-query', render: thanosQueryChart, runs: thanos },
-  { name: 'thanos-query-frontend', render: thanosQueryFrontendChart, runs: thanos },
-  { name: 'thanos-store', render: thanosStoreChart, runs: thanos },
+  // The Thanos rule area watches every Thanos component; it goes with the query, which runs wherever Thanos does.
+  { name: 'thanos-query', render: thanosQueryChart, runs: thanos, pods: [own(QUERY)], ingress: queryIngress, rules: [thanosRules] },
   {
-    name: 'thanos-compactor',
-    render: thanosCompactorChart,
-    runs: (p) => p.compactor,
+    name: 'thanos-query-frontend',
+    render: thanosQueryFrontendChart,
+    runs: thanos,
+    pods: [own(QUERY_FRONTEND)],
+    ingress: queryFrontendIngress,
   },
-  { name: 'thanos-ruler', render: thanosRulerChart, runs: thanos },
+  { name: 'thanos-store', render: thanosStoreChart, runs: thanos, ingress: storeIngress },
+  { name: 'thanos-compactor', render: thanosCompactorChart, runs: (p) => p.compactor, ingress: compactorIngress },
+  {
+    name: 'thanos-ruler',
+    render: thanosRulerChart,
+    runs: thanos,
+    pods: [{ workload: RULER, selector: rulerPodSelector() }],
+    ingress: rulerIngress,
+    rules: [metaRules],
+  },
   {
     name: 'thanos-query-global',
     render: thanosQueryGlobalChart,
     runs: (p) => p.globalQuery,
+    pods: [own(QUERY_GLOBAL)],
+    ingress: queryGlobalIngress,
   },
 ];
 
@@ -89,10 +154,10 @@ export const components: readonly Component[] = [
 export function renderCluster(env: EnvConfig, cluster: ClusterConfig, registry: readonly Component[] = components): RenderedChart[] {
   const app = new App();
   const ctx: ChartContext = { env, cluster, plan: planCluster(env, cluster) };
-  const running = registry.filter((c) => !c.runs || c.runs(ctx.plan));
-  const out = running.map((c) => ({ chart: c.name, manifests: c.render(app, ctx).toJson() as Manifest[] }));
+  const here = running(ctx, registry);
+  const out = here.map((c) => ({ chart: c.name, manifests: c.render(app, ctx).toJson() as Manifest[] }));
   // Delivery last: it points one Argo CD Application at each folder rendered above.
-  const folders = running.map((c) => ({ name: c.name, wave: c.wave ?? 0 }));
+  const folders = here.map((c) => ({ name: c.name, wave: c.wave ?? 0 }));
   out.push({ chart: ARGOCD_COMPONENT, manifests: argocdChart(app, ctx, folders).toJson() as Manifest[] });
   return out;
 }
@@ -105,3 +170,21 @@ export function synthesize(envs: readonly EnvConfig[], registry: readonly Compon
     ),
   );
 }
+
+/** The components that run in a cluster, by its plan. */
+export function running(ctx: ChartContext, registry: readonly Component[] = components): Component[] {
+  return registry.filter((c) => !c.runs || c.runs(ctx.plan));
+}
+
+/** Every flow the running components declare, with peers resolved to the pods that run here. */
+export function ingressRules(ctx: ChartContext, registry: readonly Component[] = components): IngressRule[] {
+  const here = running(ctx, registry);
+  const pods = new Map(here.flatMap((c) => c.pods ?? []).map((p) => [p.workload.name, p.selector]));
+  return resolveFlows(
+    here.flatMap((c) => c.ingress?.(ctx) ?? []),
+    (w) => pods.get(w.name),
+  );
+}
+
+/** Every rule area of the platform (what the promtool cases and runbooks must cover). */
+export const ruleAreas: readonly RuleArea[] = components.flatMap((c) => c.rules ?? []);

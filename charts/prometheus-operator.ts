@@ -18,6 +18,8 @@ import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labe
 import { addObject } from '../lib/objects.js';
 import { bindClusterRole, restrictedContainer, restrictedPod, service, serviceAccount, serviceMonitor } from '../lib/workload.js';
 import type { ChartContext } from './context.js';
+import { tcp, type Flow } from './network-policies.js';
+import { PROMETHEUS } from './prometheus.js';
 
 export const OPERATOR: Workload = { name: 'prometheus-operator', component: 'controller', versionOf: 'prometheusOperator' };
 export const OPERATOR_METRICS_PORT = { name: 'http', port: 8080 } as const;
@@ -133,4 +135,9 @@ export function prometheusOperatorChart(scope: Construct, { env }: ChartContext)
   addObject(chart, service(w, ns, [OPERATOR_METRICS_PORT]));
   addObject(chart, serviceMonitor(w, ns, OPERATOR_METRICS_PORT.name, env.prometheus.scrapeInterval));
   return chart;
+}
+
+/** Only Prometheus reaches the operator (its metrics); it runs no admission webhook, so nothing else calls it. */
+export function operatorIngress(): Flow[] {
+  return [{ name: 'prometheus-operator', to: selectorLabels(OPERATOR), from: [PROMETHEUS], ports: tcp(OPERATOR_METRICS_PORT.port) }];
 }

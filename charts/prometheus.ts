@@ -31,6 +31,12 @@ import { grpcTlsVolume } from './thanos/common.js';
 import { sidecarObjects, sidecarSpec } from './thanos/sidecar.js';
 import type { ChartContext } from './context.js';
 import { targetNamespaces } from './monitors.js';
+import { ALERT_DIGEST } from './alert-digest.js';
+import { GRAFANA, tcp, type Flow } from './network-policies.js';
+import { CONFIG_RELOADER_PORT } from './prometheus-operator.js';
+import { GRPC_PORT, HTTP_PORT } from './thanos/common.js';
+import { QUERY } from './thanos/query.js';
+import { ALERTMANAGER_OPERATED_SERVICE } from './alertmanager.js';
 
 export const PROMETHEUS: Workload = { name: 'prometheus', component: 'server', versionOf: 'prometheus' };
 export const PROMETHEUS_WEB_PORT = 9090;
@@ -164,7 +170,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
           alertmanagers: [
             {
               namespace: ns,
-              name: 'alertmanager-operated',
+              name: ALERTMANAGER_OPERATED_SERVICE,
               port: PrometheusSpecAlertingAlertmanagersPort.fromString('web'),
               apiVersion: PrometheusSpecAlertingAlertmanagersApiVersion.V2,
               scheme: PrometheusSpecAlertingAlertmanagersScheme.HTTPS,
@@ -227,4 +233,19 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
     addObject(chart, asManifest(ScrapeConfig, { metadata: { name: sc.name, namespace: ns, labels }, spec: sc.spec }));
   }
   return chart;
+}
+
+/**
+ * Who may reach the Prometheus pods: the API from Grafana, Thanos Query, the digest and itself
+ * (self-scrape); the sidecar's StoreAPI and metrics from Thanos Query and Prometheus; the config
+ * reloader's metrics from Prometheus.
+ */
+export function prometheusIngress({ plan }: ChartContext): Flow[] {
+  const to = prometheusPodSelector();
+  return [
+    { name: 'prometheus-web', to, from: [GRAFANA, QUERY, PROMETHEUS, ALERT_DIGEST], ports: tcp(PROMETHEUS_WEB_PORT) },
+    plan.thanos
+      ? { name: 'prometheus-sidecar', to, from: [QUERY, PROMETHEUS], ports: tcp(GRPC_PORT, HTTP_PORT, CONFIG_RELOADER_PORT) }
+      : { name: 'prometheus-reloader', to, from: [PROMETHEUS], ports: tcp(CONFIG_RELOADER_PORT) },
+  ];
 }

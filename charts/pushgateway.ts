@@ -20,6 +20,8 @@ import { pythonCronJob } from '../lib/python-job.js';
 import { monitorFor, pdb, restrictedContainer, restrictedPod, service, serviceAccount, spreadAcrossNodes } from '../lib/workload.js';
 import type { ChartContext } from './context.js';
 import { svcHost } from '../lib/dns.js';
+import { namespacesPeer, tcp, type Flow } from './network-policies.js';
+import { PROMETHEUS } from './prometheus.js';
 
 export const PUSHGATEWAY: Workload = { name: 'pushgateway', component: 'pushgateway', versionOf: 'pushgateway' };
 export const JANITOR: Workload = { name: 'pushgateway-janitor', component: 'pushgateway-janitor', versionOf: 'python' };
@@ -160,4 +162,16 @@ export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart
   });
   addObject(chart, janitor);
   return chart;
+}
+
+/** Who may push: the batch-job namespaces; the janitor deletes; Prometheus scrapes. */
+export function pushgatewayIngress({ env }: ChartContext): Flow[] {
+  return [
+    {
+      name: 'pushgateway-push',
+      to: selectorLabels(PUSHGATEWAY),
+      from: [namespacesPeer(env.pushgateway.clientNamespaces), JANITOR, PROMETHEUS],
+      ports: tcp(PUSHGATEWAY_PORT),
+    },
+  ];
 }

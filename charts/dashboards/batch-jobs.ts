@@ -4,6 +4,7 @@
  */
 import { DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { C, clusterVariable, q, stat, table, timeseries } from './common.js';
+import { PUSHGATEWAY } from '../pushgateway.js';
 
 const dedup = (m: string) => `max without (instance, pod) (${m}{${C}})`;
 
@@ -35,7 +36,7 @@ export function batchJobsDashboard() {
     .withPanel(timeseries('Errors (last run)', 'short', q(dedup('gl_batch_job_errors'), '{{cluster}} {{job}} {{error_type}}')))
     .withPanel(timeseries('Failed pushes reported by jobs', 'short', q(dedup('gl_batch_job_push_failures'), '{{cluster}} {{job}}')))
     .withRow(new RowBuilder('PushGateway'))
-    .withPanel(stat('Replicas up', 'none', q(`sum(up{job="pushgateway", ${C}})`, 'up')))
+    .withPanel(stat('Replicas up', 'none', q(`sum(up{job="${PUSHGATEWAY.name}", ${C}})`, 'up')))
     .withPanel(stat('Groups held', 'none', q(`count(${dedup('push_time_seconds')})`, 'groups')))
     .withPanel(
       timeseries(

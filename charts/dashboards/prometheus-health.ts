@@ -6,6 +6,11 @@
  */
 import { DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { C, clusterVariable, q, stat, timeseries } from './common.js';
+import { ALERTMANAGER } from '../alertmanager.js';
+import { COMPACTOR } from '../thanos/compactor.js';
+import { PROMETHEUS } from '../prometheus.js';
+import { SIDECAR_SERVICE } from '../thanos/sidecar.js';
+import { STORE } from '../thanos/store.js';
 
 export function prometheusHealthDashboard() {
   return new DashboardBuilder('Prometheus & Thanos Health')
@@ -16,10 +21,10 @@ export function prometheusHealthDashboard() {
     .timezone('utc')
     .withVariable(clusterVariable())
     .withRow(new RowBuilder('Prometheus'))
-    .withPanel(stat('Prometheus replicas up', 'none', q(`sum(up{job="prometheus", ${C}})`, 'up')))
+    .withPanel(stat('Prometheus replicas up', 'none', q(`sum(up{job="${PROMETHEUS.name}", ${C}})`, 'up')))
     .withPanel(stat('Active targets', 'none', q(`count(up{${C}} == 1)`, 'targets')))
     .withPanel(stat('Targets down', 'none', q(`count(up{${C}} == 0) or vector(0)`, 'down')))
-    .withPanel(stat('Head series', 'short', q(`sum(prometheus_tsdb_head_series{job="prometheus", ${C}})`, 'series')))
+    .withPanel(stat('Head series', 'short', q(`sum(prometheus_tsdb_head_series{job="${PROMETHEUS.name}", ${C}})`, 'series')))
     .withPanel(
       timeseries(
         'Samples ingested per second',
@@ -65,14 +70,14 @@ export function prometheusHealthDashboard() {
       ),
     )
     .withRow(new RowBuilder('Thanos'))
-    .withPanel(stat('Store gateways up', 'none', q(`sum(up{job=~"thanos-store.*", ${C}})`, 'up')))
-    .withPanel(stat('Compactor halted', 'none', q(`max(thanos_compact_halted{job="thanos-compactor", ${C}}) or vector(0)`, 'halted')))
+    .withPanel(stat('Store gateways up', 'none', q(`sum(up{job=~"${STORE.name}.*", ${C}})`, 'up')))
+    .withPanel(stat('Compactor halted', 'none', q(`max(thanos_compact_halted{job="${COMPACTOR.name}", ${C}}) or vector(0)`, 'halted')))
     .withPanel(
       stat(
         'Oldest last upload (sidecars)',
         's',
         q(
-          `max(time() - thanos_objstore_bucket_last_successful_upload_time{job="thanos-sidecar", ${C}} and thanos_objstore_bucket_last_successful_upload_time{job="thanos-sidecar", ${C}} > 0)`,
+          `max(time() - thanos_objstore_bucket_last_successful_upload_time{job="${SIDECAR_SERVICE}", ${C}} and thanos_objstore_bucket_last_successful_upload_time{job="${SIDECAR_SERVICE}", ${C}} > 0)`,
           'age',
         ),
       ),
@@ -97,11 +102,11 @@ export function prometheusHealthDashboard() {
         'Notifications sent and failed',
         'short',
         q(
-          `sum by (cluster, integration) (rate(alertmanager_notifications_total{job="alertmanager", ${C}}[5m]))`,
+          `sum by (cluster, integration) (rate(alertmanager_notifications_total{job="${ALERTMANAGER.name}", ${C}}[5m]))`,
           '{{cluster}} {{integration}} sent',
         ),
         q(
-          `sum by (cluster, integration) (rate(alertmanager_notifications_failed_total{job="alertmanager", ${C}}[5m]))`,
+          `sum by (cluster, integration) (rate(alertmanager_notifications_failed_total{job="${ALERTMANAGER.name}", ${C}}[5m]))`,
           '{{cluster}} {{integration}} failed',
         ),
       ),
@@ -110,7 +115,7 @@ export function prometheusHealthDashboard() {
       timeseries(
         'Mesh members seen per replica',
         'none',
-        q(`alertmanager_cluster_members{job="alertmanager", ${C}}`, '{{cluster}} {{pod}}'),
+        q(`alertmanager_cluster_members{job="${ALERTMANAGER.name}", ${C}}`, '{{cluster}} {{pod}}'),
       ),
     )
     .build();

@@ -1,5 +1,6 @@
 /** Alertmanager health (FR-3), thresholds after the upstream alertmanager mixin. */
 import type { RuleArea } from './types.js';
+import { ALERTMANAGER } from '../alertmanager.js';
 
 export const alertmanagerRules: RuleArea = {
   area: 'alertmanager',
@@ -10,8 +11,8 @@ export const alertmanagerRules: RuleArea = {
         {
           alert: 'AlertmanagerFailedNotifications',
           expr:
-            'sum by (namespace, integration) (rate(alertmanager_notifications_failed_total{job="alertmanager"}[5m]))\n' +
-            '  / sum by (namespace, integration) (rate(alertmanager_notifications_total{job="alertmanager"}[5m])) > 0.01',
+            `sum by (namespace, integration) (rate(alertmanager_notifications_failed_total{job="${ALERTMANAGER.name}"}[5m]))\n` +
+            `  / sum by (namespace, integration) (rate(alertmanager_notifications_total{job="${ALERTMANAGER.name}"}[5m])) > 0.01`,
           for: '5m',
           severity: 'critical',
           summary: 'Alertmanager fails to deliver {{ $labels.integration }} notifications',
@@ -20,7 +21,7 @@ export const alertmanagerRules: RuleArea = {
         },
         {
           alert: 'AlertmanagerConfigReloadFailed',
-          expr: 'max_over_time(alertmanager_config_last_reload_successful{job="alertmanager"}[5m]) == 0',
+          expr: `max_over_time(alertmanager_config_last_reload_successful{job="${ALERTMANAGER.name}"}[5m]) == 0`,
           for: '10m',
           severity: 'warning',
           summary: 'Alertmanager {{ $labels.pod }} failed to reload its configuration',
@@ -29,8 +30,8 @@ export const alertmanagerRules: RuleArea = {
         {
           alert: 'AlertmanagerClusterMembersMissing',
           expr:
-            'min by (namespace) (alertmanager_cluster_members{job="alertmanager"})\n' +
-            '  < count by (namespace) (alertmanager_cluster_members{job="alertmanager"})',
+            `min by (namespace) (alertmanager_cluster_members{job="${ALERTMANAGER.name}"})\n` +
+            `  < count by (namespace) (alertmanager_cluster_members{job="${ALERTMANAGER.name}"})`,
           for: '15m',
           severity: 'warning',
           summary: 'An Alertmanager replica does not see all its peers',

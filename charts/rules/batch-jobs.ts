@@ -6,12 +6,12 @@
  * (`BatchJobMetrics(expected_interval=...)`).
  */
 import { PUSHGATEWAY_REPLICA_LABELS, type RuleArea } from './types.js';
+import { PUSHGATEWAY } from '../pushgateway.js';
 
 const dedup = (metric: string) => `max without (${PUSHGATEWAY_REPLICA_LABELS}) (${metric})`;
 
 export const batchJobRules: RuleArea = {
   area: 'batch-jobs',
-  requires: 'pushgateway',
   groups: [
     {
       name: 'batch-jobs',
@@ -45,7 +45,7 @@ export const batchJobRules: RuleArea = {
         },
         {
           alert: 'PushGatewayReplicaDown',
-          expr: 'up{job="pushgateway"} == 0',
+          expr: `up{job="${PUSHGATEWAY.name}"} == 0`,
           for: '5m',
           severity: 'warning',
           summary: 'PushGateway replica {{ $labels.pushgateway_replica }} is down',

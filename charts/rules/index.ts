@@ -10,14 +10,7 @@ import { labelsFor } from '../../lib/labels.js';
 import { addObject, asManifest } from '../../lib/objects.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
 import type { ChartContext } from '../context.js';
-import { alertmanagerRules } from './alertmanager.js';
-import { batchJobRules } from './batch-jobs.js';
-import { metaRules } from './meta.js';
-import { prometheusRules } from './prometheus.js';
-import { thanosRules } from './thanos.js';
 import { isAlert, type RuleArea } from './types.js';
-
-export const ruleAreas: readonly RuleArea[] = [prometheusRules, thanosRules, alertmanagerRules, batchJobRules, metaRules];
 
 export const RUNBOOK_PATH = 'docs/runbooks';
 
@@ -44,9 +37,10 @@ export function renderGroups(env: EnvConfig, area: RuleArea) {
   }));
 }
 
-export function rulesChart(scope: Construct, { env, plan }: ChartContext): Chart {
+/** The PrometheusRules of the rule areas of the components that run here (the registry passes them). */
+export function rulesChart(scope: Construct, { env }: ChartContext, areas: readonly RuleArea[]): Chart {
   const chart = new Chart(scope, 'rules');
-  for (const area of ruleAreas.filter((a) => !a.requires || plan[a.requires])) {
+  for (const area of areas) {
     const name = `greenlang-${area.area}`;
     const labels = {
       ...labelsFor({ name, component: 'rules' }),

@@ -4,11 +4,11 @@
  * still queries Thanos Query (deduplicated across the pair) and still reaches Alertmanager.
  */
 import type { RuleArea } from './types.js';
+import { PROMETHEUS } from '../prometheus.js';
 
 export const metaRules: RuleArea = {
   area: 'meta',
   evaluator: 'thanos-ruler',
-  requires: 'thanos',
   groups: [
     {
       name: 'meta',
@@ -17,7 +17,7 @@ export const metaRules: RuleArea = {
           alert: 'PrometheusPairDown',
           // The sidecars serve live data only while their Prometheus runs; the store gateway holds
           // only uploaded blocks, 2h and older, so recent samples vanish when both replicas are gone.
-          expr: 'absent_over_time(prometheus_build_info{job="prometheus"}[5m])',
+          expr: `absent_over_time(prometheus_build_info{job="${PROMETHEUS.name}"}[5m])`,
           for: '5m',
           severity: 'critical',
           summary: 'No Prometheus of this cluster answers through Thanos Query',
@@ -27,7 +27,7 @@ export const metaRules: RuleArea = {
         {
           alert: 'PrometheusReplicaMissing',
           // Deduplicated by Thanos Query: one series per Prometheus pod, scraped by whichever replica is up.
-          expr: 'count by (namespace) (up{job="prometheus"} == 1) < 2 and count by (namespace) (up{job="prometheus"}) >= 2',
+          expr: `count by (namespace) (up{job="${PROMETHEUS.name}"} == 1) < 2 and count by (namespace) (up{job="${PROMETHEUS.name}"}) >= 2`,
           for: '15m',
           severity: 'warning',
           summary: 'One replica of the Prometheus pair is down',

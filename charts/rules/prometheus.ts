@@ -1,9 +1,10 @@
 /**
  * Prometheus health, targets and capacity (PRD 9.1 intent, FR-6.3/6.4), with the PRD's
  * expressions corrected per prd-review.md and thresholds aligned with the upstream
- * prometheus-mixin. Jobs are the operator's: the Service name (`job="prometheus"`).
+ * prometheus-mixin. Jobs are the operator's: the Service name, taken from the component (`PROMETHEUS.name`).
  */
 import type { RuleArea } from './types.js';
+import { PROMETHEUS } from '../prometheus.js';
 
 /** PVCs of the Prometheus pods: <claim template>-<statefulset>-<ordinal>. */
 const PROMETHEUS_PVC = 'persistentvolumeclaim=~"prometheus-db-prometheus-prometheus-[0-9]+"';
@@ -33,7 +34,7 @@ export const prometheusRules: RuleArea = {
         },
         {
           alert: 'PrometheusConfigReloadFailed',
-          expr: 'max_over_time(prometheus_config_last_reload_successful{job="prometheus"}[5m]) == 0',
+          expr: `max_over_time(prometheus_config_last_reload_successful{job="${PROMETHEUS.name}"}[5m]) == 0`,
           for: '10m',
           severity: 'warning',
           summary: 'Prometheus {{ $labels.pod }} failed to reload its configuration',
@@ -42,14 +43,14 @@ export const prometheusRules: RuleArea = {
         },
         {
           alert: 'PrometheusTSDBCompactionsFailed',
-          expr: 'increase(prometheus_tsdb_compactions_failed_total{job="prometheus"}[3h]) > 0',
+          expr: `increase(prometheus_tsdb_compactions_failed_total{job="${PROMETHEUS.name}"}[3h]) > 0`,
           severity: 'warning',
           summary: 'Prometheus {{ $labels.pod }} TSDB compactions are failing',
           description: 'Compactions failed in the last 3 hours: the head grows and no new blocks are cut for upload.',
         },
         {
           alert: 'PrometheusRuleEvaluationFailures',
-          expr: 'increase(prometheus_rule_evaluation_failures_total{job="prometheus"}[5m]) > 0',
+          expr: `increase(prometheus_rule_evaluation_failures_total{job="${PROMETHEUS.name}"}[5m]) > 0`,
           for: '15m',
           severity: 'warning',
           summary: 'Prometheus {{ $labels.pod }} fails to evaluate rules',
@@ -67,7 +68,7 @@ export const prometheusRules: RuleArea = {
         },
         {
           alert: 'PrometheusRetentionSizeReached',
-          expr: 'increase(prometheus_tsdb_size_retentions_total{job="prometheus"}[1h]) > 0',
+          expr: `increase(prometheus_tsdb_size_retentions_total{job="${PROMETHEUS.name}"}[1h]) > 0`,
           severity: 'warning',
           summary: 'Prometheus {{ $labels.pod }} deletes blocks because of retentionSize',
           description:
@@ -87,8 +88,8 @@ export const prometheusRules: RuleArea = {
         {
           alert: 'PrometheusAlertsNotDelivered',
           expr:
-            'min without (alertmanager) (\n  rate(prometheus_notifications_errors_total{job="prometheus"}[5m])\n' +
-            '  / rate(prometheus_notifications_sent_total{job="prometheus"}[5m])\n) > 0.03',
+            `min without (alertmanager) (\n  rate(prometheus_notifications_errors_total{job="${PROMETHEUS.name}"}[5m])\n` +
+            `  / rate(prometheus_notifications_sent_total{job="${PROMETHEUS.name}"}[5m])\n) > 0.03`,
           for: '15m',
           severity: 'critical',
           summary: 'Prometheus {{ $labels.pod }} fails to send alerts to every Alertmanager',
@@ -111,16 +112,16 @@ export const prometheusRules: RuleArea = {
       rules: [
         {
           record: 'pod:prometheus_tsdb_head_samples_appended:rate5m',
-          expr: 'sum by (namespace, pod) (rate(prometheus_tsdb_head_samples_appended_total{job="prometheus"}[5m]))',
+          expr: `sum by (namespace, pod) (rate(prometheus_tsdb_head_samples_appended_total{job="${PROMETHEUS.name}"}[5m]))`,
         },
         { record: 'job:scrape_duration_seconds:p99', expr: 'quantile by (job) (0.99, scrape_duration_seconds)' },
         {
           // prd-review: growth is bytes per sample x samples per day, not a derivative of block bytes.
           record: 'pod:prometheus_tsdb_storage_bytes_per_day:estimate',
           expr:
-            'sum by (namespace, pod) (rate(prometheus_tsdb_compaction_chunk_size_bytes_sum{job="prometheus"}[6h]))\n' +
-            '  / sum by (namespace, pod) (rate(prometheus_tsdb_compaction_chunk_samples_sum{job="prometheus"}[6h]))\n' +
-            '  * sum by (namespace, pod) (rate(prometheus_tsdb_head_samples_appended_total{job="prometheus"}[6h])) * 86400',
+            `sum by (namespace, pod) (rate(prometheus_tsdb_compaction_chunk_size_bytes_sum{job="${PROMETHEUS.name}"}[6h]))\n` +
+            `  / sum by (namespace, pod) (rate(prometheus_tsdb_compaction_chunk_samples_sum{job="${PROMETHEUS.name}"}[6h]))\n` +
+            `  * sum by (namespace, pod) (rate(prometheus_tsdb_head_samples_appended_total{job="${PROMETHEUS.name}"}[6h])) * 86400`,
         },
       ],
     },

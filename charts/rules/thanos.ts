@@ -3,19 +3,22 @@
  * upstream thanos mixin. Jobs are the Service names rendered by charts/thanos/.
  */
 import type { RuleArea } from './types.js';
+import { COMPACTOR } from '../thanos/compactor.js';
+import { PROMETHEUS } from '../prometheus.js';
+import { QUERY } from '../thanos/query.js';
+import { SIDECAR_SERVICE } from '../thanos/sidecar.js';
 
 const QUERY_HANDLERS = 'handler=~"query|query_range"';
 
 export const thanosRules: RuleArea = {
   area: 'thanos',
-  requires: 'thanos',
   groups: [
     {
       name: 'thanos',
       rules: [
         {
           alert: 'ThanosCompactorMultipleRunning',
-          expr: 'sum by (namespace) (up{job="thanos-compactor"}) > 1',
+          expr: `sum by (namespace) (up{job="${COMPACTOR.name}"}) > 1`,
           for: '5m',
           severity: 'critical',
           summary: 'More than one Thanos compactor runs against the bucket',
@@ -24,7 +27,7 @@ export const thanosRules: RuleArea = {
         },
         {
           alert: 'ThanosCompactorHalted',
-          expr: 'thanos_compact_halted{job="thanos-compactor"} == 1',
+          expr: `thanos_compact_halted{job="${COMPACTOR.name}"} == 1`,
           for: '5m',
           severity: 'critical',
           summary: 'The Thanos compactor has halted',
@@ -57,7 +60,7 @@ export const thanosRules: RuleArea = {
         {
           // prd-review: not while Prometheus replays its WAL (prometheus_ready == 0 then).
           alert: 'ThanosSidecarPrometheusDown',
-          expr: 'thanos_sidecar_prometheus_up{job="thanos-sidecar"} == 0\n  unless on (namespace, pod) prometheus_ready{job="prometheus"} == 0',
+          expr: `thanos_sidecar_prometheus_up{job="${SIDECAR_SERVICE}"} == 0\n  unless on (namespace, pod) prometheus_ready{job="${PROMETHEUS.name}"} == 0`,
           for: '5m',
           severity: 'critical',
           summary: 'Thanos sidecar {{ $labels.pod }} cannot reach its Prometheus',
@@ -68,8 +71,8 @@ export const thanosRules: RuleArea = {
           // prd-review: uploads happen once per 2h block, so look at the age of the last one.
           alert: 'ThanosSidecarNoUploads',
           expr:
-            'time() - max by (namespace, pod) (thanos_objstore_bucket_last_successful_upload_time{job="thanos-sidecar"}) > 6 * 3600\n' +
-            '  and max by (namespace, pod) (thanos_objstore_bucket_last_successful_upload_time{job="thanos-sidecar"}) > 0',
+            `time() - max by (namespace, pod) (thanos_objstore_bucket_last_successful_upload_time{job="${SIDECAR_SERVICE}"}) > 6 * 3600\n` +
+            `  and max by (namespace, pod) (thanos_objstore_bucket_last_successful_upload_time{job="${SIDECAR_SERVICE}"}) > 0`,
           for: '15m',
           severity: 'warning',
           summary: 'Thanos sidecar {{ $labels.pod }} has not uploaded a block for 6 hours',
@@ -79,7 +82,7 @@ export const thanosRules: RuleArea = {
         {
           // NFR 5.1: user-facing query latency p99 < 30s (prd-review: the Thanos HTTP histogram).
           alert: 'ThanosQueryHighLatency',
-          expr: `histogram_quantile(0.99, sum by (namespace, job, le) (rate(http_request_duration_seconds_bucket{job=~"thanos-query.*", ${QUERY_HANDLERS}}[5m]))) > 30`,
+          expr: `histogram_quantile(0.99, sum by (namespace, job, le) (rate(http_request_duration_seconds_bucket{job=~"${QUERY.name}.*", ${QUERY_HANDLERS}}[5m]))) > 30`,
           for: '10m',
           severity: 'warning',
           summary: '{{ $labels.job }} answers queries slower than 30s (p99)',
@@ -92,11 +95,11 @@ export const thanosRules: RuleArea = {
       rules: [
         {
           record: 'job:thanos_query_latency_seconds:p99_rate5m',
-          expr: `histogram_quantile(0.99, sum by (namespace, job, le) (rate(http_request_duration_seconds_bucket{job=~"thanos-query.*", ${QUERY_HANDLERS}}[5m])))`,
+          expr: `histogram_quantile(0.99, sum by (namespace, job, le) (rate(http_request_duration_seconds_bucket{job=~"${QUERY.name}.*", ${QUERY_HANDLERS}}[5m])))`,
         },
         {
           record: 'pod:thanos_shipper_uploads:increase6h',
-          expr: 'sum by (namespace, pod) (increase(thanos_shipper_uploads_total{job="thanos-sidecar"}[6h]))',
+          expr: `sum by (namespace, pod) (increase(thanos_shipper_uploads_total{job="${SIDECAR_SERVICE}"}[6h]))`,
         },
       ],
     },

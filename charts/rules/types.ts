@@ -33,8 +33,6 @@ export interface RuleArea {
   readonly area: string;
   /** Who evaluates it: Prometheus (default) or the Thanos ruler (needs the deduplicated global view). */
   readonly evaluator?: 'prometheus' | 'thanos-ruler';
-  /** The plan flag of the components it watches (charts/plan.ts); rendered only where they run. */
-  readonly requires?: 'thanos' | 'pushgateway';
   readonly groups: readonly RuleGroup[];
 }
 

@@ -22,6 +22,8 @@ import {
   thanosContainer,
   dataClaim,
 } from './common.js';
+import { tcp, type Flow } from '../network-policies.js';
+import { PROMETHEUS } from '../prometheus.js';
 
 export const COMPACTOR: Workload = { name: 'thanos-compactor', component: 'compactor', versionOf: 'thanos' };
 
@@ -93,4 +95,9 @@ export function thanosCompactorChart(scope: Construct, { env }: ChartContext): C
   addObject(chart, service(compactorW, ns, [{ name: 'http', port: HTTP_PORT }]));
   addObject(chart, serviceMonitor(compactorW, ns, 'http', env.prometheus.scrapeInterval));
   return chart;
+}
+
+/** Only Prometheus reaches the compactor (its metrics). */
+export function compactorIngress(): Flow[] {
+  return [{ name: 'thanos-compactor', to: selectorLabels(COMPACTOR), from: [PROMETHEUS], ports: tcp(HTTP_PORT) }];
 }

@@ -13,6 +13,10 @@ import { clientTls } from '../../lib/web-tls.js';
 import type { ChartContext } from '../context.js';
 import { HTTP_PORT, serverArgs, thanosContainer, thanosDeployment, queryApiTls, queryApiUrl } from './common.js';
 import { QUERY } from './query.js';
+import { selectorLabels } from '../../lib/labels.js';
+import { ALERT_DIGEST } from '../alert-digest.js';
+import { GRAFANA, tcp, type Flow } from '../network-policies.js';
+import { PROMETHEUS } from '../prometheus.js';
 
 export const QUERY_FRONTEND: Workload = { name: 'thanos-query-frontend', component: 'query-frontend', versionOf: 'thanos' };
 
@@ -67,4 +71,16 @@ export function thanosQueryFrontendChart(scope: Construct, { env }: ChartContext
   if (f.replicas > 1) addObject(chart, pdb(queryfrontendW, ns));
   addObject(chart, serviceMonitor(queryfrontendW, ns, 'http', env.prometheus.scrapeInterval, api.monitorTls));
   return chart;
+}
+
+/** Who may query through the frontend: Grafana, the digest, and Prometheus for its metrics. */
+export function queryFrontendIngress(): Flow[] {
+  return [
+    {
+      name: 'thanos-query-frontend-http',
+      to: selectorLabels(QUERY_FRONTEND),
+      from: [GRAFANA, ALERT_DIGEST, PROMETHEUS],
+      ports: tcp(HTTP_PORT),
+    },
+  ];
 }

@@ -22,6 +22,10 @@ import {
   queryApiTls,
 } from './common.js';
 import { queryArgs } from './query.js';
+import { selectorLabels } from '../../lib/labels.js';
+import { ALERT_DIGEST } from '../alert-digest.js';
+import { GRAFANA, tcp, type Flow } from '../network-policies.js';
+import { PROMETHEUS } from '../prometheus.js';
 
 export const QUERY_GLOBAL: Workload = { name: 'thanos-query-global', component: 'query-global', versionOf: 'thanos' };
 /** Endpoint config: every cluster's query, sorted by cluster name for stable output, all over mutual TLS. */
@@ -73,4 +77,16 @@ export function thanosQueryGlobalChart(scope: Construct, { env }: ChartContext):
   if (q.replicas > 1) addObject(chart, pdb(queryglobalW, ns));
   addObject(chart, serviceMonitor(queryglobalW, ns, 'http', env.prometheus.scrapeInterval, api.monitorTls));
   return chart;
+}
+
+/** Who may query the global view: Grafana, the digest, and Prometheus for its metrics. */
+export function queryGlobalIngress(): Flow[] {
+  return [
+    {
+      name: 'thanos-query-global-http',
+      to: selectorLabels(QUERY_GLOBAL),
+      from: [GRAFANA, ALERT_DIGEST, PROMETHEUS],
+      ports: tcp(HTTP_PORT),
+    },
+  ];
 }

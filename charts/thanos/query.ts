@@ -26,6 +26,14 @@ import {
 import { THANOS_RULER_SERVICE } from './ruler.js';
 import { SIDECAR_SERVICE } from './sidecar.js';
 import { storeServices } from './store.js';
+import { selectorLabels } from '../../lib/labels.js';
+import { ALERT_DIGEST } from '../alert-digest.js';
+import { GRAFANA, tcp, type Flow } from '../network-policies.js';
+import { PROMETHEUS } from '../prometheus.js';
+import { GRPC_PORT, HTTP_PORT } from './common.js';
+import { QUERY_FRONTEND } from './query-frontend.js';
+import { QUERY_GLOBAL } from './query-global.js';
+import { RULER } from './ruler.js';
 
 export const QUERY: Workload = { name: 'thanos-query', component: 'query', versionOf: 'thanos' };
 
@@ -78,4 +86,13 @@ export function thanosQueryChart(scope: Construct, { env }: ChartContext): Chart
   if (q.replicas > 1) addObject(chart, pdb(queryW, ns));
   addObject(chart, serviceMonitor(queryW, ns, 'http', env.prometheus.scrapeInterval, api.monitorTls));
   return chart;
+}
+
+/** Who may reach Thanos Query: its StoreAPI from the global query, its HTTP API from its clients and Prometheus. */
+export function queryIngress(): Flow[] {
+  const to = selectorLabels(QUERY);
+  return [
+    { name: 'thanos-query-grpc', to, from: [QUERY_GLOBAL], ports: tcp(GRPC_PORT) },
+    { name: 'thanos-query-http', to, from: [QUERY_FRONTEND, RULER, GRAFANA, ALERT_DIGEST, PROMETHEUS], ports: tcp(HTTP_PORT) },
+  ];
 }

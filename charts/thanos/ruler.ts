@@ -28,6 +28,11 @@ import { clientTls, webTlsMount, webTlsVolume } from '../../lib/web-tls.js';
 import type { ChartContext } from '../context.js';
 import { GRPC_PORT, grpcTlsFiles, grpcTlsMount, grpcTlsVolume, HTTP_PORT, OBJSTORE_KEY, OBJSTORE_SECRET, srv } from './common.js';
 import { svcHost } from '../../lib/dns.js';
+import { tcp, type Flow } from '../network-policies.js';
+import { PROMETHEUS } from '../prometheus.js';
+import { CONFIG_RELOADER_PORT } from '../prometheus-operator.js';
+import { QUERY } from './query.js';
+import { ALERTMANAGER_OPERATED_SERVICE } from '../alertmanager.js';
 
 export const RULER: Workload = { name: 'thanos-ruler', component: 'ruler', versionOf: 'thanos' };
 export const THANOS_RULER_SERVICE = RULER.name;
@@ -48,7 +53,7 @@ export function alertmanagersConfig(env: EnvConfig): string {
   return stringify({
     alertmanagers: [
       {
-        static_configs: [srv(env, 'alertmanager-operated', 'web')],
+        static_configs: [srv(env, ALERTMANAGER_OPERATED_SERVICE, 'web')],
         scheme: 'https',
         http_config: { tls_config: clientTls(env) },
         api_version: 'v2',
@@ -64,7 +69,7 @@ export function rulerQueryConfig(env: EnvConfig): string {
     {
       scheme: 'https',
       http_config: { tls_config: clientTls(env, { clientCert: true }) },
-      static_configs: [`dnssrv+_http._tcp.${svcHost(env, 'thanos-query')}`],
+      static_configs: [`dnssrv+_http._tcp.${svcHost(env, QUERY.name)}`],
     },
   ]);
 }
@@ -125,4 +130,11 @@ export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContex
   if (r.replicas > 1) addObject(chart, pdb(rulerW, ns, rulerPodSelector()));
   addObject(chart, serviceMonitor(rulerW, ns, RULER_WEB_PORT.name, env.prometheus.scrapeInterval));
   return chart;
+}
+
+/** Who may reach the ruler: Thanos Query (its StoreAPI), Prometheus (its metrics and the reloader's). */
+export function rulerIngress(): Flow[] {
+  return [
+    { name: 'thanos-ruler', to: rulerPodSelector(), from: [QUERY, PROMETHEUS], ports: tcp(GRPC_PORT, HTTP_PORT, CONFIG_RELOADER_PORT) },
+  ];
 }

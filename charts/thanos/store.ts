@@ -33,7 +33,12 @@ import {
   grpcServerTlsArgs,
   grpcTlsMount,
   grpcTlsVolume,
+  GRPC_PORT,
+  HTTP_PORT,
 } from './common.js';
+import { tcp, type Flow } from '../network-policies.js';
+import { PROMETHEUS } from '../prometheus.js';
+import { QUERY } from './query.js';
 
 export const STORE: Workload = { name: 'thanos-store', component: 'store-gateway', versionOf: 'thanos' };
 
@@ -121,4 +126,13 @@ export function thanosStoreChart(scope: Construct, { env }: ChartContext): Chart
     addObject(chart, serviceMonitor(w, ns, 'http', env.prometheus.scrapeInterval));
   }
   return chart;
+}
+
+/** Who may reach the store gateways (every shard): Thanos Query's StoreAPI calls, Prometheus' scrapes. */
+export function storeIngress(): Flow[] {
+  const to = {
+    'app.kubernetes.io/component': STORE.component,
+    'app.kubernetes.io/part-of': selectorLabels(STORE)['app.kubernetes.io/part-of']!,
+  };
+  return [{ name: 'thanos-store', to, from: [QUERY, PROMETHEUS], ports: tcp(GRPC_PORT, HTTP_PORT) }];
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { isAlert } from '../../charts/rules/types.js';
-import { ruleAreas } from '../../charts/rules/index.js';
+import { ruleAreas } from '../../charts/index.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { type Manifest } from '../../lib/synth.js';
 import { synthesize } from '../../charts/index.js';

@@ -1,7 +1,8 @@
 /** Every alert has exactly one runbook and every runbook belongs to an alert; every runbook_url resolves to a file here. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ruleAreas, RUNBOOK_PATH } from '../../charts/rules/index.js';
+import { ruleAreas } from '../../charts/index.js';
+import { RUNBOOK_PATH } from '../../charts/rules/index.js';
 import { isAlert } from '../../charts/rules/types.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { synthesize } from '../../charts/index.js';
