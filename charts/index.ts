@@ -17,7 +17,8 @@ import { dashboardsChart } from './dashboards/index.js';
 import { exportersChart, exportersIngress } from './exporters.js';
 import { monitorsChart } from './monitors.js';
 import { namespaceChart } from './namespace.js';
-import { networkPoliciesChart, resolveFlows, type Flow, type IngressRule } from './network-policies.js';
+import { networkPoliciesChart, resolveFlows, type Flow, type IngressRule, type Reach } from './network-policies.js';
+import { BLACKBOX, blackboxExporterChart, blackboxIngress, blackboxReaches, probeRules } from './blackbox-exporter.js';
 import { PROMETHEUS, prometheusChart, prometheusIngress, prometheusPodSelector } from './prometheus.js';
 import { operatorIngress, prometheusOperatorChart } from './prometheus-operator.js';
 import { JANITOR, PUSHGATEWAY, pushgatewayChart, pushgatewayIngress } from './pushgateway.js';
@@ -61,6 +62,8 @@ export interface Component {
   readonly pods?: readonly PodsOf[];
   /** Who may reach its pods, and on which ports (rendered by the network-policies component). */
   readonly ingress?: (ctx: ChartContext) => readonly Flow[];
+  /** What its pods connect to in other components (each a flow into the target's pods, where it runs). */
+  readonly reaches?: (ctx: ChartContext) => readonly Reach[];
   /** The rule areas that watch it (rendered, and tested, with it). */
   readonly rules?: readonly RuleArea[];
 }
@@ -107,6 +110,14 @@ export const components: readonly Component[] = [
     rules: [batchJobRules],
   },
   { name: 'exporters', render: exportersChart, ingress: exportersIngress },
+  {
+    name: 'blackbox-exporter',
+    render: blackboxExporterChart,
+    pods: [own(BLACKBOX)],
+    ingress: blackboxIngress,
+    reaches: blackboxReaches,
+    rules: [probeRules],
+  },
   { name: 'monitors', render: monitorsChart },
   {
     name: 'rules',
@@ -180,8 +191,13 @@ export function running(ctx: ChartContext, registry: readonly Component[] = comp
 export function ingressRules(ctx: ChartContext, registry: readonly Component[] = components): IngressRule[] {
   const here = running(ctx, registry);
   const pods = new Map(here.flatMap((c) => c.pods ?? []).map((p) => [p.workload.name, p.selector]));
+  const into = (c: Component): Flow[] =>
+    (c.reaches?.(ctx) ?? []).flatMap((r) => {
+      const to = pods.get(r.to.name);
+      return to ? [{ name: r.name, to, from: (c.pods ?? []).map((p) => p.workload), ports: r.ports }] : [];
+    });
   return resolveFlows(
-    here.flatMap((c) => c.ingress?.(ctx) ?? []),
+    here.flatMap((c) => [...(c.ingress?.(ctx) ?? []), ...into(c)]),
     (w) => pods.get(w.name),
   );
 }

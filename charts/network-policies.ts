@@ -52,6 +52,13 @@ export interface Flow {
   readonly ports: readonly Port[];
 }
 
+/** A connection a component makes to another component's pods: a flow into them, its own pods as the peer. */
+export interface Reach {
+  readonly name: string;
+  readonly to: Workload;
+  readonly ports: readonly Port[];
+}
+
 /** A flow with its peers resolved to selectors of pods that run in this cluster. */
 export interface IngressRule {
   readonly name: string;

@@ -55,6 +55,11 @@ export const versions = {
     tag: 'v1.12.1',
     goModule: { path: 'github.com/prometheus/node_exporter', version: 'v1.12.1' },
   },
+  blackboxExporter: {
+    image: 'quay.io/prometheus/blackbox-exporter',
+    tag: 'v0.28.0',
+    goModule: { path: 'github.com/prometheus/blackbox_exporter', version: 'v0.28.0' },
+  },
   kubeStateMetrics: {
     image: 'registry.k8s.io/kube-state-metrics/kube-state-metrics',
     tag: 'v2.18.0',

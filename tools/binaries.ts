@@ -71,6 +71,7 @@ export const toolBinaries: readonly ToolBinary[] = [
   { name: 'amtool', component: 'alertmanager', moduleDir: 'alertmanager', pkg: 'cmd/amtool', tags: ['netgo'] },
   { name: 'pushgateway', component: 'pushgateway', moduleDir: 'pushgateway', pkg: '', tags: [] },
   { name: 'node_exporter', component: 'nodeExporter', moduleDir: 'node_exporter', pkg: '', tags: [] },
+  { name: 'blackbox_exporter', component: 'blackboxExporter', moduleDir: 'blackbox_exporter', pkg: '', tags: [] },
   // The control-plane tier (test/control-plane): a real API server and the real operator.
   {
     name: 'prometheus-operator',
@@ -101,6 +102,7 @@ export type ToolName =
   | 'amtool'
   | 'pushgateway'
   | 'node_exporter'
+  | 'blackbox_exporter'
   | 'prometheus-operator'
   | 'kube-apiserver'
   | 'etcd';

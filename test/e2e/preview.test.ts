@@ -162,7 +162,8 @@ describe('preview stack: the rendered dev environment on loopback', () => {
     await waitFor(
       async () => {
         result = (await instant(stack.frontend!, 'e2e:prometheus_up:count')).result;
-        return result.length > 0;
+        // The first evaluations can precede the first scrape of the second replica: wait for both.
+        return result.length > 0 && result[0].value[1] !== '1';
       },
       30_000,
       1000,

@@ -2,19 +2,23 @@
  * Metric-name audit: every metric a rule or a dashboard panel reads is one the pinned
  * components actually expose. The components run for real (Prometheus with the rendered rules,
  * Alertmanager, PushGateway fed by the Python SDK, Thanos sidecar, query, store and compactor on
- * a filesystem bucket) and their /metrics are collected. What only a Kubernetes cluster exposes
+ * a filesystem bucket, the blackbox exporter probing an HTTPS endpoint) and their /metrics are collected. What only a Kubernetes cluster exposes
  * is listed below with its source.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { blackboxConfig, HTTPS_MODULE } from '../../charts/blackbox-exporter.js';
 import { dashboards } from '../../charts/dashboards/index.js';
 import { ruleAreas } from '../../charts/index.js';
 import { renderGroups } from '../../charts/rules/index.js';
 import { isAlert } from '../../charts/rules/types.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
+import { WEB_TLS_MOUNT, webConfig, webServerName } from '../../lib/web-tls.js';
 import { repoRoot } from '../../tools/binaries.js';
+import { request } from '../../tools/https.js';
+import { makeCerts } from '../helpers/certs.js';
 import { freePort, useProcesses, type Running } from '../helpers/proc.js';
 import { metricNames } from '../helpers/promql.js';
 import { waitFor } from '../helpers/sink.js';
@@ -158,6 +162,22 @@ describe('metric audit against the pinned components', () => {
       ],
     });
 
+    // The prober, serving HTTPS and probing itself with the rendered module (as it probes the platform's Services).
+    const certs = makeCerts([webServerName(env.namespace)]);
+    const proberTls = { certDir: certs, serverName: webServerName(env.namespace), clientCert: true };
+    const prober = await procs.start({
+      tool: 'blackbox_exporter',
+      tls: proberTls,
+      args: ({ port, dir }) => {
+        fs.writeFileSync(path.join(dir, 'blackbox.yml'), blackboxConfig(env).replaceAll(WEB_TLS_MOUNT, certs));
+        fs.writeFileSync(path.join(dir, 'web.yml'), webConfig().replaceAll(WEB_TLS_MOUNT, certs));
+        return ['--config.file=blackbox.yml', '--web.config.file=web.yml', `--web.listen-address=127.0.0.1:${port}`];
+      },
+    });
+    const probeBody = (
+      await request(`${prober.url}/probe?module=${HTTPS_MODULE}&target=${encodeURIComponent(`${prober.url}/-/ready`)}`, proberTls)
+    ).body;
+
     // Activity so labelled series exist: a pushed batch job (through the real SDK), queries, a notification cycle.
     const python = path.join(repoRoot, 'sdk/python/.venv/bin/python');
     execFileSync(
@@ -200,6 +220,8 @@ describe('metric audit against the pinned components', () => {
           });
           for (const n of exposedNames(await res.text())) exposed.add(n);
         }
+        for (const n of exposedNames(probeBody)) exposed.add(n);
+        for (const n of exposedNames((await request(`${prober.url}/metrics`, proberTls)).body)) exposed.add(n);
         // Prometheus's own series, as scraped (covers what only appears after a scrape or rule evaluation).
         const names = (await (await fetch(`${prom.url}/api/v1/label/__name__/values`)).json()) as { data: string[] };
         for (const n of names.data) exposed.add(n);

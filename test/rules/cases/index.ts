@@ -1,8 +1,16 @@
 import { alertmanagerCases } from './alertmanager.js';
 import { batchJobCases } from './batch-jobs.js';
 import { metaCases } from './meta.js';
+import { probeCases } from './probes.js';
 import { prometheusCases } from './prometheus.js';
 import { thanosCases } from './thanos.js';
 import type { AlertCase } from './types.js';
 
-export const alertCases: readonly AlertCase[] = [...prometheusCases, ...thanosCases, ...alertmanagerCases, ...batchJobCases, ...metaCases];
+export const alertCases: readonly AlertCase[] = [
+  ...prometheusCases,
+  ...thanosCases,
+  ...alertmanagerCases,
+  ...batchJobCases,
+  ...metaCases,
+  ...probeCases,
+];
