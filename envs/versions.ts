@@ -155,6 +155,17 @@ export const apiSources = {
 export type ApiSourceName = keyof typeof apiSources;
 
 /**
+ * The Kubernetes API we target: the OpenAPI v3 documents of the group-versions dist uses, from
+ * the same k8s.io/kubernetes module the control-plane tier's API server is built from, vendored
+ * under imports/openapi/kubernetes/<version>/ by `make import`; synth validates core kinds with them.
+ */
+export const kubernetesApi = {
+  module: controlPlane.kubernetes.goModule,
+  dir: 'api/openapi-spec/v3',
+  groupVersions: ['v1', 'apps/v1', 'batch/v1', 'policy/v1', 'rbac.authorization.k8s.io/v1', 'networking.k8s.io/v1', 'storage.k8s.io/v1'],
+} as const;
+
+/**
  * What one environment runs: an image tag per component.
  * `versions` above holds the newest pins, the ones `make tools` builds and the tests
  * run; an environment without an entry below (dev) runs exactly those. The environments after

@@ -34,7 +34,7 @@ export interface SchemaProblem {
 }
 
 /** The subset of OpenAPI v3 a structural CRD schema may use (what the API server validates with). */
-interface Schema {
+export interface Schema {
   type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
   properties?: Record<string, Schema>;
   additionalProperties?: Schema | boolean;
@@ -161,7 +161,7 @@ export function check(s: Schema, v: unknown, at: string, out: SchemaProblem[], t
       if (ps) check(ps, x, `${at}/${esc(k)}`, out);
       else if (typeof s.additionalProperties === 'object') check(s.additionalProperties, x, `${at}/${esc(k)}`, out);
       else if (!s['x-kubernetes-preserve-unknown-fields'] && s.additionalProperties !== true && s.properties) {
-        out.push({ pointer: `${at}/${esc(k)}`, message: 'unknown field: the CRD has no such property (typo, or wrong nesting)' });
+        out.push({ pointer: `${at}/${esc(k)}`, message: 'unknown field: the schema has no such property (typo, or wrong nesting)' });
       }
     }
   }

@@ -6,7 +6,7 @@
  */
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../envs/schema.js';
-import { preloadModels, validateObject } from './validate.js';
+import { validateObject } from './validate.js';
 
 export interface SynthProblem {
   readonly env: string;
@@ -53,8 +53,6 @@ export type Synthesize = (envs: readonly EnvConfig[]) => Promise<RenderedTree>;
 
 /** Validate every rendered object against its schema, then serialize: the tree, or a SynthError naming each problem. */
 export async function validateRendered(rendered: readonly (RenderedChart & { env: EnvConfig; cluster: string })[]): Promise<RenderedTree> {
-  // Load the schema models of all kinds concurrently, then validate.
-  await preloadModels(rendered.flatMap((r) => r.manifests));
   const tree: RenderedTree = new Map();
   const problems: SynthProblem[] = [];
   for (const { env, cluster, chart, manifests } of rendered) {

@@ -19,8 +19,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { apiSources, releaseOf, promotedPins, type ApiSourceName } from '../envs/versions.js';
-import { crdDir, repoRoot } from '../lib/paths.js';
+import { apiSources, kubernetesApi, releaseOf, promotedPins, type ApiSourceName } from '../envs/versions.js';
+import { crdDir, openapiDir, openapiFile, repoRoot } from '../lib/paths.js';
 import { goModuleDir } from './binaries.js';
 
 export const IMPORTS_DIR = path.join(repoRoot, 'imports', 'crds');
@@ -62,6 +62,14 @@ export function upstreamCrds(name: ApiSourceName, version: string): Map<string, 
 export function vendoredDir(name: ApiSourceName, version: string): string {
   return path.join(repoRoot, crdDir(name, version));
 }
+
+/** The Kubernetes OpenAPI documents to vendor: file name -> content, from the pinned k8s.io/kubernetes module. */
+export function upstreamOpenapi(): Map<string, string> {
+  const dir = path.join(goModuleDir(kubernetesApi.module), kubernetesApi.dir);
+  return new Map(kubernetesApi.groupVersions.map((gv) => [openapiFile(gv), fs.readFileSync(path.join(dir, openapiFile(gv)), 'utf8')]));
+}
+
+export const OPENAPI_DIR = path.join(repoRoot, openapiDir(kubernetesApi.module.version));
 
 /** The folder of the generated constructs: imports/<group>.ts. */
 export const TYPED_DIR = path.join(repoRoot, 'imports');
@@ -115,6 +123,13 @@ function importAll(): void {
       console.log(`import: ${name} ${version}: ${crds.size} CRD file(s) -> ${path.relative(repoRoot, dir)}/`);
     }
   }
+  fs.rmSync(path.dirname(OPENAPI_DIR), { recursive: true, force: true });
+  fs.mkdirSync(OPENAPI_DIR, { recursive: true });
+  const specs = upstreamOpenapi();
+  for (const [f, text] of specs) fs.writeFileSync(path.join(OPENAPI_DIR, f), text);
+  console.log(
+    `import: kubernetes ${kubernetesApi.module.version}: ${specs.size} OpenAPI documents -> ${path.relative(repoRoot, OPENAPI_DIR)}/`,
+  );
   for (const [f, text] of typedConstructs()) {
     fs.writeFileSync(path.join(TYPED_DIR, f), text);
     console.log(`import: typed constructs -> imports/${f}`);

@@ -114,7 +114,7 @@ const cases: [title: string, override: unknown, message: string][] = [
     'a ScrapeConfig spec with a misspelt field (caught by the CRD model at synth)',
     { prometheus: { additionalScrapeConfigs: [{ name: 'legacy-exporter', spec: { staticConfig: [{ targets: ['10.0.0.1:9100'] }] } }] } },
     'env "qa" cluster "qa-1" chart "prometheus" object ScrapeConfig/monitoring/legacy-exporter: spec.staticConfig: ' +
-      'unknown field: the CRD has no such property (typo, or wrong nesting)',
+      'unknown field: the schema has no such property (typo, or wrong nesting)',
   ],
   [
     'a ScrapeConfig spec with a wrongly typed field',

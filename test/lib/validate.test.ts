@@ -1,4 +1,4 @@
-/** The schema gate: real model validators plus the strict unknown-field check they lack. */
+/** The schema gate: the vendored CRDs and the targeted Kubernetes version's OpenAPI documents, strict. */
 import { validateObject } from '../../lib/validate.js';
 
 const statefulSet = () => ({
@@ -36,25 +36,28 @@ describe('validateObject', () => {
     expect(await validateObject(o)).toEqual([]);
   });
 
-  it('reports type errors and missing required fields from the model', async () => {
+  it('reports type errors and missing required fields from the schema', async () => {
     const o: any = statefulSet();
     o.spec.replicas = 'two';
     delete o.spec.selector;
     expect(await validateObject(o)).toEqual(
       expect.arrayContaining([
-        { field: 'spec.replicas', message: 'must be integer' },
+        { field: 'spec.replicas', message: 'must be an integer' },
         { field: 'spec', message: 'missing required field "selector"' },
       ]),
     );
   });
 
-  it('refuses a kind it has no model for', async () => {
+  it('refuses a kind no vendored API serves', async () => {
     expect(await validateObject({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } })).toEqual([
-      { field: '(kind)', message: 'no schema model for example.com/v1/Widget: add its model to lib/validate.ts or do not render it' },
+      {
+        field: '(kind)',
+        message: 'no schema for example.com/v1/Widget: vendor its API (envs/versions.ts, make import) or do not render it',
+      },
     ]);
   });
 
-  it('checks operator CRs against their CRD model', async () => {
+  it('checks operator CRs against their CRD', async () => {
     const prom = {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'Prometheus',
@@ -62,5 +65,27 @@ describe('validateObject', () => {
       spec: { replicas: 2, retentionSizee: '1GB' },
     };
     expect((await validateObject(prom)).map((p) => p.field)).toEqual(['spec.retentionSizee']);
+  });
+
+  it("checks Kubernetes kinds against the targeted version's documents; a group-version it no longer serves has no schema", async () => {
+    const o: any = statefulSet();
+    o.spec.template.spec.containers[0].resources.claims = [{ name: 'gpu' }]; // 1.26+: known
+    expect(await validateObject(o)).toEqual([]);
+    o.spec.template.spec.serviceAccount = 'x'; // deprecated but still served: known
+    expect(await validateObject(o)).toEqual([]);
+    const podSecurityPolicy = { apiVersion: 'policy/v1beta1', kind: 'PodSecurityPolicy', metadata: { name: 'p' }, spec: {} };
+    expect((await validateObject(podSecurityPolicy)).map((p) => p.field)).toEqual(['(kind)']);
+  });
+
+  it('accepts int-or-string fields in both forms and refuses other types', async () => {
+    const o: any = statefulSet();
+    o.spec.template.spec.containers[0].readinessProbe = { httpGet: { port: 'web' } };
+    expect(await validateObject(o)).toEqual([]);
+    o.spec.template.spec.containers[0].readinessProbe = { httpGet: { port: 8080 } };
+    expect(await validateObject(o)).toEqual([]);
+    o.spec.template.spec.containers[0].readinessProbe = { httpGet: { port: true } };
+    expect(await validateObject(o)).toEqual([
+      { field: 'spec.template.spec.containers[0].readinessProbe.httpGet.port', message: 'must be an integer or a string' },
+    ]);
   });
 });

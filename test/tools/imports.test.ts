@@ -6,7 +6,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { apiSources, type ApiSourceName } from '../../envs/versions.js';
-import { IMPORTS_DIR, TYPED_DIR, typedConstructs, upstreamCrds, vendoredDir, versionsToVendor } from '../../tools/import-crds.js';
+import {
+  IMPORTS_DIR,
+  OPENAPI_DIR,
+  TYPED_DIR,
+  typedConstructs,
+  upstreamCrds,
+  upstreamOpenapi,
+  vendoredDir,
+  versionsToVendor,
+} from '../../tools/import-crds.js';
 
 const sources = Object.keys(apiSources) as ApiSourceName[];
 
@@ -42,4 +51,12 @@ it('imports/<group>.ts are what `cdk8s import` generates from the vendored CRDs 
     expect({ file, same: fs.readFileSync(path.join(TYPED_DIR, file), 'utf8') === text }).toEqual({ file, same: true });
   // Every kind dist renders has a typed construct (the rest of a group is left out on purpose).
   expect(generated.get('monitoring.coreos.com.ts')).toMatch(/export class ThanosRuler extends ApiObject/);
+}, 120_000);
+
+it('imports/openapi/kubernetes/<version> holds exactly the OpenAPI documents of the targeted Kubernetes module (run `make import`)', () => {
+  const upstream = upstreamOpenapi();
+  expect(fs.readdirSync(OPENAPI_DIR).sort()).toEqual([...upstream.keys()].sort());
+  for (const [file, text] of upstream)
+    expect({ file, same: fs.readFileSync(path.join(OPENAPI_DIR, file), 'utf8') === text }).toEqual({ file, same: true });
+  expect(fs.readdirSync(path.dirname(OPENAPI_DIR))).toEqual([path.basename(OPENAPI_DIR)]);
 }, 120_000);
