@@ -1,6 +1,6 @@
 /**
- * Argo CD delivery for one environment and cluster: an AppProject limited to what the platform
- * deploys, one Application per rendered component (dist/<env>/<cluster>/<component>), the
+ * Argo CD delivery for one environment and cluster: an AppProject that allows exactly the kinds
+ * this cluster's components render (least privilege per cluster), one Application per rendered component (dist/<env>/<cluster>/<component>), the
  * operator's CRDs from the vendored files of the environment's operator version
  * (imports/crds/prometheus-operator/<tag>), and a root Application that keeps this folder itself
  * in sync (app of apps). Every Application syncs automatically with prune and self-heal, retries
@@ -22,34 +22,46 @@ import { targetNamespaces } from './monitors.js';
 export const ARGOCD_COMPONENT = 'argocd';
 const WAVE = 'argocd.argoproj.io/sync-wave';
 
-/** Kinds the platform deploys; the AppProject allows these and nothing else. */
-export const CLUSTER_KINDS = [
-  { group: '', kind: 'Namespace' },
-  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-  { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
-  { group: 'storage.k8s.io', kind: 'StorageClass' },
-] as const;
-export const NAMESPACED_KINDS = [
-  { group: '', kind: 'ConfigMap' },
-  { group: '', kind: 'Secret' },
-  { group: '', kind: 'Service' },
-  { group: '', kind: 'ServiceAccount' },
-  { group: 'apps', kind: 'Deployment' },
-  { group: 'apps', kind: 'StatefulSet' },
-  { group: 'apps', kind: 'DaemonSet' },
-  { group: 'batch', kind: 'CronJob' },
-  { group: 'batch', kind: 'Job' },
-  { group: 'policy', kind: 'PodDisruptionBudget' },
-  { group: 'rbac.authorization.k8s.io', kind: 'Role' },
-  { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding' },
-  { group: 'networking.k8s.io', kind: 'NetworkPolicy' },
-  { group: 'monitoring.coreos.com', kind: '*' },
-  { group: 'external-secrets.io', kind: 'ExternalSecret' },
-  { group: 'cert-manager.io', kind: 'Certificate' },
-  { group: 'argoproj.io', kind: 'Application' },
-  { group: 'argoproj.io', kind: 'AppProject' },
-] as const;
+/** A kind an Application may sync, by API group. */
+export interface AllowedKind {
+  readonly group: string;
+  readonly kind: string;
+}
+
+/** What Argo CD itself syncs besides the component folders: the operator's CRDs and this folder's objects. */
+export const DELIVERY_KINDS = {
+  cluster: [{ group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' }],
+  namespaced: [
+    { group: 'argoproj.io', kind: 'Application' },
+    { group: 'argoproj.io', kind: 'AppProject' },
+  ],
+} as const;
+
+/**
+ * The kinds of rendered manifests, split by scope (a manifest without a namespace is
+ * cluster-scoped), with Argo CD's own: what the AppProject allows, and nothing else.
+ */
+export function allowedKinds(manifests: readonly { apiVersion: string; kind: string; metadata: { namespace?: string } }[]): {
+  cluster: AllowedKind[];
+  namespaced: AllowedKind[];
+} {
+  const of = (ms: typeof manifests, extra: readonly AllowedKind[]) => {
+    const seen = new Map<string, AllowedKind>();
+    for (const k of [...ms.map((m) => ({ group: m.apiVersion.includes('/') ? m.apiVersion.split('/')[0]! : '', kind: m.kind })), ...extra])
+      seen.set(`${k.group}/${k.kind}`, { group: k.group, kind: k.kind });
+    return [...seen.values()].sort((a, b) => a.group.localeCompare(b.group) || a.kind.localeCompare(b.kind));
+  };
+  return {
+    cluster: of(
+      manifests.filter((m) => !m.metadata.namespace),
+      DELIVERY_KINDS.cluster,
+    ),
+    namespaced: of(
+      manifests.filter((m) => m.metadata.namespace),
+      DELIVERY_KINDS.namespaced,
+    ),
+  };
+}
 
 const syncPolicy = (serverSide: boolean): ApplicationSpecSyncPolicy => ({
   automated: { prune: true, selfHeal: true },
@@ -69,6 +81,7 @@ export function argocdChart(
   scope: Construct,
   { env, cluster }: ChartContext,
   renderedComponents: readonly { name: string; wave: number }[],
+  kinds: { cluster: readonly AllowedKind[]; namespaced: readonly AllowedKind[] },
 ): Chart {
   const chart = new Chart(scope, ARGOCD_COMPONENT);
   const ns = env.argocd.namespace;
@@ -85,8 +98,8 @@ export function argocdChart(
         description: `GreenLang Prometheus platform in ${cluster.name} (${env.name})`,
         sourceRepos: [env.argocd.repoURL],
         destinations: namespaces.map((namespace) => ({ name: cluster.name, namespace })),
-        clusterResourceWhitelist: CLUSTER_KINDS.map((k) => ({ ...k })),
-        namespaceResourceWhitelist: NAMESPACED_KINDS.map((k) => ({ ...k })),
+        clusterResourceWhitelist: kinds.cluster.map((k) => ({ ...k })),
+        namespaceResourceWhitelist: kinds.namespaced.map((k) => ({ ...k })),
         orphanedResources: { warn: true },
       },
     }),

@@ -8,7 +8,7 @@ import type { Construct } from 'constructs';
 import type { ClusterConfig, EnvConfig } from '../envs/schema.js';
 import { selectorLabels, type Workload } from '../lib/labels.js';
 import { validateRendered, type Manifest, type RenderedChart, type RenderedTree } from '../lib/synth.js';
-import { ARGOCD_COMPONENT, argocdChart } from './argocd.js';
+import { allowedKinds, ARGOCD_COMPONENT, argocdChart } from './argocd.js';
 import type { ChartContext } from './context.js';
 import { planCluster, type ClusterPlan } from './plan.js';
 import { ALERT_DIGEST, alertDigestChart } from './alert-digest.js';
@@ -169,7 +169,8 @@ export function renderCluster(env: EnvConfig, cluster: ClusterConfig, registry: 
   const out = here.map((c) => ({ chart: c.name, manifests: c.render(app, ctx).toJson() as Manifest[] }));
   // Delivery last: it points one Argo CD Application at each folder rendered above.
   const folders = here.map((c) => ({ name: c.name, wave: c.wave ?? 0 }));
-  out.push({ chart: ARGOCD_COMPONENT, manifests: argocdChart(app, ctx, folders).toJson() as Manifest[] });
+  const kinds = allowedKinds(out.flatMap((r) => r.manifests));
+  out.push({ chart: ARGOCD_COMPONENT, manifests: argocdChart(app, ctx, folders, kinds).toJson() as Manifest[] });
   return out;
 }
 

@@ -1,5 +1,5 @@
 /** Argo CD delivery: one Application per rendered folder, ordered, self-healing, and an AppProject that allows exactly what we deploy. */
-import { CLUSTER_KINDS, NAMESPACED_KINDS } from '../../charts/argocd.js';
+import { DELIVERY_KINDS } from '../../charts/argocd.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -86,20 +86,20 @@ describe.each(targets)('Argo CD in $label', ({ env, cluster }) => {
     );
   });
 
-  it('the AppProject allows every kind and namespace we render, and no more than listed', () => {
+  it('the AppProject allows exactly the kinds this cluster renders (by scope) and Argo CD syncs, and every namespace we render into', () => {
     const rendered = all
       .filter((m) => m.file.startsWith(prefix) && !m.file.endsWith('argocd/manifests.yaml'))
       .map((m) => m.manifest as any);
     const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
-    const allowed = (list: readonly { group: string; kind: string }[], m: any) =>
-      list.some((k) => k.group === groupOf(m.apiVersion) && (k.kind === '*' || k.kind === m.kind));
-    for (const m of rendered) {
-      if (CLUSTER_SCOPED.has(m.kind)) expect({ kind: m.kind, allowed: allowed(CLUSTER_KINDS, m) }).toEqual({ kind: m.kind, allowed: true });
-      else {
-        expect({ kind: m.kind, allowed: allowed(NAMESPACED_KINDS, m) }).toEqual({ kind: m.kind, allowed: true });
-        expect(project.spec.destinations.map((d: any) => d.namespace)).toContain(m.metadata.namespace);
-      }
-    }
+    const key = (k: { group: string; kind: string }) => `${k.group}/${k.kind}`;
+    const kindsOf = (ms: any[], extra: readonly { group: string; kind: string }[]) =>
+      [...new Set([...ms.map((m) => key({ group: groupOf(m.apiVersion)!, kind: m.kind })), ...extra.map(key)])].sort();
+    const clusterScoped = rendered.filter((m) => CLUSTER_SCOPED.has(m.kind));
+    const namespaced = rendered.filter((m) => !CLUSTER_SCOPED.has(m.kind));
+    expect(project.spec.clusterResourceWhitelist.map(key).sort()).toEqual(kindsOf(clusterScoped, DELIVERY_KINDS.cluster));
+    expect(project.spec.namespaceResourceWhitelist.map(key).sort()).toEqual(kindsOf(namespaced, DELIVERY_KINDS.namespaced));
+    expect(project.spec.namespaceResourceWhitelist.map(key)).not.toContain('monitoring.coreos.com/*');
+    for (const m of namespaced) expect(project.spec.destinations.map((d: any) => d.namespace)).toContain(m.metadata.namespace);
     expect(project.spec.sourceRepos).toEqual([env.argocd.repoURL]);
   });
 });
