@@ -16,7 +16,7 @@ import { apiSources, type ApiSourceName } from '../envs/versions.js';
 import { KubeClient } from '../lib/kube.js';
 import type { Manifest } from '../lib/synth.js';
 import { crdDir, repoRoot } from '../lib/paths.js';
-import { makeCerts } from './preview/certs.js';
+import { issueCert, makeCa, makeCerts } from './preview/certs.js';
 import { freePort, start, type Running } from './proc.js';
 
 /** A client identity: certificate and key files signed by the control plane's CA. */
@@ -40,78 +40,19 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-function openssl(dir: string, ...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-/** A leaf certificate signed by ca.crt in `dir`: `subject` as an openssl -subj string. */
-function issue(dir: string, name: string, subject: string, ext: string): Identity {
-  openssl(
-    dir,
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    subject,
-  );
-  fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
-  openssl(
-    dir,
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    `${name}.crt`,
-    '-days',
-    '1',
-    '-extfile',
-    `${name}.ext`,
-  );
-  return { cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`) };
-}
-
 function makePki(dir: string): { admin: Identity; serving: Identity } {
-  openssl(
-    dir,
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=gl-control-plane-ca',
-  );
-  const serving = issue(
+  makeCa(dir, 'gl-control-plane-ca');
+  const serving = issueCert(
     dir,
     'apiserver',
     '/CN=kube-apiserver',
     'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n',
   );
-  const admin = issue(dir, 'admin', '/O=system:masters/CN=gl-test-admin', 'extendedKeyUsage=clientAuth\n');
+  const admin = issueCert(dir, 'admin', '/O=system:masters/CN=gl-test-admin', 'extendedKeyUsage=clientAuth\n');
   // ServiceAccount token signing key pair (the API server insists on one).
-  openssl(dir, 'genrsa', '-out', 'sa.key', '2048');
-  openssl(dir, 'rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  openssl('genrsa', '-out', 'sa.key', '2048');
+  openssl('rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub');
   return { admin, serving };
 }
 
@@ -189,7 +130,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
     admin: clientFor(admin),
     adminIdentity: admin,
     identityOf: (namespace, sa) =>
-      issue(
+      issueCert(
         dir,
         `sa-${namespace}-${sa}`,
         `/O=system:serviceaccounts/O=system:serviceaccounts:${namespace}/CN=system:serviceaccount:${namespace}:${sa}`,
