@@ -81,6 +81,15 @@ export const toolBinaries: readonly ToolBinary[] = [
     tags: [],
     promu: false,
   },
+  // The operator's reloader sidecar and init container: the local runner runs it as the pods do.
+  {
+    name: 'prometheus-config-reloader',
+    component: 'prometheusOperator',
+    moduleDir: 'prometheus-operator',
+    pkg: 'cmd/prometheus-config-reloader',
+    tags: [],
+    promu: false,
+  },
   {
     name: 'kube-apiserver',
     component: 'kubernetes',
@@ -104,6 +113,7 @@ export type ToolName =
   | 'node_exporter'
   | 'blackbox_exporter'
   | 'prometheus-operator'
+  | 'prometheus-config-reloader'
   | 'kube-apiserver'
   | 'etcd';
 

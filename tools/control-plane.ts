@@ -249,11 +249,19 @@ export async function waitForAccess(
  * What the controllers this tier does not run would create, with the same names and keys:
  * for each cert-manager Certificate its Secret (a real certificate for its DNS names, in
  * cert-manager's layout tls.crt/tls.key/ca.crt), for each ExternalSecret its target Secret
- * (placeholder values under every key it would write, templated keys included). Workloads mount
- * these, and the operator reads some of them (web TLS, Alertmanager credentials) while
- * reconciling, so they must exist as in a cluster where both controllers run.
+ * (a value under every key it would write, templated keys included). Workloads mount these,
+ * and the operator reads some of them (web TLS, Alertmanager credentials) while reconciling,
+ * so they must exist as in a cluster where both controllers run.
+ *
+ * `caDir` holds the CA every certificate is signed by (as one cert-manager issuer would; made
+ * there if missing); without it each certificate gets its own throwaway CA. `secretValue` gives
+ * the value of an ExternalSecret's key (e.g. a real webhook URL for a local run); a placeholder
+ * otherwise.
  */
-export function standInSecrets(manifests: readonly Manifest[]): Manifest[] {
+export function standInSecrets(
+  manifests: readonly Manifest[],
+  opts: { caDir?: string; secretValue?: (externalSecret: Manifest, key: string) => string | undefined } = {},
+): Manifest[] {
   const out: Manifest[] = [];
   const secret = (namespace: string, name: string, stringData: Record<string, string>, from: string): Manifest => ({
     apiVersion: 'v1',
@@ -262,36 +270,61 @@ export function standInSecrets(manifests: readonly Manifest[]): Manifest[] {
     type: 'Opaque',
     stringData,
   });
+  if (opts.caDir && !fs.existsSync(path.join(opts.caDir, 'ca.crt'))) makeCa(opts.caDir, 'gl-stand-in-issuer');
   for (const m of manifests as any[]) {
     if (m.kind === 'Certificate' && m.apiVersion.startsWith('cert-manager.io/')) {
-      const dir = makeCerts([m.spec.commonName, ...(m.spec.dnsNames ?? [])].filter(Boolean));
-      const file = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
+      const names: string[] = [m.spec.commonName, ...(m.spec.dnsNames ?? [])].filter(Boolean);
+      const dir = opts.caDir ?? makeCerts(names);
+      const leaf = opts.caDir
+        ? issueCert(
+            dir,
+            `${m.metadata.namespace}-${m.spec.secretName}`,
+            `/CN=${names[0]}`,
+            `subjectAltName=${[...new Set(names)].map((n) => `DNS:${n}`).join(',')}\nextendedKeyUsage=serverAuth,clientAuth\n`,
+          )
+        : { cert: path.join(dir, 'tls.crt'), key: path.join(dir, 'tls.key') };
+      const file = (f: string) => fs.readFileSync(f, 'utf8');
       out.push(
         secret(
           m.metadata.namespace,
           m.spec.secretName,
-          { 'tls.crt': file('tls.crt'), 'tls.key': file('tls.key'), 'ca.crt': file('ca.crt') },
+          { 'tls.crt': file(leaf.cert), 'tls.key': file(leaf.key), 'ca.crt': file(path.join(dir, 'ca.crt')) },
           'cert-manager',
         ),
       );
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (!opts.caDir) fs.rmSync(dir, { recursive: true, force: true });
     }
     if (m.kind === 'ExternalSecret' && m.apiVersion.startsWith('external-secrets.io/')) {
-      const keys = new Set<string>([
-        ...(m.spec.data ?? []).map((d: { secretKey: string }) => d.secretKey),
-        ...Object.keys(m.spec.target?.template?.data ?? {}),
-      ]);
-      out.push(
-        secret(
-          m.metadata.namespace,
-          m.spec.target?.name ?? m.metadata.name,
-          Object.fromEntries([...keys].map((k) => [k, `stand-in-${k}`])),
-          'external-secrets',
-        ),
+      const name = m.spec.target?.name ?? m.metadata.name;
+      const values = Object.fromEntries(
+        (m.spec.data ?? []).map((d: { secretKey: string }) => [d.secretKey, opts.secretValue?.(m, d.secretKey) ?? `stand-in-${d.secretKey}`]),
       );
+      // With a template, the Secret holds the rendered keys (and the fetched ones only when merged).
+      const template: Record<string, string> | undefined = m.spec.target?.template?.data;
+      const merge = m.spec.target?.template?.mergePolicy === 'Merge';
+      const data = template
+        ? {
+            ...(merge ? values : {}),
+            ...Object.fromEntries(Object.entries(template).map(([k, t]) => [k, renderSecretTemplate(t, values, `${m.metadata.name}/${k}`)])),
+          }
+        : values;
+      out.push(secret(m.metadata.namespace, name, data, 'external-secrets'));
     }
   }
   return out;
+}
+
+/**
+ * External Secrets' template rendering (engine v2, Go templates) for the forms our templates use:
+ * `{{ .key }}` and `{{ index . "key" }}`. Anything else is refused rather than rendered wrong.
+ */
+export function renderSecretTemplate(template: string, values: Readonly<Record<string, string>>, what: string): string {
+  return template.replace(/\{\{-?\s*(.*?)\s*-?\}\}/g, (_m, expr: string) => {
+    const key = /^\.([A-Za-z_][\w]*)$/.exec(expr)?.[1] ?? /^index \. "([^"]+)"$/.exec(expr)?.[1];
+    if (key === undefined) throw new Error(`${what}: template expression {{ ${expr} }} is not supported by the stand-in`);
+    if (!(key in values)) throw new Error(`${what}: template uses ${key}, which the ExternalSecret does not fetch`);
+    return values[key]!;
+  });
 }
 
 /** Namespaces a cluster already has before the platform arrives: the workloads' and Argo CD's. */

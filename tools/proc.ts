@@ -31,6 +31,10 @@ export interface StartOptions {
   /** Run this executable instead of the pinned tool (e.g. the SDK's Python). */
   readonly command?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Address it listens on (`url`); 127.0.0.1 by default, a pod's own address for the local runner. */
+  readonly host?: string;
+  /** Readiness check replacing readyPath (e.g. a pod's readinessProbe). */
+  readonly ready?: () => Promise<boolean>;
   /** Scheduling priority (nice value), e.g. to stand in for a process on another node. */
   readonly nice?: number;
 }
@@ -87,7 +91,7 @@ export async function start(opts: StartOptions): Promise<Running> {
     tool: opts.tool,
     port,
     dir,
-    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${opts.host ?? '127.0.0.1'}:${port}`,
     pid: child.pid!,
     tls: opts.tls,
     log: () => output,
@@ -106,12 +110,14 @@ export async function start(opts: StartOptions): Promise<Running> {
     if (child.exitCode !== null) {
       throw new Error(`${opts.tool} exited with ${child.exitCode} before it was ready:\n${tail(output)}`);
     }
-    if (opts.readyPath === null) {
+    if (opts.ready) {
+      if (await opts.ready().catch(() => false)) return running;
+    } else if (opts.readyPath === null) {
       if (!first) return running;
       await new Promise((r) => setTimeout(r, 300));
       continue;
     }
-    try {
+    else try {
       if (opts.tls) {
         const res = await request(readyUrl, opts.tls, { headers: opts.readyHeaders, timeoutMs: 1000 });
         if (res.status === 200) return running;

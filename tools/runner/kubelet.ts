@@ -1,0 +1,294 @@
+/**
+ * What a kubelet does for one pod, with local processes: the pod spec as admission leaves it
+ * (dry-run create, so defaults and the ServiceAccount token volume are there), volumes
+ * materialized from the API server's Secrets and ConfigMaps, init containers run to completion,
+ * then every container started from the pinned binary its image names, ready when its
+ * readinessProbe passes. Files, env values and args go through the named rewrites only.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import path from 'node:path';
+import { versions } from '../../envs/versions.js';
+import type { KubeClient } from '../../lib/kube.js';
+import { pinOf } from '../../envs/versions.js';
+import { toolPath, toolSpec, type ToolName } from '../binaries.js';
+import { start, tail, type Running } from '../proc.js';
+import type { LocalPod } from './discovery.js';
+import { listenDefaults, localArgs, localFile, type FileContext, type Mount } from './rewrites.js';
+
+/** Image repositories the runner has a pinned binary for. */
+const IMAGE_TOOLS: Readonly<Record<string, ToolName>> = {
+  [versions.prometheus.image]: 'prometheus',
+  [versions.thanos.image]: 'thanos',
+  [versions.alertmanager.image]: 'alertmanager',
+  [versions.pushgateway.image]: 'pushgateway',
+  [versions.nodeExporter.image]: 'node_exporter',
+  [versions.blackboxExporter.image]: 'blackbox_exporter',
+  // The operator picks the reloader image of its own release.
+  'quay.io/prometheus-operator/prometheus-config-reloader': 'prometheus-config-reloader',
+};
+
+/** The pinned binary for an image, or why there is none (then the pod needs a cluster). */
+export function toolForImage(image: string): { tool: ToolName } | { missing: string } {
+  const at = image.lastIndexOf(':');
+  const [repo, tag] = [image.slice(0, at), image.slice(at + 1)];
+  const tool = IMAGE_TOOLS[repo];
+  if (!tool) return { missing: `no local binary for ${repo}` };
+  const built = pinOf(toolSpec(tool).component).tag;
+  if (built !== tag) throw new Error(`${image}: the local ${tool} is built at ${built}; pin both in envs/versions.ts`);
+  return { tool };
+}
+
+export interface PodContext {
+  readonly kube: KubeClient;
+  /** Directory for this pod's volumes and container dirs. */
+  readonly dir: string;
+  readonly files: Omit<FileContext, 'mounts'>;
+  /** Signs the ServiceAccount token the kubelet would project. */
+  readonly token: (namespace: string, serviceAccount: string, audience?: string) => Promise<string>;
+}
+
+export interface RunningPod {
+  readonly pod: LocalPod;
+  readonly containers: ReadonlyMap<string, Running>;
+  /** Stop every container (`signal`, then SIGKILL after a grace period). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** The containers again on the same volumes (a restarted pod keeps its PVC, as a StatefulSet pod does). */
+  restart(signal?: NodeJS.Signals): Promise<RunningPod>;
+  log(): string;
+}
+
+/** The spec a pod of this workload gets through admission (dry-run create). */
+export async function admittedSpec(kube: KubeClient, pod: LocalPod, template: any, claims: readonly string[] = []): Promise<any> {
+  // The StatefulSet controller adds a volume per claim template, claim `<template>-<pod>`.
+  const volumes = [
+    ...(template.spec.volumes ?? []),
+    ...claims.map((name) => ({ name, persistentVolumeClaim: { claimName: `${name}-${pod.name}` } })),
+  ];
+  const res = await kube.request('POST', `/api/v1/namespaces/${pod.namespace}/pods?dryRun=All`, {
+    body: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: pod.name, namespace: pod.namespace, labels: template.metadata?.labels ?? {}, annotations: template.metadata?.annotations },
+      spec: { ...template.spec, volumes },
+    },
+  });
+  if (res.status !== 201) throw new Error(`${pod.namespace}/${pod.name}: admission refused the pod: ${res.body?.message}`);
+  return res.body.spec;
+}
+
+/** Write every volume of the pod under `dir/volumes/<name>`; returns each volume's directory. */
+async function materializeVolumes(ctx: PodContext, pod: LocalPod, spec: any): Promise<Map<string, string>> {
+  const dirs = new Map<string, string>();
+  const ns = pod.namespace;
+  const secretData = async (name: string, optional?: boolean) => {
+    const s = await ctx.kube.get('v1', 'Secret', name, ns);
+    if (!s && !optional) throw new Error(`${ns}/${pod.name}: Secret ${name} does not exist`);
+    return Object.fromEntries(Object.entries(s?.data ?? {}).map(([k, v]) => [k, Buffer.from(v as string, 'base64')]));
+  };
+  const configMapData = async (name: string, optional?: boolean) => {
+    const c = await ctx.kube.get('v1', 'ConfigMap', name, ns);
+    if (!c && !optional) throw new Error(`${ns}/${pod.name}: ConfigMap ${name} does not exist`);
+    return Object.fromEntries(Object.entries(c?.data ?? {}).map(([k, v]) => [k, Buffer.from(v as string)]));
+  };
+  const pick = (data: Record<string, Buffer>, items?: { key: string; path: string }[]) =>
+    items ? Object.fromEntries(items.filter((i) => i.key in data).map((i) => [i.path, data[i.key]!])) : data;
+
+  for (const v of spec.volumes ?? []) {
+    if (v.hostPath) {
+      dirs.set(v.name, v.hostPath.path);
+      continue;
+    }
+    const dir = path.join(ctx.dir, 'volumes', v.name);
+    dirs.set(v.name, dir);
+    if (fs.existsSync(dir) && (v.emptyDir || v.persistentVolumeClaim)) continue; // kept across restarts (a PVC for good)
+    fs.mkdirSync(dir, { recursive: true });
+    let files: Record<string, Buffer> = {};
+    if (v.secret) files = pick(await secretData(v.secret.secretName, v.secret.optional), v.secret.items);
+    else if (v.configMap) files = pick(await configMapData(v.configMap.name, v.configMap.optional), v.configMap.items);
+    else if (v.projected) {
+      for (const src of v.projected.sources) {
+        if (src.secret) Object.assign(files, pick(await secretData(src.secret.name, src.secret.optional), src.secret.items));
+        if (src.configMap) Object.assign(files, pick(await configMapData(src.configMap.name, src.configMap.optional), src.configMap.items));
+        if (src.serviceAccountToken)
+          files[src.serviceAccountToken.path] = Buffer.from(
+            await ctx.token(ns, spec.serviceAccountName ?? 'default', src.serviceAccountToken.audience),
+          );
+        if (src.downwardAPI)
+          for (const i of src.downwardAPI.items ?? []) files[i.path] = Buffer.from(fieldOf(pod, i.fieldRef?.fieldPath ?? ''));
+      }
+    }
+    for (const [f, content] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), content);
+    }
+  }
+  return dirs;
+}
+
+function fieldOf(pod: LocalPod, fieldPath: string): string {
+  switch (fieldPath) {
+    case 'metadata.name':
+      return pod.name;
+    case 'metadata.namespace':
+      return pod.namespace;
+    case 'metadata.uid':
+      return pod.uid;
+    case 'status.podIP':
+      return pod.ip;
+    case 'status.hostIP':
+      return pod.hostIP;
+    case 'spec.nodeName':
+      return pod.node;
+    default: {
+      const label = /^metadata\.labels\['(.+)'\]$/.exec(fieldPath);
+      if (label) return pod.labels[label[1]!] ?? '';
+      throw new Error(`${pod.name}: downward API field ${fieldPath} is not supported by the local runner`);
+    }
+  }
+}
+
+/** Start a pod: volumes, init containers in order, then all containers; resolves when every container is ready. */
+export async function runPod(ctx: PodContext, pod: LocalPod, spec: any): Promise<RunningPod> {
+  fs.mkdirSync(ctx.dir, { recursive: true });
+  const volumes = await materializeVolumes(ctx, pod, spec);
+  const mountsOf = (c: any): Mount[] =>
+    (c.volumeMounts ?? []).map((m: any) => ({ path: m.mountPath, local: path.join(volumes.get(m.name)!, m.subPath ?? '') }));
+  // Files are shared by the pod's containers: rewrite them once with every container's mounts.
+  const allMounts = [...(spec.initContainers ?? []), ...spec.containers].flatMap(mountsOf);
+  const fileCtx: FileContext = { ...ctx.files, mounts: allMounts };
+  for (const [name, dir] of volumes) {
+    const v = [...(spec.volumes ?? [])].find((x: any) => x.name === name);
+    if (!v || !(v.secret || v.configMap || v.projected)) continue;
+    for (const f of walk(dir)) fs.writeFileSync(f, localFile(path.basename(f), fs.readFileSync(f), fileCtx));
+  }
+  for (const m of allMounts) if (m.local.startsWith(ctx.dir) && !fs.existsSync(m.local)) fs.mkdirSync(m.local, { recursive: true });
+
+  const envOf = async (c: any): Promise<Record<string, string>> => {
+    const env: Record<string, string> = {};
+    for (const e of c.env ?? []) {
+      if (e.value !== undefined) env[e.name] = e.value;
+      else if (e.valueFrom?.fieldRef) env[e.name] = fieldOf(pod, e.valueFrom.fieldRef.fieldPath);
+      else if (e.valueFrom?.secretKeyRef || e.valueFrom?.configMapKeyRef) {
+        const ref = e.valueFrom.secretKeyRef ?? e.valueFrom.configMapKeyRef;
+        const obj = await ctx.kube.get('v1', e.valueFrom.secretKeyRef ? 'Secret' : 'ConfigMap', ref.name, pod.namespace);
+        const raw = e.valueFrom.secretKeyRef ? obj?.data?.[ref.key] && Buffer.from(obj.data[ref.key], 'base64') : obj?.data?.[ref.key] && Buffer.from(obj.data[ref.key]);
+        if (!raw) {
+          if (ref.optional) continue;
+          throw new Error(`${pod.name}/${c.name}: env ${e.name} refers to ${ref.name}/${ref.key}, which does not exist`);
+        }
+        env[e.name] = localFile(ref.key, raw, { ...fileCtx, mounts: mountsOf(c) }).toString('utf8');
+      } else throw new Error(`${pod.name}/${c.name}: env ${e.name} has a source the local runner does not support`);
+    }
+    return env;
+  };
+  const commandOf = (c: any) => {
+    const t = toolForImage(c.image);
+    if ('missing' in t) throw new Error(`${pod.name}/${c.name}: ${t.missing}`);
+    // The images' entrypoint is the binary itself; an explicit command names it again.
+    return { tool: t.tool, args: [...(c.command ?? []).slice(1), ...(c.args ?? [])] };
+  };
+
+  for (const c of spec.initContainers ?? []) {
+    const { tool, args } = commandOf(c);
+    const env = await envOf(c);
+    await runToCompletion(
+      toolPath(tool),
+      listenDefaults(tool, localArgs(args, env, pod.ip, { ...fileCtx, mounts: mountsOf(c) }), pod.ip),
+      path.join(ctx.dir, c.name),
+      env,
+      `${pod.name}/${c.name}`,
+    );
+  }
+
+  const startContainer = async (c: any): Promise<Running> => {
+    const { tool, args } = commandOf(c);
+    const env = await envOf(c);
+    const dir = path.join(ctx.dir, c.name);
+    fs.mkdirSync(dir, { recursive: true });
+    const portOf = (p: number | string) => (typeof p === 'number' ? p : c.ports?.find((x: any) => x.name === p)?.containerPort);
+    const probe = c.readinessProbe ?? c.startupProbe;
+    const port = portOf(probe?.httpGet?.port ?? probe?.tcpSocket?.port ?? c.ports?.[0]?.containerPort ?? 0);
+    return start({
+      tool,
+      host: pod.ip,
+      port,
+      dir,
+      env: { PATH: process.env.PATH ?? '', HOME: dir, ...env },
+      timeoutMs: 120_000,
+      ready: probe?.httpGet
+        ? () => httpProbe(pod.ip, port, probe.httpGet.path ?? '/', probe.httpGet.scheme === 'HTTPS')
+        : probe?.tcpSocket
+          ? () => tcpProbe(pod.ip, port)
+          : async () => true,
+      args: () => listenDefaults(tool, localArgs(args, env, pod.ip, { ...fileCtx, mounts: mountsOf(c) }), pod.ip),
+    });
+  };
+  const containers = new Map<string, Running>();
+  try {
+    const started = await Promise.all(spec.containers.map(async (c: any) => [c.name, await startContainer(c)] as const));
+    for (const [n, r] of started) containers.set(n, r);
+  } catch (err) {
+    throw new Error(`${pod.namespace}/${pod.name}: ${(err as Error).message}`);
+  }
+  const running: RunningPod = {
+    pod,
+    containers,
+    async stop(signal) {
+      await Promise.all([...containers.values()].map((r) => r.stop(signal)));
+    },
+    async restart(signal) {
+      await running.stop(signal);
+      return runPod(ctx, pod, spec);
+    },
+    log: () => [...containers].map(([n, r]) => `--- ${pod.name}/${n} ---\n${tail(r.log(), 40)}`).join('\n'),
+  };
+  return running;
+}
+
+function walk(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? walk(p) : [p];
+  });
+}
+
+function runToCompletion(bin: string, args: string[], dir: string, env: Record<string, string>, what: string): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`init container ${what} exited with ${code}:\n${tail(out)}`));
+    });
+  });
+}
+
+/** The kubelet's HTTP probe: any 2xx/3xx; HTTPS without verifying the certificate, as the kubelet does. */
+function httpProbe(host: string, port: number, p: string, secure: boolean): Promise<boolean> {
+  const url = `${secure ? 'https' : 'http'}://${host}:${port}${p}`;
+  if (!secure) return fetch(url, { signal: AbortSignal.timeout(1000) }).then((r) => r.status >= 200 && r.status < 400);
+  return new Promise((resolve) => {
+    const req = https.get(url, { rejectUnauthorized: false, timeout: 1000 }, (res) => {
+      res.resume();
+      resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 400);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => (req.destroy(), resolve(false)));
+  });
+}
+
+function tcpProbe(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port, timeout: 1000 }, () => (s.destroy(), resolve(true)));
+    s.on('error', () => resolve(false));
+    s.on('timeout', () => (s.destroy(), resolve(false)));
+  });
+}
