@@ -188,6 +188,8 @@ export async function installCrds(kube: KubeClient, crds: readonly Manifest[], t
 export async function startOperator(
   cp: ControlPlane,
   rendered: { args: readonly string[]; namespace: string; serviceAccount: string },
+  /** Where it listens (a pod address of the local runner); a free port on 127.0.0.1 by default. */
+  listen?: { host: string; port: number },
 ): Promise<Running> {
   const id = cp.identityOf(rendered.namespace, rendered.serviceAccount);
   // The operator decides at start-up what it may do (e.g. validate storage classes only if it may
@@ -202,9 +204,11 @@ export async function startOperator(
     tool: 'prometheus-operator',
     readyPath: '/healthz',
     timeoutMs: 60_000,
+    host: listen?.host,
+    port: listen?.port,
     args: ({ port }) => [
       ...args,
-      `--web.listen-address=127.0.0.1:${port}`,
+      `--web.listen-address=${listen?.host ?? '127.0.0.1'}:${port}`,
       `--apiserver=${cp.url}`,
       `--ca-file=${cp.caFile}`,
       `--cert-file=${id.cert}`,

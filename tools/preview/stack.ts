@@ -25,6 +25,8 @@ import type { ClientTls } from '../https.js';
 import { start, type Running } from '../proc.js';
 import { startLocalCluster, type LocalCluster } from '../runner/index.js';
 import type { RunningPod } from '../runner/kubelet.js';
+import { generatedPrometheusConfig, reportJobs, type JobReport } from '../runner/jobs.js';
+import { getJson } from '../https.js';
 import { startSink } from './sink.js';
 
 export interface StackOptions {
@@ -79,6 +81,8 @@ export interface Stack {
   readonly pushAuth: { username: string; password: string; passwordFile: string };
   /** Workloads not run here (no local binary for an image), with the reason. */
   readonly needsCluster: readonly string[];
+  /** Generated scrape jobs: which have targets here, which need a cluster and why (from replica 0's targets). */
+  jobs(): Promise<JobReport>;
   /** Stop replica i's pod with `signal` and start it again on the same volume (WAL replay). */
   restartPrometheus(i: number, signal?: NodeJS.Signals): Promise<Running>;
   /** A client view of a container: its URL with the scheme it serves and the TLS to reach it. */
@@ -215,6 +219,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         const pod = await local.restart(promPods[i]!.pod.name, signal);
         proms[i] = client(pod, 'prometheus');
         return proms[i]!;
+      },
+      async jobs() {
+        const config = await generatedPrometheusConfig(local.generated.kube, env.namespace, 'prometheus');
+        const p = stack.proms[0]!;
+        const url = `${p.url}/api/v1/targets?state=active`;
+        const body = p.tls ? await getJson(url, p.tls) : await (await fetch(url)).json();
+        const counts: Record<string, number> = {};
+        for (const t of body.data.activeTargets) counts[t.scrapePool] = (counts[t.scrapePool] ?? 0) + 1;
+        return reportJobs(config, counts, local.generated.namespaces, local.needsCluster);
       },
       client,
       all: () => [...local.pods.flatMap((p) => [...p.containers.values()]), ...extra],

@@ -41,7 +41,12 @@ export interface GeneratedCluster {
 export async function generatedCluster(
   env: EnvConfig,
   manifests: readonly Manifest[],
-  opts: { caDir?: string; secretValue?: (externalSecret: Manifest, key: string) => string | undefined } = {},
+  opts: {
+    caDir?: string;
+    secretValue?: (externalSecret: Manifest, key: string) => string | undefined;
+    /** The operator's pod address: it listens on its container port there (so it can be scraped). */
+    operatorIp?: string;
+  } = {},
 ): Promise<GeneratedCluster> {
   const cp = await startControlPlane();
   let operator: Running | undefined;
@@ -61,11 +66,12 @@ export async function generatedCluster(
     ]);
     const deployment = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === 'prometheus-operator') as any;
     if (!deployment) throw new Error('no prometheus-operator Deployment in the manifests');
-    operator = await startOperator(cp, {
-      args: deployment.spec.template.spec.containers[0].args,
-      namespace: deployment.metadata.namespace,
-      serviceAccount: deployment.spec.template.spec.serviceAccountName,
-    });
+    const container = deployment.spec.template.spec.containers[0];
+    operator = await startOperator(
+      cp,
+      { args: container.args, namespace: deployment.metadata.namespace, serviceAccount: deployment.spec.template.spec.serviceAccountName },
+      opts.operatorIp ? { host: opts.operatorIp, port: container.ports[0].containerPort } : undefined,
+    );
     for (const cr of manifests.filter((m) => OPERATOR_CRS.includes(m.kind))) await ownedStatefulSet(kube, cr, operator);
     const op = operator;
     return {

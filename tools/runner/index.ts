@@ -82,7 +82,8 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
 
   say('control plane, CRDs, dist and the operator');
   const manifests = forLocalTime(o.manifests, o.time);
-  const generated = await generatedCluster(o.env, manifests, { caDir, secretValue: o.secretValue });
+  const net = await allocateSubnet();
+  const generated = await generatedCluster(o.env, manifests, { caDir, secretValue: o.secretValue, operatorIp: net.pod(0) });
   const closers: (() => Promise<void>)[] = [];
   const running = new Map<string, RunningPod>();
   const stopped = new Set<string>();
@@ -94,18 +95,22 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
   };
   try {
     const kube = generated.kube;
-    const net = await allocateSubnet();
     const needsCluster: string[] = [];
     const planned: Planned[] = [];
-    let podIndex = 0;
+    // The operator already runs (it generated all this), as the first pod.
+    const operatorPods: LocalPod[] = [];
+    let podIndex = 1;
     for (const namespace of generated.namespaces) {
       for (const kind of WORKLOADS) {
         for (const w of await kube.list('apps/v1', kind, namespace)) {
           const name = w.metadata.name as string;
           const ref = `${kind}/${namespace}/${name}`;
-          if (name === 'prometheus-operator') continue; // already running: it generated all this
-          if (o.only && !o.only({ kind, namespace, name })) continue;
           const t = w.spec.template;
+          if (name === 'prometheus-operator') {
+            operatorPods.push(localPod(w, kind, `${name}-local-0`, net.pod(0), t.metadata?.labels ?? {}));
+            continue;
+          }
+          if (o.only && !o.only({ kind, namespace, name })) continue;
           const missing = [...(t.spec.initContainers ?? []), ...t.spec.containers]
             .map((c: any) => toolForImage(c.image))
             .flatMap((r) => ('missing' in r ? [r.missing] : []));
@@ -121,20 +126,7 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
               ...(t.metadata?.labels ?? {}),
               ...(kind === 'StatefulSet' ? { 'statefulset.kubernetes.io/pod-name': podName, 'apps.kubernetes.io/pod-index': String(i) } : {}),
             };
-            const pod: LocalPod = {
-              namespace,
-              name: podName,
-              ip,
-              uid: crypto.randomUUID(),
-              labels,
-              annotations: t.metadata?.annotations ?? {},
-              node: NODE,
-              hostIP: '127.0.0.1',
-              hostname: kind === 'StatefulSet' && w.spec.serviceName ? podName : undefined,
-              controller: { kind: kind === 'Deployment' ? 'ReplicaSet' : kind, name: kind === 'Deployment' ? `${name}-local` : name },
-              containers: t.spec.containers.map(containerOf),
-              initContainers: (t.spec.initContainers ?? []).map(containerOf),
-            };
+            const pod = localPod(w, kind, podName, ip, labels);
             planned.push({
               pod,
               template: { ...t, metadata: { ...t.metadata, labels } },
@@ -146,9 +138,10 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
       }
     }
 
-    const pods = planned.map((p) => p.pod);
+    const pods = [...operatorPods, ...planned.map((p) => p.pod)];
     // Endpoints: a pod whose containers run (a stopped one is dropped, as kube-proxy drops a not-ready endpoint).
-    const isRunning = (p: LocalPod) => (running.get(p.name)?.containers.size ?? 0) > 0 && !stopped.has(p.name);
+    const isRunning = (p: LocalPod) =>
+      operatorPods.includes(p) || ((running.get(p.name)?.containers.size ?? 0) > 0 && !stopped.has(p.name));
     let vip = 0;
     const services: (LocalService & { clusterIP: string })[] = [];
     for (const namespace of generated.namespaces)
@@ -223,6 +216,25 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
     await stopAll();
     throw err;
   }
+}
+
+/** A workload's pod as the runner runs it: its own address, the template's labels, one node. */
+function localPod(w: any, kind: string, name: string, ip: string, labels: Record<string, string>): LocalPod {
+  const t = w.spec.template;
+  return {
+    namespace: w.metadata.namespace,
+    name,
+    ip,
+    uid: crypto.randomUUID(),
+    labels,
+    annotations: t.metadata?.annotations ?? {},
+    node: NODE,
+    hostIP: '127.0.0.1',
+    hostname: kind === 'StatefulSet' && w.spec.serviceName ? name : undefined,
+    controller: { kind: kind === 'Deployment' ? 'ReplicaSet' : kind, name: kind === 'Deployment' ? `${w.metadata.name}-local` : w.metadata.name },
+    containers: t.spec.containers.map(containerOf),
+    initContainers: (t.spec.initContainers ?? []).map(containerOf),
+  };
 }
 
 function containerOf(c: any) {
