@@ -1,7 +1,8 @@
 /**
- * End to end on the preview stack (tools/preview/stack.ts): the rendered dev environment running
- * as real processes on loopback. What it proves, then the fault drills, each asserting that
- * nothing is lost. Ordered: later drills reuse the running stack.
+ * End to end on the preview stack (tools/preview/stack.ts): dev as the real operator generates
+ * it from dist, every pod run as real processes through the local runner (tools/runner). What
+ * it proves, then the fault drills, each asserting that nothing is lost. Ordered: later drills
+ * reuse the running stack.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,8 +11,7 @@ import { repoRoot } from '../../lib/paths.js';
 import { request } from '../../tools/https.js';
 import { json } from '../helpers/http.js';
 import { startStack, type Stack } from '../../tools/preview/stack.js';
-import { localThanosArgs } from '../../tools/preview/thanos-args.js';
-import { freePort, useProcesses, type Running } from '../helpers/proc.js';
+import type { Running } from '../helpers/proc.js';
 import { sleep, waitFor } from '../helpers/sink.js';
 
 const INTERVAL_S = 2;
@@ -50,10 +50,8 @@ const bucketBlocks = (bucket: string): Meta[] =>
         .filter((d) => fs.existsSync(path.join(bucket, d, 'meta.json')))
         .map((d) => JSON.parse(fs.readFileSync(path.join(bucket, d, 'meta.json'), 'utf8')))
     : [];
-const localBlocks = (promDir: string): string[] =>
-  fs
-    .readdirSync(path.join(promDir, 'data'))
-    .filter((d) => /^[0-9A-Z]{26}$/.test(d) && fs.existsSync(path.join(promDir, 'data', d, 'meta.json')));
+const localBlocks = (tsdb: string): string[] =>
+  fs.readdirSync(tsdb).filter((d) => /^[0-9A-Z]{26}$/.test(d) && fs.existsSync(path.join(tsdb, d, 'meta.json')));
 
 /** Largest distance between consecutive raw samples of every series of a range selector, in s. */
 async function maxGap(
@@ -73,21 +71,20 @@ async function maxGap(
   return { series: data.result.length, gap, samples };
 }
 
-describe('preview stack: the rendered dev environment on loopback', () => {
+describe('preview stack: dev as the operator generates it, on loopback', () => {
   let stack: Stack;
-  const extra = useProcesses();
 
   beforeAll(async () => {
     stack = await startStack({
       interval: `${INTERVAL_S}s`,
       demoJob: false,
-      // No rendered rule needs the ruler yet; this one proves its rendered query path (mutual TLS to Thanos query).
+      // A recording rule for the ruler (a PrometheusRule it selects) proves its generated query path (mutual TLS to Thanos query).
       extraRulerGroups: [{ name: 'e2e-ruler-probe', rules: [{ record: 'e2e:prometheus_up:count', expr: 'count(up{job="prometheus"})' }] }],
     });
   }, 180_000);
   afterAll(async () => stack?.stop(), 60_000);
 
-  it('scrapes every locally running component, and every target is up', async () => {
+  it('every generated scrape job whose targets run here has targets, and every target is up', async () => {
     const jobs = new Set<string>();
     let down: string[] = [];
     const ok = await waitFor(
@@ -110,8 +107,11 @@ describe('preview stack: the rendered dev environment on loopback', () => {
     expect([...jobs].sort()).toEqual(
       [
         'alertmanager',
+        'blackbox-exporter',
         'node-exporter',
+        'platform-endpoints',
         'prometheus',
+        'prometheus-operator',
         'pushgateway',
         'thanos-compactor',
         'thanos-query',
@@ -121,8 +121,11 @@ describe('preview stack: the rendered dev environment on loopback', () => {
         'thanos-store',
       ].sort(),
     );
-    // What only a cluster has is listed, not silently dropped.
-    expect(stack.skippedMonitors.some((s) => s.startsWith('monitoring/kubelet:'))).toBe(true);
+    // From the generated config: a job without targets here must be one only a cluster can fill.
+    const report = await stack.jobs();
+    expect(report.unexplained).toEqual([]);
+    expect(report.needsCluster.map((j) => j.job)).toEqual(expect.arrayContaining(['serviceMonitor/monitoring/kubelet/0']));
+    expect(report.local.length).toBe(jobs.size);
   });
 
   it('refuses unauthenticated access: a push without credentials, a query without a client certificate, plain HTTP', async () => {
@@ -287,26 +290,11 @@ describe('preview stack: the rendered dev environment on loopback', () => {
     const byReplica = () => new Set(bucketBlocks(stack.bucket).map((m) => m.thanos.labels.prometheus_replica));
     expect(await waitFor(() => byReplica().size === 2, 240_000, 2000)).toBe(true);
     const block = bucketBlocks(stack.bucket)[0]!;
-    // A fresh store gateway (rendered args) and a query that only knows it: nothing local is involved.
-    const storeGrpc = await freePort();
-    await extra.start({
-      tool: 'thanos',
-      timeoutMs: 60_000,
-      args: ({ port, dir }) =>
-        localThanosArgs(stack.rendered, 'thanos-store', stack.certDir, { port, dir, grpc: storeGrpc, bucket: stack.bucket }),
-    });
-    const queryGrpc = await freePort();
-    const q: Running = await extra.start({
-      tool: 'thanos',
-      tls: stack.tls.query,
-      args: ({ port, dir }) =>
-        localThanosArgs(stack.rendered, 'thanos-query', stack.certDir, {
-          port,
-          dir,
-          grpc: queryGrpc,
-          endpoints: [`127.0.0.1:${storeGrpc}`],
-        }),
-    });
+    // One more pod of the generated query whose endpoint lookups find only the store gateways:
+    // whatever it answers comes from the bucket.
+    const onlyStores = (address: string) => (address.includes('thanos-store') || !/^dns(srv)?\+/.test(address) ? undefined : []);
+    const pod = await stack.local.runExtra('Deployment', 'thanos-query', 'thanos-query-stores-only', onlyStores);
+    const q: Running = stack.client(pod, 'thanos-query', stack.tls.query);
     const mid = (block.minTime + block.maxTime) / 2000;
     let n = 0;
     await waitFor(
@@ -335,7 +323,7 @@ describe('preview stack: the rendered dev environment on loopback', () => {
         ).result[0]?.value[1] ?? 0,
       );
     const before = await failures();
-    const promDir = stack.proms[0]!.dir;
+    const promDir = stack.tsdbDirs[0]!;
     const blocksBefore = localBlocks(promDir).length;
     // A new block is cut while the bucket is broken, and its upload fails.
     expect(await waitFor(async () => localBlocks(promDir).length > blocksBefore && (await failures()) > before, 180_000, 2000)).toBe(true);
