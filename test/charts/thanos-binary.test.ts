@@ -14,7 +14,7 @@ import { localThanosArgs, servesQueryApi, type LocalContext } from '../../tools/
 import { freePort, useProcesses, type Running } from '../helpers/proc.js';
 import { json } from '../helpers/http.js';
 import type { ClientTls } from '../../tools/https.js';
-import type { Rendered } from '../../tools/preview/local-config.js';
+import type { Rendered } from '../../tools/preview/thanos-args.js';
 import { webServerName } from '../../lib/web-tls.js';
 import { waitFor } from '../helpers/sink.js';
 import { manifestsOf } from '../helpers/tree.js';

@@ -17,7 +17,7 @@ import { makeCerts } from '../helpers/certs.js';
 import { freePort, useProcesses } from '../helpers/proc.js';
 import { waitFor } from '../helpers/sink.js';
 import { json } from '../helpers/http.js';
-import type { Rendered } from '../../tools/preview/local-config.js';
+import type { Rendered } from '../../tools/preview/thanos-args.js';
 import { webServerName } from '../../lib/web-tls.js';
 import { localThanosArgs, rewriteThanosArgs } from '../../tools/preview/thanos-args.js';
 import { manifestsOf, tempDir } from '../helpers/tree.js';

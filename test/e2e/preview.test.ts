@@ -79,7 +79,21 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
       interval: `${INTERVAL_S}s`,
       demoJob: false,
       // A recording rule for the ruler (a PrometheusRule it selects) proves its generated query path (mutual TLS to Thanos query).
-      extraRulerGroups: [{ name: 'e2e-ruler-probe', rules: [{ record: 'e2e:prometheus_up:count', expr: 'count(up{job="prometheus"})' }] }],
+      extraRulerGroups: [
+        {
+          name: 'e2e-ruler-probe',
+          rules: [
+            { record: 'e2e:prometheus_up:count', expr: 'count(up{job="prometheus"})' },
+            // Fires once both Prometheus replicas are seen through the query the ruler asks.
+            {
+              alert: 'E2eRulerAlert',
+              expr: 'count(up{job="prometheus"}) >= 2',
+              labels: { severity: 'warning' },
+              annotations: { summary: 'e2e', runbook_url: 'https://example.invalid/runbook' },
+            },
+          ],
+        },
+      ],
     });
   }, 180_000);
   afterAll(async () => stack?.stop(), 60_000);
@@ -174,6 +188,18 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
     // Deduplicated by the query the ruler asked: 2 Prometheus targets, not 4 (2 per replica).
     expect(result.map((r) => [r.metric.cluster, r.value[1]])).toEqual([['greenlang-dev', '2']]);
   });
+
+  it("the ruler's alerts (both replicas) reach both Alertmanagers as one alert, and the receiver once", async () => {
+    const hits = () => stack.sink.received.filter((r) => JSON.stringify(r.body).includes('E2eRulerAlert'));
+    expect(await waitFor(() => hits().length >= 1, 60_000, 500)).toBe(true);
+    await sleep(PEER_TIMEOUT_MS + 5_000);
+    expect(hits()).toHaveLength(1);
+    for (const am of stack.ams) {
+      const alerts = (await json(am, '/api/v2/alerts?filter=alertname%3D%22E2eRulerAlert%22')) as any[];
+      // One alert per Alertmanager: the ruler replica label is dropped, so both replicas' copies merge.
+      expect(alerts.map((a) => a.labels.thanos_ruler_replica)).toEqual([undefined]);
+    }
+  }, 90_000);
 
   it('a metric pushed by the SDK shows exactly once through the query-frontend (2 Prometheus x 2 PushGateways deduplicated)', async () => {
     const out = sdkPush(
@@ -290,10 +316,13 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
     const byReplica = () => new Set(bucketBlocks(stack.bucket).map((m) => m.thanos.labels.prometheus_replica));
     expect(await waitFor(() => byReplica().size === 2, 240_000, 2000)).toBe(true);
     const block = bucketBlocks(stack.bucket)[0]!;
-    // One more pod of the generated query whose endpoint lookups find only the store gateways:
-    // whatever it answers comes from the bucket.
-    const onlyStores = (address: string) => (address.includes('thanos-store') || !/^dns(srv)?\+/.test(address) ? undefined : []);
-    const pod = await stack.local.runExtra('Deployment', 'thanos-query', 'thanos-query-stores-only', onlyStores);
+    // A fresh store gateway pod (it loads the bucket's blocks as it starts) and one more pod of the
+    // generated query whose endpoint lookups find only that store: whatever it answers comes from the bucket.
+    const store = await stack.local.runExtra('StatefulSet', 'thanos-store', 'thanos-store-fresh', () => undefined);
+    const grpc = store.pod.containers[0]!.ports.find((p) => p.name === 'grpc')!.containerPort;
+    const onlyStore = (address: string) =>
+      address.includes('thanos-store') ? [`${store.pod.ip}:${grpc}`] : /^dns(srv)?\+/.test(address) ? [] : undefined;
+    const pod = await stack.local.runExtra('Deployment', 'thanos-query', 'thanos-query-stores-only', onlyStore);
     const q: Running = stack.client(pod, 'thanos-query', stack.tls.query);
     const mid = (block.minTime + block.maxTime) / 2000;
     let n = 0;

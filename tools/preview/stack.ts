@@ -13,7 +13,6 @@ import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import tls from 'node:tls';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import type { ClusterConfig, EnvConfig } from '../../envs/schema.js';
 import { repoRoot } from '../../lib/paths.js';
@@ -153,14 +152,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const passwordFile = path.join(local.work, 'clients', 'pushgateway-password');
     fs.writeFileSync(passwordFile, creds.password!);
 
-    const tlsPorts = new Map<string, boolean>();
-    for (const p of local.pods)
-      for (const [, r] of p.containers) tlsPorts.set(`${p.pod.ip}:${r.port}`, r.port ? await servesTls(p.pod.ip, r.port) : false);
     const client = (pod: RunningPod, container: string, t: ClientTls = web): Running => {
       const r = pod.containers.get(container);
       if (!r) throw new Error(`${pod.pod.name} has no container ${container}`);
-      const secure = tlsPorts.get(`${pod.pod.ip}:${r.port}`) ?? false;
-      return { ...r, url: `${secure ? 'https' : 'http'}://${pod.pod.ip}:${r.port}`, tls: secure ? t : undefined };
+      return { ...r, tls: r.url.startsWith('https:') ? t : undefined };
     };
     const sts = (name: string) => local.podsOf('StatefulSet', name);
     const deploy = (name: string) => local.podsOf('Deployment', name);
@@ -254,15 +249,6 @@ function rulerRule(env: EnvConfig, groups: readonly unknown[]): Manifest {
     metadata: { name: 'local-ruler-probe', namespace: env.namespace, labels: { [RULE_EVALUATOR_LABEL]: THANOS_RULER_EVALUATOR } },
     spec: { groups },
   } as Manifest;
-}
-
-/** Whether a port completes a TLS handshake (the scheme a client must use). */
-function servesTls(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = tls.connect({ host, port, rejectUnauthorized: false, timeout: 2000 }, () => (s.destroy(), resolve(true)));
-    s.on('error', () => resolve(false));
-    s.on('timeout', () => (s.destroy(), resolve(false)));
-  });
 }
 
 const DEMO_JOB = `

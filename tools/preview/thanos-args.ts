@@ -1,10 +1,45 @@
-/** Rewrite rendered Thanos args for a loopback run: addresses, local paths, certificates, a filesystem bucket. */
+/**
+ * Rendered Thanos args of our own workloads (dist, not the operator) rewritten for a single
+ * binary on loopback: addresses, local paths, certificates, a filesystem bucket. For the focused
+ * tests of one Thanos component (test/charts/thanos-binary, test/e2e/downsampling); whole
+ * clusters run through the runner (tools/runner).
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
+import type { Manifest } from '../../lib/synth.js';
 import { GRPC_TLS_MOUNT } from '../../charts/thanos/common.js';
 import { WEB_TLS_MOUNT } from '../../lib/web-tls.js';
-import { containerOf, mountedFile, type Rendered } from './local-config.js';
+
+export type Rendered = Manifest & { spec?: any; stringData?: Record<string, string>; data?: Record<string, string> };
+
+/** Container args of a rendered Deployment, StatefulSet or DaemonSet. */
+export function containerOf(
+  rendered: readonly Rendered[],
+  name: string,
+): { args: string[]; env: any[]; volumeMounts: any[]; volumes: any[] } {
+  const w = rendered.find((r) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(r.kind) && r.metadata.name === name);
+  if (!w) throw new Error(`no workload ${name} in the rendered manifests`);
+  const pod = w.spec.template.spec;
+  const c = pod.containers[0];
+  return { args: c.args ?? [], env: c.env ?? [], volumeMounts: c.volumeMounts ?? [], volumes: pod.volumes ?? [] };
+}
+
+/** Content of a file a rendered workload mounts from a ConfigMap or Secret in the same manifests. */
+export function mountedFile(rendered: readonly Rendered[], workload: string, file: string): string {
+  const c = containerOf(rendered, workload);
+  const m = c.volumeMounts.find((v: any) => file.startsWith(`${v.mountPath}/`));
+  if (!m) throw new Error(`${workload} mounts nothing at ${file}`);
+  const key = file.slice(m.mountPath.length + 1);
+  const vol = c.volumes.find((v: any) => v.name === m.name);
+  const ref = vol?.configMap?.name ?? vol?.secret?.secretName;
+  const kind = vol?.configMap ? 'ConfigMap' : 'Secret';
+  const obj = rendered.find((r) => r.kind === kind && r.metadata.name === ref);
+  const content = obj?.data?.[key] ?? obj?.stringData?.[key];
+  if (content === undefined)
+    throw new Error(`${workload}: ${file} comes from ${kind} ${ref}, which is not rendered here (or has no key ${key})`);
+  return content;
+}
 
 export interface LocalContext {
   port: number;

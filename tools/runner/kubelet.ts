@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
+import tls from 'node:tls';
 import path from 'node:path';
 import { versions } from '../../envs/versions.js';
 import type { KubeClient } from '../../lib/kube.js';
@@ -158,13 +159,22 @@ export async function runPod(ctx: PodContext, pod: LocalPod, spec: any): Promise
     (c.volumeMounts ?? []).map((m: any) => ({ path: m.mountPath, local: path.join(volumes.get(m.name)!, m.subPath ?? '') }));
   // Files are shared by the pod's containers: rewrite them once with every container's mounts.
   const allMounts = [...(spec.initContainers ?? []), ...spec.containers].flatMap(mountsOf);
-  const fileCtx: FileContext = { ...ctx.files, mounts: allMounts };
+  // A subPath of a volume exists once mounted.
+  for (const m of allMounts) if (m.local.startsWith(ctx.dir) && !fs.existsSync(m.local)) fs.mkdirSync(m.local, { recursive: true });
+  // The pod's file tree: every mount linked at its path, for globs that span mounts.
+  const root = path.join(ctx.dir, 'rootfs');
+  for (const m of allMounts) {
+    const at = path.join(root, m.path);
+    if (fs.lstatSync(at, { throwIfNoEntry: false })) continue;
+    fs.mkdirSync(path.dirname(at), { recursive: true });
+    fs.symlinkSync(m.local, at);
+  }
+  const fileCtx: FileContext = { ...ctx.files, mounts: allMounts, root };
   for (const [name, dir] of volumes) {
     const v = [...(spec.volumes ?? [])].find((x: any) => x.name === name);
     if (!v || !(v.secret || v.configMap || v.projected)) continue;
     for (const f of walk(dir)) fs.writeFileSync(f, localFile(path.basename(f), fs.readFileSync(f), fileCtx));
   }
-  for (const m of allMounts) if (m.local.startsWith(ctx.dir) && !fs.existsSync(m.local)) fs.mkdirSync(m.local, { recursive: true });
 
   const envOf = async (c: any): Promise<Record<string, string>> => {
     const env: Record<string, string> = {};
@@ -210,8 +220,11 @@ export async function runPod(ctx: PodContext, pod: LocalPod, spec: any): Promise
     fs.mkdirSync(dir, { recursive: true });
     const portOf = (p: number | string) => (typeof p === 'number' ? p : c.ports?.find((x: any) => x.name === p)?.containerPort);
     const probe = c.readinessProbe ?? c.startupProbe;
-    const port = portOf(probe?.httpGet?.port ?? probe?.tcpSocket?.port ?? c.ports?.[0]?.containerPort ?? 0);
-    return start({
+    // The port `url` names: the probed HTTP port, else the one named http/web, else the first.
+    const named = c.ports?.find((p: any) => p.name === 'http' || p.name === 'web')?.containerPort;
+    const port = portOf(probe?.httpGet?.port ?? named ?? probe?.tcpSocket?.port ?? c.ports?.[0]?.containerPort ?? 0);
+    const probePort = portOf(probe?.httpGet?.port ?? probe?.tcpSocket?.port ?? port);
+    const r = await start({
       tool,
       host: pod.ip,
       port,
@@ -219,12 +232,14 @@ export async function runPod(ctx: PodContext, pod: LocalPod, spec: any): Promise
       env: { PATH: process.env.PATH ?? '', HOME: dir, ...env },
       timeoutMs: 120_000,
       ready: probe?.httpGet
-        ? () => httpProbe(pod.ip, port, probe.httpGet.path ?? '/', probe.httpGet.scheme === 'HTTPS')
+        ? () => httpProbe(pod.ip, probePort, probe.httpGet.path ?? '/', probe.httpGet.scheme === 'HTTPS')
         : probe?.tcpSocket
-          ? () => tcpProbe(pod.ip, port)
+          ? () => tcpProbe(pod.ip, probePort)
           : async () => true,
       args: () => listenDefaults(tool, localArgs(args, env, pod.ip, { ...fileCtx, mounts: mountsOf(c) }), pod.ip),
     });
+    // Its URL with the scheme it serves (a handshake tells; the spec may not).
+    return port && (await servesTls(pod.ip, port)) ? { ...r, url: r.url.replace(/^http:/, 'https:') } : r;
   };
   const containers = new Map<string, Running>();
   try {
@@ -282,6 +297,14 @@ function httpProbe(host: string, port: number, p: string, secure: boolean): Prom
     });
     req.on('error', () => resolve(false));
     req.on('timeout', () => (req.destroy(), resolve(false)));
+  });
+}
+
+function servesTls(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tls.connect({ host, port, rejectUnauthorized: false, timeout: 2000 }, () => (s.destroy(), resolve(true)));
+    s.on('error', () => resolve(false));
+    s.on('timeout', () => (s.destroy(), resolve(false)));
   });
 }
 

@@ -75,8 +75,7 @@ export function clusterDns(
       for (const n of forms(`${p.hostname}.${svc.name}`, svc.namespace)) names.set(n, () => [p.ip]);
   }
   const hosts = (name: string) => names.get(name.replace(/\.$/, ''))?.();
-  const serviceOf = (name: string) =>
-    services.find((s) => forms(s.name, s.namespace).includes(name.replace(/\.$/, '')) && s.clusterIP === 'None');
+  const serviceOf = (name: string) => services.find((s) => forms(s.name, s.namespace).includes(name.replace(/\.$/, '')));
   // In free text only dotted names: a bare service name ("prometheus") is also a path segment.
   const sorted = [...names.keys()].filter((n) => n.includes('.')).sort((a, b) => b.length - a.length);
   const pattern = new RegExp(`(?<![\\w.-])(${sorted.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?![\\w-]|\\.[\\w-])`, 'g');
@@ -88,6 +87,8 @@ export function clusterDns(
         const svc = serviceOf(srv[2]!);
         const sp = svc?.ports.find((p) => p.name === srv[1]);
         if (!svc || !sp) return undefined;
+        // SRV of a ClusterIP Service: its virtual IP and port; of a headless one: each pod's.
+        if (svc.clusterIP !== 'None') return [`${svc.clusterIP}:${sp.port}`];
         return members(svc)
           .filter(running)
           .flatMap((p) => {

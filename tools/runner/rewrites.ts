@@ -5,6 +5,7 @@
  * rule selection) is never derived here. forLocalTime is the one change to dist's objects, made
  * before the operator sees them, so the operator generates the shorter intervals itself.
  */
+import path from 'node:path';
 import zlib from 'node:zlib';
 import { isMap, isScalar, isSeq, parseDocument, stringify } from 'yaml';
 import type { Manifest } from '../../lib/synth.js';
@@ -24,12 +25,20 @@ export interface Mount {
   readonly local: string;
 }
 
-/** Absolute paths under a container mount pointed at the mount's local copy (longest mount first). */
-export function rebasePaths(text: string, mounts: readonly Mount[]): string {
+/**
+ * Absolute paths under a container mount pointed at the mount's local copy (longest mount
+ * first). A glob whose fixed part is an ancestor of mounts (`/etc/thanos/rules/*\/*.yaml` over
+ * one mount per rule ConfigMap) goes to `root`, where each mount is linked at its own path.
+ */
+export function rebasePaths(text: string, mounts: readonly Mount[], root?: string): string {
   if (mounts.length === 0) return text;
   const sorted = [...mounts].sort((a, b) => b.path.length - a.path.length);
   const alt = sorted.map((m) => m.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-  return text.replace(new RegExp(`(?<![\\w./-])(${alt})(?=/|$|[^\\w.-])`, 'g'), (p) => sorted.find((m) => m.path === p)!.local);
+  const under = text.replace(new RegExp(`(?<![\\w./-])(${alt})(?=/|$|[^\\w.-])`, 'g'), (p) => sorted.find((m) => m.path === p)!.local);
+  if (!root) return under;
+  return under.replace(/(?<![\w./-])(\/[^\s"'=,*]*)\/[^\s"'=,/]*\*[^\s"'=,]*/g, (whole, fixed: string) =>
+    fixed.split('/').length > 2 && sorted.some((m) => m.path.startsWith(`${fixed}/`)) ? path.join(root, whole) : whole,
+  );
 }
 
 /**
@@ -139,6 +148,8 @@ export function localReceivers<T>(config: T, sink: string): T {
 
 export interface FileContext {
   readonly mounts: readonly Mount[];
+  /** The pod's file tree: each mount linked at its path (for globs over several mounts). */
+  readonly root?: string;
   readonly dns: Resolver;
   readonly bucket: string;
   readonly sink: string;
@@ -168,7 +179,7 @@ export function localText(text: string, ctx: FileContext): string {
   } else if (!doc || !isScalar(doc.contents)) {
     out = ctx.dns.rewrite(text);
   }
-  return rebasePaths(out, ctx.mounts);
+  return rebasePaths(out, ctx.mounts, ctx.root);
 }
 
 /**
@@ -183,7 +194,7 @@ export function localArgs(args: readonly string[], env: Readonly<Record<string, 
     const [flag, value] = eq > 0 && a.startsWith('-') ? [a.slice(0, eq), a.slice(eq + 1)] : [undefined, a];
     if (flag && SRV_OR_DNS.test(value)) return (ctx.dns.endpoints(value) ?? []).map((e) => `${flag}=${e}`);
     if (flag && value.includes('\n')) return [`${flag}=${localText(value, ctx)}`];
-    return [rebasePaths(bindToPod(ctx.dns.rewrite(a), ip), ctx.mounts)];
+    return [rebasePaths(bindToPod(ctx.dns.rewrite(a), ip), ctx.mounts, ctx.root)];
   });
 }
 

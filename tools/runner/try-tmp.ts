@@ -1,14 +1,12 @@
 import { startStack } from '../preview/stack.js';
 import { json } from '../../test/helpers/http.js';
-const t0 = Date.now();
-const s = await startStack({ demoJob: false, keepWork: true, progress: (l) => console.log(((Date.now() - t0) / 1000).toFixed(1), l) });
-console.log('up in', (Date.now() - t0) / 1000, 'work', s.work, 'needs', s.needsCluster);
+const s = await startStack({ demoJob: false, extraRulerGroups: [{ name: 'e2e-ruler-probe', rules: [{ record: 'e2e:prometheus_up:count', expr: 'count(up{job="prometheus"})' }] }] });
 await new Promise((r) => setTimeout(r, 15000));
 try {
-  const d = await json(s.proms[0]!, '/api/v1/targets?state=active');
-  const by: Record<string, string[]> = {};
-  for (const t of d.data.activeTargets) (by[t.scrapePool] ??= []).push(`${t.health} ${t.labels.job}/${t.labels.pod} ${t.lastError}`);
-  console.log(JSON.stringify(by, null, 1));
-  console.log(JSON.stringify((await json(s.frontend!, '/api/v1/query?query=count%20by%20(job)(up)')).data.result.map((r: any) => [r.metric.job, r.value[1]])));
+  const ruler = s.client(s.local.podsOf('StatefulSet', 'thanos-ruler-thanos-ruler')[0]!, 'thanos-ruler');
+  console.log(ruler.url);
+  const rules = await json(ruler, '/api/v1/rules');
+  console.log(JSON.stringify(rules.data.groups.map((g: any) => [g.name, g.file, g.rules.map((r: any) => [r.name, r.health, r.lastError])]), null, 0).slice(0, 3000));
+  console.log(s.local.podsOf('StatefulSet', 'thanos-ruler-thanos-ruler')[0]!.log().slice(-3000));
 } catch (e) { console.log('ERR', e); }
 await s.stop();
