@@ -5,33 +5,24 @@
  *
  *   node --import tsx bench/load/load.ts            (LOAD_SERIES, LOAD_CLIENTS, LOAD_SECONDS to scale)
  *
- * Rendered = the flags the operator derives from dev's Prometheus CR, and queries through the
- * rendered Thanos query-frontend -> query -> sidecar path (mutual TLS). Bare = `prometheus
- * --config.file` plus --web.enable-lifecycle (to change the interval), queried directly.
+ * Rendered = dev's Prometheus as the operator generates it (one replica; the load is a
+ * ScrapeConfig it selects) with its sidecar, Thanos query and query-frontend, all run by the local
+ * runner (tools/runner) from what the operator generated; queries go through the frontend
+ * (mutual TLS). The interval is changed on the ScrapeConfig, so the operator regenerates the config
+ * and the config reloader reloads Prometheus. Bare = `prometheus --config.file` plus
+ * --web.enable-lifecycle (to change the interval), queried directly.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { grpcServerName } from '../../charts/thanos/common.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { repoRoot } from '../../lib/paths.js';
-import { synthesize } from '../../charts/index.js';
+import type { Manifest } from '../../lib/synth.js';
+import { renderCluster } from '../../charts/index.js';
 import { freePort, start, type Running } from '../../tools/proc.js';
-import { makeCerts } from '../../tools/preview/certs.js';
-import {
-  containerOf,
-  find,
-  operatorWebConfig,
-  prometheusExternalLabels,
-  parseManifests,
-  prometheusFlags,
-  sidecarArgs,
-  type Rendered,
-} from '../../tools/preview/local-config.js';
 import { request, type ClientTls } from '../../tools/https.js';
-import { webServerName } from '../../lib/web-tls.js';
-import { localThanosArgs } from '../../tools/preview/thanos-args.js';
+import { startStack, type Stack } from '../../tools/preview/stack.js';
 import { versions } from '../../envs/versions.js';
 
 const SERIES = Number(process.env.LOAD_SERIES ?? 1_000_000);
@@ -65,7 +56,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const dev = resolveAll(envFiles).find((e) => e.name === 'dev')!;
-const rendered: Rendered[] = [...(await synthesize([dev])).values()].flatMap(parseManifests);
 
 // --- measurement -------------------------------------------------------------------------
 
@@ -118,29 +108,22 @@ async function measure(prom: Running, seconds: number, during?: Promise<unknown>
     rssBytes: b.rss,
     headSeries,
     bytesPerSeries: b.rss / headSeries,
-    scrapeAvgS: await promQuery(prom, `avg(avg_over_time(scrape_duration_seconds{job="load"}[${Math.round(seconds)}s]))`),
-    scrapeMaxS: await promQuery(prom, `max(max_over_time(scrape_duration_seconds{job="load"}[${Math.round(seconds)}s]))`),
+    scrapeAvgS: await promQuery(prom, `avg(avg_over_time(scrape_duration_seconds{job="${LOAD_JOB}"}[${Math.round(seconds)}s]))`),
+    scrapeMaxS: await promQuery(prom, `max(max_over_time(scrape_duration_seconds{job="${LOAD_JOB}"}[${Math.round(seconds)}s]))`),
   };
 }
 
 // --- the systems under test ----------------------------------------------------------------
 
-const promCr = find(rendered, 'Prometheus');
-const certs = makeCerts([grpcServerName(dev), webServerName(dev.namespace)]);
-const webTls: ClientTls = { certDir: certs, serverName: webServerName(dev.namespace) };
-const queryTls: ClientTls = { ...webTls, clientCert: true };
 const expoPort = await freePort();
+const LOAD_JOB = 'load';
 
-function promConfig(intervalS: number, externalLabels: Record<string, string>): string {
+function promConfig(intervalS: number): string {
   return stringify({
-    global: {
-      scrape_interval: `${Math.round(intervalS * 1000)}ms`,
-      scrape_timeout: `${Math.round(Math.min(intervalS, 10) * 1000)}ms`,
-      external_labels: externalLabels,
-    },
+    global: { scrape_interval: `${Math.round(intervalS * 1000)}ms`, scrape_timeout: `${Math.round(Math.min(intervalS, 10) * 1000)}ms` },
     scrape_configs: [
       {
-        job_name: 'load',
+        job_name: LOAD_JOB,
         static_configs: Array.from({ length: TARGETS }, (_, i) => ({
           targets: [`127.0.0.1:${expoPort}`],
           labels: { __metrics_path__: `/t/${i}`, target: `t${i}` },
@@ -150,41 +133,94 @@ function promConfig(intervalS: number, externalLabels: Record<string, string>): 
   });
 }
 
-async function startPrometheus(kind: 'bare' | 'rendered', intervalS: number): Promise<Running> {
-  const dir = fs.mkdtempSync(path.join(work, `${kind}-`));
-  const labels = kind === 'rendered' ? prometheusExternalLabels(promCr, 0) : {};
-  fs.writeFileSync(path.join(dir, 'prometheus.yml'), promConfig(intervalS, labels));
-  // Rendered: HTTPS as the operator serves it for spec.web.tlsConfig.
-  fs.writeFileSync(path.join(dir, 'web-config.yml'), operatorWebConfig(certs));
+/** The load as a ScrapeConfig dev's Prometheus selects: the operator generates its job. */
+function loadScrapeConfig(intervalS: number): Manifest {
+  return {
+    apiVersion: 'monitoring.coreos.com/v1alpha1',
+    kind: 'ScrapeConfig',
+    metadata: { name: LOAD_JOB, namespace: dev.namespace },
+    spec: {
+      scrapeInterval: `${Math.round(intervalS * 1000)}ms`,
+      scrapeTimeout: `${Math.round(Math.min(intervalS, 10) * 1000)}ms`,
+      staticConfigs: Array.from({ length: TARGETS }, (_, i) => ({ targets: [`127.0.0.1:${expoPort}`], labels: { target: `t${i}` } })),
+      relabelings: [
+        { sourceLabels: ['target'], regex: 't(\\d+)', targetLabel: '__metrics_path__', replacement: '/t/$1' },
+        { targetLabel: 'job', replacement: LOAD_JOB },
+      ],
+    },
+  } as Manifest;
+}
+
+/** dev as rendered, with one Prometheus replica (one process measured) and the load ScrapeConfig. */
+function benchManifests(intervalS: number): Manifest[] {
+  const cluster = dev.clusters[0]!;
+  return [
+    ...renderCluster(dev, cluster)
+      .flatMap((r) => r.manifests)
+      .map((m) =>
+        m.kind === 'Prometheus' ? ({ ...m, spec: { ...(m as Manifest & { spec: object }).spec, replicas: 1 } } as Manifest) : m,
+      ),
+    loadScrapeConfig(intervalS),
+  ];
+}
+
+/** The rendered system: generated by the operator, run by the local runner (query path at nice 19). */
+async function startRendered(intervalS: number): Promise<{ stack: Stack; prom: Running }> {
+  const stack = await startStack({
+    manifests: benchManifests(intervalS),
+    only: ['prometheus-prometheus', 'thanos-query', 'thanos-query-frontend'],
+    interval: `${Math.round(intervalS * 1000)}ms`,
+    blockDuration: '2h', // as in the cluster: the bench measures steady ingestion
+    demoJob: false,
+  });
+  // The query path runs on other nodes in a cluster; here it shares 2 cores with Prometheus, so it
+  // takes only spare CPU (like the query clients).
+  for (const name of ['thanos-query', 'thanos-query-frontend'])
+    for (const pod of stack.local.podsOf('Deployment', name)) for (const c of pod.containers.values()) os.setPriority(c.pid, 19);
+  return { stack, prom: stack.proms[0]! };
+}
+
+async function startBare(intervalS: number): Promise<Running> {
+  const dir = fs.mkdtempSync(path.join(work, 'bare-'));
+  fs.writeFileSync(path.join(dir, 'prometheus.yml'), promConfig(intervalS));
   return run({
     tool: 'prometheus',
     dir,
     timeoutMs: 300_000,
     nice: 0, // normal priority even after this process lowered its own (query phases)
-    tls: kind === 'rendered' ? webTls : undefined,
-    args: ({ port }) =>
-      kind === 'bare'
-        ? ['--config.file=prometheus.yml', `--web.listen-address=127.0.0.1:${port}`, '--web.enable-lifecycle']
-        : [
-            '--config.file=prometheus.yml',
-            ...prometheusFlags(promCr, { dataDir: `${dir}/data`, listen: `127.0.0.1:${port}` }),
-            '--web.config.file=web-config.yml',
-          ],
+    args: ({ port }) => ['--config.file=prometheus.yml', `--web.listen-address=127.0.0.1:${port}`, '--web.enable-lifecycle'],
   });
 }
 
-async function setInterval_(prom: Running, kind: 'bare' | 'rendered', intervalS: number): Promise<void> {
-  const labels = kind === 'rendered' ? prometheusExternalLabels(promCr, 0) : {};
-  fs.writeFileSync(path.join(prom.dir, 'prometheus.yml'), promConfig(intervalS, labels));
-  const status = prom.tls
-    ? (await request(`${prom.url}/-/reload`, prom.tls, { method: 'POST' })).status
-    : (await fetch(`${prom.url}/-/reload`, { method: 'POST' })).status;
+async function setBareInterval(prom: Running, intervalS: number): Promise<void> {
+  fs.writeFileSync(path.join(prom.dir, 'prometheus.yml'), promConfig(intervalS));
+  const status = (await fetch(`${prom.url}/-/reload`, { method: 'POST' })).status;
   if (status !== 200) throw new Error(`reload failed: ${status}`);
+}
+
+/** The interval changed where a platform user changes it: the operator regenerates, the reloader reloads. */
+async function setRenderedInterval(stack: Stack, prom: Running, intervalS: number): Promise<void> {
+  const kube = stack.local.generated.kube;
+  const before = await promMetric(prom, 'prometheus_config_last_reload_success_timestamp_seconds');
+  await kube.apply(loadScrapeConfig(intervalS), { fieldManager: 'gl-local-runner', strict: true, force: true });
+  const want = `${Math.round(intervalS * 1000)}ms`;
+  for (let i = 0; i < 120; i++) {
+    const pod = stack.local.podsOf('StatefulSet', 'prometheus-prometheus')[0]!;
+    await pod.syncVolumes();
+    const config = JSON.parse(await text(prom, '/api/v1/status/config')).data.yaml as string;
+    const reloaded = (await promMetric(prom, 'prometheus_config_last_reload_success_timestamp_seconds')) > before;
+    if (reloaded && config.includes(`scrape_interval: ${want}`)) return;
+    await sleep(1000);
+  }
+  throw new Error(`the generated config did not reach ${want} in 120 s`);
 }
 
 async function waitAllUp(prom: Running): Promise<void> {
   for (let i = 0; i < 300; i++) {
-    if ((await promQuery(prom, 'sum(up{job="load"})')) === TARGETS && (await promMetric(prom, 'prometheus_tsdb_head_series')) >= SERIES)
+    if (
+      (await promQuery(prom, `sum(up{job="${LOAD_JOB}"})`)) === TARGETS &&
+      (await promMetric(prom, 'prometheus_tsdb_head_series')) >= SERIES
+    )
       return;
     await sleep(1000);
   }
@@ -201,11 +237,13 @@ interface RampStep extends Window {
 }
 
 async function ramp(kind: 'bare' | 'rendered'): Promise<RampStep[]> {
-  const prom = await startPrometheus(kind, INTERVALS_S[0]!);
+  const rendered = kind === 'rendered' ? await startRendered(INTERVALS_S[0]!) : undefined;
+  const prom = rendered?.prom ?? (await startBare(INTERVALS_S[0]!));
   await waitAllUp(prom);
   const steps: RampStep[] = [];
   for (const intervalS of INTERVALS_S) {
-    await setInterval_(prom, kind, intervalS);
+    if (rendered) await setRenderedInterval(rendered.stack, prom, intervalS);
+    else await setBareInterval(prom, intervalS);
     await sleep(SETTLE_S * 1000);
     const w = await measure(prom, WINDOW_S);
     const offered = (SERIES + 5 * TARGETS) / intervalS; // + up, scrape_duration_seconds, ... per target
@@ -215,8 +253,11 @@ async function ramp(kind: 'bare' | 'rendered'): Promise<RampStep[]> {
       `${kind} @${intervalS}s: ${Math.round(w.samplesPerSec)} of ${Math.round(offered)} samples/s, ${w.cpuCores.toFixed(2)} cores, RSS ${(w.rssBytes / 2 ** 30).toFixed(2)} GiB, scrape avg ${w.scrapeAvgS.toFixed(3)} s max ${w.scrapeMaxS.toFixed(3)} s${keptUp ? '' : '  (did not keep up)'}`,
     );
   }
-  await prom.stop();
-  procs.splice(procs.indexOf(prom), 1);
+  if (rendered) await rendered.stack.stop();
+  else {
+    await prom.stop();
+    procs.splice(procs.indexOf(prom), 1);
+  }
   return steps;
 }
 
@@ -343,48 +384,31 @@ const rampSteps = [...(await ramp('bare')), ...(await ramp('rendered'))];
 // The query clients (this process) stand in for Grafana users on other machines.
 os.setPriority(0, 19);
 log('query phase: bare Prometheus, clients direct');
-const bare = await startPrometheus('bare', QUERY_INTERVAL_S);
+const bare = await startBare(QUERY_INTERVAL_S);
 await waitAllUp(bare);
 await sleep(Math.min(30, LOAD_S) * 1000); // some history for the range queries
 const bareRun = await queryLoad('bare Prometheus (direct)', bare.url, bare);
 const bareRepeat = await repeatSpeedup(bare.url);
 await bare.stop();
 
-log('query phase: rendered Prometheus + sidecar + Thanos query + query-frontend');
-const prom = await startPrometheus('rendered', QUERY_INTERVAL_S);
-const [sidecarGrpc, queryGrpc] = [await freePort(), await freePort()];
-await run({
-  tool: 'thanos',
-  nice: 0, // in the Prometheus pod, at its priority
-  args: ({ port }) =>
-    sidecarArgs(promCr, {
-      prometheus: prom,
-      tsdbPath: path.join(prom.dir, 'data'),
-      grpc: `127.0.0.1:${sidecarGrpc}`,
-      http: `127.0.0.1:${port}`,
-      certDir: certs,
-    }),
-});
-// The query path runs on other nodes in a cluster; here it shares 2 cores with Prometheus, so it
-// runs at the lowest priority (nice 19), like the query clients, and takes only spare CPU.
-const QUERY_SIDE_NICE = 19;
-const query = await run({
-  tool: 'thanos',
-  nice: QUERY_SIDE_NICE,
-  tls: queryTls,
-  args: ({ port, dir }) =>
-    localThanosArgs(rendered, 'thanos-query', certs, { port, dir, grpc: queryGrpc, endpoints: [`127.0.0.1:${sidecarGrpc}`] }),
-});
-const frontend = await run({
-  tool: 'thanos',
-  nice: QUERY_SIDE_NICE,
-  tls: queryTls,
-  args: ({ port, dir }) => localThanosArgs(rendered, 'thanos-query-frontend', certs, { port, dir, grpc: 0, downstream: query.url }),
-});
+log('query phase: generated Prometheus + sidecar + Thanos query + query-frontend');
+const { stack, prom } = await startRendered(QUERY_INTERVAL_S);
+const frontend = stack.frontend!;
 await waitAllUp(prom);
 await sleep(Math.min(30, LOAD_S) * 1000);
-const renderedRun = await queryLoad('rendered (query-frontend -> query -> sidecar, mTLS)', frontend.url, prom, queryTls);
-const renderedRepeat = await repeatSpeedup(frontend.url, queryTls);
+const renderedRun = await queryLoad('rendered (query-frontend -> query -> sidecar, mTLS)', frontend.url, prom, stack.tls.query);
+const renderedRepeat = await repeatSpeedup(frontend.url, stack.tls.query);
+// What ran, as the operator generated it and dist rendered it.
+const argsOf = async (kind: string, name: string, container: string) => {
+  const w = await stack.local.generated.kube.get('apps/v1', kind, name, dev.namespace);
+  return (w.spec.template.spec.containers.find((c: { name: string }) => c.name === container).args ?? []) as string[];
+};
+const ran = {
+  renderedFlags: await argsOf('StatefulSet', 'prometheus-prometheus', 'prometheus'),
+  frontendArgs: await argsOf('Deployment', 'thanos-query-frontend', 'thanos-query-frontend'),
+  queryArgs: (await argsOf('Deployment', 'thanos-query', 'thanos-query')).filter((a) => !a.startsWith('--endpoint.sd-config')),
+};
+await stack.stop();
 
 await Promise.all(procs.map((p) => p.stop()));
 const results = {
@@ -402,9 +426,7 @@ const results = {
     windowS: WINDOW_S,
     queryIntervalS: QUERY_INTERVAL_S,
   },
-  renderedFlags: prometheusFlags(promCr, { dataDir: '<data>', listen: '<addr>' }),
-  frontendArgs: containerOf(rendered, 'thanos-query-frontend').args,
-  queryArgs: containerOf(rendered, 'thanos-query').args.filter((a) => !a.startsWith('--endpoint.sd-config')),
+  ...ran,
   ramp: rampSteps,
   queries: [bareRun, renderedRun],
   repeat: { bare: bareRepeat, rendered: renderedRepeat },

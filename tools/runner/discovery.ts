@@ -35,7 +35,12 @@ export interface LocalService {
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
   readonly selector?: Readonly<Record<string, string>>;
-  readonly ports: readonly { readonly name?: string; readonly port: number; readonly targetPort?: number | string; readonly protocol?: string }[];
+  readonly ports: readonly {
+    readonly name?: string;
+    readonly port: number;
+    readonly targetPort?: number | string;
+    readonly protocol?: string;
+  }[];
 }
 
 export type LabelSet = Record<string, string>;
@@ -96,7 +101,11 @@ export function targetPortOf(svcPort: LocalService['ports'][number], pod: LocalP
 }
 
 /** Targets of role `endpointslice` in the given namespaces: one slice per Service, as the EndpointSlice controller builds them. */
-export function endpointSliceTargets(services: readonly LocalService[], pods: readonly LocalPod[], namespaces?: readonly string[]): LabelSet[] {
+export function endpointSliceTargets(
+  services: readonly LocalService[],
+  pods: readonly LocalPod[],
+  namespaces?: readonly string[],
+): LabelSet[] {
   const out: LabelSet[] = [];
   for (const svc of services) {
     if (namespaces && !namespaces.includes(svc.namespace)) continue;
@@ -196,7 +205,8 @@ export function staticDiscovery<T extends Record<string, any>>(config: T, local:
     const { kubernetes_sd_configs: _drop, ...rest } = block;
     const targets = sds.flatMap((sd) => {
       const namespaces: string[] | undefined = sd.namespaces?.own_namespace ? undefined : sd.namespaces?.names;
-      if (sd.selectors?.length) throw new Error(`kubernetes_sd_configs selectors are not supported by the local runner: ${JSON.stringify(sd.selectors)}`);
+      if (sd.selectors?.length)
+        throw new Error(`kubernetes_sd_configs selectors are not supported by the local runner: ${JSON.stringify(sd.selectors)}`);
       if (sd.role === 'endpointslice') return endpointSliceTargets(local.services, local.pods, namespaces);
       if (sd.role === 'pod') return podTargets(local.pods, namespaces);
       throw new Error(`kubernetes_sd_configs role ${sd.role} is not supported by the local runner`);

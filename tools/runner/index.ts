@@ -14,7 +14,7 @@ import type { Manifest } from '../../lib/synth.js';
 import { generatedCluster, type GeneratedCluster } from './cluster.js';
 import type { LocalPod, LocalService } from './discovery.js';
 import { admittedSpec, runPod, toolForImage, type RunningPod } from './kubelet.js';
-import { allocateSubnet, clusterDns, proxyService } from './network.js';
+import { allocateSubnet, clusterDns, proxyService, type Resolver } from './network.js';
 import { forLocalTime } from './rewrites.js';
 
 const WORKLOADS = ['StatefulSet', 'Deployment', 'DaemonSet'] as const;
@@ -53,6 +53,8 @@ export interface LocalCluster {
   readonly needsCluster: readonly string[];
   /** Services and their addresses (ClusterIP ones get a local virtual IP). */
   readonly services: readonly (LocalService & { clusterIP: string })[];
+  /** Cluster DNS as pods in `namespace` see it (for clients of the local run, e.g. a Grafana datasource URL). */
+  dns(namespace: string): Resolver;
   /** The pods of a workload, in ordinal order. */
   podsOf(kind: string, name: string): RunningPod[];
   /**
@@ -124,7 +126,9 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
             const ip = net.pod(podIndex++);
             const labels = {
               ...(t.metadata?.labels ?? {}),
-              ...(kind === 'StatefulSet' ? { 'statefulset.kubernetes.io/pod-name': podName, 'apps.kubernetes.io/pod-index': String(i) } : {}),
+              ...(kind === 'StatefulSet'
+                ? { 'statefulset.kubernetes.io/pod-name': podName, 'apps.kubernetes.io/pod-index': String(i) }
+                : {}),
             };
             const pod = localPod(w, kind, podName, ip, labels);
             planned.push({
@@ -195,6 +199,7 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
       },
       needsCluster,
       services,
+      dns: (namespace) => clusterDns(pods, services, namespace, isRunning, o.externalDns),
       podsOf: (kind, name) => planned.filter((p) => p.workload === `${kind}/${name}`).map((p) => byName(p.pod.name)),
       async runExtra(kind, name, podName, endpoints) {
         const like = planned.find((p) => p.workload === `${kind}/${name}`);
@@ -231,7 +236,10 @@ function localPod(w: any, kind: string, name: string, ip: string, labels: Record
     node: NODE,
     hostIP: '127.0.0.1',
     hostname: kind === 'StatefulSet' && w.spec.serviceName ? name : undefined,
-    controller: { kind: kind === 'Deployment' ? 'ReplicaSet' : kind, name: kind === 'Deployment' ? `${w.metadata.name}-local` : w.metadata.name },
+    controller: {
+      kind: kind === 'Deployment' ? 'ReplicaSet' : kind,
+      name: kind === 'Deployment' ? `${w.metadata.name}-local` : w.metadata.name,
+    },
     containers: t.spec.containers.map(containerOf),
     initContainers: (t.spec.initContainers ?? []).map(containerOf),
   };
@@ -244,7 +252,11 @@ function containerOf(c: any) {
 /** A real ServiceAccount token from the API server (TokenRequest), as the kubelet projects it. */
 async function serviceAccountToken(g: GeneratedCluster, namespace: string, sa: string, audience?: string): Promise<string> {
   const res = await g.kube.request('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${sa}/token`, {
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: audience ? [audience] : [], expirationSeconds: 3600 } },
+    body: {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { audiences: audience ? [audience] : [], expirationSeconds: 3600 },
+    },
   });
   if (res.status !== 201) throw new Error(`token for ${namespace}/${sa}: ${res.body?.message}`);
   return res.body.status.token;

@@ -56,6 +56,8 @@ export interface RunningPod {
   readonly containers: ReadonlyMap<string, Running>;
   /** Stop every container (`signal`, then SIGKILL after a grace period). */
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Secret and ConfigMap volumes written again from the API server (what the kubelet does when they change). */
+  syncVolumes(): Promise<void>;
   /** The containers again on the same volumes (a restarted pod keeps its PVC, as a StatefulSet pod does). */
   restart(signal?: NodeJS.Signals): Promise<RunningPod>;
   log(): string;
@@ -72,7 +74,12 @@ export async function admittedSpec(kube: KubeClient, pod: LocalPod, template: an
     body: {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: pod.name, namespace: pod.namespace, labels: template.metadata?.labels ?? {}, annotations: template.metadata?.annotations },
+      metadata: {
+        name: pod.name,
+        namespace: pod.namespace,
+        labels: template.metadata?.labels ?? {},
+        annotations: template.metadata?.annotations,
+      },
       spec: { ...template.spec, volumes },
     },
   });
@@ -80,9 +87,22 @@ export async function admittedSpec(kube: KubeClient, pod: LocalPod, template: an
   return res.body.spec;
 }
 
-/** Write every volume of the pod under `dir/volumes/<name>`; returns each volume's directory. */
-async function materializeVolumes(ctx: PodContext, pod: LocalPod, spec: any): Promise<Map<string, string>> {
-  const dirs = new Map<string, string>();
+/** Where each volume of the pod is: `dir/volumes/<name>`, or the host path itself. */
+function volumeDirs(ctx: PodContext, spec: any): Map<string, string> {
+  return new Map((spec.volumes ?? []).map((v: any) => [v.name, v.hostPath ? v.hostPath.path : path.join(ctx.dir, 'volumes', v.name)]));
+}
+
+/**
+ * Write every Secret, ConfigMap and projected volume from the API server through `transform`
+ * (each file replaced atomically, so a watcher never reads half a rewrite); create the others.
+ */
+async function materializeVolumes(
+  ctx: PodContext,
+  pod: LocalPod,
+  spec: any,
+  transform: (key: string, content: Buffer) => Buffer,
+): Promise<void> {
+  const dirs = volumeDirs(ctx, spec);
   const ns = pod.namespace;
   const secretData = async (name: string, optional?: boolean) => {
     const s = await ctx.kube.get('v1', 'Secret', name, ns);
@@ -98,12 +118,8 @@ async function materializeVolumes(ctx: PodContext, pod: LocalPod, spec: any): Pr
     items ? Object.fromEntries(items.filter((i) => i.key in data).map((i) => [i.path, data[i.key]!])) : data;
 
   for (const v of spec.volumes ?? []) {
-    if (v.hostPath) {
-      dirs.set(v.name, v.hostPath.path);
-      continue;
-    }
-    const dir = path.join(ctx.dir, 'volumes', v.name);
-    dirs.set(v.name, dir);
+    if (v.hostPath) continue;
+    const dir = dirs.get(v.name)!;
     if (fs.existsSync(dir) && (v.emptyDir || v.persistentVolumeClaim)) continue; // kept across restarts (a PVC for good)
     fs.mkdirSync(dir, { recursive: true });
     let files: Record<string, Buffer> = {};
@@ -122,11 +138,12 @@ async function materializeVolumes(ctx: PodContext, pod: LocalPod, spec: any): Pr
       }
     }
     for (const [f, content] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
-      fs.writeFileSync(path.join(dir, f), content);
+      const to = path.join(dir, f);
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      fs.writeFileSync(`${to}.tmp`, transform(path.basename(f), content));
+      fs.renameSync(`${to}.tmp`, to);
     }
   }
-  return dirs;
 }
 
 function fieldOf(pod: LocalPod, fieldPath: string): string {
@@ -154,26 +171,23 @@ function fieldOf(pod: LocalPod, fieldPath: string): string {
 /** Start a pod: volumes, init containers in order, then all containers; resolves when every container is ready. */
 export async function runPod(ctx: PodContext, pod: LocalPod, spec: any): Promise<RunningPod> {
   fs.mkdirSync(ctx.dir, { recursive: true });
-  const volumes = await materializeVolumes(ctx, pod, spec);
+  const volumes = volumeDirs(ctx, spec);
   const mountsOf = (c: any): Mount[] =>
     (c.volumeMounts ?? []).map((m: any) => ({ path: m.mountPath, local: path.join(volumes.get(m.name)!, m.subPath ?? '') }));
   // Files are shared by the pod's containers: rewrite them once with every container's mounts.
   const allMounts = [...(spec.initContainers ?? []), ...spec.containers].flatMap(mountsOf);
+  const root = path.join(ctx.dir, 'rootfs');
+  const fileCtx: FileContext = { ...ctx.files, mounts: allMounts, root };
+  const transform = (key: string, content: Buffer) => localFile(key, content, fileCtx);
+  await materializeVolumes(ctx, pod, spec, transform);
   // A subPath of a volume exists once mounted.
   for (const m of allMounts) if (m.local.startsWith(ctx.dir) && !fs.existsSync(m.local)) fs.mkdirSync(m.local, { recursive: true });
   // The pod's file tree: every mount linked at its path, for globs that span mounts.
-  const root = path.join(ctx.dir, 'rootfs');
   for (const m of allMounts) {
     const at = path.join(root, m.path);
     if (fs.lstatSync(at, { throwIfNoEntry: false })) continue;
     fs.mkdirSync(path.dirname(at), { recursive: true });
     fs.symlinkSync(m.local, at);
-  }
-  const fileCtx: FileContext = { ...ctx.files, mounts: allMounts, root };
-  for (const [name, dir] of volumes) {
-    const v = [...(spec.volumes ?? [])].find((x: any) => x.name === name);
-    if (!v || !(v.secret || v.configMap || v.projected)) continue;
-    for (const f of walk(dir)) fs.writeFileSync(f, localFile(path.basename(f), fs.readFileSync(f), fileCtx));
   }
 
   const envOf = async (c: any): Promise<Record<string, string>> => {
@@ -184,7 +198,9 @@ export async function runPod(ctx: PodContext, pod: LocalPod, spec: any): Promise
       else if (e.valueFrom?.secretKeyRef || e.valueFrom?.configMapKeyRef) {
         const ref = e.valueFrom.secretKeyRef ?? e.valueFrom.configMapKeyRef;
         const obj = await ctx.kube.get('v1', e.valueFrom.secretKeyRef ? 'Secret' : 'ConfigMap', ref.name, pod.namespace);
-        const raw = e.valueFrom.secretKeyRef ? obj?.data?.[ref.key] && Buffer.from(obj.data[ref.key], 'base64') : obj?.data?.[ref.key] && Buffer.from(obj.data[ref.key]);
+        const raw = e.valueFrom.secretKeyRef
+          ? obj?.data?.[ref.key] && Buffer.from(obj.data[ref.key], 'base64')
+          : obj?.data?.[ref.key] && Buffer.from(obj.data[ref.key]);
         if (!raw) {
           if (ref.optional) continue;
           throw new Error(`${pod.name}/${c.name}: env ${e.name} refers to ${ref.name}/${ref.key}, which does not exist`);
@@ -242,17 +258,23 @@ export async function runPod(ctx: PodContext, pod: LocalPod, spec: any): Promise
     return port && (await servesTls(pod.ip, port)) ? { ...r, url: r.url.replace(/^http:/, 'https:') } : r;
   };
   const containers = new Map<string, Running>();
-  try {
-    const started = await Promise.all(spec.containers.map(async (c: any) => [c.name, await startContainer(c)] as const));
-    for (const [n, r] of started) containers.set(n, r);
-  } catch (err) {
-    throw new Error(`${pod.namespace}/${pod.name}: ${(err as Error).message}`);
+  const results = await Promise.allSettled(spec.containers.map(async (c: any) => [c.name, await startContainer(c)] as const));
+  for (const r of results) if (r.status === 'fulfilled') containers.set(r.value[0], r.value[1]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    // A pod starts whole or not at all: stop the containers that did start.
+    await Promise.all([...containers.values()].map((r) => r.stop()));
+    throw new Error(`${pod.namespace}/${pod.name}: ${(failed.reason as Error).message}`, { cause: failed.reason });
   }
   const running: RunningPod = {
     pod,
     containers,
     async stop(signal) {
       await Promise.all([...containers.values()].map((r) => r.stop(signal)));
+    },
+    async syncVolumes() {
+      // The config reloader sees the change, as when the kubelet updates a volume.
+      await materializeVolumes(ctx, pod, spec, transform);
     },
     async restart(signal) {
       await running.stop(signal);
@@ -261,13 +283,6 @@ export async function runPod(ctx: PodContext, pod: LocalPod, spec: any): Promise
     log: () => [...containers].map(([n, r]) => `--- ${pod.name}/${n} ---\n${tail(r.log(), 40)}`).join('\n'),
   };
   return running;
-}
-
-function walk(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? walk(p) : [p];
-  });
 }
 
 function runToCompletion(bin: string, args: string[], dir: string, env: Record<string, string>, what: string): Promise<void> {

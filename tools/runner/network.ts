@@ -69,7 +69,13 @@ export function clusterDns(
   for (const svc of services) {
     const headless = svc.clusterIP === 'None';
     for (const n of forms(svc.name, svc.namespace))
-      names.set(n, () => (headless ? members(svc).filter(running).map((p) => p.ip) : [svc.clusterIP]));
+      names.set(n, () =>
+        headless
+          ? members(svc)
+              .filter(running)
+              .map((p) => p.ip)
+          : [svc.clusterIP],
+      );
     // StatefulSet pods: <hostname>.<service>.<namespace>.svc
     for (const p of members(svc).filter((m) => m.hostname))
       for (const n of forms(`${p.hostname}.${svc.name}`, svc.namespace)) names.set(n, () => [p.ip]);
@@ -78,7 +84,10 @@ export function clusterDns(
   const serviceOf = (name: string) => services.find((s) => forms(s.name, s.namespace).includes(name.replace(/\.$/, '')));
   // In free text only dotted names: a bare service name ("prometheus") is also a path segment.
   const sorted = [...names.keys()].filter((n) => n.includes('.')).sort((a, b) => b.length - a.length);
-  const pattern = new RegExp(`(?<![\\w.-])(${sorted.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?![\\w-]|\\.[\\w-])`, 'g');
+  const pattern = new RegExp(
+    `(?<![\\w.-])(${sorted.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?![\\w-]|\\.[\\w-])`,
+    'g',
+  );
   return {
     hosts,
     endpoints(address) {
@@ -139,7 +148,10 @@ export async function proxyService(
               return;
             }
             const upstream = net.connect(to);
-            for (const s of [client, upstream]) (sockets.add(s), s.once('close', () => sockets.delete(s)));
+            for (const s of [client, upstream]) {
+              sockets.add(s);
+              s.once('close', () => sockets.delete(s));
+            }
             client.pipe(upstream).pipe(client);
             const drop = () => (client.destroy(), upstream.destroy());
             client.on('error', drop);
@@ -151,6 +163,9 @@ export async function proxyService(
     ),
   );
   return {
-    close: () => (sockets.forEach((s) => s.destroy()), Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => undefined)),
+    close: () => (
+      sockets.forEach((s) => s.destroy()),
+      Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => undefined)
+    ),
   };
 }

@@ -56,7 +56,9 @@ describe('endpointSliceTargets', () => {
     ]);
   });
   it('attaches the labels Prometheus discovery does (service, slice, pod, container)', () => {
-    const t = targets.find((x) => x.__meta_kubernetes_service_name === 'prometheus' && x.__meta_kubernetes_endpointslice_port_name === 'web')!;
+    const t = targets.find(
+      (x) => x.__meta_kubernetes_service_name === 'prometheus' && x.__meta_kubernetes_endpointslice_port_name === 'web',
+    )!;
     expect(t).toMatchObject({
       __meta_kubernetes_namespace: 'monitoring',
       __meta_kubernetes_service_label_app_kubernetes_io_name: 'prometheus',
@@ -97,7 +99,11 @@ describe('staticDiscovery', () => {
     const out = staticDiscovery(
       {
         scrape_configs: [
-          { job_name: 'j', kubernetes_sd_configs: [{ role: 'endpointslice', namespaces: { names: ['monitoring'] } }], relabel_configs: relabel },
+          {
+            job_name: 'j',
+            kubernetes_sd_configs: [{ role: 'endpointslice', namespaces: { names: ['monitoring'] } }],
+            relabel_configs: relabel,
+          },
         ],
         alerting: { alertmanagers: [{ kubernetes_sd_configs: [{ role: 'endpointslice', namespaces: { names: ['nowhere'] } }] }] },
       },
@@ -110,9 +116,9 @@ describe('staticDiscovery', () => {
     expect(out.alerting.alertmanagers[0].static_configs).toEqual([]);
   });
   it('refuses roles it cannot fill rather than scraping nothing', () => {
-    expect(() => staticDiscovery({ scrape_configs: [{ job_name: 'n', kubernetes_sd_configs: [{ role: 'node' }] }] }, { services, pods })).toThrow(
-      /role node/,
-    );
+    expect(() =>
+      staticDiscovery({ scrape_configs: [{ job_name: 'n', kubernetes_sd_configs: [{ role: 'node' }] }] }, { services, pods }),
+    ).toThrow(/role node/);
   });
 });
 
@@ -128,7 +134,9 @@ describe('clusterDns', () => {
     expect(dns.hosts('query.example.com')).toEqual(['127.6.6.200']);
   });
   it('rewrites dotted names in text, never a bare name (it is also a path segment)', () => {
-    expect(dns.rewrite('https://prometheus.monitoring.svc:80/x /etc/prometheus/config')).toBe('https://127.5.5.200:80/x /etc/prometheus/config');
+    expect(dns.rewrite('https://prometheus.monitoring.svc:80/x /etc/prometheus/config')).toBe(
+      'https://127.5.5.200:80/x /etc/prometheus/config',
+    );
     expect(dns.rewrite('prometheus.monitoring.svc.example.org')).toBe('prometheus.monitoring.svc.example.org');
   });
 });
@@ -143,11 +151,17 @@ describe('reportJobs', () => {
     ],
   };
   it('explains every job without targets, or reports it', () => {
-    const r = reportJobs(config, { 'serviceMonitor/monitoring/prometheus/0': 2 }, ['monitoring'], [
-      'Deployment/monitoring/kube-state-metrics: no local binary',
-    ]);
+    const r = reportJobs(
+      config,
+      { 'serviceMonitor/monitoring/prometheus/0': 2 },
+      ['monitoring'],
+      ['Deployment/monitoring/kube-state-metrics: no local binary'],
+    );
     expect(r.local).toEqual([{ job: 'serviceMonitor/monitoring/prometheus/0', targets: 2 }]);
-    expect(r.needsCluster.map((j) => j.job)).toEqual(['serviceMonitor/monitoring/kubelet/0', 'serviceMonitor/monitoring/kube-state-metrics/0']);
+    expect(r.needsCluster.map((j) => j.job)).toEqual([
+      'serviceMonitor/monitoring/kubelet/0',
+      'serviceMonitor/monitoring/kube-state-metrics/0',
+    ]);
     expect(r.unexplained).toEqual(['serviceMonitor/monitoring/thanos-store/0']);
   });
 });

@@ -19,7 +19,8 @@ import {
 
 const dns: Resolver = {
   hosts: (n) => (n === 'thanos-query.monitoring.svc' ? ['127.9.9.200'] : undefined),
-  endpoints: (a) => (a === 'dnssrv+_grpc._tcp.thanos-store.monitoring.svc.cluster.local' ? ['127.9.9.10:10901', '127.9.9.11:10901'] : undefined),
+  endpoints: (a) =>
+    a === 'dnssrv+_grpc._tcp.thanos-store.monitoring.svc.cluster.local' ? ['127.9.9.10:10901', '127.9.9.11:10901'] : undefined,
   rewrite: (t) => t.replaceAll('thanos-query.monitoring.svc', '127.9.9.200'),
 };
 const ctx: FileContext = {
@@ -56,7 +57,9 @@ describe('rebasePaths', () => {
       { path: '/etc/thanos/rules/ruler-rulefiles-0', local: '/v/0' },
       { path: '/etc/thanos/rules/ruler-rulefiles-1', local: '/v/1' },
     ];
-    expect(rebasePaths('--rule-file=/etc/thanos/rules/*/*.yaml', rules, '/pod/root')).toBe('--rule-file=/pod/root/etc/thanos/rules/*/*.yaml');
+    expect(rebasePaths('--rule-file=/etc/thanos/rules/*/*.yaml', rules, '/pod/root')).toBe(
+      '--rule-file=/pod/root/etc/thanos/rules/*/*.yaml',
+    );
     expect(rebasePaths('--x=/etc/other/*.yaml /etc/*', rules, '/pod/root')).toBe('--x=/etc/other/*.yaml /etc/*');
     expect(rebasePaths('/etc/thanos/rules/ruler-rulefiles-0/*.yaml', rules, '/pod/root')).toBe('/v/0/*.yaml');
   });
@@ -73,7 +76,10 @@ describe('bindToPod', () => {
 
 describe('listenDefaults', () => {
   it('adds the listen flags a container leaves at their default, per binary and Thanos subcommand', () => {
-    expect(listenDefaults('prometheus', ['--config.file=x'], '127.1.2.3')).toEqual(['--config.file=x', '--web.listen-address=127.1.2.3:9090']);
+    expect(listenDefaults('prometheus', ['--config.file=x'], '127.1.2.3')).toEqual([
+      '--config.file=x',
+      '--web.listen-address=127.1.2.3:9090',
+    ]);
     expect(listenDefaults('thanos', ['rule', '--http-address=127.1.2.3:1'], '127.1.2.3')).toEqual([
       'rule',
       '--http-address=127.1.2.3:1',
@@ -109,7 +115,10 @@ describe('localBucket and localReceivers', () => {
   it('points receivers at the sink and keeps routing', () => {
     const cfg = {
       route: { receiver: 'pd', group_by: ['alertname'] },
-      receivers: [{ name: 'pd', pagerduty_configs: [{ routing_key_file: '/x' }] }, { name: 'mail', email_configs: [{ to: 'a@b' }] }],
+      receivers: [
+        { name: 'pd', pagerduty_configs: [{ routing_key_file: '/x' }] },
+        { name: 'mail', email_configs: [{ to: 'a@b' }] },
+      ],
     };
     const out = localReceivers(cfg, 'http://sink') as any;
     expect(out.route).toEqual(cfg.route);
@@ -120,7 +129,8 @@ describe('localBucket and localReceivers', () => {
 
 describe('localFile', () => {
   it('rewrites inside the gzip of the generated config and rebases its paths', () => {
-    const generated = 'scrape_configs: []\nglobal:\n  external_labels:\n    prometheus_replica: $(POD_NAME)\nrule_files: [/etc/prometheus/config_out/r.yaml]\n';
+    const generated =
+      'scrape_configs: []\nglobal:\n  external_labels:\n    prometheus_replica: $(POD_NAME)\nrule_files: [/etc/prometheus/config_out/r.yaml]\n';
     const out = zlib.gunzipSync(localFile('prometheus.yaml.gz', zlib.gzipSync(generated), ctx)).toString();
     expect(parse(out)).toEqual({
       scrape_configs: [],
@@ -163,14 +173,27 @@ describe('localArgs', () => {
 });
 
 describe('forLocalTime', () => {
-  const m = (kind: string, spec: unknown, extra: object = {}): Manifest => ({ apiVersion: 'v1', kind, metadata: { name: 'x' }, spec, ...extra }) as Manifest;
+  const m = (kind: string, spec: unknown, extra: object = {}): Manifest =>
+    ({ apiVersion: 'v1', kind, metadata: { name: 'x' }, spec, ...extra }) as Manifest;
   it('shortens the intervals on the objects the operator reads, and nothing else', () => {
     const out = forLocalTime(
       [
         m('Prometheus', { scrapeInterval: '30s', replicas: 2 }),
-        m('PrometheusRule', { groups: [{ name: 'g', rules: [{ alert: 'A', expr: '1', for: '15m' }, { alert: 'B', expr: '1', for: '5s' }] }] }),
+        m('PrometheusRule', {
+          groups: [
+            {
+              name: 'g',
+              rules: [
+                { alert: 'A', expr: '1', for: '15m' },
+                { alert: 'B', expr: '1', for: '5s' },
+              ],
+            },
+          ],
+        }),
         m('ServiceMonitor', { endpoints: [{ port: 'web', interval: '30s' }, { port: 'x' }] }),
-        m('Secret', undefined, { stringData: { 'alertmanager.yaml': 'route:\n  receiver: r\n  group_wait: 30s\nreceivers: [{name: r}]\n' } }),
+        m('Secret', undefined, {
+          stringData: { 'alertmanager.yaml': 'route:\n  receiver: r\n  group_wait: 30s\nreceivers: [{name: r}]\n' },
+        }),
       ],
       { interval: '2s', maxFor: '10s', blockDuration: '1m' },
     ) as any[];
