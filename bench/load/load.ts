@@ -15,7 +15,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { parseDuration } from '../../lib/units.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { repoRoot } from '../../lib/paths.js';
 import type { Manifest } from '../../lib/synth.js';
@@ -201,18 +202,16 @@ async function setBareInterval(prom: Running, intervalS: number): Promise<void> 
 /** The interval changed where a platform user changes it: the operator regenerates, the reloader reloads. */
 async function setRenderedInterval(stack: Stack, prom: Running, intervalS: number): Promise<void> {
   const kube = stack.local.generated.kube;
-  const before = await promMetric(prom, 'prometheus_config_last_reload_success_timestamp_seconds');
   await kube.apply(loadScrapeConfig(intervalS), { fieldManager: 'gl-local-runner', strict: true, force: true });
-  const want = `${Math.round(intervalS * 1000)}ms`;
   for (let i = 0; i < 120; i++) {
     const pod = stack.local.podsOf('StatefulSet', 'prometheus-prometheus')[0]!;
     await pod.syncVolumes();
-    const config = JSON.parse(await text(prom, '/api/v1/status/config')).data.yaml as string;
-    const reloaded = (await promMetric(prom, 'prometheus_config_last_reload_success_timestamp_seconds')) > before;
-    if (reloaded && config.includes(`scrape_interval: ${want}`)) return;
+    const config = parse(JSON.parse(await text(prom, '/api/v1/status/config')).data.yaml as string);
+    const job = config.scrape_configs.find((j: { job_name: string }) => j.job_name === `scrapeConfig/${dev.namespace}/${LOAD_JOB}`);
+    if (job && Math.abs((parseDuration(job.scrape_interval) ?? NaN) - intervalS) < 0.001) return;
     await sleep(1000);
   }
-  throw new Error(`the generated config did not reach ${want} in 120 s`);
+  throw new Error(`the loaded config did not reach a ${intervalS} s interval in 120 s`);
 }
 
 async function waitAllUp(prom: Running): Promise<void> {
