@@ -284,7 +284,7 @@ export function standInSecrets(
             dir,
             `${m.metadata.namespace}-${m.spec.secretName}`,
             `/CN=${names[0]}`,
-            `subjectAltName=${[...new Set(names)].map((n) => `DNS:${n}`).join(',')}\nextendedKeyUsage=serverAuth,clientAuth\n`,
+            `subjectAltName=${[...new Set(names)].map((n) => `DNS:${n}`).join(',')}\n${certificateUsages(m.spec.usages)}`,
           )
         : { cert: path.join(dir, 'tls.crt'), key: path.join(dir, 'tls.key') };
       const file = (f: string) => fs.readFileSync(f, 'utf8');
@@ -316,6 +316,21 @@ export function standInSecrets(
     }
   }
   return out;
+}
+
+/**
+ * A Certificate's `usages` as openssl extension lines, so a stand-in certificate can do exactly
+ * what cert-manager's would (cert-manager's default without usages: digital signature, key
+ * encipherment, server auth).
+ */
+export function certificateUsages(usages: readonly string[] = ['digital signature', 'key encipherment', 'server auth']): string {
+  const key: Record<string, string> = { 'digital signature': 'digitalSignature', 'key encipherment': 'keyEncipherment' };
+  const ext: Record<string, string> = { 'server auth': 'serverAuth', 'client auth': 'clientAuth' };
+  const unknown = usages.filter((u) => !(u in key) && !(u in ext));
+  if (unknown.length) throw new Error(`certificate usages the stand-in issuer does not know: ${unknown.join(', ')}`);
+  const k = usages.filter((u) => u in key).map((u) => key[u]);
+  const e = usages.filter((u) => u in ext).map((u) => ext[u]);
+  return `${k.length ? `keyUsage=critical,${k.join(',')}\n` : ''}${e.length ? `extendedKeyUsage=${e.join(',')}\n` : ''}`;
 }
 
 /**

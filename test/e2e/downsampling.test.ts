@@ -1,33 +1,18 @@
 /**
- * FR-2.4 end to end with the real binaries and the compactor/store/query args rendered for dev:
- * three days of backfilled data (promtool tsdb create-blocks-from openmetrics) in a filesystem
- * bucket are downsampled to 5m by the compactor, and the 5m data is served by the store gateway
- * through Thanos Query over mutual TLS.
- * Rewritten for the run: addresses, paths, certificates, the bucket; the compactor runs one
- * pass (no --wait) and with --consistency-delay=0s, since the backfilled blocks are minutes old.
+ * FR-2.4 end to end through the runner (tools/runner): three days of backfilled data (promtool
+ * tsdb create-blocks-from openmetrics) in the bucket are downsampled to 5m by dev's compactor pod
+ * as dist renders it, and the 5m data is served by a store gateway through Thanos Query over
+ * mutual TLS. The backfilled block is given an upload time an hour ago (its ULID), as the
+ * compactor only touches blocks older than its consistency delay.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { envFiles, resolveAll } from '../../envs/index.js';
-import { type Manifest } from '../../lib/synth.js';
-import { synthesize } from '../../charts/index.js';
-import { toolPath } from '../../tools/binaries.js';
+import { startStack, type Stack } from '../../tools/preview/stack.js';
 import { runTool } from '../helpers/bin.js';
-import { makeCerts } from '../helpers/certs.js';
-import { freePort, useProcesses } from '../helpers/proc.js';
-import { waitFor } from '../helpers/sink.js';
 import { json } from '../helpers/http.js';
-import type { Rendered } from '../../tools/preview/thanos-args.js';
-import { webServerName } from '../../lib/web-tls.js';
-import { localThanosArgs, rewriteThanosArgs } from '../../tools/preview/thanos-args.js';
-import { manifestsOf, tempDir } from '../helpers/tree.js';
-import { spawnSync } from 'node:child_process';
-
-const dev = resolveAll(envFiles).find((e) => e.name === 'dev')!;
-const rendered = manifestsOf(await synthesize([dev])).map((m) => m.manifest as Manifest & { spec: any });
-const argsOf = (name: string): string[] =>
-  rendered.find((m) => m.metadata.name === name && m.spec?.template)!.spec.template.spec.containers[0].args;
-const certs = makeCerts([`thanos-grpc.${dev.namespace}.svc`, webServerName(dev.namespace)]);
+import { waitFor } from '../helpers/sink.js';
 
 interface Meta {
   ulid: string;
@@ -41,18 +26,24 @@ const metas = (bucket: string): Meta[] =>
     .filter((d) => fs.existsSync(path.join(bucket, d, 'meta.json')))
     .map((d) => JSON.parse(fs.readFileSync(path.join(bucket, d, 'meta.json'), 'utf8')));
 
+/** A ULID for a block made at `ms` (48-bit time, Crockford base32, then 80 random bits). */
+function ulidAt(ms: number): string {
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  let time = '';
+  for (let t = ms, i = 0; i < 10; i++, t = Math.floor(t / 32)) time = alphabet[t % 32] + time;
+  return time + Array.from(crypto.randomBytes(16), (b) => alphabet[b % 32]).join('');
+}
+
 describe('compactor downsampling, served back through the store gateway', () => {
-  const procs = useProcesses();
-  const work = tempDir('downsample');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-downsample-'));
   const bucket = path.join(work, 'bucket');
   const now = Math.floor(Date.now() / 1000);
-  const start = now - 72 * 3600;
-  const end = now - 3 * 3600;
+  let stack: Stack;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     fs.mkdirSync(bucket);
     const lines = ['# TYPE gl_downsample_probe gauge'];
-    for (let t = start; t < end; t += 60) lines.push(`gl_downsample_probe{job="backfill"} ${t % 100} ${t}`);
+    for (let t = now - 72 * 3600; t < now - 3 * 3600; t += 60) lines.push(`gl_downsample_probe{job="backfill"} ${t % 100} ${t}`);
     lines.push('# EOF');
     fs.writeFileSync(path.join(work, 'data.om'), lines.join('\n') + '\n');
     const r = runTool('promtool', [
@@ -64,50 +55,47 @@ describe('compactor downsampling, served back through the store gateway', () => 
       bucket,
     ]);
     expect(r.code).toBe(0);
-  });
+    for (const m of metas(bucket)) {
+      const ulid = ulidAt(Date.now() - 3600_000);
+      fs.renameSync(path.join(bucket, m.ulid), path.join(bucket, ulid));
+      fs.writeFileSync(path.join(bucket, ulid, 'meta.json'), JSON.stringify({ ...m, ulid }));
+    }
+    stack = await startStack({ only: ['thanos-compactor', 'thanos-query'], bucket, demoJob: false });
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }, 60_000);
 
-  it('the rendered compactor turns a raw block spanning more than 40h into a 5m block', () => {
-    const raw = metas(bucket);
-    expect(raw.some((m) => m.maxTime - m.minTime >= 40 * 3600 * 1000)).toBe(true);
-    const dir = tempDir('compactor');
-    const args = rewriteThanosArgs(argsOf('thanos-compactor'), certs, { port: 0, dir, grpc: 0, bucket })
-      .filter((a) => a !== '--wait')
-      .map((a) => (a.startsWith('--http-address=') ? '--http-address=127.0.0.1:0' : a));
-    const r = spawnSync(toolPath('thanos'), [...args, '--consistency-delay=0s'], { encoding: 'utf8', timeout: 120_000 });
-    expect({ status: r.status, log: r.status === 0 ? '' : r.stderr.slice(-2000) }).toEqual({ status: 0, log: '' });
-    const downsampled = metas(bucket).filter((m) => m.thanos?.downsample?.resolution === 300_000);
-    expect(downsampled).toHaveLength(1);
-    expect(downsampled[0]!.maxTime - downsampled[0]!.minTime).toBeGreaterThanOrEqual(40 * 3600 * 1000);
-  });
+  it("dev's compactor turns a raw block spanning more than 40h into a 5m block", async () => {
+    expect(metas(bucket).some((m) => m.maxTime - m.minTime >= 40 * 3600 * 1000)).toBe(true);
+    const fiveMinute = () => metas(bucket).filter((m) => m.thanos?.downsample?.resolution === 300_000);
+    const compactor = stack.local.podsOf('StatefulSet', 'thanos-compactor')[0]!;
+    const ok = await waitFor(() => fiveMinute().length === 1, 120_000, 1000);
+    expect({ ok, log: ok ? '' : compactor.log() }).toEqual({ ok: true, log: '' });
+    expect(fiveMinute()[0]!.maxTime - fiveMinute()[0]!.minTime).toBeGreaterThanOrEqual(40 * 3600 * 1000);
+  }, 150_000);
 
-  it('the store gateway serves the 5m data to Thanos Query over mutual TLS', async () => {
+  it('a store gateway serves the 5m data to Thanos Query over mutual TLS', async () => {
     // Remove the raw block that was downsampled: what the query returns for its range can only come from the 5m block.
     const fiveMinute = metas(bucket).find((m) => m.thanos?.downsample?.resolution === 300_000)!;
     const source = metas(bucket).find((m) => !m.thanos?.downsample?.resolution && m.minTime === fiveMinute.minTime)!;
     fs.rmSync(path.join(bucket, source.ulid), { recursive: true });
     const [from, to] = [Math.ceil(fiveMinute.minTime / 1000), Math.floor(fiveMinute.maxTime / 1000)];
-    const storeGrpc = await freePort();
-    await procs.start({
-      tool: 'thanos',
-      args: ({ port, dir }) => rewriteThanosArgs(argsOf('thanos-store'), certs, { port, dir, grpc: storeGrpc, bucket }),
-    });
-    const queryGrpc = await freePort();
-    const query = await procs.start({
-      tool: 'thanos',
-      tls: { certDir: certs, serverName: webServerName(dev.namespace), clientCert: true },
-      args: ({ port, dir }) =>
-        localThanosArgs(rendered as Rendered[], 'thanos-query', certs, {
-          port,
-          dir,
-          grpc: queryGrpc,
-          endpoints: [`127.0.0.1:${storeGrpc}`],
-        }),
-    });
+    // A store gateway pod of dev (it loads the bucket as it starts) and a query pod that finds only it.
+    const store = await stack.local.runExtra('StatefulSet', 'thanos-store', 'thanos-store-0', () => undefined);
+    const grpc = store.pod.containers[0]!.ports.find((p) => p.name === 'grpc')!.containerPort;
+    const onlyStore = (address: string) =>
+      address.includes('thanos-store') ? [`${store.pod.ip}:${grpc}`] : /^dns(srv)?\+/.test(address) ? [] : undefined;
+    const pod = await stack.local.runExtra('Deployment', 'thanos-query', 'thanos-query-store-only', onlyStore);
+    const query = stack.client(pod, 'thanos-query', stack.tls.query);
     let values: unknown[] = [];
     const ok = await waitFor(
       async () => {
-        const url = `${query.url}/api/v1/query_range?query=gl_downsample_probe&start=${from}&end=${to}&step=3600&max_source_resolution=5m`;
-        const body = await json(query, url.slice(query.url.length));
+        const body = await json(
+          query,
+          `/api/v1/query_range?query=gl_downsample_probe&start=${from}&end=${to}&step=3600&max_source_resolution=5m`,
+        );
         values = body.data?.result?.[0]?.values ?? [];
         return values.length > 40;
       },

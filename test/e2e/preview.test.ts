@@ -242,89 +242,6 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
     expect(result[0].metric).not.toHaveProperty('prometheus_replica');
   });
 
-  /** Every panel query of every dashboard ConfigMap the API server holds, and the datasources' URLs by uid. */
-  async function renderedDashboards(): Promise<{ panels: PanelQuery[]; datasources: Record<string, string> }> {
-    const maps = await stack.local.generated.kube.list('v1', 'ConfigMap', stack.env.namespace);
-    const datasources: Record<string, string> = {};
-    const panels: PanelQuery[] = [];
-    for (const cm of maps) {
-      for (const [key, text] of Object.entries<string>(cm.data ?? {})) {
-        if (key === 'datasources.yaml') for (const d of parse(text).datasources) datasources[d.uid] = d.url;
-        if (!key.endsWith('.json')) continue;
-        const d = JSON.parse(text);
-        for (const panel of d.panels ?? [])
-          for (const t of panel.targets ?? [])
-            panels.push({ where: `${d.uid}/${panel.title}`, datasource: (t.datasource ?? panel.datasource)?.uid, expr: t.expr });
-      }
-    }
-    return { panels, datasources };
-  }
-  /** A panel query as Grafana sends it (template variables at "all"), to its datasource as resolved in the cluster. */
-  async function runPanel(q: PanelQuery, datasources: Record<string, string>): Promise<number> {
-    const url = stack.local.dns(stack.env.namespace).rewrite(datasources[q.datasource] ?? `no datasource ${q.datasource}`);
-    const expr = q.expr.replaceAll('$cluster', '.*').replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m');
-    const res = await request(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`, stack.tls.query);
-    const body = JSON.parse(res.body);
-    if (body.status !== 'success') throw new Error(`${q.where}: ${res.body.slice(0, 300)}`);
-    return body.data.result.length;
-  }
-
-  it('every metric a rule or a dashboard panel reads is in the running stack, or only a cluster has it', async () => {
-    const { panels } = await renderedDashboards();
-    expect(panels.length).toBeGreaterThan(10);
-    const recorded = new Set(
-      ruleAreas.flatMap((a) => a.groups.flatMap((g) => g.rules.filter((r) => !isAlert(r)).map((r: any) => r.record))),
-    );
-    const used = new Map<string, string[]>();
-    const reads = [
-      ...ruleAreas.flatMap((a) => a.groups.flatMap((g) => g.rules.map((r) => ({ where: isAlert(r) ? r.alert : r.record, expr: r.expr })))),
-      ...panels,
-    ];
-    for (const { where, expr } of reads)
-      for (const n of metricNames(expr.replaceAll('$cluster', '.*'))) if (!recorded.has(n)) used.set(n, [...(used.get(n) ?? []), where]);
-    // Every panel's recording rule is defined; every exception is used (none stale).
-    for (const n of panels.flatMap((p) => metricNames(p.expr.replaceAll('$cluster', '.*'))).filter((x) => x.includes(':')))
-      expect({ n, defined: recorded.has(n) }).toEqual({ n, defined: true });
-    for (const n of Object.keys(CLUSTER_ONLY_METRICS)) expect({ n, used: used.has(n) }).toEqual({ n, used: true });
-    // A failed run too: error series exist only once a job has failed.
-    sdkPush(
-      stack,
-      stack.pgs.map((p) => p.url),
-      'bad = BatchJobMetrics("e2e-fail", urls, expected_interval=3600)\ntry:\n    with bad.track_duration():\n        raise ValueError("x")\nexcept ValueError:\n    pass',
-    );
-    let missing: string[] = [];
-    await waitFor(
-      async () => {
-        const names = new Set<string>((await api(stack.frontend!, '/api/v1/label/__name__/values')) as string[]);
-        missing = [...used.keys()].filter((n) => !names.has(n) && !(n in CLUSTER_ONLY_METRICS) && n !== 'up');
-        return missing.length === 0;
-      },
-      30_000,
-      2000,
-    );
-    expect(missing.map((n) => `${n} (read by ${used.get(n)!.join(', ')})`)).toEqual([]);
-  });
-
-  it('every panel of every rendered dashboard returns series through the datasource it names, except those only a cluster fills', async () => {
-    const { panels, datasources } = await renderedDashboards();
-    const clusterOnly = (q: PanelQuery) => metricNames(q.expr.replaceAll('$cluster', '.*')).some((n) => n in CLUSTER_ONLY_METRICS);
-    let empty: string[] = [];
-    await waitFor(
-      async () => {
-        empty = [];
-        for (const q of panels.filter((x) => !clusterOnly(x)))
-          if ((await runPanel(q, datasources)) === 0) empty.push(`${q.where}: ${q.expr}`);
-        return empty.length === 0;
-      },
-      60_000,
-      5000,
-    );
-    expect(empty).toEqual([]);
-    // The exceptions do need a cluster: here they are empty.
-    for (const q of panels.filter(clusterOnly))
-      expect({ panel: q.where, series: await runPanel(q, datasources) }).toEqual({ panel: q.where, series: 0 });
-  }, 120_000);
-
   it('an alert flows rule -> both Prometheus -> Alertmanager pair -> receiver exactly once', async () => {
     // A job that expects a success every second: BatchJobNoRecentSuccess fires (for: capped to 10s).
     sdkPush(
@@ -438,6 +355,90 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
     );
     expect(n).toBeGreaterThan(0);
   }, 300_000);
+
+  /** Every panel query of every dashboard ConfigMap the API server holds, and the datasources' URLs by uid. */
+  async function renderedDashboards(): Promise<{ panels: PanelQuery[]; datasources: Record<string, string> }> {
+    const maps = await stack.local.generated.kube.list('v1', 'ConfigMap', stack.env.namespace);
+    const datasources: Record<string, string> = {};
+    const panels: PanelQuery[] = [];
+    for (const cm of maps) {
+      for (const [key, text] of Object.entries<string>(cm.data ?? {})) {
+        if (key === 'datasources.yaml') for (const d of parse(text).datasources) datasources[d.uid] = d.url;
+        if (!key.endsWith('.json')) continue;
+        const d = JSON.parse(text);
+        for (const panel of d.panels ?? [])
+          for (const t of panel.targets ?? [])
+            panels.push({ where: `${d.uid}/${panel.title}`, datasource: (t.datasource ?? panel.datasource)?.uid, expr: t.expr });
+      }
+    }
+    return { panels, datasources };
+  }
+  /** A panel query as Grafana sends it (template variables at "all"), to its datasource as resolved in the cluster. */
+  async function runPanel(q: PanelQuery, datasources: Record<string, string>): Promise<number> {
+    const url = stack.local.dns(stack.env.namespace).rewrite(datasources[q.datasource] ?? `no datasource ${q.datasource}`);
+    const expr = q.expr.replaceAll('$cluster', '.*').replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m');
+    const res = await request(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`, stack.tls.query);
+    const body = JSON.parse(res.body);
+    if (body.status !== 'success') throw new Error(`${q.where}: ${res.body.slice(0, 300)}`);
+    return body.data.result.length;
+  }
+
+  // After the drills and the first uploads, so every panel has had its data (the last upload's age needs one).
+  it('every metric a rule or a dashboard panel reads is in the running stack, or only a cluster has it', async () => {
+    const { panels } = await renderedDashboards();
+    expect(panels.length).toBeGreaterThan(10);
+    const recorded = new Set(
+      ruleAreas.flatMap((a) => a.groups.flatMap((g) => g.rules.filter((r) => !isAlert(r)).map((r: any) => r.record))),
+    );
+    const used = new Map<string, string[]>();
+    const reads = [
+      ...ruleAreas.flatMap((a) => a.groups.flatMap((g) => g.rules.map((r) => ({ where: isAlert(r) ? r.alert : r.record, expr: r.expr })))),
+      ...panels,
+    ];
+    for (const { where, expr } of reads)
+      for (const n of metricNames(expr.replaceAll('$cluster', '.*'))) if (!recorded.has(n)) used.set(n, [...(used.get(n) ?? []), where]);
+    // Every panel's recording rule is defined; every exception is used (none stale).
+    for (const n of panels.flatMap((p) => metricNames(p.expr.replaceAll('$cluster', '.*'))).filter((x) => x.includes(':')))
+      expect({ n, defined: recorded.has(n) }).toEqual({ n, defined: true });
+    for (const n of Object.keys(CLUSTER_ONLY_METRICS)) expect({ n, used: used.has(n) }).toEqual({ n, used: true });
+    // A failed run too: error series exist only once a job has failed.
+    sdkPush(
+      stack,
+      stack.pgs.map((p) => p.url),
+      'bad = BatchJobMetrics("e2e-fail", urls, expected_interval=3600)\ntry:\n    with bad.track_duration():\n        raise ValueError("x")\nexcept ValueError:\n    pass',
+    );
+    let missing: string[] = [];
+    await waitFor(
+      async () => {
+        const names = new Set<string>((await api(stack.frontend!, '/api/v1/label/__name__/values')) as string[]);
+        missing = [...used.keys()].filter((n) => !names.has(n) && !(n in CLUSTER_ONLY_METRICS) && n !== 'up');
+        return missing.length === 0;
+      },
+      30_000,
+      2000,
+    );
+    expect(missing.map((n) => `${n} (read by ${used.get(n)!.join(', ')})`)).toEqual([]);
+  });
+
+  it('every panel of every rendered dashboard returns series through the datasource it names, except those only a cluster fills', async () => {
+    const { panels, datasources } = await renderedDashboards();
+    const clusterOnly = (q: PanelQuery) => metricNames(q.expr.replaceAll('$cluster', '.*')).some((n) => n in CLUSTER_ONLY_METRICS);
+    let empty: string[] = [];
+    await waitFor(
+      async () => {
+        empty = [];
+        for (const q of panels.filter((x) => !clusterOnly(x)))
+          if ((await runPanel(q, datasources)) === 0) empty.push(`${q.where}: ${q.expr}`);
+        return empty.length === 0;
+      },
+      60_000,
+      5000,
+    );
+    expect(empty).toEqual([]);
+    // The exceptions do need a cluster: here they are empty.
+    for (const q of panels.filter(clusterOnly))
+      expect({ panel: q.where, series: await runPanel(q, datasources) }).toEqual({ panel: q.where, series: 0 });
+  }, 120_000);
 
   it('drill: bucket unwritable, then writable again: every block is uploaded after recovery', async () => {
     const moved = `${stack.bucket}.away`;

@@ -99,6 +99,8 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
     const kube = generated.kube;
     const needsCluster: string[] = [];
     const planned: Planned[] = [];
+    /** Workloads `only` leaves out: runExtra can still start one of their pods. */
+    const leftOut: Planned[] = [];
     // The operator already runs (it generated all this), as the first pod.
     const operatorPods: LocalPod[] = [];
     let podIndex = 1;
@@ -112,18 +114,18 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
             operatorPods.push(localPod(w, kind, `${name}-local-0`, net.pod(0), t.metadata?.labels ?? {}));
             continue;
           }
-          if (o.only && !o.only({ kind, namespace, name })) continue;
+          const wanted = !o.only || o.only({ kind, namespace, name });
           const missing = [...(t.spec.initContainers ?? []), ...t.spec.containers]
             .map((c: any) => toolForImage(c.image))
             .flatMap((r) => ('missing' in r ? [r.missing] : []));
           if (missing.length) {
-            needsCluster.push(`${ref}: ${[...new Set(missing)].join(', ')}`);
+            if (wanted) needsCluster.push(`${ref}: ${[...new Set(missing)].join(', ')}`);
             continue;
           }
           const replicas = kind === 'DaemonSet' ? 1 : (w.spec.replicas ?? 1);
           for (let i = 0; i < replicas; i++) {
             const podName = kind === 'StatefulSet' ? `${name}-${i}` : kind === 'DaemonSet' ? `${name}-${NODE}` : `${name}-local-${i}`;
-            const ip = net.pod(podIndex++);
+            const ip = wanted ? net.pod(podIndex++) : '';
             const labels = {
               ...(t.metadata?.labels ?? {}),
               ...(kind === 'StatefulSet'
@@ -131,7 +133,7 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
                 : {}),
             };
             const pod = localPod(w, kind, podName, ip, labels);
-            planned.push({
+            (wanted ? planned : leftOut).push({
               pod,
               template: { ...t, metadata: { ...t.metadata, labels } },
               claims: (w.spec.volumeClaimTemplates ?? []).map((c: any) => c.metadata.name),
@@ -202,7 +204,7 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
       dns: (namespace) => clusterDns(pods, services, namespace, isRunning, o.externalDns),
       podsOf: (kind, name) => planned.filter((p) => p.workload === `${kind}/${name}`).map((p) => byName(p.pod.name)),
       async runExtra(kind, name, podName, endpoints) {
-        const like = planned.find((p) => p.workload === `${kind}/${name}`);
+        const like = [...planned, ...leftOut].find((p) => p.workload === `${kind}/${name}`);
         if (!like) throw new Error(`no local workload ${kind}/${name}`);
         const pod = { ...like.pod, name: podName, ip: net.pod(podIndex++), uid: crypto.randomUUID() };
         // Not in the Services' endpoints (not in `pods`): only the caller talks to it.
