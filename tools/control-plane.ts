@@ -301,7 +301,10 @@ export function standInSecrets(
     if (m.kind === 'ExternalSecret' && m.apiVersion.startsWith('external-secrets.io/')) {
       const name = m.spec.target?.name ?? m.metadata.name;
       const values = Object.fromEntries(
-        (m.spec.data ?? []).map((d: { secretKey: string }) => [d.secretKey, opts.secretValue?.(m, d.secretKey) ?? `stand-in-${d.secretKey}`]),
+        (m.spec.data ?? []).map((d: { secretKey: string }) => [
+          d.secretKey,
+          opts.secretValue?.(m, d.secretKey) ?? `stand-in-${d.secretKey}`,
+        ]),
       );
       // With a template, the Secret holds the rendered keys (and the fetched ones only when merged).
       const template: Record<string, string> | undefined = m.spec.target?.template?.data;
@@ -309,7 +312,9 @@ export function standInSecrets(
       const data = template
         ? {
             ...(merge ? values : {}),
-            ...Object.fromEntries(Object.entries(template).map(([k, t]) => [k, renderSecretTemplate(t, values, `${m.metadata.name}/${k}`)])),
+            ...Object.fromEntries(
+              Object.entries(template).map(([k, t]) => [k, renderSecretTemplate(t, values, `${m.metadata.name}/${k}`)]),
+            ),
           }
         : values;
       out.push(secret(m.metadata.namespace, name, data, 'external-secrets'));

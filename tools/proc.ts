@@ -116,18 +116,18 @@ export async function start(opts: StartOptions): Promise<Running> {
       if (!first) return running;
       await new Promise((r) => setTimeout(r, 300));
       continue;
-    }
-    else try {
-      if (opts.tls) {
-        const res = await request(readyUrl, opts.tls, { headers: opts.readyHeaders, timeoutMs: 1000 });
-        if (res.status === 200) return running;
-      } else {
-        const res = await fetch(readyUrl, { signal: AbortSignal.timeout(1000), headers: opts.readyHeaders });
-        if (res.ok) return running;
+    } else
+      try {
+        if (opts.tls) {
+          const res = await request(readyUrl, opts.tls, { headers: opts.readyHeaders, timeoutMs: 1000 });
+          if (res.status === 200) return running;
+        } else {
+          const res = await fetch(readyUrl, { signal: AbortSignal.timeout(1000), headers: opts.readyHeaders });
+          if (res.ok) return running;
+        }
+      } catch {
+        // not listening yet
       }
-    } catch {
-      // not listening yet
-    }
     if (Date.now() > deadline) {
       await running.stop('SIGKILL');
       throw new Error(`${opts.tool} not ready at ${readyUrl} after ${opts.timeoutMs ?? 30_000} ms:\n${tail(output)}`);
