@@ -63,6 +63,7 @@ export const versions = {
   kubeStateMetrics: {
     image: 'registry.k8s.io/kube-state-metrics/kube-state-metrics',
     tag: 'v2.18.0',
+    goModule: { path: 'k8s.io/kube-state-metrics/v2', version: 'v2.18.0' },
   },
   // Runs the stdlib-only jobs (alert digest, PushGateway janitor) mounted from ConfigMaps.
   python: {

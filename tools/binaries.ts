@@ -47,6 +47,8 @@ export interface ToolBinary {
   readonly promu?: boolean;
   /** Build the wrapper module's own main package instead of a package of the upstream module. */
   readonly local?: boolean;
+  /** How it prints its version (`--version` by default). */
+  readonly versionArgs?: readonly string[];
 }
 
 /** Upstream release tags we deliberately leave out, and why. */
@@ -72,6 +74,16 @@ export const toolBinaries: readonly ToolBinary[] = [
   { name: 'pushgateway', component: 'pushgateway', moduleDir: 'pushgateway', pkg: '', tags: [] },
   { name: 'node_exporter', component: 'nodeExporter', moduleDir: 'node_exporter', pkg: '', tags: [] },
   { name: 'blackbox_exporter', component: 'blackboxExporter', moduleDir: 'blackbox_exporter', pkg: '', tags: [] },
+  // Runs in the local runner against its API server, with the ServiceAccount and RBAC dist renders.
+  {
+    name: 'kube-state-metrics',
+    component: 'kubeStateMetrics',
+    moduleDir: 'kube-state-metrics',
+    pkg: '',
+    tags: [],
+    promu: false,
+    versionArgs: ['version'],
+  },
   // The control-plane tier (test/control-plane): a real API server and the real operator.
   {
     name: 'prometheus-operator',
@@ -112,6 +124,7 @@ export type ToolName =
   | 'pushgateway'
   | 'node_exporter'
   | 'blackbox_exporter'
+  | 'kube-state-metrics'
   | 'prometheus-operator'
   | 'prometheus-config-reloader'
   | 'kube-apiserver'

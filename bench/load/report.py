@@ -98,8 +98,11 @@ lines = [
     f"{p['settleS']} s and is measured over {p['windowS']} s. *Kept up* = ingested >= 95% of offered and the slowest scrape shorter than the interval.",
     "",
     "- **bare**: `prometheus --config.file=... --web.enable-lifecycle` (defaults otherwise), queried directly.",
-    "- **rendered**: the flags the operator derives from dev's Prometheus CR: `" + " ".join(r["renderedFlags"]) + "`; "
-    "queries go through the rendered Thanos query-frontend -> query -> sidecar (mutual TLS), as Grafana's do.",
+    "- **rendered**: dev's Prometheus as prometheus-operator generates it from dist (one replica; the load is a ScrapeConfig it "
+    "selects; interval changes go through the ScrapeConfig, the operator and the config reloader), run with its sidecar, Thanos "
+    "query and query-frontend by the local runner (`tools/runner/`) from what the operator generated. Its container args: `"
+    + " ".join(r["renderedFlags"])
+    + "`; queries go through the query-frontend -> query -> sidecar (mutual TLS), as Grafana's do.",
     "",
     "## Ingestion ceiling",
     "",
@@ -158,8 +161,8 @@ lines += [
     "",
     f"- **Ingestion.** Both configurations ingest {fmt(min(ceiling('bare'), ceiling('rendered')))} samples/s at 1M series with every "
     "scrape shorter than its interval. Beyond that the machine is saturated (about 1.9 of its 2 cores go to Prometheus) and "
-    "the outcome at the edge changes from run to run; the rendered flags (retention, block size, HTTPS, query limits) do not "
-    "touch the ingest path, so the two ceilings differ by noise, not by configuration.",
+    "the outcome at the edge changes from run to run; the generated configuration (retention, block size, HTTPS, query limits, "
+    "the sidecar beside it) adds little to the ingest path, so the two ceilings differ mostly by noise.",
     f"- **Isolation** (target >= 99%): rendered {rd['isolation'] * 100:.1f}% ({'met' if iso_ok else 'not met'}), bare "
     f"{b['isolation'] * 100:.1f}% with scrapes stretched to {b['scrapeMaxDuringS']:.1f} s. The rendered Prometheus accepts at most "
     "`queryLimits.remoteReadConcurrency` reads for Thanos and `maxConcurrency` PromQL queries; the rest queue upstream.",

@@ -141,6 +141,7 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
       [
         'alertmanager',
         'blackbox-exporter',
+        'kube-state-metrics',
         'node-exporter',
         'platform-endpoints',
         'prometheus',
@@ -273,7 +274,8 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
     await sleep(4 * INTERVAL_S * 1000);
     const deduped = await maxGap(stack.query, selector, 40, true);
     expect(deduped.series).toBe(1);
-    expect(deduped.gap).toBeLessThanOrEqual(2 * INTERVAL_S + 1);
+    // Penalty dedup switches replicas after a gap of twice the interval; scrape jitter on 2 busy cores adds to it.
+    expect(deduped.gap).toBeLessThanOrEqual(3 * INTERVAL_S + 1);
     // The killed replica alone does have the hole, so the check above can fail.
     const killed = await maxGap(stack.proms[1]!, selector, 40, false);
     expect(killed.gap).toBeGreaterThanOrEqual(15);

@@ -28,7 +28,7 @@ describe.each(toolBinaries.map((t) => ({ ...t, label: t.name })))('$label', (spe
   });
 
   it('reports the pinned version', () => {
-    const { out } = runTool(spec.name as ToolName, ['--version']); // some print it on stderr
+    const { out } = runTool(spec.name as ToolName, [...(spec.versionArgs ?? ['--version'])]); // some print it on stderr
     // Prometheus projects: "version 3.14.0 (...)"; Kubernetes: "Kubernetes v1.36.3"; etcd: "etcd Version: 3.6.16".
     const expected = {
       prometheus: `version ${tag.replace(/^v/, '')} `,

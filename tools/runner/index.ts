@@ -178,6 +178,7 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
         dir: path.join(work, 'pods', p.pod.name),
         files: { dns, bucket, sink: o.sinkUrl, discovered: () => discovered },
         token: (ns: string, sa: string, audience?: string) => serviceAccountToken(generated, ns, sa, audience),
+        apiServer: { host: new URL(generated.cp.url).hostname, port: Number(new URL(generated.cp.url).port) },
       };
       const r = await runPod(ctx, p.pod, spec);
       running.set(p.pod.name, r);

@@ -27,6 +27,7 @@ const IMAGE_TOOLS: Readonly<Record<string, ToolName>> = {
   [versions.pushgateway.image]: 'pushgateway',
   [versions.nodeExporter.image]: 'node_exporter',
   [versions.blackboxExporter.image]: 'blackbox_exporter',
+  [versions.kubeStateMetrics.image]: 'kube-state-metrics',
   // The operator picks the reloader image of its own release.
   'quay.io/prometheus-operator/prometheus-config-reloader': 'prometheus-config-reloader',
 };
@@ -49,6 +50,46 @@ export interface PodContext {
   readonly files: Omit<FileContext, 'mounts'>;
   /** Signs the ServiceAccount token the kubelet would project. */
   readonly token: (namespace: string, serviceAccount: string, audience?: string) => Promise<string>;
+  /** The API server, as the kubelet tells every container (KUBERNETES_SERVICE_HOST/PORT). */
+  readonly apiServer: { readonly host: string; readonly port: number };
+}
+
+/** Where the kubelet mounts a pod's ServiceAccount token and CA (client-go's in-cluster paths). */
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * client-go's in-cluster configuration reads fixed paths, which a local process cannot have: for
+ * the binaries that talk to the API server, the same connection (server, the pod's projected
+ * token and CA) as a kubeconfig flag.
+ */
+export function inClusterConnection(
+  tool: ToolName,
+  args: readonly string[],
+  mounts: readonly Mount[],
+  dir: string,
+  api: PodContext['apiServer'],
+): string[] {
+  if (tool !== 'kube-state-metrics') return [...args];
+  const sa = mounts.find((m) => m.path === SERVICE_ACCOUNT_DIR);
+  if (!sa) throw new Error(`${tool} talks to the API server but its pod has no ServiceAccount token mounted`);
+  const file = path.join(dir, 'in-cluster.kubeconfig');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'in-cluster',
+          cluster: { server: `https://${api.host}:${api.port}`, 'certificate-authority': path.join(sa.local, 'ca.crt') },
+        },
+      ],
+      users: [{ name: 'sa', user: { tokenFile: path.join(sa.local, 'token') } }],
+      contexts: [{ name: 'in-cluster', context: { cluster: 'in-cluster', user: 'sa' } }],
+      'current-context': 'in-cluster',
+    }),
+  );
+  return [...args, `--kubeconfig=${file}`];
 }
 
 export interface RunningPod {
@@ -245,14 +286,27 @@ export async function runPod(ctx: PodContext, pod: LocalPod, spec: any): Promise
       host: pod.ip,
       port,
       dir,
-      env: { PATH: process.env.PATH ?? '', HOME: dir, ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+        KUBERNETES_SERVICE_HOST: ctx.apiServer.host,
+        KUBERNETES_SERVICE_PORT: String(ctx.apiServer.port),
+        ...env,
+      },
       timeoutMs: 120_000,
       ready: probe?.httpGet
         ? () => httpProbe(pod.ip, probePort, probe.httpGet.path ?? '/', probe.httpGet.scheme === 'HTTPS')
         : probe?.tcpSocket
           ? () => tcpProbe(pod.ip, probePort)
           : async () => true,
-      args: () => listenDefaults(tool, localArgs(args, env, pod.ip, { ...fileCtx, mounts: mountsOf(c) }), pod.ip),
+      args: () =>
+        inClusterConnection(
+          tool,
+          listenDefaults(tool, localArgs(args, env, pod.ip, { ...fileCtx, mounts: mountsOf(c) }), pod.ip),
+          mountsOf(c),
+          dir,
+          ctx.apiServer,
+        ),
     });
     // Its URL with the scheme it serves (a handshake tells; the spec may not).
     return port && (await servesTls(pod.ip, port)) ? { ...r, url: r.url.replace(/^http:/, 'https:') } : r;

@@ -56,7 +56,7 @@ export function bindToPod(text: string, ip: string): string {
  * Listen flags whose default binds every interface, per binary (and Thanos subcommand): in a pod
  * that is the pod's own network namespace; here the flag is set to the pod's address instead.
  */
-const LISTEN_DEFAULTS: Readonly<Record<string, readonly (readonly [flag: string, port: number])[]>> = {
+const LISTEN_DEFAULTS: Readonly<Record<string, readonly (readonly [flag: string, port: number | null])[]>> = {
   prometheus: [['--web.listen-address', 9090]],
   alertmanager: [
     ['--web.listen-address', 9093],
@@ -65,6 +65,11 @@ const LISTEN_DEFAULTS: Readonly<Record<string, readonly (readonly [flag: string,
   pushgateway: [['--web.listen-address', 9091]],
   node_exporter: [['--web.listen-address', 9100]],
   blackbox_exporter: [['--web.listen-address', 9115]],
+  // Host flags without a port (the ports are flags of their own).
+  'kube-state-metrics': [
+    ['--host', null],
+    ['--telemetry-host', null],
+  ],
   'prometheus-config-reloader': [['--listen-address', 8080]],
   'thanos sidecar': [
     ['--http-address', 10902],
@@ -92,7 +97,7 @@ export function listenDefaults(tool: string, args: readonly string[], ip: string
   const defaults = LISTEN_DEFAULTS[key];
   if (!defaults) throw new Error(`the local runner does not know the listen flags of ${key}`);
   const has = (flag: string) => args.some((a) => a === flag || a.startsWith(`${flag}=`));
-  return [...args, ...defaults.filter(([flag]) => !has(flag)).map(([flag, port]) => `${flag}=${ip}:${port}`)];
+  return [...args, ...defaults.filter(([flag]) => !has(flag)).map(([flag, port]) => `${flag}=${port === null ? ip : `${ip}:${port}`}`)];
 }
 
 const SRV_OR_DNS = /^(dnssrv\+|dns\+)/;

@@ -211,3 +211,25 @@ describe('forLocalTime', () => {
     expect(parse(out[3].stringData['alertmanager.yaml']).route).toEqual({ receiver: 'r', group_wait: '1s', group_interval: '1s' });
   });
 });
+
+describe('inClusterConnection', () => {
+  it("gives the binaries that talk to the API server the pod's token and CA as a kubeconfig, and leaves the others", async () => {
+    const { inClusterConnection } = await import('../../../tools/runner/kubelet.js');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/gl-incluster-`);
+    const mounts = [{ path: '/var/run/secrets/kubernetes.io/serviceaccount', local: '/pod/volumes/kube-api-access' }];
+    const api = { host: '127.0.0.1', port: 6443 };
+    expect(inClusterConnection('prometheus', ['--x'], mounts, dir, api)).toEqual(['--x']);
+    const args = inClusterConnection('kube-state-metrics', ['--port=8080'], mounts, dir, api);
+    expect(args).toEqual(['--port=8080', `--kubeconfig=${dir}/in-cluster.kubeconfig`]);
+    const cfg = JSON.parse(fs.readFileSync(`${dir}/in-cluster.kubeconfig`, 'utf8'));
+    expect(cfg.clusters[0].cluster).toEqual({
+      server: 'https://127.0.0.1:6443',
+      'certificate-authority': '/pod/volumes/kube-api-access/ca.crt',
+    });
+    expect(cfg.users[0].user).toEqual({ tokenFile: '/pod/volumes/kube-api-access/token' });
+    expect(() => inClusterConnection('kube-state-metrics', [], [], dir, api)).toThrow(/no ServiceAccount token/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
