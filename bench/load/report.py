@@ -160,14 +160,16 @@ lines += [
     "## Reading the results",
     "",
     f"- **Ingestion.** Both configurations ingest {fmt(min(ceiling('bare'), ceiling('rendered')))} samples/s at 1M series with every "
-    "scrape shorter than its interval. Beyond that the machine is saturated (about 1.9 of its 2 cores go to Prometheus) and "
+    f"scrape shorter than its interval. At the top step Prometheus uses up to {max(x['cpuCores'] for x in ramp):.1f} of the 2 cores, "
+    "the machine is near saturation and "
     "the outcome at the edge changes from run to run; the generated configuration (retention, block size, HTTPS, query limits, "
     "the sidecar beside it) adds little to the ingest path, so the two ceilings differ mostly by noise.",
     f"- **Isolation** (target >= 99%): rendered {rd['isolation'] * 100:.1f}% ({'met' if iso_ok else 'not met'}), bare "
     f"{b['isolation'] * 100:.1f}% with scrapes stretched to {b['scrapeMaxDuringS']:.1f} s. The rendered Prometheus accepts at most "
     "`queryLimits.remoteReadConcurrency` reads for Thanos and `maxConcurrency` PromQL queries; the rest queue upstream.",
     f"- **Answering under that load**: the rendered path completed {rd['completed']} queries ({rd['throughput']:.1f}/s) and "
-    f"{rd['errors']} requests failed (most timed out at 30 s), against {b['throughput']:.1f}/s direct. Here the query side gets only the CPU "
+    f"{rd['errors']} requests failed{' (most timed out at 30 s)' if rd['errors'] else ''}, against {b['throughput']:.1f}/s direct. "
+    "Here the query side gets only the CPU "
     "Prometheus leaves (it runs at nice 19 on the same 2 cores) and each query pulls 10,000 raw series through the sidecar; "
     "in a cluster Thanos query and the frontend have their own nodes. This machine cannot show that part; the next step is "
     "to run the query side on separate hosts and size `remoteReadConcurrency` against latency.",
