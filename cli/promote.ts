@@ -27,6 +27,7 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
       allowPositionals: true,
       options: {
         summary: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
         'dry-run': { type: 'boolean', default: false },
         // For tests: a different checkout layout.
         'versions-file': { type: 'string' },
@@ -39,6 +40,10 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
     return 2;
   }
   const { positionals, values } = parsed;
+  if (values.help) {
+    out(`${USAGE}\n`);
+    return 0;
+  }
   if (positionals.length !== 2) {
     console.error(USAGE);
     return 2;

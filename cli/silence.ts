@@ -4,32 +4,60 @@
  * npm run silence -- expire <id>
  *
  * Talks to the Alertmanager v2 API at --alertmanager or $ALERTMANAGER_URL (default
- * http://localhost:9093, e.g. after `kubectl -n monitoring port-forward svc/alertmanager 9093`).
- * A silence created on one replica reaches the others over the mesh.
+ * https://localhost:9093, e.g. after `kubectl -n monitoring port-forward svc/alertmanager 9093`),
+ * verifying its certificate against --ca-file and --server-name (the name the platform's web
+ * certificate carries). A silence created on one replica reaches the others over the mesh.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { envFiles, resolveAll } from '../envs/index.js';
+import { webServerName } from '../lib/web-tls.js';
 import { formatMatchers, parseMatcher, parseSilenceDuration, SilenceClient } from '../lib/silences.js';
+
+/** The name the Alertmanagers' certificate carries: one namespace for every environment, else say which. */
+function defaultServerName(): string | undefined {
+  const namespaces = [...new Set(resolveAll(envFiles).map((e) => e.namespace))];
+  return namespaces.length === 1 ? webServerName(namespaces[0]!) : undefined;
+}
 
 const USAGE = `usage: silence add --matcher M [--matcher M ...] --duration D --comment TEXT [--author NAME]
        silence list [--all]
        silence expire ID
-options: --alertmanager URL (default $ALERTMANAGER_URL or http://localhost:9093)`;
+options:
+  --alertmanager URL   default $ALERTMANAGER_URL or https://localhost:9093
+  --ca-file FILE       CA of the Alertmanager's certificate, default $ALERTMANAGER_CA_FILE; e.g.
+                       kubectl -n monitoring get secret monitoring-web-tls -o jsonpath='{.data.ca\\.crt}' | base64 -d > ca.crt
+  --server-name NAME   name its certificate carries, default ${defaultServerName() ?? 'monitoring-web.<namespace>.svc'}
+  -h, --help           this text`;
 
 export async function main(argv: string[], out: (line: string) => void = console.log): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      alertmanager: { type: 'string', default: process.env.ALERTMANAGER_URL ?? 'http://localhost:9093' },
-      matcher: { type: 'string', multiple: true, default: [] },
-      duration: { type: 'string', default: '2h' },
-      comment: { type: 'string', default: '' },
-      author: { type: 'string', default: process.env.USER ?? os.userInfo().username },
-      all: { type: 'boolean', default: false },
-    },
-  });
-  const client = new SilenceClient(values.alertmanager!);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        alertmanager: { type: 'string', default: process.env.ALERTMANAGER_URL ?? 'https://localhost:9093' },
+        'ca-file': { type: 'string', default: process.env.ALERTMANAGER_CA_FILE },
+        'server-name': { type: 'string', default: defaultServerName() },
+        help: { type: 'boolean', short: 'h', default: false },
+        matcher: { type: 'string', multiple: true, default: [] },
+        duration: { type: 'string', default: '2h' },
+        comment: { type: 'string', default: '' },
+        author: { type: 'string', default: process.env.USER ?? os.userInfo().username },
+        all: { type: 'boolean', default: false },
+      },
+    });
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { positionals, values } = parsed;
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
+  const client = new SilenceClient(values.alertmanager!, { caFile: values['ca-file'], serverName: values['server-name'] });
   const [command, ...rest] = positionals;
   switch (command) {
     case 'add': {

@@ -1,6 +1,11 @@
 /**
- * A typed client for the Alertmanager v2 silence API (FR-3.5). Used by `npm run silence`.
+ * A typed client for the Alertmanager v2 silence API (FR-3.5), over HTTP or HTTPS (the platform's
+ * Alertmanagers serve HTTPS only). Used by `npm run silence`.
  */
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
 
 export interface Matcher {
   name: string;
@@ -40,19 +45,30 @@ export function parseSilenceDuration(d: string): number {
   return ms;
 }
 
+/** How to trust an HTTPS Alertmanager reached through a port-forward or a load balancer. */
+export interface SilenceTls {
+  /** CA that signed the Alertmanager's certificate (the platform's web TLS Secret's ca.crt). */
+  readonly caFile?: string;
+  /** Name the certificate must carry when the URL's host does not (localhost through a port-forward). */
+  readonly serverName?: string;
+}
+
 export class SilenceClient {
-  constructor(private readonly baseUrl: string) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly tls: SilenceTls = {},
+  ) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.baseUrl.replace(/\/$/, '')}/api/v2${path}`, {
-      method,
-      headers: body ? { 'content-type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(10_000),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status}: ${text.trim()}`);
-    return (text ? JSON.parse(text) : undefined) as T;
+    const url = `${this.baseUrl.replace(/\/$/, '')}/api/v2${path}`;
+    let res: { status: number; text: string };
+    try {
+      res = await send(url, method, body === undefined ? undefined : JSON.stringify(body), this.tls);
+    } catch (err) {
+      throw new Error(explain(url, err as NodeJS.ErrnoException, this.tls), { cause: err });
+    }
+    if (res.status < 200 || res.status >= 300) throw new Error(`${method} ${url}: HTTP ${res.status}: ${res.text.trim()}`);
+    return (res.text ? JSON.parse(res.text) : undefined) as T;
   }
 
   async add(opts: { matchers: Matcher[]; durationMs: number; comment: string; createdBy: string; now?: Date }): Promise<string> {
@@ -81,4 +97,48 @@ export class SilenceClient {
 
 export function formatMatchers(ms: readonly Matcher[]): string {
   return ms.map((m) => `${m.name}${m.isEqual ? '' : '!'}${m.isRegex ? '~' : '='}${JSON.stringify(m.value)}`).join(', ');
+}
+
+function send(url: string, method: string, body: string | undefined, t: SilenceTls): Promise<{ status: number; text: string }> {
+  const u = new URL(url);
+  const secure = u.protocol === 'https:';
+  const options: https.RequestOptions = {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    timeout: 10_000,
+    ...(secure
+      ? {
+          ca: t.caFile ? fs.readFileSync(t.caFile) : undefined,
+          servername: t.serverName,
+          checkServerIdentity: (host: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(t.serverName ?? host, cert),
+        }
+      : {}),
+  };
+  return new Promise((resolve, reject) => {
+    const req = (secure ? https : http).request(u, options, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('no answer within 10 s'), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+/** A failed connection said in terms of what to do about it. */
+export function explain(url: string, err: NodeJS.ErrnoException, t: SilenceTls): string {
+  const code = err.code ?? '';
+  const why = `cannot talk to the Alertmanager at ${url}: ${err.message}`;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT')
+    return `${why}\nIs the port-forward running? kubectl -n monitoring port-forward svc/alertmanager 9093 (or pass --alertmanager URL).`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `${why}\nThe certificate does not name ${t.serverName ?? new URL(url).hostname}: pass --server-name with the name it carries (monitoring-web.<namespace>.svc).`;
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code))
+    return `${why}\nThe certificate is not signed by a CA this client trusts: pass --ca-file with the CA of the platform's web TLS Secret${t.caFile ? ` (${t.caFile} is not it)` : ''}.`;
+  if (code === 'ECONNRESET' || code === 'EPROTO' || /wrong version number|packet length/i.test(err.message))
+    return `${why}\nThe Alertmanager serves HTTPS only: use an https:// URL.`;
+  return why;
 }
