@@ -93,6 +93,11 @@ function containerLabels(c: LocalContainer, port: LocalContainer['ports'][number
 const selects = (selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>) =>
   !!selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
 
+/** The pods a Service selects (its namespace, its selector; none without a selector). */
+export function membersOf(svc: LocalService, pods: readonly LocalPod[]): LocalPod[] {
+  return pods.filter((p) => p.namespace === svc.namespace && selects(svc.selector, p.labels));
+}
+
 /** The container port a Service port reaches on a pod (by name or number), if any. */
 export function targetPortOf(svcPort: LocalService['ports'][number], pod: LocalPod): number | undefined {
   const t = svcPort.targetPort ?? svcPort.port;
@@ -109,7 +114,7 @@ export function endpointSliceTargets(
   const out: LabelSet[] = [];
   for (const svc of services) {
     if (namespaces && !namespaces.includes(svc.namespace)) continue;
-    const members = pods.filter((p) => p.namespace === svc.namespace && selects(svc.selector, p.labels));
+    const members = membersOf(svc, pods);
     if (members.length === 0) continue;
     const slice = `${svc.name}-local`;
     const group: LabelSet = {

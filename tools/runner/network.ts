@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import type { LocalPod, LocalService } from './discovery.js';
-import { targetPortOf } from './discovery.js';
+import { membersOf, targetPortOf } from './discovery.js';
 
 const CLUSTER_DOMAIN = 'cluster.local';
 
@@ -58,14 +58,7 @@ export function clusterDns(
     const fqdn = `${first}.${ns}.svc.${CLUSTER_DOMAIN}`;
     return [fqdn, `${first}.${ns}.svc`, `${first}.${ns}`, ...(ns === from ? [first] : [])];
   };
-  const members = (svc: LocalService) =>
-    pods.filter(
-      (p) =>
-        p.namespace === svc.namespace &&
-        !!svc.selector &&
-        Object.keys(svc.selector).length > 0 &&
-        Object.entries(svc.selector).every(([k, v]) => p.labels[k] === v),
-    );
+  const members = (svc: LocalService) => membersOf(svc, pods);
   for (const svc of services) {
     const headless = svc.clusterIP === 'None';
     for (const n of forms(svc.name, svc.namespace))
@@ -125,13 +118,7 @@ export async function proxyService(
   pods: readonly LocalPod[],
   running: (pod: LocalPod) => boolean,
 ): Promise<{ close(): Promise<void> }> {
-  const members = pods.filter(
-    (p) =>
-      p.namespace === svc.namespace &&
-      !!svc.selector &&
-      Object.keys(svc.selector).length > 0 &&
-      Object.entries(svc.selector).every(([k, v]) => p.labels[k] === v),
-  );
+  const members = membersOf(svc, pods);
   const sockets = new Set<net.Socket>();
   const servers = await Promise.all(
     svc.ports.map(
