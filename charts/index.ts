@@ -143,7 +143,7 @@ export const components: readonly Component[] = [
     ingress: queryFrontendIngress,
   },
   { name: 'thanos-store', render: thanosStoreChart, runs: thanos, ingress: storeIngress },
-  { name: 'thanos-compactor', render: thanosCompactorChart, runs: (p) => p.compactor, ingress: compactorIngress },
+  { name: 'thanos-compactor', render: thanosCompactorChart, runs: thanos, ingress: compactorIngress },
   {
     name: 'thanos-ruler',
     render: thanosRulerChart,

@@ -7,10 +7,8 @@
 import type { ClusterConfig, EnvConfig } from '../envs/schema.js';
 
 export interface ClusterPlan {
-  /** Sidecars, query, query-frontend, store gateway, ruler, gRPC TLS, objstore config. */
+  /** Sidecars, query, query-frontend, store gateway, compactor (one per cluster: each has its own bucket), ruler, gRPC TLS, objstore config. */
   readonly thanos: boolean;
-  /** The environment's one compactor (it owns the bucket). */
-  readonly compactor: boolean;
   /** The global query over every cluster of the environment. */
   readonly globalQuery: boolean;
   readonly pushgateway: boolean;
@@ -18,11 +16,6 @@ export interface ClusterPlan {
   readonly alertDigest: boolean;
   /** A StorageClass this repository provisions (otherwise the cluster's existing one). */
   readonly storageClass: boolean;
-}
-
-/** The cluster whose compactor owns the environment's bucket. */
-export function compactorCluster(env: EnvConfig): string {
-  return env.thanos.compactor.cluster ?? env.clusters[0]!.name;
 }
 
 /** The cluster that hosts the global view, when Thanos runs and the environment has one. */
@@ -39,7 +32,6 @@ export function planCluster(env: EnvConfig, cluster: ClusterConfig): ClusterPlan
   const thanos = env.features.enableThanos;
   return {
     thanos,
-    compactor: thanos && compactorCluster(env) === cluster.name,
     globalQuery: globalViewCluster(env) === cluster.name,
     pushgateway: env.features.enablePushgateway,
     alertDigest: digestCluster(env) === cluster.name,

@@ -29,7 +29,7 @@ import { REPLICA_LABELS } from '../lib/replica-labels.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../lib/rules.js';
 import { grpcTlsVolume } from './thanos/common.js';
 import { sidecarObjects, sidecarSpec } from './thanos/sidecar.js';
-import type { ChartContext } from './context.js';
+import { externalLabels, storageOf, type ChartContext } from './context.js';
 import { targetNamespaces } from './monitors.js';
 import { ALERT_DIGEST } from './alert-digest.js';
 import { GRAFANA, tcp, type Flow } from './network-policies.js';
@@ -52,7 +52,7 @@ export function watchedNamespaces({ env }: ChartContext): string[] {
 }
 
 export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
-  const { env, cluster } = ctx;
+  const { env } = ctx;
   const prometheusW = versioned(PROMETHEUS, env);
   const p = env.prometheus;
   const ns = env.namespace;
@@ -63,7 +63,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
   const thanos = ctx.plan.thanos;
   // The sidecar shares the pod's ServiceAccount, so the IRSA role for uploads goes here.
   // Kubernetes service discovery calls the API server: the token is mounted.
-  serviceAccount(chart, prometheusW, ns, { apiAccess: true, ...(thanos ? { roleArn: env.aws.roles.sidecar } : {}) });
+  serviceAccount(chart, prometheusW, ns, { apiAccess: true, ...(thanos ? { roleArn: storageOf(ctx).roles.sidecar } : {}) });
 
   // Discovery needs read access to endpoints and pods only where we look (kube-prometheus does
   // the same): one Role per watched namespace (plus where system targets live) instead of a
@@ -121,7 +121,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
         version: env.release.images.prometheus.tag,
         serviceAccountName: prometheusW.name,
         podMetadata: { labels },
-        externalLabels: { cluster: cluster.name, region: cluster.region, environment: env.name },
+        externalLabels: externalLabels(ctx),
         // Stated explicitly (it is the operator's default) so the replica label has one source.
         replicaExternalLabelName: REPLICA_LABELS.prometheus,
         scrapeInterval: p.scrapeInterval,

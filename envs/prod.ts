@@ -14,7 +14,6 @@ export const prod: EnvOverrides = {
     storage: { size: '120Gi' },
   },
   thanos: {
-    compactor: { cluster: 'greenlang-prod-use1' },
     // Each cluster's thanos-query gRPC, as reachable from the host cluster (internal NLB + DNS).
     global: {
       hostCluster: 'greenlang-prod-use1',

@@ -4,10 +4,11 @@
  */
 import { z } from 'zod';
 import { gib, parseByteSize, parseDuration, parseQuantity } from '../lib/units.js';
-import { awsSchema } from './terraform.js';
+import { awsByClusterSchema } from './terraform.js';
 import { versions, type ComponentName } from './versions.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export const dnsLabel = z
@@ -65,8 +66,6 @@ const thanos = z.strictObject({
     replicas: z.int(),
     resources,
     storage,
-    /** The one cluster that runs the compactor for the environment's bucket; the first cluster if unset. */
-    cluster: dnsLabel.optional(),
     retention: z.strictObject({ raw: duration, fiveMinutes: duration, oneHour: duration }),
   }),
   ruler: z.strictObject({ replicas, resources, storage, evaluationInterval: duration }),
@@ -189,7 +188,7 @@ const storageClasses = z.strictObject({
 const cluster = z.strictObject({
   /** Cluster name; also the `cluster` external label and the dist sub-folder. */
   name: dnsLabel,
-  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, { error: 'must be an AWS region such as us-east-1' }),
+  region: z.string().regex(AWS_REGION, { error: 'must be an AWS region such as us-east-1' }),
   awsAccountId: z.string().regex(/^[0-9]{12}$/, { error: 'must be a 12-digit AWS account id' }),
 });
 
@@ -269,8 +268,8 @@ const envShape = z.strictObject({
   tls,
   features,
   storageClasses,
-  /** From the Terraform outputs file, never from env files (see envs/terraform.ts). */
-  aws: awsSchema,
+  /** Each cluster's bucket and IRSA roles: from the Terraform outputs file, never from env files (see envs/terraform.ts). */
+  aws: awsByClusterSchema,
   /** Image tags this environment runs: from envs/versions.ts, never env files. */
   release,
   tags: z.record(
@@ -320,18 +319,7 @@ export const envSchema = envShape.superRefine((env, ctx) => {
   }
   checkThanos(env, issue);
   checkStorageClasses(env, issue);
-  const accounts = new Set(env.clusters.map((c) => c.awsAccountId));
-  // Only compare against well-formed account ids; a malformed one is already reported.
-  const comparable = [...accounts].every((a) => /^[0-9]{12}$/.test(a));
-  for (const [component, arn] of comparable ? Object.entries(env.aws.roles) : []) {
-    const account = arn.split(':')[4];
-    if (!accounts.has(account!)) {
-      issue(
-        ['aws', 'roles', component],
-        `role ${arn} is in account ${account}, not in this environment's cluster accounts (${[...accounts].join(', ')}): wrong outputs file?`,
-      );
-    }
-  }
+  checkStorage(env, issue);
   duplicates(env.clusters.map((c) => c.name)).forEach((n) => issue(['clusters'], `cluster name "${n}" is listed twice`));
   duplicates(env.monitoredNamespaces).forEach((n) => issue(['monitoredNamespaces'], `namespace "${n}" is listed twice`));
   duplicates(env.services.map((s) => s.name)).forEach((n) => issue(['services'], `service "${n}" is listed twice`));
@@ -392,19 +380,61 @@ export const envSchema = envShape.superRefine((env, ctx) => {
 
 type Issue = (path: (string | number)[], message: string) => void;
 
+/**
+ * The bucket layout: every cluster has its own bucket, in its own region, and roles in its own
+ * account. A shared bucket would make each store gateway serve the other clusters' history
+ * (and the global view fetch it twice); a bucket in another region pays cross-region traffic.
+ */
+function checkStorage(env: z.infer<typeof envShape>, issue: Issue): void {
+  const names = env.clusters.map((c) => c.name);
+  // Malformed or duplicated clusters are reported on their own fields; compare only sound ones.
+  if (duplicates(names).length > 0) return;
+  const owner = new Map<string, string>();
+  for (const c of env.clusters) {
+    const s = env.aws[c.name];
+    if (!s) {
+      issue(
+        ['aws', c.name],
+        `cluster "${c.name}" has no bucket in the Terraform outputs (thanos_storage): add it to terraform/envs/${env.name}.tfvars and apply`,
+      );
+      continue;
+    }
+    if (s.region !== c.region && AWS_REGION.test(c.region)) {
+      issue(
+        ['aws', c.name, 'region'],
+        `bucket ${s.bucket} is in ${s.region}, but cluster "${c.name}" runs in ${c.region}: each cluster writes to a bucket in its own region`,
+      );
+    }
+    const other = owner.get(s.bucket);
+    if (other) {
+      issue(
+        ['aws', c.name, 'bucket'],
+        `bucket ${s.bucket} is also cluster "${other}"'s: each cluster needs its own bucket, or its store gateway serves the other's history`,
+      );
+    }
+    owner.set(s.bucket, c.name);
+    for (const [component, arn] of /^[0-9]{12}$/.test(c.awsAccountId) ? Object.entries(s.roles) : []) {
+      const account = arn.split(':')[4];
+      if (account !== c.awsAccountId) {
+        issue(
+          ['aws', c.name, 'roles', component],
+          `role ${arn} is in account ${account}, not in cluster "${c.name}"'s account ${c.awsAccountId}: wrong outputs file?`,
+        );
+      }
+    }
+  }
+  for (const extra of Object.keys(env.aws).filter((n) => !names.includes(n))) {
+    issue(['aws', extra], `is not one of this environment's clusters (${names.join(', ')}): wrong outputs file?`);
+  }
+}
+
 function checkThanos(env: z.infer<typeof envShape>, issue: Issue): void {
   const t = env.thanos;
   const clusterNames = env.clusters.map((c) => c.name);
   if (t.compactor.replicas !== 1) {
     issue(
       ['thanos', 'compactor', 'replicas'],
-      `must be exactly 1; got ${t.compactor.replicas}: two compactors on one bucket compact and delete the same blocks concurrently`,
-    );
-  }
-  if (t.compactor.cluster !== undefined && !clusterNames.includes(t.compactor.cluster)) {
-    issue(
-      ['thanos', 'compactor', 'cluster'],
-      `"${t.compactor.cluster}" is not one of this environment's clusters (${clusterNames.join(', ')})`,
+      `must be exactly 1; got ${t.compactor.replicas}: two compactors on one bucket compact and delete the same blocks concurrently (each cluster runs one, for its own bucket)`,
     );
   }
   const r = t.compactor.retention;

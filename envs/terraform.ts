@@ -28,16 +28,19 @@ const roleArn = z
 /** One `terraform output -json` entry. */
 const output = <T extends z.ZodType>(value: T) => z.object({ value, type: z.unknown().optional(), sensitive: z.boolean().optional() });
 
-export const terraformOutputsSchema = z.object({
-  thanos_bucket_name: output(s3BucketName),
-  thanos_bucket_arn: output(z.string().regex(/^arn:aws:s3:::[a-z0-9.-]+$/, { error: 'must be an S3 bucket ARN' })),
-  thanos_bucket_region: output(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, { error: 'must be an AWS region such as us-east-1' })),
-  thanos_role_arns: output(
-    z.strictObject(Object.fromEntries(BUCKET_COMPONENTS.map((c) => [c, roleArn])) as Record<BucketComponent, typeof roleArn>),
-  ),
+const clusterStorage = z.strictObject({
+  bucket_name: s3BucketName,
+  bucket_arn: z.string().regex(/^arn:aws:s3:::[a-z0-9.-]+$/, { error: 'must be an S3 bucket ARN' }),
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, { error: 'must be an AWS region such as us-east-1' }),
+  role_arns: z.strictObject(Object.fromEntries(BUCKET_COMPONENTS.map((c) => [c, roleArn])) as Record<BucketComponent, typeof roleArn>),
 });
 
-/** What charts see: plain values. */
+/** `thanos_storage`: cluster name -> that cluster's bucket (in its region) and IRSA roles. */
+export const terraformOutputsSchema = z.object({
+  thanos_storage: output(z.record(z.string(), clusterStorage)),
+});
+
+/** What charts see for one cluster: plain values. */
 export const awsSchema = z.strictObject({
   bucket: s3BucketName,
   bucketArn: z.string(),
@@ -45,13 +48,16 @@ export const awsSchema = z.strictObject({
   roles: z.strictObject(Object.fromEntries(BUCKET_COMPONENTS.map((c) => [c, roleArn])) as Record<BucketComponent, typeof roleArn>),
 });
 export type AwsConfig = z.infer<typeof awsSchema>;
+/** Per cluster name; envs/schema.ts checks that every cluster has one, in its own region. */
+export const awsByClusterSchema = z.record(z.string(), awsSchema);
+export type AwsByCluster = z.infer<typeof awsByClusterSchema>;
 
 export const defaultOutputsDir = path.join(path.dirname(new URL(import.meta.url).pathname), 'terraform-outputs');
 
 export class TerraformOutputsError extends Error {}
 
 /** Read and check `<dir>/<env>.json`; errors name the file and the key. */
-export function loadTerraformOutputs(env: string, dir: string = defaultOutputsDir): AwsConfig {
+export function loadTerraformOutputs(env: string, dir: string = defaultOutputsDir): AwsByCluster {
   const file = path.join(dir, `${env}.json`);
   const shown = path.relative(process.cwd(), file) || file;
   if (!fs.existsSync(file)) {
@@ -76,11 +82,10 @@ export function loadTerraformOutputs(env: string, dir: string = defaultOutputsDi
         .join('\n'),
     );
   }
-  const o = parsed.data;
-  return {
-    bucket: o.thanos_bucket_name.value,
-    bucketArn: o.thanos_bucket_arn.value,
-    region: o.thanos_bucket_region.value,
-    roles: o.thanos_role_arns.value,
-  };
+  return Object.fromEntries(
+    Object.entries(parsed.data.thanos_storage.value).map(([cluster, o]) => [
+      cluster,
+      { bucket: o.bucket_name, bucketArn: o.bucket_arn, region: o.region, roles: o.role_arns },
+    ]),
+  );
 }

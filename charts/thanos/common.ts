@@ -5,6 +5,7 @@ import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolu
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
+import type { AwsConfig } from '../../envs/terraform.js';
 import { imageOf, type Release } from '../../envs/versions.js';
 import { scrapeTlsConfig, webConfig, webTlsMount, webTlsVolume } from '../../lib/web-tls.js';
 import type { Construct } from 'constructs';
@@ -65,13 +66,13 @@ export const OBJSTORE_MOUNT = '/etc/thanos/objstore';
  * S3 with the AWS SDK's default credential chain, so the pod's IRSA web identity is used and no
  * key ever appears in dist (prd-review: the PRD's top-level bucket/endpoint is invalid).
  */
-export function objstoreConfig(env: EnvConfig): string {
+export function objstoreConfig(bucket: AwsConfig): string {
   return stringify({
     type: 'S3',
     config: {
-      bucket: env.aws.bucket,
-      endpoint: `s3.${env.aws.region}.amazonaws.com`,
-      region: env.aws.region,
+      bucket: bucket.bucket,
+      endpoint: `s3.${bucket.region}.amazonaws.com`,
+      region: bucket.region,
       aws_sdk_auth: true,
     },
   });

@@ -11,7 +11,7 @@ import { labelsFor, selectorLabels, type Workload, versioned } from '../../lib/l
 import { addObject } from '../../lib/objects.js';
 import { ALL_REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { CONFIG_HASH_ANNOTATION, configHash, restrictedPod, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
-import type { ChartContext } from '../context.js';
+import { storageOf, type ChartContext } from '../context.js';
 import {
   HTTP_PORT,
   OBJSTORE_KEY,
@@ -47,14 +47,16 @@ export function compactorArgs(env: EnvConfig): string[] {
   ];
 }
 
-export function thanosCompactorChart(scope: Construct, { env }: ChartContext): Chart {
+export function thanosCompactorChart(scope: Construct, ctx: ChartContext): Chart {
+  const { env } = ctx;
+  const bucket = storageOf(ctx);
   const compactorW = versioned(COMPACTOR, env);
   const chart = new Chart(scope, 'thanos-compactor');
   const ns = env.namespace;
   const c = env.thanos.compactor;
   const labels = labelsFor(compactorW);
 
-  serviceAccount(chart, compactorW, ns, { roleArn: env.aws.roles.compactor });
+  serviceAccount(chart, compactorW, ns, { roleArn: bucket.roles.compactor });
   addObject(
     chart,
     new StatefulSet({
@@ -64,7 +66,7 @@ export function thanosCompactorChart(scope: Construct, { env }: ChartContext): C
         serviceName: compactorW.name,
         selector: { matchLabels: selectorLabels(compactorW) },
         template: {
-          metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(objstoreConfig(env)) } },
+          metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(objstoreConfig(bucket)) } },
           spec: {
             serviceAccountName: compactorW.name,
             // IRSA uses its own projected token; the Kubernetes API token is not needed.

@@ -1,5 +1,5 @@
 /**
- * The objstore config shared by sidecar, store, compactor and ruler. A Secret only because the
+ * The objstore config shared by sidecar, store, compactor and ruler: the cluster's own bucket. A Secret only because the
  * operator's CRs reference it as one: it holds bucket, region and endpoint, never a credential
  * (IRSA supplies those at runtime).
  */
@@ -8,10 +8,11 @@ import type { Construct } from 'constructs';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { labelsFor } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
-import type { ChartContext } from '../context.js';
+import { storageOf, type ChartContext } from '../context.js';
 import { OBJSTORE_KEY, OBJSTORE_SECRET, objstoreConfig } from './common.js';
 
-export function thanosObjstoreChart(scope: Construct, { env }: ChartContext): Chart {
+export function thanosObjstoreChart(scope: Construct, ctx: ChartContext): Chart {
+  const { env } = ctx;
   const chart = new Chart(scope, 'thanos-objstore');
   addObject(
     chart,
@@ -22,7 +23,7 @@ export function thanosObjstoreChart(scope: Construct, { env }: ChartContext): Ch
         labels: labelsFor({ name: OBJSTORE_SECRET, component: 'objstore-config' }),
       },
       type: 'Opaque',
-      stringData: { [OBJSTORE_KEY]: objstoreConfig(env) },
+      stringData: { [OBJSTORE_KEY]: objstoreConfig(storageOf(ctx)) },
     }),
   );
   return chart;

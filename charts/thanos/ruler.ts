@@ -25,7 +25,7 @@ import {
   spreadAcrossNodes,
 } from '../../lib/workload.js';
 import { clientTls, webTlsMount, webTlsVolume } from '../../lib/web-tls.js';
-import type { ChartContext } from '../context.js';
+import { externalLabels, storageOf, type ChartContext } from '../context.js';
 import { GRPC_PORT, grpcTlsFiles, grpcTlsMount, grpcTlsVolume, HTTP_PORT, OBJSTORE_KEY, OBJSTORE_SECRET, srv } from './common.js';
 import { svcHost } from '../../lib/dns.js';
 import { tcp, type Flow } from '../network-policies.js';
@@ -74,7 +74,8 @@ export function rulerQueryConfig(env: EnvConfig): string {
   ]);
 }
 
-export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContext): Chart {
+export function thanosRulerChart(scope: Construct, ctx: ChartContext): Chart {
+  const { env } = ctx;
   const rulerW = versioned(RULER, env);
   const chart = new Chart(scope, 'thanos-ruler');
   const ns = env.namespace;
@@ -86,7 +87,7 @@ export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContex
     ],
   };
 
-  serviceAccount(chart, rulerW, ns, { roleArn: env.aws.roles.ruler });
+  serviceAccount(chart, rulerW, ns, { roleArn: storageOf(ctx).roles.ruler });
   addObject(
     chart,
     new Secret({
@@ -111,7 +112,7 @@ export function thanosRulerChart(scope: Construct, { env, cluster }: ChartContex
         queryConfig: { name: RULER_CONFIG_SECRET, key: QUERY_CONFIG_KEY },
         alertmanagersConfig: { name: RULER_CONFIG_SECRET, key: ALERTMANAGERS_KEY },
         objectStorageConfig: { name: OBJSTORE_SECRET, key: OBJSTORE_KEY },
-        labels: { cluster: cluster.name, region: cluster.region, environment: env.name },
+        labels: externalLabels(ctx),
         // The operator always drops thanos_ruler_replica; stated so the drop has one source.
         alertDropLabels: [REPLICA_LABELS.thanosRuler],
         ruleSelector: { matchLabels: { [RULE_EVALUATOR_LABEL]: THANOS_RULER_EVALUATOR } },

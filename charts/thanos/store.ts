@@ -20,7 +20,7 @@ import {
   serviceMonitor,
   spreadAcrossNodes,
 } from '../../lib/workload.js';
-import type { ChartContext } from '../context.js';
+import { CLUSTER_LABEL, storageOf, type ChartContext } from '../context.js';
 import {
   OBJSTORE_KEY,
   OBJSTORE_MOUNT,
@@ -53,28 +53,30 @@ export function storeServices(env: EnvConfig): string[] {
   return Array.from({ length: env.thanos.store.shards }, (_, i) => shard(env, i).name);
 }
 
-export function thanosStoreChart(scope: Construct, { env }: ChartContext): Chart {
+export function thanosStoreChart(scope: Construct, ctx: ChartContext): Chart {
+  const { env } = ctx;
+  const bucket = storageOf(ctx);
   const storeW = versioned(STORE, env);
   const chart = new Chart(scope, 'thanos-store');
   const ns = env.namespace;
   const s = env.thanos.store;
-  serviceAccount(chart, storeW, ns, { roleArn: env.aws.roles.store });
+  serviceAccount(chart, storeW, ns, { roleArn: bucket.roles.store });
 
   for (let i = 0; i < s.shards; i++) {
     const w = shard(env, i);
     const labels = labelsFor(w);
-    const sharding =
-      s.shards > 1
+    // Only this cluster's blocks, even in a bucket that holds others' (a migration from a shared
+    // bucket): per-cluster queries stay per cluster and the global view reads each block once.
+    // With shards, each keeps its hashmod share of the block IDs.
+    const selector = [
+      { action: 'keep', source_labels: [CLUSTER_LABEL], regex: ctx.cluster.name },
+      ...(s.shards > 1
         ? [
-            `--selector.relabel-config=${stringify(
-              [
-                { action: 'hashmod', source_labels: ['__block_id'], target_label: 'shard', modulus: s.shards },
-                { action: 'keep', source_labels: ['shard'], regex: String(i) },
-              ],
-              { lineWidth: 0 },
-            )}`,
+            { action: 'hashmod', source_labels: ['__block_id'], target_label: 'shard', modulus: s.shards },
+            { action: 'keep', source_labels: ['shard'], regex: String(i) },
           ]
-        : [];
+        : []),
+    ];
     const args = [
       'store',
       ...serverArgs(),
@@ -82,7 +84,7 @@ export function thanosStoreChart(scope: Construct, { env }: ChartContext): Chart
       '--data-dir=/var/thanos/store',
       `--objstore.config-file=${OBJSTORE_MOUNT}/${OBJSTORE_KEY}`,
       `--index-cache.config=${stringify({ type: 'IN-MEMORY', config: { max_size: s.indexCacheSize } }, { lineWidth: 0 })}`,
-      ...sharding,
+      `--selector.relabel-config=${stringify(selector, { lineWidth: 0 })}`,
     ];
     addObject(
       chart,
@@ -94,7 +96,7 @@ export function thanosStoreChart(scope: Construct, { env }: ChartContext): Chart
           podManagementPolicy: 'Parallel',
           selector: { matchLabels: selectorLabels(w) },
           template: {
-            metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(objstoreConfig(env)) } },
+            metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash(objstoreConfig(bucket)) } },
             spec: {
               serviceAccountName: storeW.name,
               // IRSA uses its own projected token; the Kubernetes API token is not needed.

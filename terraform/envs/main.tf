@@ -3,7 +3,9 @@
 #   terraform -chdir=terraform/envs workspace select -or-create prod
 #   terraform -chdir=terraform/envs apply -var-file=prod.tfvars
 #   terraform -chdir=terraform/envs output -json > envs/terraform-outputs/prod.json
-# then `make synth` (see README, "Terraform -> synth").
+# then `make synth` (see README, "Terraform -> synth"). Each cluster has its own bucket and roles:
+# from the former one-bucket layout, `terraform state mv 'module.thanos_storage'
+# 'module.thanos_storage["<cluster>"]'` keeps the first cluster's resources.
 terraform {
   required_version = ">= 1.6.0"
   required_providers {
@@ -20,52 +22,51 @@ variable "environment" {
   type        = string
 }
 
-variable "region" {
-  description = "AWS region of the bucket."
-  type        = string
-}
-
 variable "account_id" {
   description = "AWS account of the environment (apply refuses any other)."
   type        = string
 }
 
 variable "clusters" {
-  description = "The environment's EKS clusters and their IAM OIDC providers."
+  description = "The environment's EKS clusters: region and IAM OIDC provider. Each gets its own bucket and roles, in its region."
   type = list(object({
     name              = string
+    region            = string
     oidc_provider_arn = string
     oidc_provider_url = string
   }))
+
+  validation {
+    condition     = length(var.clusters) > 0 && length(distinct([for c in var.clusters : c.name])) == length(var.clusters)
+    error_message = "List at least one cluster, each name once."
+  }
 }
 
+# IAM is global; every S3 resource names its cluster's region itself.
 provider "aws" {
-  region              = var.region
+  region              = var.clusters[0].region
   allowed_account_ids = [var.account_id]
 }
 
 module "thanos_storage" {
-  source      = "../modules/thanos-storage"
+  source   = "../modules/thanos-storage"
+  for_each = { for c in var.clusters : c.name => c }
+
   environment = var.environment
-  region      = var.region
-  clusters    = var.clusters
+  cluster     = each.value
   tags = {
     ManagedBy = "greenlang-prometheus-platform"
   }
 }
 
-output "thanos_bucket_name" {
-  value = module.thanos_storage.thanos_bucket_name
-}
-
-output "thanos_bucket_arn" {
-  value = module.thanos_storage.thanos_bucket_arn
-}
-
-output "thanos_bucket_region" {
-  value = module.thanos_storage.thanos_bucket_region
-}
-
-output "thanos_role_arns" {
-  value = module.thanos_storage.thanos_role_arns
+# What synth reads (envs/terraform.ts): each cluster's bucket and roles.
+output "thanos_storage" {
+  value = {
+    for name, m in module.thanos_storage : name => {
+      bucket_name = m.thanos_bucket_name
+      bucket_arn  = m.thanos_bucket_arn
+      region      = m.thanos_bucket_region
+      role_arns   = m.thanos_role_arns
+    }
+  }
 }

@@ -1,9 +1,9 @@
 environment = "staging"
-region      = "us-east-1"
 account_id  = "222222222222"
 clusters = [
   {
     name              = "greenlang-staging"
+    region            = "us-east-1"
     oidc_provider_arn = "arn:aws:iam::222222222222:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/B1B2C3D4E5F60718293A4B5C6D7E8F90"
     oidc_provider_url = "oidc.eks.us-east-1.amazonaws.com/id/B1B2C3D4E5F60718293A4B5C6D7E8F90"
   },

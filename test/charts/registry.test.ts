@@ -24,8 +24,8 @@ it('every workload a flow names as a peer, or a component connects to, has its p
   expect(named.filter((n) => !declared.has(n.split(' <- ')[1]!))).toEqual([]);
 });
 
-it('where every component runs (prod-use1: global view, compactor, digest), every flow keeps every peer', () => {
-  const ctx = contexts.find((c) => c.plan.thanos && c.plan.pushgateway && c.plan.globalQuery && c.plan.compactor && c.plan.alertDigest)!;
+it('where every component runs (prod-use1: global view, digest), every flow keeps every peer', () => {
+  const ctx = contexts.find((c) => c.plan.thanos && c.plan.pushgateway && c.plan.globalQuery && c.plan.alertDigest)!;
   expect(ctx.cluster.name).toBe('greenlang-prod-use1');
   // Declared: each ingress flow with its peers, each connection a component makes with its own pods as peers.
   const flows = running(ctx).flatMap((c) => [

@@ -98,23 +98,39 @@ describe.each(targets)('Thanos in $label', ({ env, cluster }) => {
     }
   });
 
-  it('the objstore config names the Terraform bucket, with no credentials', () => {
+  const bucket = env.aws[cluster.name]!;
+
+  it("the objstore config names the cluster's own Terraform bucket, in its region, with no credentials", () => {
+    expect(bucket.region).toBe(cluster.region);
     const secret = ms.find((m) => m.kind === 'Secret' && m.metadata.name === 'thanos-objstore') as any;
     const cfg = parse(secret.stringData['objstore.yml']);
     expect(cfg).toEqual({
       type: 'S3',
-      config: { bucket: env.aws.bucket, endpoint: `s3.${env.aws.region}.amazonaws.com`, region: env.aws.region, aws_sdk_auth: true },
+      config: { bucket: bucket.bucket, endpoint: `s3.${cluster.region}.amazonaws.com`, region: cluster.region, aws_sdk_auth: true },
     });
   });
 
-  it('each component that touches the bucket runs as its own IRSA role', () => {
+  it("every store gateway serves only its own cluster's blocks (and its hashmod share of them)", () => {
+    const stores = ms.filter((m) => m.kind === 'StatefulSet' && m.metadata.labels['app.kubernetes.io/component'] === 'store-gateway');
+    expect(stores).toHaveLength(env.thanos.store.shards);
+    for (const sts of stores) {
+      const selector = parse(flagValues(sts.spec.template.spec.containers[0].args, 'selector.relabel-config')[0]!);
+      expect(selector[0]).toEqual({ action: 'keep', source_labels: ['cluster'], regex: cluster.name });
+      expect(selector).toHaveLength(env.thanos.store.shards > 1 ? 3 : 1);
+    }
+    // The label it selects on is the one Prometheus and the ruler write.
+    const prom = ms.find((m) => m.kind === 'Prometheus')!;
+    expect(prom.spec.externalLabels.cluster).toBe(cluster.name);
+  });
+
+  it("each component that touches the bucket runs as its own IRSA role, the cluster's, and every cluster compacts its bucket", () => {
     const roleOf = (sa: string) =>
       ms.find((m) => m.kind === 'ServiceAccount' && m.metadata.name === sa)?.metadata.annotations?.[IRSA_ANNOTATION];
-    expect(roleOf('prometheus')).toBe(env.aws.roles.sidecar);
-    expect(roleOf('thanos-store')).toBe(env.aws.roles.store);
-    expect(roleOf('thanos-ruler')).toBe(env.aws.roles.ruler);
+    expect(roleOf('prometheus')).toBe(bucket.roles.sidecar);
+    expect(roleOf('thanos-store')).toBe(bucket.roles.store);
+    expect(roleOf('thanos-ruler')).toBe(bucket.roles.ruler);
     expect(roleOf('thanos-query')).toBeUndefined();
-    if (ms.some((m) => m.metadata.name === 'thanos-compactor')) expect(roleOf('thanos-compactor')).toBe(env.aws.roles.compactor);
+    expect(roleOf('thanos-compactor')).toBe(bucket.roles.compactor);
   });
 
   it('every workload with more than one replica has a PDB and hostname anti-affinity over its own pods', () => {
@@ -173,9 +189,19 @@ describe.each(envs.map((env) => ({ env, label: env.name })))('compactor of $labe
     (m) => m.file.startsWith(`${env.name}/`) && m.manifest.kind === 'StatefulSet' && m.manifest.metadata.name === 'thanos-compactor',
   );
 
-  it('runs exactly once per bucket, continuously, with the configured retention and no invented flags', () => {
-    expect(compactors).toHaveLength(1);
-    const sts = compactors[0]!.manifest as Any;
+  it('runs exactly once per bucket (one per cluster, each with its own bucket), continuously, with the configured retention', () => {
+    const bucketIn = (clusterDir: string) => {
+      const secret = all.find((m) => m.file.startsWith(`${clusterDir}/`) && m.manifest.metadata.name === 'thanos-objstore')!
+        .manifest as Any;
+      return parse(secret.stringData['objstore.yml']).config.bucket as string;
+    };
+    const buckets = compactors.map((c) => bucketIn(c.file.split('/').slice(0, 2).join('/')));
+    expect(compactors.map((c) => c.file.split('/')[1]).sort()).toEqual(env.clusters.map((c) => c.name).sort());
+    expect(new Set(buckets).size).toBe(env.clusters.length);
+    for (const c of compactors) checkCompactor(c.manifest as Any);
+  });
+
+  const checkCompactor = (sts: Any) => {
     expect(sts.spec.replicas).toBe(1);
     const args: string[] = sts.spec.template.spec.containers[0].args;
     expect(args).toContain('--wait');
@@ -184,7 +210,7 @@ describe.each(envs.map((env) => ({ env, label: env.name })))('compactor of $labe
     expect(flagValues(args, 'retention.resolution-1h')).toEqual([env.thanos.compactor.retention.oneHour]);
     expect(args.some((a) => a.startsWith('--downsampling') && a !== '--downsampling.disable')).toBe(false);
     expect(args).not.toContain('--downsampling.disable');
-  });
+  };
 });
 
 describe('multi-cluster global view (prod)', () => {

@@ -75,7 +75,7 @@ const cases: [title: string, override: unknown, message: string][] = [
   ],
   [
     'an AWS account id that is not 12 digits',
-    { clusters: [{ name: 'qa-1', region: 'us-east-1', awsAccountId: '1234' }] },
+    { clusters: [{ name: 'qa-1', region: 'eu-central-1', awsAccountId: '1234' }] },
     'env "qa": clusters[0].awsAccountId: must be a 12-digit AWS account id',
   ],
   [
@@ -129,12 +129,7 @@ const cases: [title: string, override: unknown, message: string][] = [
   [
     'a second compactor on the same bucket',
     { thanos: { compactor: { replicas: 2 } } },
-    'env "qa": thanos.compactor.replicas: must be exactly 1; got 2: two compactors on one bucket compact and delete the same blocks concurrently',
-  ],
-  [
-    'a compactor in a cluster the environment does not have',
-    { thanos: { compactor: { cluster: 'qa-2' } } },
-    'env "qa": thanos.compactor.cluster: "qa-2" is not one of this environment\'s clusters (qa-1)',
+    'env "qa": thanos.compactor.replicas: must be exactly 1; got 2: two compactors on one bucket compact and delete the same blocks concurrently (each cluster runs one, for its own bucket)',
   ],
   [
     'a raw retention too short to downsample',
@@ -159,24 +154,40 @@ const opts = { terraformOutputsDir: fixtureOutputsDir };
 const outputsCases: [title: string, edit: (o: any) => void, message: string][] = [
   [
     'an outputs file missing a role ARN',
-    (o) => delete o.thanos_role_arns.value.compactor,
-    'env "qa": terraform outputs OUTPUTS: thanos_role_arns.value.compactor: missing',
+    (o) => delete o.thanos_storage.value['qa-1'].role_arns.compactor,
+    'env "qa": terraform outputs OUTPUTS: thanos_storage.value.qa-1.role_arns.compactor: missing',
   ],
   [
     'an invalid bucket name',
-    (o) => (o.thanos_bucket_name.value = 'GL_Thanos_Metrics'),
-    'env "qa": terraform outputs OUTPUTS: thanos_bucket_name.value: must be a valid S3 bucket name: 3-63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit',
+    (o) => (o.thanos_storage.value['qa-1'].bucket_name = 'GL_Thanos_Metrics'),
+    'env "qa": terraform outputs OUTPUTS: thanos_storage.value.qa-1.bucket_name: must be a valid S3 bucket name: 3-63 lower-case letters, digits, "." and "-", starting and ending with a letter or digit',
   ],
   [
     'a role ARN that is not an ARN',
-    (o) => (o.thanos_role_arns.value.store = 'gl-thanos-qa-store'),
-    'env "qa": terraform outputs OUTPUTS: thanos_role_arns.value.store: must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+    (o) => (o.thanos_storage.value['qa-1'].role_arns.store = 'gl-thanos-qa-store'),
+    'env "qa": terraform outputs OUTPUTS: thanos_storage.value.qa-1.role_arns.store: must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
   ],
   [
     "a role from another environment's account",
-    (o) => (o.thanos_role_arns.value.ruler = 'arn:aws:iam::999999999999:role/gl-thanos-qa-ruler'),
-    'env "qa": aws.roles.ruler: role arn:aws:iam::999999999999:role/gl-thanos-qa-ruler is in account 999999999999, not in this ' +
-      "environment's cluster accounts (444444444444): wrong outputs file?",
+    (o) => (o.thanos_storage.value['qa-1'].role_arns.ruler = 'arn:aws:iam::999999999999:role/gl-thanos-qa-1-ruler'),
+    'env "qa": aws.qa-1.roles.ruler: role arn:aws:iam::999999999999:role/gl-thanos-qa-1-ruler is in account 999999999999, ' +
+      'not in cluster "qa-1"\'s account 444444444444: wrong outputs file?',
+  ],
+  [
+    "a bucket in another region than its cluster's",
+    (o) => (o.thanos_storage.value['qa-1'].region = 'us-east-1'),
+    'env "qa": aws.qa-1.region: bucket gl-thanos-metrics-qa-1 is in us-east-1, but cluster "qa-1" runs in eu-central-1: ' +
+      'each cluster writes to a bucket in its own region',
+  ],
+  [
+    'an outputs file without one of the clusters',
+    (o) => {
+      o.thanos_storage.value['qa-2'] = o.thanos_storage.value['qa-1'];
+      delete o.thanos_storage.value['qa-1'];
+    },
+    'env "qa": aws.qa-1: cluster "qa-1" has no bucket in the Terraform outputs (thanos_storage): add it to ' +
+      'terraform/envs/qa.tfvars and apply\n' +
+      'env "qa": aws.qa-2: is not one of this environment\'s clusters (qa-1): wrong outputs file?',
   ],
 ];
 
@@ -206,6 +217,21 @@ describe('invalid environment config', () => {
     const shown = path.relative(process.cwd(), path.join(dir, 'qa.json'));
     await expect(runSynth(synthesize, [qa], dist, { terraformOutputsDir: dir })).rejects.toThrow(
       new Error(message.replace('OUTPUTS', shown)),
+    );
+    expect(hashTree(dist)).toEqual(before);
+  });
+
+  it('refuses two clusters sharing one bucket', async () => {
+    const dir = tempDir('outputs');
+    const outputs = JSON.parse(fs.readFileSync(path.join(fixtureOutputsDir, 'qa.json'), 'utf8'));
+    outputs.thanos_storage.value['qa-2'] = outputs.thanos_storage.value['qa-1'];
+    fs.writeFileSync(path.join(dir, 'qa.json'), JSON.stringify(outputs));
+    const twoClusters = { ...qa, clusters: [...qa.clusters, { name: 'qa-2', region: 'eu-central-1', awsAccountId: '444444444444' }] };
+    await expect(runSynth(synthesize, [twoClusters], dist, { terraformOutputsDir: dir })).rejects.toThrow(
+      new Error(
+        'env "qa": aws.qa-2.bucket: bucket gl-thanos-metrics-qa-1 is also cluster "qa-1"\'s: each cluster needs its own bucket, ' +
+          "or its store gateway serves the other's history",
+      ),
     );
     expect(hashTree(dist)).toEqual(before);
   });

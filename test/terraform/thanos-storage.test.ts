@@ -50,9 +50,12 @@ const locals = Object.assign({}, ...tf.locals);
 const s3Actions: Record<string, string[]> = locals.s3_actions;
 
 describe('bucket', () => {
-  it('is named gl-thanos-metrics-<env>', () => {
-    expect(locals.bucket_name).toBe('gl-thanos-metrics-${var.environment}');
+  it("is the cluster's own, gl-thanos-metrics-<cluster>, and every S3 resource lives in the cluster's region", () => {
+    expect(locals.bucket_name).toBe('gl-thanos-metrics-${var.cluster.name}');
     expect(resource('aws_s3_bucket', 'thanos').bucket).toBe('${local.bucket_name}');
+    const s3 = Object.keys(tf.resource).filter((t) => t.startsWith('aws_s3_'));
+    expect(s3.length).toBeGreaterThanOrEqual(7);
+    for (const type of s3) expect({ type, region: resource(type, 'thanos').region }).toEqual({ type, region: '${var.cluster.region}' });
   });
 
   it('blocks every kind of public access and disables ACLs', () => {
@@ -108,21 +111,23 @@ describe('IRSA roles', () => {
     expect(resource('aws_iam_role', 'thanos').for_each).toBe('${local.s3_actions}');
   });
 
-  it('trust only the web identity of their own ServiceAccount, with exact (StringEquals) sub and aud', () => {
-    const statements = data('aws_iam_policy_document', 'trust').dynamic.statement[0].content;
-    expect(statements).toHaveLength(1);
-    const st = statements[0];
+  it("trust only the web identity of their own ServiceAccount in the bucket's cluster, with exact (StringEquals) sub and aud", () => {
+    const trust = data('aws_iam_policy_document', 'trust');
+    expect(trust.dynamic).toBeUndefined();
+    expect(trust.statement).toHaveLength(1);
+    const st = trust.statement[0];
     expect(st.effect).toBe('Allow');
     expect(st.actions).toEqual(['sts:AssumeRoleWithWebIdentity']);
-    expect(st.principals).toEqual([{ type: 'Federated', identifiers: ['${statement.value.oidc_provider_arn}'] }]);
+    expect(st.principals).toEqual([{ type: 'Federated', identifiers: ['${var.cluster.oidc_provider_arn}'] }]);
     expect(st.condition).toEqual([
       {
         test: 'StringEquals',
-        variable: '${statement.value.oidc_provider_url}:sub',
+        variable: '${var.cluster.oidc_provider_url}:sub',
         values: ['system:serviceaccount:${var.namespace}:${var.service_accounts[each.key]}'],
       },
-      { test: 'StringEquals', variable: '${statement.value.oidc_provider_url}:aud', values: ['sts.amazonaws.com'] },
+      { test: 'StringEquals', variable: '${var.cluster.oidc_provider_url}:aud', values: ['sts.amazonaws.com'] },
     ]);
+    expect(resource('aws_iam_role', 'thanos').name).toBe('gl-thanos-${var.cluster.name}-${each.key}');
   });
 
   it("name the ServiceAccounts the charts render, in the charts' namespace", () => {
@@ -174,21 +179,31 @@ describe('IRSA roles', () => {
 });
 
 describe('the Terraform -> synth contract', () => {
-  it('the module outputs every key synth reads', () => {
-    expect(Object.keys(tf.output).sort()).toEqual(Object.keys(terraformOutputsSchema.shape).sort());
-  });
-
-  it('the root passes its variables to the module and exposes every output synth reads', async () => {
+  it('the root makes one module (bucket and roles) per cluster and exposes each as synth reads it', async () => {
     const root = await parseDir(path.join(repoRoot, 'terraform/envs'));
     const mod = root.module.thanos_storage[0];
     expect(mod).toMatchObject({
       source: '../modules/thanos-storage',
+      for_each: '${{ for c in var.clusters : c.name => c }}',
       environment: '${var.environment}',
-      region: '${var.region}',
-      clusters: '${var.clusters}',
+      cluster: '${each.value}',
     });
     expect(root.provider.aws[0].allowed_account_ids).toEqual(['${var.account_id}']);
     expect(Object.keys(root.output).sort()).toEqual(Object.keys(terraformOutputsSchema.shape).sort());
+    // Each field synth reads per cluster comes from the module output of that name.
+    const value: string = root.output.thanos_storage[0].value;
+    const fields = terraformOutputsSchema.shape.thanos_storage.shape.value.valueType.shape;
+    for (const [key, out] of [
+      ['bucket_name', 'thanos_bucket_name'],
+      ['bucket_arn', 'thanos_bucket_arn'],
+      ['region', 'thanos_bucket_region'],
+      ['role_arns', 'thanos_role_arns'],
+    ] as const) {
+      expect(Object.keys(fields)).toContain(key);
+      expect(value).toMatch(new RegExp(`\\b${key} += m\\.${out}\\n`));
+      expect(Object.keys(tf.output)).toContain(out);
+    }
+    expect(Object.keys(fields)).toHaveLength(4);
   });
 
   it.each(resolveAll(envFiles).map((env) => ({ env, label: env.name })))(
@@ -197,14 +212,24 @@ describe('the Terraform -> synth contract', () => {
       const file = path.join(repoRoot, 'terraform/envs', `${env.name}.tfvars`);
       const vars = await parse(`${env.name}.tfvars`, fs.readFileSync(file, 'utf8'));
       expect(vars.environment).toBe(env.name);
-      expect(vars.region).toBe(env.aws.region);
-      expect(vars.clusters.map((c: any) => c.name)).toEqual(env.clusters.map((c) => c.name));
+      expect(vars.clusters.map((c: any) => [c.name, c.region])).toEqual(env.clusters.map((c) => [c.name, c.region]));
       expect([vars.account_id]).toEqual([...new Set(env.clusters.map((c) => c.awsAccountId))]);
-      for (const c of vars.clusters)
+      for (const c of vars.clusters) {
         expect(c.oidc_provider_arn).toBe(`arn:aws:iam::${vars.account_id}:oidc-provider/${c.oidc_provider_url}`);
-      expect(env.aws.bucket).toBe(`gl-thanos-metrics-${env.name}`);
-      for (const [component, arn] of Object.entries(env.aws.roles)) {
-        expect(arn).toBe(`arn:aws:iam::${env.clusters[0]!.awsAccountId}:role/gl-thanos-${env.name}-${component}`);
+        expect(c.oidc_provider_url).toMatch(new RegExp(`^oidc\\.eks\\.${c.region}\\.amazonaws\\.com/id/`));
+      }
+      // The outputs file holds exactly the clusters, each with the bucket and roles the module names.
+      expect(Object.keys(env.aws).sort()).toEqual(env.clusters.map((c) => c.name).sort());
+      for (const c of env.clusters) {
+        const s = env.aws[c.name]!;
+        expect(s).toMatchObject({
+          bucket: `gl-thanos-metrics-${c.name}`,
+          bucketArn: `arn:aws:s3:::gl-thanos-metrics-${c.name}`,
+          region: c.region,
+        });
+        for (const [component, arn] of Object.entries(s.roles)) {
+          expect(arn).toBe(`arn:aws:iam::${c.awsAccountId}:role/gl-thanos-${c.name}-${component}`);
+        }
       }
     },
   );

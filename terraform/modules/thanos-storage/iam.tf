@@ -1,5 +1,5 @@
 # One IRSA role per component that touches the bucket, each trusted only by its own
-# ServiceAccount in each cluster, each with the least S3 access it needs:
+# ServiceAccount in the bucket's cluster, each with the least S3 access it needs:
 #   store: read; sidecar and ruler: read + write; compactor: read + write + delete.
 locals {
   s3_actions = {
@@ -13,26 +13,23 @@ locals {
 data "aws_iam_policy_document" "trust" {
   for_each = local.s3_actions
 
-  dynamic "statement" {
-    for_each = var.clusters
-    content {
-      sid     = "IRSA${replace(title(replace(statement.value.name, "-", " ")), " ", "")}"
-      effect  = "Allow"
-      actions = ["sts:AssumeRoleWithWebIdentity"]
-      principals {
-        type        = "Federated"
-        identifiers = [statement.value.oidc_provider_arn]
-      }
-      condition {
-        test     = "StringEquals"
-        variable = "${statement.value.oidc_provider_url}:sub"
-        values   = ["system:serviceaccount:${var.namespace}:${var.service_accounts[each.key]}"]
-      }
-      condition {
-        test     = "StringEquals"
-        variable = "${statement.value.oidc_provider_url}:aud"
-        values   = ["sts.amazonaws.com"]
-      }
+  statement {
+    sid     = "IRSA"
+    effect  = "Allow"
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [var.cluster.oidc_provider_arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${var.cluster.oidc_provider_url}:sub"
+      values   = ["system:serviceaccount:${var.namespace}:${var.service_accounts[each.key]}"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${var.cluster.oidc_provider_url}:aud"
+      values   = ["sts.amazonaws.com"]
     }
   }
 }
@@ -68,8 +65,8 @@ data "aws_iam_policy_document" "bucket_access" {
 resource "aws_iam_role" "thanos" {
   for_each = local.s3_actions
 
-  name               = "gl-thanos-${var.environment}-${each.key}"
-  description        = "Thanos ${each.key} (${var.environment}): IRSA access to ${local.bucket_name}"
+  name               = "gl-thanos-${var.cluster.name}-${each.key}"
+  description        = "Thanos ${each.key} (${var.cluster.name}): IRSA access to ${local.bucket_name}"
   assume_role_policy = data.aws_iam_policy_document.trust[each.key].json
   tags               = local.tags
 }

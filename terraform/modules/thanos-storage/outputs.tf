@@ -1,5 +1,4 @@
-# Consumed by synth: `terraform output -json > envs/terraform-outputs/<env>.json`
-# (validated by envs/terraform.ts).
+# One cluster's storage; the root collects them per cluster into `thanos_storage`, which synth reads.
 output "thanos_bucket_name" {
   description = "S3 bucket for Thanos metrics"
   value       = aws_s3_bucket.thanos.id
@@ -11,8 +10,8 @@ output "thanos_bucket_arn" {
 }
 
 output "thanos_bucket_region" {
-  description = "Region of the bucket"
-  value       = var.region
+  description = "Region of the bucket (the cluster's)"
+  value       = aws_s3_bucket.thanos.region
 }
 
 output "thanos_role_arns" {

@@ -1,7 +1,11 @@
+# One bucket per cluster, in the cluster's own region: its sidecars, ruler, store gateway and
+# compactor never cross a region, a cluster's store serves only its own history, and the global
+# view reaches each block once (through that cluster's query).
 locals {
-  bucket_name = "gl-thanos-metrics-${var.environment}"
+  bucket_name = "gl-thanos-metrics-${var.cluster.name}"
   tags = merge(var.tags, {
     Environment = var.environment
+    Cluster     = var.cluster.name
     Component   = "observability"
     DataClass   = "operational"
     Retention   = "2-years"
@@ -9,11 +13,13 @@ locals {
 }
 
 resource "aws_s3_bucket" "thanos" {
+  region = var.cluster.region
   bucket = local.bucket_name
   tags   = merge(local.tags, { Name = "GreenLang Thanos Metrics" })
 }
 
 resource "aws_s3_bucket_public_access_block" "thanos" {
+  region = var.cluster.region
   bucket                  = aws_s3_bucket.thanos.id
   block_public_acls       = true
   block_public_policy     = true
@@ -23,6 +29,7 @@ resource "aws_s3_bucket_public_access_block" "thanos" {
 
 # ACLs disabled: every object belongs to the bucket owner whoever uploads it.
 resource "aws_s3_bucket_ownership_controls" "thanos" {
+  region = var.cluster.region
   bucket = aws_s3_bucket.thanos.id
   rule {
     object_ownership = "BucketOwnerEnforced"
@@ -32,6 +39,7 @@ resource "aws_s3_bucket_ownership_controls" "thanos" {
 # Versioning guards against a runaway delete (two compactors, a wrong retention flag): deleted
 # blocks stay recoverable as noncurrent versions for a week, then expire.
 resource "aws_s3_bucket_versioning" "thanos" {
+  region = var.cluster.region
   bucket = aws_s3_bucket.thanos.id
   versioning_configuration {
     status = "Enabled"
@@ -39,6 +47,7 @@ resource "aws_s3_bucket_versioning" "thanos" {
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "thanos" {
+  region = var.cluster.region
   bucket = aws_s3_bucket.thanos.id
   rule {
     apply_server_side_encryption_by_default {
@@ -71,6 +80,7 @@ data "aws_iam_policy_document" "tls_only" {
 }
 
 resource "aws_s3_bucket_policy" "thanos" {
+  region = var.cluster.region
   bucket = aws_s3_bucket.thanos.id
   policy = data.aws_iam_policy_document.tls_only.json
 
@@ -78,6 +88,7 @@ resource "aws_s3_bucket_policy" "thanos" {
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "thanos" {
+  region = var.cluster.region
   bucket = aws_s3_bucket.thanos.id
 
   depends_on = [aws_s3_bucket_versioning.thanos]

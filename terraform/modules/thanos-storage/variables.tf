@@ -1,5 +1,5 @@
 variable "environment" {
-  description = "Environment name (dev, staging, prod); the bucket is gl-thanos-metrics-<environment>."
+  description = "Environment name (dev, staging, prod), as a tag."
   type        = string
 
   validation {
@@ -8,22 +8,19 @@ variable "environment" {
   }
 }
 
-variable "region" {
-  description = "AWS region of the bucket."
-  type        = string
-}
-
-variable "clusters" {
-  description = "EKS clusters whose Thanos components use the bucket: their IAM OIDC provider ARN and issuer URL (without https://)."
-  type = list(object({
+variable "cluster" {
+  description = "The EKS cluster this bucket and these roles serve: its name, region, IAM OIDC provider ARN and issuer URL (without https://)."
+  type = object({
     name              = string
+    region            = string
     oidc_provider_arn = string
     oidc_provider_url = string
-  }))
+  })
 
   validation {
-    condition     = length(var.clusters) > 0
-    error_message = "At least one cluster is needed."
+    # Role names gl-thanos-<cluster>-compactor stay within IAM's 64 characters; the bucket name within S3's 63.
+    condition     = can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", var.cluster.name)) && length(var.cluster.name) <= 44
+    error_message = "cluster.name must be a DNS label of at most 44 characters."
   }
 }
 
