@@ -18,7 +18,7 @@ import { dashboardsChart } from './dashboards/index.js';
 import { exportersChart, exportersIngress } from './exporters.js';
 import { monitorsChart } from './monitors.js';
 import { namespaceChart } from './namespace.js';
-import { networkPoliciesChart, resolveFlows, type Flow, type IngressRule, type Reach } from './network-policies.js';
+import { networkPoliciesChart, resolveFlows, type EgressFlow, type Flow, type IngressRule, type Reach } from './network-policies.js';
 import { PROMETHEUS, prometheusChart, prometheusIngress, prometheusPodSelector } from './prometheus.js';
 import { operatorIngress, prometheusOperatorChart } from './prometheus-operator.js';
 import { JANITOR, PUSHGATEWAY, pushgatewayChart, pushgatewayIngress } from './pushgateway.js';
@@ -35,7 +35,7 @@ import { compactorIngress, thanosCompactorChart } from './thanos/compactor.js';
 import { thanosObjstoreChart } from './thanos/objstore.js';
 import { QUERY, queryIngress, thanosQueryChart } from './thanos/query.js';
 import { QUERY_FRONTEND, queryFrontendIngress, thanosQueryFrontendChart } from './thanos/query-frontend.js';
-import { QUERY_GLOBAL, queryGlobalIngress, thanosQueryGlobalChart } from './thanos/query-global.js';
+import { QUERY_GLOBAL, queryGlobalEgress, queryGlobalIngress, thanosQueryGlobalChart } from './thanos/query-global.js';
 import { RULER, rulerIngress, rulerPodSelector, thanosRulerChart } from './thanos/ruler.js';
 import { storeIngress, thanosStoreChart } from './thanos/store.js';
 import { thanosTlsChart } from './thanos/tls.js';
@@ -64,6 +64,8 @@ export interface Component {
   readonly ingress?: (ctx: ChartContext) => readonly Flow[];
   /** What its pods connect to in other components (each a flow into the target's pods, where it runs). */
   readonly reaches?: (ctx: ChartContext) => readonly Reach[];
+  /** What its pods connect to outside the cluster, beyond the namespace-wide egress. */
+  readonly egress?: (ctx: ChartContext) => readonly EgressFlow[];
   /** The rule areas that watch it (rendered, and tested, with it). */
   readonly rules?: readonly RuleArea[];
 }
@@ -129,7 +131,16 @@ export const components: readonly Component[] = [
       ),
   },
   { name: 'dashboards', render: dashboardsChart, wave: WAVES.last },
-  { name: 'network-policies', render: (scope, ctx) => networkPoliciesChart(scope, ctx, ingressRules(ctx)) },
+  {
+    name: 'network-policies',
+    render: (scope, ctx) =>
+      networkPoliciesChart(
+        scope,
+        ctx,
+        ingressRules(ctx),
+        running(ctx).flatMap((c) => c.egress?.(ctx) ?? []),
+      ),
+  },
   { name: 'alert-digest', render: alertDigestChart, runs: (p) => p.alertDigest, pods: [own(ALERT_DIGEST)] },
   { name: 'thanos-objstore', render: thanosObjstoreChart, runs: thanos, wave: WAVES.prerequisites },
   { name: 'thanos-tls', render: thanosTlsChart, runs: thanos, wave: WAVES.prerequisites },
@@ -158,6 +169,7 @@ export const components: readonly Component[] = [
     runs: (p) => p.globalQuery,
     pods: [own(QUERY_GLOBAL)],
     ingress: queryGlobalIngress,
+    egress: queryGlobalEgress,
   },
 ];
 

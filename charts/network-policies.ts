@@ -35,6 +35,11 @@ export type Peer = Workload | { readonly external: string; readonly peer: INetwo
 
 export const GRAFANA: Peer = { external: 'grafana', peer: { podSelector: { matchLabels: GRAFANA_SELECTOR } } };
 
+/** Addresses outside the cluster (another cluster's VPC, a load balancer's subnets), one peer per range. */
+export function addressPeers(name: string, cidrs: readonly string[]): Peer[] {
+  return cidrs.map((cidr) => ({ external: `${name}:${cidr}`, peer: { ipBlock: { cidr } } }));
+}
+
 /** Pods in these namespaces (batch-job clients of the PushGateway). */
 export function namespacesPeer(names: readonly string[]): Peer {
   return {
@@ -59,6 +64,15 @@ export interface Reach {
   readonly ports: readonly Port[];
 }
 
+/** A connection a component's pods make to addresses outside the cluster, beyond the namespace-wide egress. */
+export interface EgressFlow {
+  readonly name: string;
+  /** Labels of the component's own pods that connect. */
+  readonly from: Record<string, string>;
+  readonly to: readonly INetworkPolicyPeer[];
+  readonly ports: readonly Port[];
+}
+
 /** A flow with its peers resolved to selectors of pods that run in this cluster. */
 export interface IngressRule {
   readonly name: string;
@@ -79,7 +93,12 @@ export function resolveFlows(flows: readonly Flow[], podsOf: (w: Workload) => Re
   });
 }
 
-export function networkPoliciesChart(scope: Construct, { env }: ChartContext, rules: readonly IngressRule[]): Chart {
+export function networkPoliciesChart(
+  scope: Construct,
+  { env }: ChartContext,
+  rules: readonly IngressRule[],
+  egress: readonly EgressFlow[] = [],
+): Chart {
   const chart = new Chart(scope, 'network-policies');
   const ns = env.namespace;
   const labels = (name: string) => labelsFor({ name, component: 'network-policy' });
@@ -100,6 +119,19 @@ export function networkPoliciesChart(scope: Construct, { env }: ChartContext, ru
           podSelector: { matchLabels: r.podSelector },
           policyTypes: ['Ingress'],
           ingress: [{ from: [...r.from], ports: r.ports.map((p) => ({ port: p.port, protocol: p.protocol ?? 'TCP' })) }],
+        },
+      }),
+    );
+  }
+  for (const e of egress) {
+    addObject(
+      chart,
+      new NetworkPolicy({
+        metadata: { name: `allow-${e.name}`, namespace: ns, labels: labels(`allow-${e.name}`) },
+        spec: {
+          podSelector: { matchLabels: e.from },
+          policyTypes: ['Egress'],
+          egress: [{ to: [...e.to], ports: e.ports.map((p) => ({ port: p.port, protocol: p.protocol ?? 'TCP' })) }],
         },
       }),
     );

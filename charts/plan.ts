@@ -16,6 +16,23 @@ export interface ClusterPlan {
   readonly alertDigest: boolean;
   /** A StorageClass this repository provisions (otherwise the cluster's existing one). */
   readonly storageClass: boolean;
+  /** Clusters whose global query dials this cluster's query across the network (through its internal NLB). */
+  readonly queryDialledFrom: readonly ClusterConfig[];
+  /** The other clusters' queries the global query here dials, each at its endpoint (host:port of its NLB's DNS name). */
+  readonly remoteQueries: readonly RemoteQuery[];
+}
+
+export interface RemoteQuery {
+  readonly cluster: ClusterConfig;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** host:port of a cluster's query as the global view dials it (the schema checks the form). */
+export function queryEndpoint(env: EnvConfig, cluster: string): { host: string; port: number } | undefined {
+  const endpoint = env.thanos.global?.endpoints[cluster];
+  const m = endpoint ? /^(.+):([0-9]+)$/.exec(endpoint) : null;
+  return m ? { host: m[1]!, port: Number(m[2]) } : undefined;
 }
 
 /** The cluster that hosts the global view, when Thanos runs and the environment has one. */
@@ -30,11 +47,18 @@ export function digestCluster(env: EnvConfig): string {
 
 export function planCluster(env: EnvConfig, cluster: ClusterConfig): ClusterPlan {
   const thanos = env.features.enableThanos;
+  const host = globalViewCluster(env);
+  const others = env.clusters.filter((c) => c.name !== host);
   return {
     thanos,
     globalQuery: globalViewCluster(env) === cluster.name,
     pushgateway: env.features.enablePushgateway,
     alertDigest: digestCluster(env) === cluster.name,
     storageClass: env.storageClasses.provision !== undefined,
+    queryDialledFrom: host && host !== cluster.name ? env.clusters.filter((c) => c.name === host) : [],
+    remoteQueries:
+      host === cluster.name
+        ? others.flatMap((c) => (queryEndpoint(env, c.name) ? [{ cluster: c, ...queryEndpoint(env, c.name)! }] : []))
+        : [],
   };
 }

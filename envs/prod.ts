@@ -4,8 +4,18 @@ export const prod: EnvOverrides = {
   name: 'prod',
   tier: 'prod',
   clusters: [
-    { name: 'greenlang-prod-use1', region: 'us-east-1', awsAccountId: '333333333333' },
-    { name: 'greenlang-prod-euw1', region: 'eu-west-1', awsAccountId: '333333333333' },
+    {
+      name: 'greenlang-prod-use1',
+      region: 'us-east-1',
+      awsAccountId: '333333333333',
+      network: { vpcCidr: '10.40.0.0/16', internalLoadBalancerSubnets: ['10.40.96.0/22', '10.40.100.0/22', '10.40.104.0/22'] },
+    },
+    {
+      name: 'greenlang-prod-euw1',
+      region: 'eu-west-1',
+      awsAccountId: '333333333333',
+      network: { vpcCidr: '10.41.0.0/16', internalLoadBalancerSubnets: ['10.41.96.0/22', '10.41.100.0/22', '10.41.104.0/22'] },
+    },
   ],
   prometheus: {
     // PRD 5.1 ingestion target: 100K samples/s for 7 days is ~85GiB; 100GiB of cap on 120Gi.
@@ -14,7 +24,8 @@ export const prod: EnvOverrides = {
     storage: { size: '120Gi' },
   },
   thanos: {
-    // Each cluster's thanos-query gRPC, as reachable from the host cluster (internal NLB + DNS).
+    // Each cluster's thanos-query gRPC as the host dials it: its own in-cluster; the other through
+    // the internal NLB dist renders for it, under the DNS name external-dns publishes for that NLB.
     global: {
       hostCluster: 'greenlang-prod-use1',
       endpoints: {

@@ -3,6 +3,7 @@
  * names the environment, the field and the rule. Cross-field rules live here, not in charts.
  */
 import { z } from 'zod';
+import { cidrContains, cidrsOverlap, isNetworkCidr } from '../lib/cidr.js';
 import { gib, parseByteSize, parseDuration, parseQuantity } from '../lib/units.js';
 import { awsByClusterSchema } from './terraform.js';
 import { versions, type ComponentName } from './versions.js';
@@ -185,11 +186,28 @@ const storageClasses = z.strictObject({
   existing: z.array(storageClassName),
 });
 
+const networkCidr = z.string().refine(isNetworkCidr, { error: 'must be an IPv4 network in CIDR form such as 10.20.0.0/16' });
+
 const cluster = z.strictObject({
   /** Cluster name; also the `cluster` external label and the dist sub-folder. */
   name: dnsLabel,
   region: z.string().regex(AWS_REGION, { error: 'must be an AWS region such as us-east-1' }),
   awsAccountId: z.string().regex(/^[0-9]{12}$/, { error: 'must be a 12-digit AWS account id' }),
+  /**
+   * Where the cluster's traffic comes from, as other clusters see it; required when a global
+   * view federates the environment's clusters (the NetworkPolicies admit peers by address).
+   */
+  network: z
+    .strictObject({
+      /** The VPC: pods (VPC CNI) and nodes connect to other clusters from these addresses. */
+      vpcCidr: networkCidr,
+      /**
+       * Subnets of the internal load balancers (tagged kubernetes.io/role/internal-elb): the
+       * query's gRPC NLB lives there, and its health checks come from there.
+       */
+      internalLoadBalancerSubnets: z.array(networkCidr).min(1, { error: 'must list at least one subnet' }),
+    })
+    .optional(),
 });
 
 /** A ScrapeConfig CR (operator v1alpha1) rendered as-is; its spec is checked against the CRD model at synth. */
@@ -470,7 +488,55 @@ function checkThanos(env: z.infer<typeof envShape>, issue: Issue): void {
     for (const c of Object.keys(t.global.endpoints).filter((n) => !clusterNames.includes(n))) {
       issue(['thanos', 'global', 'endpoints', c], `is not one of this environment's clusters (${clusterNames.join(', ')})`);
     }
+    for (const [c, endpoint] of Object.entries(t.global.endpoints)) {
+      const inCluster = /\.svc(\.cluster\.local)?:[0-9]+$/.test(endpoint);
+      if (c === t.global.hostCluster && !inCluster) {
+        issue(
+          ['thanos', 'global', 'endpoints', c],
+          `${endpoint}: the host cluster's own query is dialled in-cluster (<service>.<namespace>.svc...:port)`,
+        );
+      }
+      if (c !== t.global.hostCluster && inCluster) {
+        issue(
+          ['thanos', 'global', 'endpoints', c],
+          `${endpoint} is an in-cluster name, which the host cluster cannot resolve: name the DNS record of ${c}'s internal load balancer`,
+        );
+      }
+    }
+    checkPeerNetworks(env, issue);
   }
+}
+
+/** The global view admits peers by address: every cluster says where it connects from, and the ranges are routable. */
+function checkPeerNetworks(env: z.infer<typeof envShape>, issue: Issue): void {
+  const withNetwork = env.clusters.flatMap((c, i) => (c.network ? [{ c, i, n: c.network }] : []));
+  env.clusters.forEach((c, i) => {
+    if (!c.network && env.clusters.length > 1) {
+      issue(
+        ['clusters', i, 'network'],
+        `is required for "${c.name}" because thanos.global federates this environment's clusters: the NetworkPolicies ` +
+          `admit the other cluster's query by its VPC CIDR`,
+      );
+    }
+  });
+  for (const { c, i, n } of withNetwork) {
+    n.internalLoadBalancerSubnets.forEach((subnet, j) => {
+      if (isNetworkCidr(subnet) && isNetworkCidr(n.vpcCidr) && !cidrContains(n.vpcCidr, subnet)) {
+        issue(['clusters', i, 'network', 'internalLoadBalancerSubnets', j], `${subnet} is outside ${c.name}'s VPC ${n.vpcCidr}`);
+      }
+    });
+  }
+  withNetwork.forEach((a, k) => {
+    for (const b of withNetwork.slice(k + 1)) {
+      if (isNetworkCidr(a.n.vpcCidr) && isNetworkCidr(b.n.vpcCidr) && cidrsOverlap(a.n.vpcCidr, b.n.vpcCidr)) {
+        issue(
+          ['clusters', b.i, 'network', 'vpcCidr'],
+          `${b.n.vpcCidr} overlaps ${a.c.name}'s VPC ${a.n.vpcCidr}: peered VPCs cannot route overlapping ranges, ` +
+            `and a NetworkPolicy could not tell the clusters apart`,
+        );
+      }
+    }
+  });
 }
 
 export type EnvConfig = z.infer<typeof envSchema>;

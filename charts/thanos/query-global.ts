@@ -24,7 +24,7 @@ import {
 import { queryArgs } from './query.js';
 import { selectorLabels } from '../../lib/labels.js';
 import { ALERT_DIGEST } from '../alert-digest.js';
-import { GRAFANA, tcp, type Flow } from '../network-policies.js';
+import { GRAFANA, tcp, type EgressFlow, type Flow } from '../network-policies.js';
 import { PROMETHEUS } from '../prometheus.js';
 
 export const QUERY_GLOBAL: Workload = { name: 'thanos-query-global', component: 'query-global', versionOf: 'thanos' };
@@ -77,6 +77,16 @@ export function thanosQueryGlobalChart(scope: Construct, { env }: ChartContext):
   if (q.replicas > 1) addObject(chart, pdb(queryglobalW, ns));
   addObject(chart, serviceMonitor(queryglobalW, ns, 'http', env.prometheus.scrapeInterval, api.monitorTls));
   return chart;
+}
+
+/** The global query dials each other cluster's query at its internal NLB, whose addresses are in that cluster's load-balancer subnets. */
+export function queryGlobalEgress({ plan }: ChartContext): EgressFlow[] {
+  return plan.remoteQueries.map((r) => ({
+    name: `thanos-query-global-to-${r.cluster.name}`,
+    from: selectorLabels(QUERY_GLOBAL),
+    to: r.cluster.network!.internalLoadBalancerSubnets.map((cidr) => ({ ipBlock: { cidr } })),
+    ports: tcp(r.port),
+  }));
 }
 
 /** Who may query the global view: Grafana, the digest, and Prometheus for its metrics. */

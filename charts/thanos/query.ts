@@ -5,8 +5,8 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import type { EnvConfig } from '../../envs/schema.js';
-import { versioned, type Workload } from '../../lib/labels.js';
+import type { ClusterConfig, EnvConfig } from '../../envs/schema.js';
+import { labelsFor, versioned, type Workload } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { ALL_REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { pdb, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
@@ -28,7 +28,9 @@ import { SIDECAR_SERVICE } from './sidecar.js';
 import { storeServices } from './store.js';
 import { selectorLabels } from '../../lib/labels.js';
 import { ALERT_DIGEST } from '../alert-digest.js';
-import { GRAFANA, tcp, type Flow } from '../network-policies.js';
+import { addressPeers, GRAFANA, tcp, type Flow } from '../network-policies.js';
+import { queryEndpoint } from '../plan.js';
+import { Service } from 'kubernetes-models/v1/Service';
 import { PROMETHEUS } from '../prometheus.js';
 import { GRPC_PORT, HTTP_PORT } from './common.js';
 import { QUERY_FRONTEND } from './query-frontend.js';
@@ -56,7 +58,39 @@ export function queryArgs(env: EnvConfig, endpointConfig: unknown): string[] {
   ];
 }
 
-export function thanosQueryChart(scope: Construct, { env }: ChartContext): Chart {
+/** Its gRPC Service for other clusters: an internal NLB (AWS Load Balancer Controller) on the StoreAPI port only. */
+export const QUERY_REMOTE_SERVICE = 'thanos-query-remote';
+
+/**
+ * The NLB targets the pods by IP and keeps the client's address, so this cluster's NetworkPolicy
+ * sees the dialling cluster's VPC address (not the NLB's); its security group admits only the
+ * peers' VPCs; external-dns publishes it under the name the global view dials.
+ */
+function remoteQueryService(w: Workload, ns: string, host: string, port: number, peers: readonly ClusterConfig[]): Service {
+  return new Service({
+    metadata: {
+      name: QUERY_REMOTE_SERVICE,
+      namespace: ns,
+      labels: labelsFor(w),
+      annotations: {
+        'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
+        'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+        'service.beta.kubernetes.io/aws-load-balancer-target-group-attributes': 'preserve_client_ip.enabled=true',
+        'external-dns.alpha.kubernetes.io/hostname': host,
+      },
+    },
+    spec: {
+      type: 'LoadBalancer',
+      loadBalancerClass: 'service.k8s.aws/nlb',
+      allocateLoadBalancerNodePorts: false,
+      loadBalancerSourceRanges: peers.map((c) => c.network!.vpcCidr),
+      selector: selectorLabels(w),
+      ports: [{ name: 'grpc', port, targetPort: 'grpc', protocol: 'TCP' }],
+    },
+  });
+}
+
+export function thanosQueryChart(scope: Construct, { env, cluster, plan }: ChartContext): Chart {
   const queryW = versioned(QUERY, env);
   const chart = new Chart(scope, 'thanos-query');
   const ns = env.namespace;
@@ -83,16 +117,31 @@ export function thanosQueryChart(scope: Construct, { env }: ChartContext): Chart
     ),
   );
   addObject(chart, service(queryW, ns, THANOS_PORTS));
+  const remote = queryEndpoint(env, cluster.name);
+  if (plan.queryDialledFrom.length > 0 && remote) {
+    addObject(chart, remoteQueryService(queryW, ns, remote.host, remote.port, plan.queryDialledFrom));
+  }
   if (q.replicas > 1) addObject(chart, pdb(queryW, ns));
   addObject(chart, serviceMonitor(queryW, ns, 'http', env.prometheus.scrapeInterval, api.monitorTls));
   return chart;
 }
 
-/** Who may reach Thanos Query: its StoreAPI from the global query, its HTTP API from its clients and Prometheus. */
-export function queryIngress(): Flow[] {
+/**
+ * Who may reach Thanos Query: its StoreAPI from the global query (here, or in the clusters that
+ * dial it through its NLB: their VPCs, and the NLB's own subnets for health checks), its HTTP
+ * API from its clients and Prometheus.
+ */
+export function queryIngress({ cluster, plan }: ChartContext): Flow[] {
   const to = selectorLabels(QUERY);
+  const remotePeers = [
+    ...plan.queryDialledFrom.flatMap((c) => addressPeers(`${c.name}-vpc`, [c.network!.vpcCidr])),
+    ...(plan.queryDialledFrom.length > 0
+      ? addressPeers(`${cluster.name}-load-balancers`, cluster.network!.internalLoadBalancerSubnets)
+      : []),
+  ];
   return [
     { name: 'thanos-query-grpc', to, from: [QUERY_GLOBAL], ports: tcp(GRPC_PORT) },
+    ...(remotePeers.length > 0 ? [{ name: 'thanos-query-grpc-remote', to, from: remotePeers, ports: tcp(GRPC_PORT) }] : []),
     { name: 'thanos-query-http', to, from: [QUERY_FRONTEND, RULER, GRAFANA, ALERT_DIGEST, PROMETHEUS], ports: tcp(HTTP_PORT) },
   ];
 }

@@ -192,7 +192,7 @@ describe.each(envs.map((env) => ({ env, label: env.name })))('compactor of $labe
   it('runs exactly once per bucket (one per cluster, each with its own bucket), continuously, with the configured retention', () => {
     const bucketIn = (clusterDir: string) => {
       const secret = all.find((m) => m.file.startsWith(`${clusterDir}/`) && m.manifest.metadata.name === 'thanos-objstore')!
-        .manifest as Any;
+        .manifest as Any & { stringData: Record<string, string> };
       return parse(secret.stringData['objstore.yml']).config.bucket as string;
     };
     const buckets = compactors.map((c) => bucketIn(c.file.split('/').slice(0, 2).join('/')));

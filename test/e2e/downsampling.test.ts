@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { envFiles, resolveAll } from '../../envs/index.js';
 import { startStack, type Stack } from '../../tools/preview/stack.js';
 import { runTool } from '../helpers/bin.js';
 import { json } from '../helpers/http.js';
@@ -27,6 +28,8 @@ const metas = (bucket: string): Meta[] =>
     .map((d) => JSON.parse(fs.readFileSync(path.join(bucket, d, 'meta.json'), 'utf8')));
 
 /** A ULID for a block made at `ms` (48-bit time, Crockford base32, then 80 random bits). */
+const dev = resolveAll(envFiles).find((e) => e.name === 'dev')!;
+
 function ulidAt(ms: number): string {
   const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
   let time = '';
@@ -36,12 +39,13 @@ function ulidAt(ms: number): string {
 
 describe('compactor downsampling, served back through the store gateway', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-downsample-'));
-  const bucket = path.join(work, 'bucket');
+  const objectStore = path.join(work, 'object-store');
+  const bucket = path.join(objectStore, dev.aws[dev.clusters[0]!.name]!.bucket);
   const now = Math.floor(Date.now() / 1000);
   let stack: Stack;
 
   beforeAll(async () => {
-    fs.mkdirSync(bucket);
+    fs.mkdirSync(bucket, { recursive: true });
     const lines = ['# TYPE gl_downsample_probe gauge'];
     for (let t = now - 72 * 3600; t < now - 3 * 3600; t += 60) lines.push(`gl_downsample_probe{job="backfill"} ${t % 100} ${t}`);
     lines.push('# EOF');
@@ -60,7 +64,8 @@ describe('compactor downsampling, served back through the store gateway', () => 
       fs.renameSync(path.join(bucket, m.ulid), path.join(bucket, ulid));
       fs.writeFileSync(path.join(bucket, ulid, 'meta.json'), JSON.stringify({ ...m, ulid }));
     }
-    stack = await startStack({ only: ['thanos-compactor', 'thanos-query'], bucket, demoJob: false });
+    stack = await startStack({ only: ['thanos-compactor', 'thanos-query'], objectStore, demoJob: false });
+    expect(stack.bucket).toBe(bucket);
   }, 180_000);
   afterAll(async () => {
     await stack?.stop();

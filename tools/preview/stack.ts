@@ -42,8 +42,8 @@ export interface StackOptions {
   readonly maxFor?: string;
   /** Run the demo batch job (pushes every 10 s). */
   readonly demoJob?: boolean;
-  /** Share a bucket and the issuer's CA with another stack (the clusters of one environment). */
-  readonly bucket?: string;
+  /** Share the object store (see RunnerOptions.objectStore) and the issuer's CA with another stack (the clusters of one environment). */
+  readonly objectStore?: string;
   readonly caDir?: string;
   /** Run only these workloads (by name), e.g. the query path of a remote cluster. */
   readonly only?: readonly string[];
@@ -59,6 +59,7 @@ export interface Stack {
   readonly cluster: string;
   readonly local: LocalCluster;
   readonly work: string;
+  /** The cluster's own bucket (a directory of the local object store). */
   readonly bucket: string;
   readonly sink: Awaited<ReturnType<typeof startSink>>;
   readonly proms: Running[];
@@ -123,7 +124,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       manifests,
       sinkUrl: sink.url,
       time: { interval: opts.interval ?? '2s', maxFor: opts.maxFor ?? '10s', blockDuration: opts.blockDuration ?? '1m' },
-      bucket: opts.bucket,
+      objectStore: opts.objectStore,
       caDir: opts.caDir,
       secretValue: (_es, key) => creds[key],
       only: opts.only ? (w) => opts.only!.includes(w.name) : undefined,
@@ -194,7 +195,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       cluster: cluster.name,
       local,
       work: local.work,
-      bucket: local.bucket,
+      bucket: path.join(local.objectStore, env.aws[cluster.name]!.bucket),
       sink,
       proms,
       sidecars,

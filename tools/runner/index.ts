@@ -29,8 +29,12 @@ export interface RunnerOptions {
   readonly sinkUrl: string;
   /** Scrape/evaluation interval, cap on alert `for`, TSDB block duration of the local run. */
   readonly time: { interval: string; maxFor: string; blockDuration: string };
-  /** A bucket directory (shared by clusters of one environment); a new one by default. */
-  readonly bucket?: string;
+  /**
+   * Root of the local object store: a bucket named B in an objstore config is the directory
+   * <objectStore>/B. Clusters of one environment share the root, so two configs naming one
+   * bucket share its blocks, as in S3. A new root by default.
+   */
+  readonly objectStore?: string;
   /** The issuer's CA directory (one per environment, as cert-manager's issuer is). */
   readonly caDir?: string;
   /** Values of ExternalSecret keys (credentials of the local run); a placeholder otherwise. */
@@ -45,7 +49,8 @@ export interface RunnerOptions {
 
 export interface LocalCluster {
   readonly work: string;
-  readonly bucket: string;
+  /** Root of the local object store (see RunnerOptions.objectStore). */
+  readonly objectStore: string;
   readonly caDir: string;
   readonly generated: GeneratedCluster;
   readonly pods: readonly RunningPod[];
@@ -77,8 +82,8 @@ interface Planned {
 export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster> {
   const say = o.progress ?? (() => {});
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `gl-run-${o.cluster.name}-`));
-  const bucket = o.bucket ?? path.join(work, 'bucket');
-  fs.mkdirSync(bucket, { recursive: true });
+  const objectStore = o.objectStore ?? path.join(work, 'object-store');
+  fs.mkdirSync(objectStore, { recursive: true });
   const caDir = o.caDir ?? path.join(work, 'ca');
   fs.mkdirSync(caDir, { recursive: true });
 
@@ -176,7 +181,7 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
       const ctx = {
         kube,
         dir: path.join(work, 'pods', p.pod.name),
-        files: { dns, bucket, sink: o.sinkUrl, discovered: () => discovered },
+        files: { dns, objectStore, sink: o.sinkUrl, discovered: () => discovered },
         token: (ns: string, sa: string, audience?: string) => serviceAccountToken(generated, ns, sa, audience),
         apiServer: { host: new URL(generated.cp.url).hostname, port: Number(new URL(generated.cp.url).port) },
       };
@@ -194,7 +199,7 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
     };
     return {
       work,
-      bucket,
+      objectStore,
       caDir,
       generated,
       get pods() {

@@ -125,11 +125,15 @@ export function resolveInYaml(value: unknown, dns: Resolver): unknown {
   return value;
 }
 
-/** Object storage config (S3, GCS, ...) as a FILESYSTEM bucket in `dir`; other YAML unchanged. */
-export function localBucket<T>(config: T, dir: string): T {
+/** Object storage config (S3, GCS, ...) as a FILESYSTEM bucket: the directory named like the bucket under `root`; other YAML unchanged. */
+export function localBucket<T>(config: T, root: string): T {
   const c = config as any;
-  if (c && typeof c === 'object' && typeof c.type === 'string' && c.config && /^(s3|gcs|azure|swift|cos|oss|bos)$/i.test(c.type))
-    return { type: 'FILESYSTEM', config: { directory: dir } } as T;
+  if (c && typeof c === 'object' && typeof c.type === 'string' && c.config && /^(s3|gcs|azure|swift|cos|oss|bos)$/i.test(c.type)) {
+    const name = String(c.config.bucket ?? c.config.container ?? 'bucket');
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
+      throw new Error(`objstore config: bucket name ${JSON.stringify(name)} is not a plain name`);
+    return { type: 'FILESYSTEM', config: { directory: path.join(root, name) } } as T;
+  }
   return config;
 }
 
@@ -156,7 +160,8 @@ export interface FileContext {
   /** The pod's file tree: each mount linked at its path (for globs over several mounts). */
   readonly root?: string;
   readonly dns: Resolver;
-  readonly bucket: string;
+  /** Root of the local object store (one directory per bucket name). */
+  readonly objectStore: string;
   readonly sink: string;
   readonly discovered: () => Discovered;
 }
@@ -178,7 +183,7 @@ export function localText(text: string, ctx: FileContext): string {
     let value = doc.toJS({ maxAliasCount: -1 });
     if (value?.scrape_configs || value?.alerting) value = staticDiscovery(value, ctx.discovered());
     value = localReceivers(value, ctx.sink);
-    value = localBucket(value, ctx.bucket);
+    value = localBucket(value, ctx.objectStore);
     value = resolveInYaml(value, ctx.dns);
     out = stringify(value, { lineWidth: 0 });
   } else if (!doc || !isScalar(doc.contents)) {

@@ -29,7 +29,7 @@ const ctx: FileContext = {
     { path: '/etc/prometheus/config_out', local: '/tmp/pod/volumes/config-out' },
   ],
   dns,
-  bucket: '/tmp/bucket',
+  objectStore: '/tmp/object-store',
   sink: 'http://127.0.0.1:5555',
   discovered: () => ({ services: [], pods: [] }),
 };
@@ -108,8 +108,12 @@ describe('resolveInYaml', () => {
 });
 
 describe('localBucket and localReceivers', () => {
-  it('turns an S3 objstore config into a filesystem bucket and leaves other YAML alone', () => {
-    expect(localBucket({ type: 'S3', config: { bucket: 'b' } }, '/tmp/b')).toEqual({ type: 'FILESYSTEM', config: { directory: '/tmp/b' } });
+  it('turns an S3 objstore config into a filesystem bucket named like it and leaves other YAML alone', () => {
+    expect(localBucket({ type: 'S3', config: { bucket: 'b' } }, '/tmp/os')).toEqual({
+      type: 'FILESYSTEM',
+      config: { directory: '/tmp/os/b' },
+    });
+    expect(() => localBucket({ type: 'S3', config: { bucket: '../x' } }, '/tmp/os')).toThrow(/not a plain name/);
     expect(localBucket({ type: 'IN-MEMORY', config: {} }, '/tmp/b')).toEqual({ type: 'IN-MEMORY', config: {} });
   });
   it('points receivers at the sink and keeps routing', () => {
