@@ -13,16 +13,7 @@ import { imageOf } from '../envs/versions.js';
 import { operatorWebTls, scrapeTlsConfig } from '../lib/web-tls.js';
 import { labelsFor, type Workload, versioned } from '../lib/labels.js';
 import { addObject, typed } from '../lib/objects.js';
-import {
-  crResources,
-  operatorStorage,
-  pdb,
-  restrictedPod,
-  service,
-  serviceAccount,
-  serviceMonitor,
-  spreadAcrossNodes,
-} from '../lib/workload.js';
+import { crResources, operatorStorage, pdb, restrictedPod, service, serviceAccount, serviceMonitor, haPlacement } from '../lib/workload.js';
 import { alertmanagerConfig } from './alertmanager-config.js';
 import type { ChartContext } from './context.js';
 import { GRAFANA, tcp, type Flow } from './network-policies.js';
@@ -73,7 +64,7 @@ export function alertmanagerChart(scope: Construct, { env }: ChartContext): Char
         secrets: [am.credentialsSecret],
         resources: crResources(am.resources),
         securityContext: restrictedPod(),
-        ...(am.replicas > 1 ? { affinity: spreadAcrossNodes(alertmanagerPodSelector()) } : {}),
+        ...(am.replicas > 1 ? haPlacement(alertmanagerPodSelector(), env.scheduling.zoneSpread) : {}),
         retention: '120h',
         web: { tlsConfig: operatorWebTls() },
         storage: operatorStorage('alertmanager-data', am.storage),

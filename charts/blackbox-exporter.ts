@@ -29,7 +29,7 @@ import {
   service,
   serviceAccount,
   serviceMonitor,
-  spreadAcrossNodes,
+  haPlacement,
 } from '../lib/workload.js';
 import { ALERTMANAGER, ALERTMANAGER_WEB_PORT } from './alertmanager.js';
 import type { ChartContext } from './context.js';
@@ -97,7 +97,7 @@ export function blackboxExporterChart(scope: Construct, ctx: ChartContext): Char
             serviceAccountName: w.name,
             automountServiceAccountToken: false,
             securityContext: restrictedPod(),
-            affinity: spreadAcrossNodes(selectorLabels(w)),
+            ...haPlacement(selectorLabels(w), env.scheduling.zoneSpread, { deployment: true }),
             containers: [
               {
                 name: 'blackbox-exporter',

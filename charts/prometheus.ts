@@ -24,7 +24,7 @@ import { imageOf } from '../envs/versions.js';
 import { operatorWebTls, scrapeTlsConfig } from '../lib/web-tls.js';
 import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
 import { addObject, asManifest, typed } from '../lib/objects.js';
-import { bindClusterRole, crResources, operatorStorage, serviceAccount } from '../lib/workload.js';
+import { bindClusterRole, crResources, haPlacement, operatorStorage, serviceAccount } from '../lib/workload.js';
 import { REPLICA_LABELS } from '../lib/replica-labels.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../lib/rules.js';
 import { grpcTlsVolume } from './thanos/common.js';
@@ -142,17 +142,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
           fsGroup: 2000,
           seccompProfile: { type: 'RuntimeDefault' },
         },
-        ...(pair
-          ? {
-              affinity: {
-                podAntiAffinity: {
-                  requiredDuringSchedulingIgnoredDuringExecution: [
-                    { labelSelector: { matchLabels: prometheusPodSelector() }, topologyKey: 'kubernetes.io/hostname' },
-                  ],
-                },
-              },
-            }
-          : {}),
+        ...(pair ? haPlacement(prometheusPodSelector(), env.scheduling.zoneSpread) : {}),
         serviceMonitorSelector: everything,
         serviceMonitorNamespaceSelector: inWatched,
         podMonitorSelector: everything,

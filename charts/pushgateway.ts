@@ -17,7 +17,7 @@ import { addObject } from '../lib/objects.js';
 import { scrapeTlsConfig, WEB_TLS_SECRET, webTlsFiles, webTlsMount, webTlsVolume } from '../lib/web-tls.js';
 import { parseDuration } from '../lib/units.js';
 import { pythonCronJob } from '../lib/python-job.js';
-import { monitorFor, pdb, restrictedContainer, restrictedPod, service, serviceAccount, spreadAcrossNodes } from '../lib/workload.js';
+import { monitorFor, pdb, restrictedContainer, restrictedPod, service, serviceAccount, haPlacement } from '../lib/workload.js';
 import type { ChartContext } from './context.js';
 import { svcHost } from '../lib/dns.js';
 import { namespacesPeer, tcp, type Flow } from './network-policies.js';
@@ -61,7 +61,7 @@ export function pushgatewayChart(scope: Construct, { env }: ChartContext): Chart
             serviceAccountName: pushgatewayW.name,
             automountServiceAccountToken: false,
             securityContext: restrictedPod(65534),
-            ...(pg.replicas > 1 ? { affinity: spreadAcrossNodes(selector) } : {}),
+            ...(pg.replicas > 1 ? haPlacement(selector, env.scheduling.zoneSpread) : {}),
             containers: [
               {
                 name: 'pushgateway',

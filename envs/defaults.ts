@@ -121,7 +121,8 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'r
     compactor: {
       replicas: 1,
       resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '4Gi' } },
-      storage: { storageClassName: 'gp3', size: '100Gi' },
+      // Twice a 14-day block at the default sizing (67.6 GiB): the schema's compactor disk rule.
+      storage: { storageClassName: 'gp3', size: '150Gi' },
       retention: { raw: '30d', fiveMinutes: '120d', oneHour: '730d' },
     },
     ruler: {
@@ -161,6 +162,7 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'r
   argocd: { namespace: 'argocd', repoURL: 'https://github.com/greenlang/prometheus-platform.git', targetRevision: 'main' },
   features: { enableThanos: true, enablePushgateway: true },
   // EKS has no gp3 class by default: render one (encrypted, bound where the pod lands, growable).
+  scheduling: { zoneSpread: 'preferred' },
   storageClasses: { provision: { name: 'gp3', volumeType: 'gp3' }, existing: [] },
   tags: { Component: 'observability', DataClass: 'operational', ManagedBy: 'greenlang-prometheus-platform' },
 };

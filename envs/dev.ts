@@ -10,4 +10,6 @@ export const dev: EnvOverrides = {
     storage: { size: '20Gi' },
     resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '1', memory: '4Gi' } },
   },
+  // Twice a 14-day block at the sizing above (16.9 GiB): the schema's compactor disk rule.
+  thanos: { compactor: { storage: { size: '40Gi' } } },
 };

@@ -24,6 +24,8 @@ export const prod: EnvOverrides = {
     storage: { size: '120Gi' },
   },
   thanos: {
+    // Twice a 14-day block at the sizing above (169 GiB): the schema's compactor disk rule.
+    compactor: { storage: { size: '350Gi' } },
     // Each cluster's thanos-query gRPC as the host dials it: its own in-cluster; the other through
     // the internal NLB dist renders for it, under the DNS name external-dns publishes for that NLB.
     global: {
@@ -34,5 +36,7 @@ export const prod: EnvOverrides = {
       },
     },
   },
+  // Three zones per region: a zone outage never takes both replicas of a pair.
+  scheduling: { zoneSpread: 'required' },
   tags: { CostCenter: 'platform' },
 };

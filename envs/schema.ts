@@ -219,6 +219,14 @@ const additionalScrapeConfig = z.strictObject({
 /** Headroom rule (prd-review, FR-1.5): retentionSize may use at most this share of the PVC. */
 export const RETENTION_SIZE_MAX_SHARE = 0.85;
 
+/**
+ * The compactor's largest job: Thanos' default compaction levels end at 14-day blocks, and
+ * compacting one downloads its source blocks and writes the result next to them, so the disk
+ * needs about twice a 14-day block of one cluster's (deduplicated) ingestion.
+ */
+export const LARGEST_BLOCK_SECONDS = 14 * 86400;
+export const COMPACTOR_DISK_BLOCKS = 2;
+
 const prometheus = z.strictObject({
   replicas,
   scrapeInterval: duration,
@@ -286,6 +294,11 @@ const envShape = z.strictObject({
   tls,
   features,
   storageClasses,
+  /**
+   * HA pairs spread across zones: `required` (a replica stays Pending rather than share a zone
+   * with its peer) or `preferred` (the scheduler tries). Node anti-affinity always applies.
+   */
+  scheduling: z.strictObject({ zoneSpread: z.enum(['required', 'preferred']) }),
   /** Each cluster's bucket and IRSA roles: from the Terraform outputs file, never from env files (see envs/terraform.ts). */
   aws: awsByClusterSchema,
   /** Image tags this environment runs: from envs/versions.ts, never env files. */
@@ -331,6 +344,12 @@ export const envSchema = envShape.superRefine((env, ctx) => {
     for (const [path, n] of ha) {
       if (n < 2) issue(path, `must be at least 2 in a ${env.tier} environment (HA pair, FR-1.1); got ${n}`);
     }
+  }
+  if (env.tier === 'prod' && env.scheduling.zoneSpread !== 'required') {
+    issue(
+      ['scheduling', 'zoneSpread'],
+      `must be "required" in prod: with "${env.scheduling.zoneSpread}" one zone outage can take both replicas of an HA pair`,
+    );
   }
   if (env.hostNamespace === env.namespace || env.monitoredNamespaces.includes(env.hostNamespace)) {
     issue(['hostNamespace'], `"${env.hostNamespace}" must be a namespace of its own: it runs privileged pods`);
@@ -382,6 +401,16 @@ export const envSchema = envShape.superRefine((env, ctx) => {
           `the size cap would silently cut local history short`,
       );
     }
+  }
+  const compactorDisk = parseQuantity(env.thanos.compactor.storage.size);
+  const block = LARGEST_BLOCK_SECONDS * p.sizing.samplesPerSecond * p.sizing.bytesPerSample;
+  if (compactorDisk !== undefined && compactorDisk < COMPACTOR_DISK_BLOCKS * block) {
+    issue(
+      ['thanos', 'compactor', 'storage', 'size'],
+      `${env.thanos.compactor.storage.size} (${gib(compactorDisk)}) cannot compact a 14-day block at ${p.sizing.samplesPerSecond} ` +
+        `samples/s x ${p.sizing.bytesPerSample} B/sample: the block is ${gib(block)} and compacting it needs its sources plus the ` +
+        `result on disk (${gib(COMPACTOR_DISK_BLOCKS * block)}); grow the volume`,
+    );
   }
   for (const res of ['cpu', 'memory'] as const) {
     const req = parseQuantity(p.resources.requests[res]);

@@ -9,4 +9,6 @@ export const staging: EnvOverrides = {
     sizing: { samplesPerSecond: 50_000, bytesPerSample: 1.5 },
     storage: { size: '60Gi' },
   },
+  // Twice a 14-day block at the sizing above (84.5 GiB): the schema's compactor disk rule.
+  thanos: { compactor: { storage: { size: '180Gi' } } },
 };

@@ -35,3 +35,14 @@ export function cidrContains(outer: string, inner: string): boolean {
 export function cidrsOverlap(a: string, b: string): boolean {
   return cidrContains(a, b) || cidrContains(b, a);
 }
+
+/** The n-th address of a CIDR (0 is the network address), for address plans in tests. */
+export function nthAddress(cidr: string, n: number): string {
+  const r = range(cidr);
+  if (!r) throw new Error(`${cidr} is not an IPv4 CIDR`);
+  const size = 2 ** (32 - r[1]);
+  if (n < 0 || n >= size) throw new Error(`${cidr} has no address #${n} (it has ${size})`);
+  const base = r[0].toByteArray().reduce((acc, b) => acc * 256 + b, 0);
+  const v = base + n;
+  return [24, 16, 8, 0].map((shift) => Math.floor(v / 2 ** shift) % 256).join('.');
+}

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSecurityContext } from 'kubernetes-models/v1/PodSecurityContext';
 import type { IAffinity } from 'kubernetes-models/v1/Affinity';
+import type { ITopologySpreadConstraint } from 'kubernetes-models/v1/TopologySpreadConstraint';
 import type { IResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements';
 import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -127,12 +128,37 @@ export function pdb(w: Workload, ns: string, selector: Record<string, string> = 
   });
 }
 
-/** Replicas of one workload never share a node (so one node loss never takes the pair). */
-export function spreadAcrossNodes(selector: Record<string, string>): IAffinity {
+/** How strictly an HA workload's replicas spread across zones (envs: scheduling.zoneSpread). */
+export type ZoneSpread = 'required' | 'preferred';
+
+/**
+ * Where an HA workload's replicas go: never two on one node (so one node loss never takes the
+ * pair), and spread across zones, as a rule (`required`: a replica waits rather than share a
+ * zone) or a preference. A Deployment spreads each ReplicaSet on its own (pod-template-hash), so
+ * a rolling update is not blocked by the pods it replaces.
+ */
+export function haPlacement(
+  selector: Record<string, string>,
+  zoneSpread: ZoneSpread,
+  opts: { deployment?: boolean } = {},
+): { affinity: IAffinity; topologySpreadConstraints: ITopologySpreadConstraint[] } {
   return {
-    podAntiAffinity: {
-      requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' }],
+    affinity: {
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' },
+        ],
+      },
     },
+    topologySpreadConstraints: [
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: zoneSpread === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway',
+        labelSelector: { matchLabels: selector },
+        ...(opts.deployment ? { matchLabelKeys: ['pod-template-hash'] } : {}),
+      },
+    ],
   };
 }
 

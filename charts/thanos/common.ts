@@ -11,7 +11,7 @@ import { scrapeTlsConfig, webConfig, webTlsMount, webTlsVolume } from '../../lib
 import type { Construct } from 'constructs';
 import { svcHost } from '../../lib/dns.js';
 import { labelsFor, selectorLabels, type Workload } from '../../lib/labels.js';
-import { configMap, httpProbes, restrictedContainer, restrictedPod, spreadAcrossNodes, type Resources } from '../../lib/workload.js';
+import { configMap, httpProbes, restrictedContainer, restrictedPod, haPlacement, type Resources } from '../../lib/workload.js';
 
 export const GRPC_PORT = 10901;
 export const HTTP_PORT = 10902;
@@ -153,7 +153,14 @@ export function serverArgs(opts: { grpc?: boolean } = {}): string[] {
 }
 
 /** A stateless Thanos component (query, query-frontend, global query): spread, restricted, no API token. */
-export function thanosDeployment(w: Workload, ns: string, replicas: number, container: IContainer, volumes?: IVolume[]): Deployment {
+export function thanosDeployment(
+  w: Workload,
+  env: Pick<EnvConfig, 'namespace' | 'scheduling'>,
+  replicas: number,
+  container: IContainer,
+  volumes?: IVolume[],
+): Deployment {
+  const ns = env.namespace;
   const labels = labelsFor(w);
   return new Deployment({
     metadata: { name: w.name, namespace: ns, labels },
@@ -166,7 +173,7 @@ export function thanosDeployment(w: Workload, ns: string, replicas: number, cont
           serviceAccountName: w.name,
           automountServiceAccountToken: false,
           securityContext: restrictedPod(),
-          ...(replicas > 1 ? { affinity: spreadAcrossNodes(selectorLabels(w)) } : {}),
+          ...(replicas > 1 ? haPlacement(selectorLabels(w), env.scheduling.zoneSpread, { deployment: true }) : {}),
           containers: [container],
           ...(volumes ? { volumes } : {}),
         },

@@ -53,7 +53,7 @@ export function thanosQueryFrontendChart(scope: Construct, { env }: ChartContext
     chart,
     thanosDeployment(
       queryfrontendW,
-      ns,
+      env,
       f.replicas,
       thanosContainer({
         env,

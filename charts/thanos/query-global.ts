@@ -51,7 +51,7 @@ export function thanosQueryGlobalChart(scope: Construct, { env }: ChartContext):
     chart,
     thanosDeployment(
       queryglobalW,
-      ns,
+      env,
       q.replicas,
       thanosContainer({
         env,

@@ -103,7 +103,7 @@ export function thanosQueryChart(scope: Construct, { env, cluster, plan }: Chart
     chart,
     thanosDeployment(
       queryW,
-      ns,
+      env,
       q.replicas,
       thanosContainer({
         env,

@@ -22,7 +22,7 @@ import {
   service,
   serviceAccount,
   serviceMonitor,
-  spreadAcrossNodes,
+  haPlacement,
 } from '../../lib/workload.js';
 import { clientTls, webTlsMount, webTlsVolume } from '../../lib/web-tls.js';
 import { externalLabels, storageOf, type ChartContext } from '../context.js';
@@ -119,7 +119,7 @@ export function thanosRulerChart(scope: Construct, ctx: ChartContext): Chart {
         ruleNamespaceSelector: inWatched,
         resources: crResources(r.resources),
         securityContext: restrictedPod(),
-        ...(r.replicas > 1 ? { affinity: spreadAcrossNodes(rulerPodSelector()) } : {}),
+        ...(r.replicas > 1 ? haPlacement(rulerPodSelector(), env.scheduling.zoneSpread) : {}),
         storage: operatorStorage('thanos-ruler-data', r.storage),
         grpcServerTlsConfig: { certFile: grpcTlsFiles.cert, keyFile: grpcTlsFiles.key, caFile: grpcTlsFiles.ca },
         volumes: [grpcTlsVolume, webTlsVolume],

@@ -18,7 +18,7 @@ import {
   service,
   serviceAccount,
   serviceMonitor,
-  spreadAcrossNodes,
+  haPlacement,
 } from '../../lib/workload.js';
 import { CLUSTER_LABEL, storageOf, type ChartContext } from '../context.js';
 import {
@@ -102,7 +102,7 @@ export function thanosStoreChart(scope: Construct, ctx: ChartContext): Chart {
               // IRSA uses its own projected token; the Kubernetes API token is not needed.
               automountServiceAccountToken: false,
               securityContext: restrictedPod(),
-              ...(s.replicas > 1 ? { affinity: spreadAcrossNodes(selectorLabels(w)) } : {}),
+              ...(s.replicas > 1 ? haPlacement(selectorLabels(w), env.scheduling.zoneSpread) : {}),
               containers: [
                 thanosContainer({
                   env,

@@ -2,40 +2,20 @@
  * FR-2.4 end to end through the runner (tools/runner): three days of backfilled data (promtool
  * tsdb create-blocks-from openmetrics) in the bucket are downsampled to 5m by dev's compactor pod
  * as dist renders it, and the 5m data is served by a store gateway through Thanos Query over
- * mutual TLS. The backfilled block is given an upload time an hour ago (its ULID), as the
- * compactor only touches blocks older than its consistency delay.
+ * mutual TLS. The backfilled block carries dev's external labels and an upload time an hour ago
+ * (test/helpers/blocks.ts).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { startStack, type Stack } from '../../tools/preview/stack.js';
-import { runTool } from '../helpers/bin.js';
+import { metas, seedBlocks } from '../helpers/blocks.js';
 import { json } from '../helpers/http.js';
 import { waitFor } from '../helpers/sink.js';
 
-interface Meta {
-  ulid: string;
-  minTime: number;
-  maxTime: number;
-  thanos?: { downsample?: { resolution: number } };
-}
-const metas = (bucket: string): Meta[] =>
-  fs
-    .readdirSync(bucket)
-    .filter((d) => fs.existsSync(path.join(bucket, d, 'meta.json')))
-    .map((d) => JSON.parse(fs.readFileSync(path.join(bucket, d, 'meta.json'), 'utf8')));
-
-/** A ULID for a block made at `ms` (48-bit time, Crockford base32, then 80 random bits). */
 const dev = resolveAll(envFiles).find((e) => e.name === 'dev')!;
-
-function ulidAt(ms: number): string {
-  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-  let time = '';
-  for (let t = ms, i = 0; i < 10; i++, t = Math.floor(t / 32)) time = alphabet[t % 32] + time;
-  return time + Array.from(crypto.randomBytes(16), (b) => alphabet[b % 32]).join('');
-}
+const cluster = dev.clusters[0]!;
 
 describe('compactor downsampling, served back through the store gateway', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-downsample-'));
@@ -45,25 +25,16 @@ describe('compactor downsampling, served back through the store gateway', () => 
   let stack: Stack;
 
   beforeAll(async () => {
-    fs.mkdirSync(bucket, { recursive: true });
     const lines = ['# TYPE gl_downsample_probe gauge'];
     for (let t = now - 72 * 3600; t < now - 3 * 3600; t += 60) lines.push(`gl_downsample_probe{job="backfill"} ${t % 100} ${t}`);
-    lines.push('# EOF');
-    fs.writeFileSync(path.join(work, 'data.om'), lines.join('\n') + '\n');
-    const r = runTool('promtool', [
-      'tsdb',
-      'create-blocks-from',
-      'openmetrics',
-      '--max-block-duration=72h',
-      path.join(work, 'data.om'),
-      bucket,
-    ]);
-    expect(r.code).toBe(0);
-    for (const m of metas(bucket)) {
-      const ulid = ulidAt(Date.now() - 3600_000);
-      fs.renameSync(path.join(bucket, m.ulid), path.join(bucket, ulid));
-      fs.writeFileSync(path.join(bucket, ulid, 'meta.json'), JSON.stringify({ ...m, ulid }));
-    }
+    // The external labels dev's Prometheus writes (the store gateway keeps only its cluster's blocks).
+    const blocks = seedBlocks(bucket, lines, {
+      cluster: cluster.name,
+      region: cluster.region,
+      environment: dev.name,
+      prometheus_replica: 'prometheus-prometheus-0',
+    });
+    expect(blocks.length).toBeGreaterThan(0);
     stack = await startStack({ only: ['thanos-compactor', 'thanos-query'], objectStore, demoJob: false });
     expect(stack.bucket).toBe(bucket);
   }, 180_000);

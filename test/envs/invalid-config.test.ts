@@ -27,10 +27,12 @@ const cases: [title: string, override: unknown, message: string][] = [
       'Lower retentionSize or grow the volume',
   ],
   [
-    'a size cap that cannot hold the time retention at the expected ingestion',
+    'a size cap (and a compactor disk) that cannot hold the expected ingestion',
     { prometheus: { sizing: { samplesPerSecond: 100000 } } },
     'env "qa": prometheus.retentionSize: 42GB (42.0 GiB) cannot hold prometheus.retention 7d at 100000 samples/s x 1.5 B/sample ' +
-      '(84.5 GiB needed): the size cap would silently cut local history short',
+      '(84.5 GiB needed): the size cap would silently cut local history short\n' +
+      'env "qa": thanos.compactor.storage.size: 150Gi (150.0 GiB) cannot compact a 14-day block at 100000 samples/s x 1.5 B/sample: ' +
+      'the block is 169.0 GiB and compacting it needs its sources plus the result on disk (338.0 GiB); grow the volume',
   ],
   [
     'an image pin set in an env file instead of envs/versions.ts',
@@ -130,6 +132,12 @@ const cases: [title: string, override: unknown, message: string][] = [
     'a second compactor on the same bucket',
     { thanos: { compactor: { replicas: 2 } } },
     'env "qa": thanos.compactor.replicas: must be exactly 1; got 2: two compactors on one bucket compact and delete the same blocks concurrently (each cluster runs one, for its own bucket)',
+  ],
+  [
+    'a compactor disk too small for a 14-day block at the expected ingestion',
+    { thanos: { compactor: { storage: { size: '100Gi' } } } },
+    'env "qa": thanos.compactor.storage.size: 100Gi (100.0 GiB) cannot compact a 14-day block at 40000 samples/s x 1.5 B/sample: ' +
+      'the block is 67.6 GiB and compacting it needs its sources plus the result on disk (135.2 GiB); grow the volume',
   ],
   [
     'a raw retention too short to downsample',

@@ -1,4 +1,4 @@
-import { cidrContains, cidrsOverlap, ipInCidr, isNetworkCidr } from '../../lib/cidr.js';
+import { cidrContains, cidrsOverlap, ipInCidr, isNetworkCidr, nthAddress } from '../../lib/cidr.js';
 
 describe('CIDR arithmetic', () => {
   it('knows a network address from a host address with a prefix', () => {
@@ -26,5 +26,12 @@ describe('CIDR arithmetic', () => {
     expect(cidrsOverlap('10.20.0.0/16', '10.20.128.0/17')).toBe(true);
     expect(cidrsOverlap('10.20.128.0/17', '10.20.0.0/16')).toBe(true);
     expect(cidrsOverlap('10.20.0.0/16', '10.21.0.0/16')).toBe(false);
+  });
+
+  it('numbers the addresses of a range, and refuses one past its end', () => {
+    expect(nthAddress('10.40.96.0/22', 0)).toBe('10.40.96.0');
+    expect(nthAddress('10.40.96.0/22', 258)).toBe('10.40.97.2');
+    expect(nthAddress('10.40.96.0/22', 1023)).toBe('10.40.99.255');
+    expect(() => nthAddress('10.40.96.0/22', 1024)).toThrow(/has no address #1024/);
   });
 });

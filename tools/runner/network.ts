@@ -112,25 +112,24 @@ export function clusterDns(
   };
 }
 
-/** kube-proxy for one Service: each port on its virtual IP forwards to a ready pod, chosen at random. */
-export async function proxyService(
-  svc: LocalService & { clusterIP: string },
-  pods: readonly LocalPod[],
-  running: (pod: LocalPod) => boolean,
+/** Where one accepted connection goes: a backend, optionally dialled from a given local address; none drops it. */
+type Route = { host: string; port: number; localAddress?: string } | undefined;
+
+/** TCP forwarding on `host`: each listener port routes every connection it accepts (the client waits while an async route decides). */
+export async function forwardPorts(
+  host: string,
+  listeners: readonly { port: number; route: (client: net.Socket) => Route | Promise<Route> }[],
 ): Promise<{ close(): Promise<void> }> {
-  const members = membersOf(svc, pods);
   const sockets = new Set<net.Socket>();
   const servers = await Promise.all(
-    svc.ports.map(
-      (sp) =>
+    listeners.map(
+      (l) =>
         new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer((client) => {
-            const ready = members.filter(running).flatMap((p) => {
-              const port = targetPortOf(sp, p);
-              return port === undefined ? [] : [{ host: p.ip, port }];
-            });
-            const to = ready[crypto.randomInt(Math.max(ready.length, 1))];
-            if (!to) {
+          const server = net.createServer(async (client) => {
+            client.pause();
+            client.on('error', () => client.destroy());
+            const to = await l.route(client);
+            if (!to || client.destroyed) {
               client.destroy();
               return;
             }
@@ -140,12 +139,13 @@ export async function proxyService(
               s.once('close', () => sockets.delete(s));
             }
             client.pipe(upstream).pipe(client);
+            client.resume();
             const drop = () => (client.destroy(), upstream.destroy());
             client.on('error', drop);
             upstream.on('error', drop);
           });
           server.once('error', reject);
-          server.listen(sp.port, svc.clusterIP, () => resolve(server));
+          server.listen(l.port, host, () => resolve(server));
         }),
     ),
   );
@@ -155,4 +155,37 @@ export async function proxyService(
       Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => undefined)
     ),
   };
+}
+
+/** The ready pods behind a Service port, as host:port. */
+export function readyBackends(
+  svc: LocalService,
+  sp: LocalService['ports'][number],
+  pods: readonly LocalPod[],
+  running: (pod: LocalPod) => boolean,
+): { pod: LocalPod; host: string; port: number }[] {
+  return membersOf(svc, pods)
+    .filter(running)
+    .flatMap((p) => {
+      const port = targetPortOf(sp, p);
+      return port === undefined ? [] : [{ pod: p, host: p.ip, port }];
+    });
+}
+
+/** kube-proxy for one Service: each port on its virtual IP forwards to a ready pod, chosen at random. */
+export function proxyService(
+  svc: LocalService & { clusterIP: string },
+  pods: readonly LocalPod[],
+  running: (pod: LocalPod) => boolean,
+): Promise<{ close(): Promise<void> }> {
+  return forwardPorts(
+    svc.clusterIP,
+    svc.ports.map((sp) => ({
+      port: sp.port,
+      route: () => {
+        const ready = readyBackends(svc, sp, pods, running);
+        return ready[crypto.randomInt(Math.max(ready.length, 1))];
+      },
+    })),
+  );
 }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { envFiles, resolveAll } from '../../../envs/index.js';
+import { nthAddress } from '../../../lib/cidr.js';
 import { manifestsOfTree, treeOnDisk } from '../../../lib/manifests.js';
 import { repoRoot } from '../../../tools/binaries.js';
 import {
@@ -135,11 +136,7 @@ function podOf(manifests: any[], kind: string, name: string, ip: string): Policy
   return pod(labels, ip, w.metadata.namespace, ports);
 }
 
-/** An address inside a CIDR (the n-th). */
-const addressIn = (cidr: string, n: number) => {
-  const [a, b, c] = cidr.split('/')[0]!.split('.').map(Number) as [number, number, number];
-  return `${a}.${b}.${c + Math.floor(n / 256)}.${n % 256}`;
-};
+const addressIn = nthAddress;
 
 describe('prod cross-cluster flows on the rendered dist', () => {
   const hostDist = distOf(host);

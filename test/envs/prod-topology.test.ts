@@ -1,7 +1,8 @@
 /**
- * The global view's network in the schema: every cluster says where it connects from, the
- * ranges can be routed between peered VPCs, and each endpoint is dialled the way it can be
- * (in-cluster for the host, a load balancer's DNS name for the others). Cases edit prod.
+ * Prod's topology in the schema: every cluster says where it connects from, the ranges can be
+ * routed between peered VPCs, each endpoint is dialled the way it can be (in-cluster for the
+ * host, a load balancer's DNS name for the others), and HA pairs must spread across zones.
+ * Cases edit prod.
  */
 import { deepMerge, resolveEnv } from '../../envs/index.js';
 import { prod } from '../../envs/prod.js';
@@ -49,9 +50,14 @@ const cases: [title: string, env: EnvOverrides, message: string][] = [
     'env "prod": thanos.global.endpoints.greenlang-prod-use1: thanos-query.use1.example.com:10901: the host cluster\'s own ' +
       'query is dialled in-cluster (<service>.<namespace>.svc...:port)',
   ],
+  [
+    'HA pairs only preferring to spread across zones',
+    deepMerge(prod, { scheduling: { zoneSpread: 'preferred' } }) as EnvOverrides,
+    'env "prod": scheduling.zoneSpread: must be "required" in prod: with "preferred" one zone outage can take both replicas of an HA pair',
+  ],
 ];
 
-describe("the global view's network rules", () => {
+describe("prod's topology rules (global view network, zones)", () => {
   it('accept prod as it is', () => {
     expect(resolveEnv(prod).clusters.map((c) => c.network?.vpcCidr)).toEqual(['10.40.0.0/16', '10.41.0.0/16']);
   });
