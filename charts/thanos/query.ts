@@ -71,7 +71,8 @@ function remoteQueryService(w: Workload, ns: string, host: string, port: number,
     metadata: {
       name: QUERY_REMOTE_SERVICE,
       namespace: ns,
-      labels: labelsFor(w),
+      // Its own name label: the query's ServiceMonitor selects the query's Services by theirs, and this one has no metrics port.
+      labels: labelsFor({ ...w, name: QUERY_REMOTE_SERVICE }),
       annotations: {
         'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
         'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',

@@ -1,10 +1,11 @@
 /**
- * NetworkPolicies, checked with a small evaluator of Kubernetes NetworkPolicy semantics over the
+ * NetworkPolicies, checked with the NetworkPolicy evaluator (tools/runner/netpol.ts) over the
  * rendered policies: the flows the platform needs are allowed, others are denied, and every
  * policy selects pods that exist.
  */
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { synthesize } from '../../charts/index.js';
+import { ingressAllowed, policyCluster, selects } from '../../tools/runner/netpol.js';
 import { manifestsOf } from '../helpers/tree.js';
 
 const envs = resolveAll(envFiles);
@@ -18,34 +19,13 @@ interface Pod {
   ns: string;
   labels: Record<string, string>;
 }
-const matches = (sel: any, labels: Record<string, string>): boolean =>
-  Object.entries(sel?.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
-  (sel?.matchExpressions ?? []).every((e: any) =>
-    e.operator === 'In' ? e.values.includes(labels[e.key]) : !e.values.includes(labels[e.key]),
-  );
-const nsLabels = (ns: string) => ({ 'kubernetes.io/metadata.name': ns });
+const inCluster = policyCluster(ms);
+const asPod = (p: Pod) => ({ namespace: p.ns, labels: p.labels, ip: '10.40.0.2' });
+const matches = selects;
 
-function peerMatches(peer: any, src: Pod, policyNs: string): boolean {
-  if (peer.ipBlock) return false;
-  const nsOk = peer.namespaceSelector ? matches(peer.namespaceSelector, nsLabels(src.ns)) : src.ns === policyNs;
-  const podOk = peer.podSelector ? matches(peer.podSelector, src.labels) : true;
-  return nsOk && podOk;
-}
-
-/** Kubernetes semantics: allowed if no policy selects the pod for ingress, or any selecting policy allows it. */
-function allowed(src: Pod, dst: Pod, port: number, protocol = 'TCP'): boolean {
-  const selecting = policies.filter(
-    (p) =>
-      p.metadata.namespace === dst.ns && (p.spec.policyTypes ?? ['Ingress']).includes('Ingress') && matches(p.spec.podSelector, dst.labels),
-  );
-  if (selecting.length === 0) return true;
-  return selecting.some((p) =>
-    (p.spec.ingress ?? []).some(
-      (rule: any) =>
-        (rule.from ?? [{}]).some((peer: any) => Object.keys(peer).length === 0 || peerMatches(peer, src, p.metadata.namespace)) &&
-        (rule.ports ?? [{ port, protocol }]).some((pp: any) => pp.port === port && (pp.protocol ?? 'TCP') === protocol),
-    ),
-  );
+/** Whether the rendered policies admit `src` into `dst` on `port` (tools/runner/netpol.ts: the one evaluator). */
+function allowed(src: Pod, dst: Pod, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): boolean {
+  return ingressAllowed(inCluster, asPod(dst), { pod: asPod(src) }, { port, protocol }).allowed;
 }
 
 /** Pod labels of every workload rendered in the namespace (operator-managed ones included). */

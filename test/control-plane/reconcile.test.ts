@@ -480,9 +480,8 @@ describe.each(targets)('$label on a real API server with the real operator', ({ 
           .map((p: any) => `${t.metadata?.labels?.['app.kubernetes.io/name']}/${c.name}:${p.containerPort}/${p.protocol ?? 'TCP'}`),
       ),
     );
-    // Until cross-cluster gRPC exists (issue 16), a cluster without the global query has no caller
-    // of its query's StoreAPI.
-    const expected = plan.thanos && !plan.globalQuery ? ['thanos-query/thanos-query:10901/TCP'] : [];
+    // A single cluster (no global view, not dialled by another cluster's) has no caller of its query's StoreAPI.
+    const expected = plan.thanos && !plan.globalQuery && plan.queryDialledFrom.length === 0 ? ['thanos-query/thanos-query:10901/TCP'] : [];
     expect([...new Set(unreachable)].sort()).toEqual(expected);
   });
 });

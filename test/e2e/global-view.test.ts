@@ -8,6 +8,7 @@
  *   keeps the client's address and forwards only what both clusters' NetworkPolicies, as the API
  *   servers hold them, admit (tools/runner/netpol.ts) under the environment's address plan: each
  *   cluster's pods in its VPC CIDR, the load balancer in its internal-LB subnets.
+ * - The same connections are judged under the policies of the dist before issue 16, which refused them.
  * - Each bucket is seeded with a block of its own cluster's series, and the host's bucket with
  *   a stray block of the other cluster (left over from a shared bucket).
  */
@@ -18,7 +19,10 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import type { ClusterConfig } from '../../envs/schema.js';
+import { parseAllDocuments } from 'yaml';
 import { nthAddress } from '../../lib/cidr.js';
+import { manifestsOfTree, treeOnDisk } from '../../lib/manifests.js';
+import { repoRoot } from '../../tools/binaries.js';
 import { startStack, type Stack } from '../../tools/preview/stack.js';
 import { startLoadBalancer, type Admission, type LoadBalancer } from '../../tools/runner/load-balancer.js';
 import { allocateSubnet } from '../../tools/runner/network.js';
@@ -41,6 +45,14 @@ const vpcAddress = (c: ClusterConfig, loopbackIp: string) => nthAddress(c.networ
 /** The load balancer's address, in the cluster's first internal-LB subnet. */
 const lbAddress = (c: ClusterConfig) => nthAddress(c.network!.internalLoadBalancerSubnets[0]!, 10);
 
+/** The NetworkPolicies of the dist before issue 16 (test/fixtures), and dist's namespaces. */
+const fixturePolicies = (cluster: string) =>
+  parseAllDocuments(fs.readFileSync(path.join(repoRoot, 'test/fixtures/network-policies-397ca00', `${cluster}.yaml`), 'utf8')).map((d) =>
+    d.toJS(),
+  );
+const namespaceOf = (cluster: string) =>
+  manifestsOfTree(treeOnDisk(path.join(repoRoot, 'dist', prod.name, cluster, 'namespace'))) as { kind?: string; metadata?: any }[];
+
 const policyPod = (c: ClusterConfig, p: LocalPod): PolicyPod => ({
   namespace: p.namespace,
   labels: p.labels,
@@ -58,6 +70,11 @@ describe('prod as deployed: global view across the clusters, with their NetworkP
   const hostReady = new Promise<void>((resolve) => (hostKnown = resolve));
   const decisions = () => lb.decisions;
   const policies = new Map<string, PolicyCluster>();
+  const before = {
+    host: policyCluster([...fixturePolicies(hostName), ...namespaceOf(hostName)]),
+    remote: policyCluster([...fixturePolicies(remoteCluster.name), ...namespaceOf(remoteCluster.name)]),
+  };
+  const beforeVerdicts: boolean[] = [];
   // One issuer (CA) for the environment, shared by its clusters (tls.issuer); one object store.
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-prod-'));
   const caDir = path.join(work, 'ca');
@@ -82,6 +99,11 @@ describe('prod as deployed: global view across the clusters, with their NetworkP
     if (!src) return { allowed: false, why: `${a.client} is no pod of ${hostName}` };
     const client = policyPod(hostCluster, src);
     const egress = egressAllowed(policies.get(hostName)!, client, { ip: lbAddress(remoteCluster) }, { port: a.listenerPort });
+    // What the dist before issue 16 would have decided for the same connection.
+    beforeVerdicts.push(
+      egressAllowed(before.host, client, { ip: lbAddress(remoteCluster) }, { port: a.listenerPort }).allowed &&
+        ingressAllowed(before.remote, policyPod(remoteCluster, a.target), { ip: client.ip }, { port: a.targetPort }).allowed,
+    );
     const ingress = ingressAllowed(
       policies.get(remoteCluster.name)!,
       policyPod(remoteCluster, a.target),
@@ -163,6 +185,9 @@ describe('prod as deployed: global view across the clusters, with their NetworkP
         .map((d) => d.why),
     ).toEqual([]);
     expect(decisions().filter((d) => !d.why.startsWith('thanos-query-global-'))).toEqual([]);
+    // The same connections under the NetworkPolicies of the dist before issue 16: every one refused.
+    expect(beforeVerdicts.length).toBe(decisions().length);
+    expect(beforeVerdicts.filter(Boolean)).toEqual([]);
   }, 120_000);
 
   it('the load balancer refuses a client that is no admitted pod', async () => {
