@@ -5,8 +5,11 @@
  *   critical -> PagerDuty (P1) and Slack criticalChannel
  *   warning  -> Slack warningChannel
  *   anything else -> Slack defaultChannel
+ *   Watchdog -> the heartbeat service only, every heartbeat.repeatInterval (never inhibited:
+ *               its severity is none)
  *   a firing critical inhibits the warning of the same alertname and cluster.
  */
+import { WATCHDOG_ALERT } from './rules/watchdog.js';
 import type { EnvConfig } from '../envs/schema.js';
 
 /** Keys expected in the credentials Secret. */
@@ -14,6 +17,8 @@ export const CREDENTIAL_KEYS = {
   slackWebhookUrl: 'slack-webhook-url',
   pagerdutyRoutingKey: 'pagerduty-routing-key',
   smtpPassword: 'smtp-password',
+  /** URL the heartbeat service gives (PagerDuty heartbeat, healthchecks.io, Dead Man's Snitch...): a secret, like a webhook. */
+  heartbeatUrl: 'heartbeat-url',
 } as const;
 
 /** Where the operator mounts `spec.secrets` entries. */
@@ -26,6 +31,7 @@ export const RECEIVERS = {
   pagerduty: 'pagerduty-critical',
   slackCritical: 'slack-critical',
   slackWarning: 'slack-warnings',
+  heartbeat: 'heartbeat',
 } as const;
 
 interface Route {
@@ -73,6 +79,15 @@ export function alertmanagerConfig(env: EnvConfig): AlertmanagerConfigFile {
       group_interval: am.timing.groupInterval,
       repeat_interval: am.timing.repeatInterval,
       routes: [
+        // The dead man's switch: pinged every repeat interval (a notification per flush at most), and nowhere else.
+        {
+          receiver: RECEIVERS.heartbeat,
+          matchers: [`alertname="${WATCHDOG_ALERT}"`],
+          group_by: ['alertname', 'cluster'],
+          group_wait: '0s',
+          group_interval: am.heartbeat.repeatInterval,
+          repeat_interval: am.heartbeat.repeatInterval,
+        },
         // P1: page, and keep going so the channel sees it too.
         { receiver: RECEIVERS.pagerduty, matchers: ['severity="critical"'], continue: true },
         { receiver: RECEIVERS.slackCritical, matchers: ['severity="critical"'] },
@@ -96,6 +111,11 @@ export function alertmanagerConfig(env: EnvConfig): AlertmanagerConfigFile {
       },
       { name: RECEIVERS.slackCritical, slack_configs: slack(am.slack.criticalChannel) },
       { name: RECEIVERS.slackWarning, slack_configs: slack(am.slack.warningChannel) },
+      // A resolved notification would count as a ping: only firing ones are sent.
+      {
+        name: RECEIVERS.heartbeat,
+        webhook_configs: [{ url_file: credentialPath(env, CREDENTIAL_KEYS.heartbeatUrl), send_resolved: false }],
+      },
     ],
   };
 }

@@ -23,6 +23,7 @@ import { PROMETHEUS, prometheusChart, prometheusIngress, prometheusPodSelector }
 import { operatorIngress, prometheusOperatorChart } from './prometheus-operator.js';
 import { JANITOR, PUSHGATEWAY, pushgatewayChart, pushgatewayIngress } from './pushgateway.js';
 import { alertmanagerRules } from './rules/alertmanager.js';
+import { watchdogRules } from './rules/watchdog.js';
 import { batchJobRules } from './rules/batch-jobs.js';
 import { rulesChart } from './rules/index.js';
 import { metaRules } from './rules/meta.js';
@@ -101,7 +102,7 @@ export const components: readonly Component[] = [
     render: alertmanagerChart,
     pods: [{ workload: ALERTMANAGER, selector: alertmanagerPodSelector() }],
     ingress: alertmanagerIngress,
-    rules: [alertmanagerRules],
+    rules: [alertmanagerRules, watchdogRules],
   },
   {
     name: 'pushgateway',

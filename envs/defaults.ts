@@ -139,6 +139,7 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'r
     storage: { storageClassName: 'gp3', size: '10Gi' },
     credentialsSecret: 'alertmanager-credentials',
     timing: { resolveTimeout: '5m', groupWait: '30s', groupInterval: '5m', repeatInterval: '4h' },
+    heartbeat: { repeatInterval: '1m' },
     groupBy: ['alertname', 'cluster', 'service'],
     slack: { defaultChannel: '#greenlang-alerts', criticalChannel: '#greenlang-alerts', warningChannel: '#greenlang-alerts-warning' },
     digest: {

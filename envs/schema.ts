@@ -94,6 +94,12 @@ const alertmanager = z.strictObject({
   credentialsSecret: dnsLabel,
   timing: z.strictObject({ resolveTimeout: duration, groupWait: duration, groupInterval: duration, repeatInterval: duration }),
   groupBy: z.array(labelName).min(1),
+  /**
+   * The dead man's switch: the always-firing Watchdog goes to the heartbeat service (URL under
+   * `heartbeat-url` in the credentials Secret) every repeatInterval; set the service's period to
+   * match and its grace to a few intervals.
+   */
+  heartbeat: z.strictObject({ repeatInterval: duration }),
   slack: z.strictObject({ defaultChannel: slackChannel, criticalChannel: slackChannel, warningChannel: slackChannel }),
   /** FR-3.4 weekly summary email. */
   digest: z.strictObject({

@@ -4,7 +4,8 @@
  * evaluates it.
  */
 import { REPLICA_LABELS } from '../../lib/replica-labels.js';
-export type Severity = 'critical' | 'warning' | 'info';
+/** `none`: never routed by severity (the Watchdog heartbeat). */
+export type Severity = 'critical' | 'warning' | 'info' | 'none';
 
 export interface AlertRule {
   readonly alert: string;

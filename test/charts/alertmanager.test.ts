@@ -37,7 +37,9 @@ describe.each(targets)('Alertmanager config of $label', ({ env, cluster }) => {
   it.each([
     [['severity=critical', 'alertname=PrometheusDown', 'cluster=c'], `${RECEIVERS.pagerduty},${RECEIVERS.slackCritical}`],
     [['severity=warning', 'alertname=PrometheusDown', 'cluster=c'], RECEIVERS.slackWarning],
-    [['severity=info', 'alertname=Watchdog'], RECEIVERS.default],
+    [['severity=none', 'alertname=Watchdog', 'cluster=c'], RECEIVERS.heartbeat],
+    [['severity=critical', 'alertname=Watchdog', 'cluster=c'], RECEIVERS.heartbeat],
+    [['severity=info', 'alertname=SomethingInformational'], RECEIVERS.default],
     [['alertname=NoSeverity'], RECEIVERS.default],
   ])('routes %j to %s (amtool config routes test)', (labels, receivers) => {
     const r = routes(`--verify.receivers=${receivers}`, ...labels);
@@ -67,7 +69,7 @@ describe.each(targets)('Alertmanager config of $label', ({ env, cluster }) => {
     expect(text).not.toMatch(/hooks\.slack\.com|api_url:|routing_key:|service_key:|auth_password:/);
     const files = [...text.matchAll(/_file: (\S+)/g)].map((m) => m[1]);
     expect(files.sort()).toEqual(
-      [CREDENTIAL_KEYS.pagerdutyRoutingKey, CREDENTIAL_KEYS.slackWebhookUrl]
+      [CREDENTIAL_KEYS.pagerdutyRoutingKey, CREDENTIAL_KEYS.slackWebhookUrl, CREDENTIAL_KEYS.heartbeatUrl]
         .map((k) => `/etc/alertmanager/secrets/${env.alertmanager.credentialsSecret}/${k}`)
         .sort(),
     );

@@ -474,4 +474,30 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
     const missing = () => localBlocks(promDir).filter((u) => !uploaded().has(u));
     expect(await waitFor(() => missing().length === 0, 120_000, 2000)).toBe(true);
   }, 330_000);
+  it('the Watchdog heartbeat arrives every repeat interval, and stops when Prometheus stops', async () => {
+    // Locally the heartbeat route repeats every 10 s (its 1m capped like `for`), Prometheus re-sends every 2 s.
+    const beats = () => stack.sink.received.filter((r) => r.path === '/heartbeat');
+    const from = beats().length;
+    await sleep(35_000);
+    const seen = beats().slice(from);
+    const gaps = seen.slice(1).map((b, i) => (b.at - seen[i]!.at) / 1000);
+    const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)] ?? NaN;
+    expect({ count: seen.length >= 3, median: median > 7 && median < 14 }).toEqual({ count: true, median: true });
+    // Every one is the Watchdog alone, firing.
+    expect(seen.map((b) => [b.body.status, b.body.alerts.map((a: any) => a.labels.alertname)])).toEqual(
+      seen.map(() => ['firing', ['Watchdog']]),
+    );
+
+    const pods = stack.local.podsOf('StatefulSet', 'prometheus-prometheus');
+    await Promise.all(pods.map((p) => p.stop()));
+    try {
+      // The last alert Prometheus sent ends 4 resend intervals later (8 s); then nothing is sent, not even "resolved".
+      await sleep(20_000);
+      const quietFrom = beats().length;
+      await sleep(25_000);
+      expect(beats().slice(quietFrom)).toEqual([]);
+    } finally {
+      for (let i = 0; i < pods.length; i++) await stack.restartPrometheus(i);
+    }
+  }, 150_000);
 });

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 export interface Received {
   path: string;
   body: any;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 export async function startSink(): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
@@ -19,7 +21,7 @@ export async function startSink(): Promise<{ url: string; received: Received[]; 
       } catch {
         // keep raw text
       }
-      received.push({ path: req.url ?? '', body });
+      received.push({ path: req.url ?? '', body, at: Date.now() });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"status":"success","ok":true}');
     });

@@ -101,6 +101,7 @@ function credentials(sinkUrl: string): Record<string, string> {
     'slack-webhook-url': `${sinkUrl}/slack`,
     'pagerduty-routing-key': 'preview-routing-key',
     'smtp-password': 'preview',
+    'heartbeat-url': `${sinkUrl}/heartbeat`,
   };
 }
 

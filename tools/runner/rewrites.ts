@@ -210,9 +210,11 @@ export function localArgs(args: readonly string[], env: Readonly<Record<string, 
 
 /**
  * dist's objects with the intervals a local run needs to see things happen in seconds: scrape
- * and evaluation intervals, alert `for` durations capped, Alertmanager group delays, and TSDB
- * blocks cut every `blockDuration` (so the sidecars upload while a test runs). Applied before the
- * operator reconciles, so everything it generates follows from these objects.
+ * and evaluation intervals, alert `for` durations capped, Prometheus re-sending firing alerts
+ * every interval (so they end within seconds of its stop), Alertmanager group delays (every
+ * route) and sub-routes' repeat intervals capped like `for`, and TSDB blocks cut every `blockDuration` (so
+ * the sidecars upload while a test runs). Applied before the operator reconciles, so everything
+ * it generates follows from these objects.
  */
 export function forLocalTime(
   manifests: readonly Manifest[],
@@ -228,6 +230,7 @@ export function forLocalTime(
           ...(x.spec.additionalArgs ?? []),
           { name: 'storage.tsdb.min-block-duration', value: o.blockDuration },
           { name: 'storage.tsdb.max-block-duration', value: o.blockDuration },
+          { name: 'rules.alert.resend-delay', value: o.interval },
         ];
         break;
       case 'ThanosRuler':
@@ -255,9 +258,15 @@ export function forLocalTime(
         const text = x.stringData?.[key];
         if (typeof text === 'string' && /^route:/m.test(text)) {
           const doc = parseDocument(text);
-          const route = doc.get('route') as any;
-          route.set('group_wait', '1s');
-          route.set('group_interval', '1s');
+          const shorten = (route: any, root: boolean) => {
+            if (root || route.has('group_wait')) route.set('group_wait', '1s');
+            if (root || route.has('group_interval')) route.set('group_interval', '1s');
+            // A route's own repeat (the heartbeat's) capped like `for`; the default (root) one stays, so an alert is notified once.
+            const repeat = route.get('repeat_interval');
+            if (!root && typeof repeat === 'string' && parseDuration(repeat)! > cap) route.set('repeat_interval', o.maxFor);
+            for (const child of (route.get('routes') as any)?.items ?? []) shorten(child, false);
+          };
+          shorten(doc.get('route'), true);
           x.stringData[key] = doc.toString();
         }
         break;

@@ -5,6 +5,7 @@ import { probeCases } from './probes.js';
 import { prometheusCases } from './prometheus.js';
 import { thanosCases } from './thanos.js';
 import type { AlertCase } from './types.js';
+import { watchdogCases } from './watchdog.js';
 
 export const alertCases: readonly AlertCase[] = [
   ...prometheusCases,
@@ -13,4 +14,5 @@ export const alertCases: readonly AlertCase[] = [
   ...batchJobCases,
   ...metaCases,
   ...probeCases,
+  ...watchdogCases,
 ];

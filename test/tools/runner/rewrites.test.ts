@@ -196,7 +196,12 @@ describe('forLocalTime', () => {
         }),
         m('ServiceMonitor', { endpoints: [{ port: 'web', interval: '30s' }, { port: 'x' }] }),
         m('Secret', undefined, {
-          stringData: { 'alertmanager.yaml': 'route:\n  receiver: r\n  group_wait: 30s\nreceivers: [{name: r}]\n' },
+          stringData: {
+            'alertmanager.yaml':
+              'route:\n  receiver: r\n  group_wait: 30s\n  repeat_interval: 4h\n  routes:\n' +
+              '    - {receiver: h, group_wait: 0s, group_interval: 1m, repeat_interval: 1m}\n    - {receiver: r, repeat_interval: 5s}\n' +
+              'receivers: [{name: r}, {name: h}]\n',
+          },
         }),
       ],
       { interval: '2s', maxFor: '10s', blockDuration: '1m' },
@@ -208,11 +213,22 @@ describe('forLocalTime', () => {
       additionalArgs: [
         { name: 'storage.tsdb.min-block-duration', value: '1m' },
         { name: 'storage.tsdb.max-block-duration', value: '1m' },
+        { name: 'rules.alert.resend-delay', value: '2s' },
       ],
     });
     expect(out[1].spec.groups[0].rules.map((r: any) => r.for)).toEqual(['10s', '5s']);
     expect(out[2].spec.endpoints).toEqual([{ port: 'web', interval: '2s' }, { port: 'x' }]);
-    expect(parse(out[3].stringData['alertmanager.yaml']).route).toEqual({ receiver: 'r', group_wait: '1s', group_interval: '1s' });
+    // Every route's delays shortened where set (the root's always); sub-routes' repeat intervals capped like `for`.
+    expect(parse(out[3].stringData['alertmanager.yaml']).route).toEqual({
+      receiver: 'r',
+      group_wait: '1s',
+      group_interval: '1s',
+      repeat_interval: '4h',
+      routes: [
+        { receiver: 'h', group_wait: '1s', group_interval: '1s', repeat_interval: '10s' },
+        { receiver: 'r', repeat_interval: '5s' },
+      ],
+    });
   });
 });
 

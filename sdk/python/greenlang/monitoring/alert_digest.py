@@ -162,10 +162,14 @@ def config_from_env(env: dict[str, str]) -> dict:
     }
 
 
+FIRING_ALERTS = 'ALERTS{alertstate="firing",severity!="none"}'
+
+
 def run(cfg: dict, now: float | None = None) -> list[AlertSummary]:
     end = time.time() if now is None else now
     start = end - cfg["days"] * 86400
-    matrix = query_range(cfg["query_url"], 'ALERTS{alertstate="firing"}', start, end, cfg["step"], context=cfg.get("tls"))
+    # severity "none" is the always-firing Watchdog (the heartbeat), not something that happened.
+    matrix = query_range(cfg["query_url"], FIRING_ALERTS, start, end, cfg["step"], context=cfg.get("tls"))
     summaries = summarise(matrix, cfg["step"])
     subject = f"GreenLang weekly alert digest: {len(summaries)} alerts, {sum(s.episodes for s in summaries)} episodes"
     send(render_html(summaries, cfg["days"], end), subject, cfg)
