@@ -24,6 +24,7 @@ import { operatorIngress, prometheusOperatorChart } from './prometheus-operator.
 import { JANITOR, PUSHGATEWAY, pushgatewayChart, pushgatewayIngress } from './pushgateway.js';
 import { alertmanagerRules } from './rules/alertmanager.js';
 import { watchdogRules } from './rules/watchdog.js';
+import { expectedScrapeJobs, scrapeTargetRules } from './rules/scrape-targets.js';
 import { batchJobRules } from './rules/batch-jobs.js';
 import { rulesChart } from './rules/index.js';
 import { metaRules } from './rules/meta.js';
@@ -54,7 +55,9 @@ export interface PodsOf {
  */
 export interface Component {
   readonly name: string;
-  readonly render: (scope: Construct, ctx: ChartContext) => Chart;
+  /** Its chart; or `renderFrom`, given what every other component rendered (rendered after them). */
+  readonly render?: (scope: Construct, ctx: ChartContext) => Chart;
+  readonly renderFrom?: (scope: Construct, ctx: ChartContext, others: readonly Manifest[]) => Chart;
   /** Rendered only when the cluster's plan runs it; always when absent. */
   readonly runs?: (plan: ClusterPlan) => boolean;
   /** Argo CD sync wave of its Application (0 when absent); see WAVES. */
@@ -124,12 +127,9 @@ export const components: readonly Component[] = [
   { name: 'monitors', render: monitorsChart },
   {
     name: 'rules',
-    render: (scope, ctx) =>
-      rulesChart(
-        scope,
-        ctx,
-        running(ctx).flatMap((c) => c.rules ?? []),
-      ),
+    // The components' rule areas, and an expectation of targets for every scrape job the cluster's monitors generate.
+    renderFrom: (scope, ctx, others) =>
+      rulesChart(scope, ctx, [...running(ctx).flatMap((c) => c.rules ?? []), scrapeTargetRules(expectedScrapeJobs(others))]),
   },
   { name: 'dashboards', render: dashboardsChart, wave: WAVES.last },
   {
@@ -179,7 +179,13 @@ export function renderCluster(env: EnvConfig, cluster: ClusterConfig, registry: 
   const app = new App();
   const ctx: ChartContext = { env, cluster, plan: planCluster(env, cluster) };
   const here = running(ctx, registry);
-  const out = here.map((c) => ({ chart: c.name, manifests: c.render(app, ctx).toJson() as Manifest[] }));
+  const first = new Map(here.filter((c) => c.render).map((c) => [c.name, c.render!(app, ctx).toJson() as Manifest[]]));
+  const others = [...first.values()].flat();
+  const out = here.map((c) => {
+    const manifests = first.get(c.name) ?? (c.renderFrom?.(app, ctx, others).toJson() as Manifest[] | undefined);
+    if (!manifests) throw new Error(`component ${c.name} has neither render nor renderFrom`);
+    return { chart: c.name, manifests };
+  });
   // Delivery last: it points one Argo CD Application at each folder rendered above.
   const folders = here.map((c) => ({ name: c.name, wave: c.wave ?? 0 }));
   const kinds = allowedKinds(out.flatMap((r) => r.manifests));
@@ -216,5 +222,11 @@ export function ingressRules(ctx: ChartContext, registry: readonly Component[] =
   );
 }
 
-/** Every rule area of the platform (what the promtool cases and runbooks must cover). */
-export const ruleAreas: readonly RuleArea[] = components.flatMap((c) => c.rules ?? []);
+/**
+ * Every rule area of the platform (what the promtool cases and runbooks must cover); the scrape
+ * expectations are generated per cluster, here with one job standing for them.
+ */
+export const ruleAreas: readonly RuleArea[] = [
+  ...components.flatMap((c) => c.rules ?? []),
+  scrapeTargetRules(['serviceMonitor/monitoring/thanos-query/0']),
+];

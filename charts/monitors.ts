@@ -8,6 +8,7 @@
  * Platform components (Prometheus, Thanos, Alertmanager, PushGateway, exporters) bring their
  * own ServiceMonitors in their charts.
  */
+import { TARGETS_OPTIONAL_ANNOTATION } from './rules/scrape-targets.js';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import {
@@ -175,7 +176,13 @@ export function monitorsChart(scope: Construct, { env }: ChartContext): Chart {
   addObject(
     chart,
     typed(PodMonitor, {
-      metadata: { name: 'greenlang-pods', namespace: env.namespace, labels: monitorLabels('greenlang-pods') },
+      // Pods opt in with the label: none may have yet.
+      metadata: {
+        name: 'greenlang-pods',
+        namespace: env.namespace,
+        labels: monitorLabels('greenlang-pods'),
+        annotations: { [TARGETS_OPTIONAL_ANNOTATION]: 'true' },
+      },
       spec: {
         selector: { matchLabels: { 'prometheus.io/scrape': 'true' } },
         namespaceSelector: { matchNames: env.monitoredNamespaces },
@@ -187,7 +194,13 @@ export function monitorsChart(scope: Construct, { env }: ChartContext): Chart {
   addObject(
     chart,
     typed(ScrapeConfig, {
-      metadata: { name: 'greenlang-annotated-pods', namespace: env.namespace, labels: monitorLabels('greenlang-annotated-pods') },
+      // Pods opt in with the annotation: none may have yet.
+      metadata: {
+        name: 'greenlang-annotated-pods',
+        namespace: env.namespace,
+        labels: monitorLabels('greenlang-annotated-pods'),
+        annotations: { [TARGETS_OPTIONAL_ANNOTATION]: 'true' },
+      },
       spec: {
         kubernetesSdConfigs: [{ role: ScrapeConfigSpecKubernetesSdConfigsRole.POD, namespaces: { names: env.monitoredNamespaces } }],
         scrapeInterval: env.prometheus.scrapeInterval,

@@ -17,6 +17,7 @@ import { toolPath } from '../../tools/binaries.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
 import { planCluster } from '../../charts/plan.js';
 import { GRAFANA_SELECTOR } from '../../charts/network-policies.js';
+import { EMPTY_JOB_ALERT, scrapeJobsOf, TARGETS_OPTIONAL_ANNOTATION } from '../../charts/rules/scrape-targets.js';
 import type { Running } from '../../tools/proc.js';
 import { applyAll, distOf, FIELD_MANAGER, namespacesFirst, ref, targets, useControlPlane } from './cluster.js';
 
@@ -297,17 +298,17 @@ describe.each(targets)('$label on a real API server with the real operator', ({ 
     const secret = await kube.get('v1', 'Secret', 'prometheus-prometheus', ns);
     const configText = gunzipKey(secret, 'prometheus.yaml.gz');
     const config = parse(configText) as { scrape_configs: { job_name: string }[]; rule_files?: string[] };
-    const expected = [
-      ...of('ServiceMonitor').flatMap((m) =>
-        m.spec.endpoints.map((_: unknown, i: number) => `serviceMonitor/${m.metadata.namespace}/${m.metadata.name}/${i}`),
-      ),
-      ...of('PodMonitor').flatMap((m) =>
-        m.spec.podMetricsEndpoints.map((_: unknown, i: number) => `podMonitor/${m.metadata.namespace}/${m.metadata.name}/${i}`),
-      ),
-      ...of('Probe').map((m) => `probe/${m.metadata.namespace}/${m.metadata.name}`),
-      ...of('ScrapeConfig').map((m) => `scrapeConfig/${m.metadata.namespace}/${m.metadata.name}`),
-    ].sort();
-    expect(config.scrape_configs.map((j) => j.job_name).sort()).toEqual(expected);
+    const monitors = ['ServiceMonitor', 'PodMonitor', 'Probe', 'ScrapeConfig'].flatMap((k) => of(k));
+    const generated = config.scrape_configs.map((j) => j.job_name).sort();
+    expect(generated).toEqual(monitors.flatMap(scrapeJobsOf).sort());
+    // The scrape expectations name every job the operator generated, except those of monitors marked optional.
+    const rule = of('PrometheusRule')
+      .flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules))
+      .find((r: any) => r.alert === EMPTY_JOB_ALERT);
+    const named = [...new Set([...String(rule.expr).matchAll(/scrape_job="([^"]+)"/g)].map((m) => m[1]!))].sort();
+    const optional = monitors.filter((m) => m.metadata.annotations?.[TARGETS_OPTIONAL_ANNOTATION] === 'true').flatMap(scrapeJobsOf);
+    expect(optional.length).toBeGreaterThan(0);
+    expect(named).toEqual(generated.filter((j) => !optional.includes(j)));
 
     const sts = await kube.get('apps/v1', 'StatefulSet', 'prometheus-prometheus', ns);
     const pod = await admittedPod(kube, ns, 'StatefulSet', sts);

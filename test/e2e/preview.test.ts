@@ -13,6 +13,8 @@ import { json } from '../helpers/http.js';
 import { startStack, type Stack } from '../../tools/preview/stack.js';
 import type { Running } from '../helpers/proc.js';
 import { sleep, waitFor } from '../helpers/sink.js';
+import { isDeepStrictEqual } from 'node:util';
+import { EMPTY_JOB_ALERT } from '../../charts/rules/scrape-targets.js';
 import { metricNames } from '../helpers/promql.js';
 import { ruleAreas } from '../../charts/index.js';
 import { isAlert } from '../../charts/rules/types.js';
@@ -163,6 +165,30 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
     expect(report.needsCluster.map((j) => j.job)).toEqual(expect.arrayContaining(['serviceMonitor/monitoring/kubelet/0']));
     expect(report.local.map((j) => j.job).sort()).toEqual([...pools].sort());
   });
+
+  it('every job without targets here raises PrometheusJobWithoutTargets (except optional discovery); no job with targets does', async () => {
+    const report = await stack.jobs();
+    const rule = (await stack.local.generated.kube.list('monitoring.coreos.com/v1', 'PrometheusRule', stack.env.namespace))
+      .flatMap((r: any) => r.spec.groups.flatMap((g: any) => g.rules))
+      .find((r: any) => r.alert === EMPTY_JOB_ALERT);
+    const expected = new Set([...String(rule.expr).matchAll(/scrape_job="([^"]+)"/g)].map((m) => m[1]!));
+    const want = report.needsCluster
+      .map((j) => j.job)
+      .filter((j) => expected.has(j))
+      .sort();
+    expect(want).toEqual(expect.arrayContaining(['serviceMonitor/monitoring/kubelet/0']));
+    let firing: string[] = [];
+    const ok = await waitFor(
+      async () => {
+        const r = await instant(stack.proms[0]!, `ALERTS{alertname="${EMPTY_JOB_ALERT}",alertstate="firing"}`);
+        firing = r.result.map((x: any) => x.metric.scrape_job).sort();
+        return isDeepStrictEqual(firing, want);
+      },
+      60_000,
+      1000,
+    );
+    expect({ ok, firing }).toEqual({ ok: true, firing: want });
+  }, 90_000);
 
   it('refuses unauthenticated access: a push without credentials, a query without a client certificate, plain HTTP', async () => {
     const pg = stack.pgs[0]!;

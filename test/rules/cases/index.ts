@@ -6,6 +6,7 @@ import { prometheusCases } from './prometheus.js';
 import { thanosCases } from './thanos.js';
 import type { AlertCase } from './types.js';
 import { watchdogCases } from './watchdog.js';
+import { scrapeTargetCases } from './scrape-targets.js';
 
 export const alertCases: readonly AlertCase[] = [
   ...prometheusCases,
@@ -15,4 +16,5 @@ export const alertCases: readonly AlertCase[] = [
   ...metaCases,
   ...probeCases,
   ...watchdogCases,
+  ...scrapeTargetCases,
 ];
