@@ -1,12 +1,14 @@
 /**
  * "Batch jobs": what the PushGateway SDK pushes, deduplicated across the two PushGateway
- * replicas with `max without (instance, pod)`.
+ * replicas like the batch-job rules (`max without (instance, pushgateway_replica)`).
  */
 import { DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { C, clusterVariable, q, stat, table, timeseries } from './common.js';
 import { PUSHGATEWAY } from '../pushgateway.js';
+import { GROUPS_PER_REPLICA } from '../rules/batch-jobs.js';
+import { PUSHGATEWAY_REPLICA_LABELS } from '../rules/types.js';
 
-const dedup = (m: string) => `max without (instance, pod) (${m}{${C}})`;
+const dedup = (m: string) => `max without (${PUSHGATEWAY_REPLICA_LABELS}) (${m}{${C}})`;
 
 export function batchJobsDashboard() {
   return new DashboardBuilder('Batch jobs')
@@ -42,7 +44,8 @@ export function batchJobsDashboard() {
       timeseries(
         'Groups per replica (should be equal)',
         'none',
-        q(`count by (cluster, pod) (push_time_seconds{${C}})`, '{{cluster}} {{pod}}'),
+        // Recorded before dedup (charts/rules/batch-jobs.ts): Thanos drops the replica label itself.
+        q(`max by (cluster, pushgateway_pod) (${GROUPS_PER_REPLICA}{${C}})`, '{{cluster}} {{pushgateway_pod}}'),
       ),
     )
     .withPanel(timeseries('Age of the oldest push', 's', q(`time() - min(${dedup('push_time_seconds')})`, 'oldest')))

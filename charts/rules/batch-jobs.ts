@@ -5,14 +5,34 @@
  * Jobs opt into the freshness alerts by pushing `gl_batch_job_expected_interval_seconds`
  * (`BatchJobMetrics(expected_interval=...)`).
  */
+import { REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { PUSHGATEWAY_REPLICA_LABELS, type RuleArea } from './types.js';
 import { PUSHGATEWAY } from '../pushgateway.js';
 
 const dedup = (metric: string) => `max without (${PUSHGATEWAY_REPLICA_LABELS}) (${metric})`;
 
+/**
+ * Groups each PushGateway replica holds, by replica. Recorded by Prometheus, where the replica
+ * label still exists (Thanos Query drops replica labels), and copied to `pushgateway_pod`, a
+ * label dedup keeps: what the batch-jobs dashboard's per-replica panel reads.
+ */
+export const GROUPS_PER_REPLICA = 'pushgateway:push_time_seconds:count_by_pod';
+
 export const batchJobRules: RuleArea = {
   area: 'batch-jobs',
   groups: [
+    {
+      name: 'batch-jobs-records',
+      rules: [
+        {
+          record: GROUPS_PER_REPLICA,
+          expr:
+            `sum without (${REPLICA_LABELS.pushgateway}) (label_replace(\n` +
+            `  count by (namespace, ${REPLICA_LABELS.pushgateway}) (push_time_seconds{job="${PUSHGATEWAY.name}"}),\n` +
+            `  "pushgateway_pod", "$1", "${REPLICA_LABELS.pushgateway}", "(.*)"\n))`,
+        },
+      ],
+    },
     {
       name: 'batch-jobs',
       rules: [

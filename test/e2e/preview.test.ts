@@ -15,6 +15,7 @@ import type { Running } from '../helpers/proc.js';
 import { sleep, waitFor } from '../helpers/sink.js';
 import { isDeepStrictEqual } from 'node:util';
 import { EMPTY_JOB_ALERT } from '../../charts/rules/scrape-targets.js';
+import { GROUPS_PER_REPLICA } from '../../charts/rules/batch-jobs.js';
 import { metricNames } from '../helpers/promql.js';
 import { ruleAreas } from '../../charts/index.js';
 import { isAlert } from '../../charts/rules/types.js';
@@ -269,6 +270,20 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
     expect(result[0].metric).toMatchObject({ cluster: 'greenlang-dev', environment: 'dev', job: 'e2e-once', record_type: 'row' });
     expect(result[0].metric).not.toHaveProperty('pushgateway_replica');
     expect(result[0].metric).not.toHaveProperty('prometheus_replica');
+  });
+
+  it("the batch-jobs dashboard's groups-per-replica query shows each PushGateway replica through Thanos, with equal counts", async () => {
+    let byPod: Record<string, string> = {};
+    const ok = await waitFor(
+      async () => {
+        const r = await instant(stack.frontend!, `max by (pushgateway_pod) (${GROUPS_PER_REPLICA})`);
+        byPod = Object.fromEntries(r.result.map((x: any) => [x.metric.pushgateway_pod, x.value[1]]));
+        return Object.keys(byPod).length === 2 && new Set(Object.values(byPod)).size === 1;
+      },
+      30_000,
+      1000,
+    );
+    expect({ ok, byPod }).toEqual({ ok: true, byPod: { 'pushgateway-0': expect.any(String), 'pushgateway-1': expect.any(String) } });
   });
 
   it('an alert flows rule -> both Prometheus -> Alertmanager pair -> receiver exactly once', async () => {
