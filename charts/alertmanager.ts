@@ -4,6 +4,7 @@
  * in a Secret, credentials mounted from an existing Secret, a PDB and anti-affinity.
  * The v2 API (silences, FR-3.5) is served on a ClusterIP Service only: never exposed.
  */
+import type { Slo } from './rules/slo.js';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { Alertmanager } from '../imports/monitoring.coreos.com.js';
@@ -94,3 +95,12 @@ export function alertmanagerIngress(): Flow[] {
     { name: 'alertmanager-metrics', to, from: [PROMETHEUS], ports: tcp(CONFIG_RELOADER_PORT) },
   ];
 }
+
+/** PRD 5.2: 99.9% of notifications delivered (what an alerting pipeline is for). */
+export const ALERTMANAGER_SLO: Slo = {
+  name: 'alertmanager-notifications',
+  objective: 0.999,
+  sli: 'Alertmanager notifications delivered',
+  errors: `alertmanager_notifications_failed_total{job="${ALERTMANAGER.name}"}`,
+  total: `alertmanager_notifications_total{job="${ALERTMANAGER.name}"}`,
+};

@@ -13,18 +13,19 @@ import type { ChartContext } from './context.js';
 import { planCluster, type ClusterPlan } from './plan.js';
 import { ALERT_DIGEST, alertDigestChart } from './alert-digest.js';
 import { BLACKBOX, blackboxExporterChart, blackboxIngress, blackboxReaches, probeRules } from './blackbox-exporter.js';
-import { ALERTMANAGER, alertmanagerChart, alertmanagerIngress, alertmanagerPodSelector } from './alertmanager.js';
+import { ALERTMANAGER, ALERTMANAGER_SLO, alertmanagerChart, alertmanagerIngress, alertmanagerPodSelector } from './alertmanager.js';
 import { dashboardsChart } from './dashboards/index.js';
 import { exportersChart, exportersIngress } from './exporters.js';
 import { monitorsChart } from './monitors.js';
 import { namespaceChart } from './namespace.js';
 import { networkPoliciesChart, resolveFlows, type EgressFlow, type Flow, type IngressRule, type Reach } from './network-policies.js';
-import { PROMETHEUS, prometheusChart, prometheusIngress, prometheusPodSelector } from './prometheus.js';
+import { PROMETHEUS, PROMETHEUS_SLO, prometheusChart, prometheusIngress, prometheusPodSelector } from './prometheus.js';
 import { operatorIngress, prometheusOperatorChart } from './prometheus-operator.js';
-import { JANITOR, PUSHGATEWAY, pushgatewayChart, pushgatewayIngress } from './pushgateway.js';
+import { JANITOR, PUSHGATEWAY, PUSHGATEWAY_SLO, pushgatewayChart, pushgatewayIngress } from './pushgateway.js';
 import { alertmanagerRules } from './rules/alertmanager.js';
 import { watchdogRules } from './rules/watchdog.js';
 import { expectedScrapeJobs, scrapeTargetRules } from './rules/scrape-targets.js';
+import { sloRules, type Slo } from './rules/slo.js';
 import { batchJobRules } from './rules/batch-jobs.js';
 import { rulesChart } from './rules/index.js';
 import { metaRules } from './rules/meta.js';
@@ -35,7 +36,7 @@ import { secretsChart } from './secrets.js';
 import { storageChart } from './storage.js';
 import { compactorIngress, thanosCompactorChart } from './thanos/compactor.js';
 import { thanosObjstoreChart } from './thanos/objstore.js';
-import { QUERY, queryIngress, thanosQueryChart } from './thanos/query.js';
+import { QUERY, QUERY_SLO, queryIngress, thanosQueryChart } from './thanos/query.js';
 import { QUERY_FRONTEND, queryFrontendIngress, thanosQueryFrontendChart } from './thanos/query-frontend.js';
 import { QUERY_GLOBAL, queryGlobalEgress, queryGlobalIngress, thanosQueryGlobalChart } from './thanos/query-global.js';
 import { RULER, rulerIngress, rulerPodSelector, thanosRulerChart } from './thanos/ruler.js';
@@ -72,6 +73,8 @@ export interface Component {
   readonly egress?: (ctx: ChartContext) => readonly EgressFlow[];
   /** The rule areas that watch it (rendered, and tested, with it). */
   readonly rules?: readonly RuleArea[];
+  /** Its service level objectives: recording rules, burn-rate alerts and a row of the SLO dashboard where it runs. */
+  readonly slos?: readonly Slo[];
 }
 
 /**
@@ -99,6 +102,7 @@ export const components: readonly Component[] = [
     pods: [{ workload: PROMETHEUS, selector: prometheusPodSelector() }],
     ingress: prometheusIngress,
     rules: [prometheusRules],
+    slos: [PROMETHEUS_SLO],
   },
   {
     name: 'alertmanager',
@@ -106,6 +110,7 @@ export const components: readonly Component[] = [
     pods: [{ workload: ALERTMANAGER, selector: alertmanagerPodSelector() }],
     ingress: alertmanagerIngress,
     rules: [alertmanagerRules, watchdogRules],
+    slos: [ALERTMANAGER_SLO],
   },
   {
     name: 'pushgateway',
@@ -114,6 +119,7 @@ export const components: readonly Component[] = [
     pods: [own(PUSHGATEWAY), own(JANITOR)],
     ingress: pushgatewayIngress,
     rules: [batchJobRules],
+    slos: [PUSHGATEWAY_SLO],
   },
   { name: 'exporters', render: exportersChart, ingress: exportersIngress },
   {
@@ -129,9 +135,21 @@ export const components: readonly Component[] = [
     name: 'rules',
     // The components' rule areas, and an expectation of targets for every scrape job the cluster's monitors generate.
     renderFrom: (scope, ctx, others) =>
-      rulesChart(scope, ctx, [...running(ctx).flatMap((c) => c.rules ?? []), scrapeTargetRules(expectedScrapeJobs(others))]),
+      rulesChart(scope, ctx, [
+        ...running(ctx).flatMap((c) => [...(c.rules ?? []), ...(c.slos ?? []).map(sloRules)]),
+        scrapeTargetRules(expectedScrapeJobs(others)),
+      ]),
   },
-  { name: 'dashboards', render: dashboardsChart, wave: WAVES.last },
+  {
+    name: 'dashboards',
+    render: (scope, ctx) =>
+      dashboardsChart(
+        scope,
+        ctx,
+        running(ctx).flatMap((c) => c.slos ?? []),
+      ),
+    wave: WAVES.last,
+  },
   {
     name: 'network-policies',
     render: (scope, ctx) =>
@@ -146,7 +164,15 @@ export const components: readonly Component[] = [
   { name: 'thanos-objstore', render: thanosObjstoreChart, runs: thanos, wave: WAVES.prerequisites },
   { name: 'thanos-tls', render: thanosTlsChart, runs: thanos, wave: WAVES.prerequisites },
   // The Thanos rule area watches every Thanos component; it goes with the query, which runs wherever Thanos does.
-  { name: 'thanos-query', render: thanosQueryChart, runs: thanos, pods: [own(QUERY)], ingress: queryIngress, rules: [thanosRules] },
+  {
+    name: 'thanos-query',
+    render: thanosQueryChart,
+    runs: thanos,
+    pods: [own(QUERY)],
+    ingress: queryIngress,
+    rules: [thanosRules],
+    slos: [QUERY_SLO],
+  },
   {
     name: 'thanos-query-frontend',
     render: thanosQueryFrontendChart,
@@ -227,6 +253,6 @@ export function ingressRules(ctx: ChartContext, registry: readonly Component[] =
  * expectations are generated per cluster, here with one job standing for them.
  */
 export const ruleAreas: readonly RuleArea[] = [
-  ...components.flatMap((c) => c.rules ?? []),
+  ...components.flatMap((c) => [...(c.rules ?? []), ...(c.slos ?? []).map(sloRules)]),
   scrapeTargetRules(['serviceMonitor/monitoring/thanos-query/0']),
 ];

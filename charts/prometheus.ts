@@ -3,6 +3,7 @@
  * ServiceAccount, least-privilege RBAC (a Role per watched namespace), a Service and a
  * ServiceMonitor so it scrapes itself, and a PodDisruptionBudget when it is a pair.
  */
+import type { Slo } from './rules/slo.js';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import {
@@ -239,3 +240,12 @@ export function prometheusIngress({ plan }: ChartContext): Flow[] {
       : { name: 'prometheus-reloader', to, from: [PROMETHEUS], ports: tcp(CONFIG_RELOADER_PORT) },
   ];
 }
+
+/** PRD 5.2: 99.9% of Prometheus API requests (queries, the sidecars' remote reads) answered without a server error. */
+export const PROMETHEUS_SLO: Slo = {
+  name: 'prometheus-api',
+  objective: 0.999,
+  sli: 'Prometheus API requests answered without a 5xx',
+  errors: `prometheus_http_requests_total{job="${PROMETHEUS.name}",handler=~"/api/v1/.+",code=~"5.."}`,
+  total: `prometheus_http_requests_total{job="${PROMETHEUS.name}",handler=~"/api/v1/.+"}`,
+};

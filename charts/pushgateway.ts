@@ -5,6 +5,7 @@
  * `max without (instance, pod)`. Pushes need basic auth (--web.config.file), state survives
  * restarts (--persistence.file on a PVC), and a janitor CronJob expires stale groups (FR-4.4).
  */
+import type { Slo } from './rules/slo.js';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ServiceMonitorSpecEndpointsRelabelingsAction, ServiceMonitorSpecEndpointsScheme } from '../imports/monitoring.coreos.com.js';
@@ -175,3 +176,12 @@ export function pushgatewayIngress({ env }: ChartContext): Flow[] {
     },
   ];
 }
+
+/** PRD 5.2: 99.5% of batch-job pushes accepted without a server error. */
+export const PUSHGATEWAY_SLO: Slo = {
+  name: 'pushgateway-push',
+  objective: 0.995,
+  sli: 'PushGateway pushes accepted without a 5xx',
+  errors: `pushgateway_http_requests_total{job="${PUSHGATEWAY.name}",handler="push",code=~"5.."}`,
+  total: `pushgateway_http_requests_total{job="${PUSHGATEWAY.name}",handler="push"}`,
+};

@@ -21,15 +21,19 @@ import { PROMETHEUS_DATASOURCE, THANOS_DATASOURCE } from './common.js';
 import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { ClusterPlan } from '../plan.js';
 import { prometheusHealthDashboard } from './prometheus-health.js';
+import { sloDashboard } from './slo.js';
+import type { Slo } from '../rules/slo.js';
 
 /** Every dashboard, with the plan flag of what it shows (rendered only where that runs). */
-const catalogue = [{ build: prometheusHealthDashboard }, { build: batchJobsDashboard, requires: 'pushgateway' as const }];
+const catalogue: readonly { build: (slos: readonly Slo[]) => { uid?: string }; requires?: 'pushgateway' }[] = [
+  { build: prometheusHealthDashboard },
+  { build: batchJobsDashboard, requires: 'pushgateway' },
+  { build: sloDashboard },
+];
 
-export const dashboards = () => catalogue.map((d) => d.build());
-
-/** The dashboards of one cluster, querying its primary datasource. */
-export function dashboardsFor(plan: ClusterPlan) {
-  return catalogue.filter((d) => !d.requires || plan[d.requires]).map((d) => withDatasource(d.build(), primaryDatasource(plan)));
+/** The dashboards of one cluster (the SLO dashboard with the SLOs of what runs there), querying its primary datasource. */
+export function dashboardsFor(plan: ClusterPlan, slos: readonly Slo[]) {
+  return catalogue.filter((d) => !d.requires || plan[d.requires]).map((d) => withDatasource(d.build(slos), primaryDatasource(plan)));
 }
 
 /** The datasource the dashboards query: Thanos (deduplicated, long range) when it runs, else Prometheus. */
@@ -117,10 +121,10 @@ export function datasources(env: EnvConfig, plan: ClusterPlan) {
   };
 }
 
-export function dashboardsChart(scope: Construct, { env, plan }: ChartContext): Chart {
+export function dashboardsChart(scope: Construct, { env, plan }: ChartContext, slos: readonly Slo[]): Chart {
   const chart = new Chart(scope, 'dashboards');
   const ns = env.namespace;
-  for (const d of dashboardsFor(plan)) {
+  for (const d of dashboardsFor(plan, slos)) {
     const name = `grafana-dashboard-${d.uid}`;
     configMap(chart, {
       name,

@@ -28,7 +28,8 @@ export const batchJobRules: RuleArea = {
           record: GROUPS_PER_REPLICA,
           expr:
             `sum without (${REPLICA_LABELS.pushgateway}) (label_replace(\n` +
-            `  count by (namespace, ${REPLICA_LABELS.pushgateway}) (push_time_seconds{job="${PUSHGATEWAY.name}"}),\n` +
+            // Pushed series keep the job label of the batch job (honor_labels): only PushGateway holds push_time_seconds.
+            `  count by (namespace, ${REPLICA_LABELS.pushgateway}) (push_time_seconds),\n` +
             `  "pushgateway_pod", "$1", "${REPLICA_LABELS.pushgateway}", "(.*)"\n))`,
         },
       ],

@@ -2,6 +2,7 @@
  * Thanos Query: the deduplicating view over every StoreAPI in the cluster. Endpoints are
  * discovered by DNS SRV on the headless Services of the sidecars, store gateways and ruler.
  */
+import type { Slo } from '../rules/slo.js';
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
@@ -146,3 +147,12 @@ export function queryIngress({ cluster, plan }: ChartContext): Flow[] {
     { name: 'thanos-query-http', to, from: [QUERY_FRONTEND, RULER, GRAFANA, ALERT_DIGEST, PROMETHEUS], ports: tcp(HTTP_PORT) },
   ];
 }
+
+/** PRD 5.2: 99.9% of Thanos queries (instant and range) answered without a server error. */
+export const QUERY_SLO: Slo = {
+  name: 'thanos-query',
+  objective: 0.999,
+  sli: 'Thanos Query queries answered without a 5xx',
+  errors: `http_requests_total{job="${QUERY.name}",handler=~"query|query_range",code=~"5.."}`,
+  total: `http_requests_total{job="${QUERY.name}",handler=~"query|query_range"}`,
+};

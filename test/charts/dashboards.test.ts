@@ -31,8 +31,8 @@ describe.each(targets)('dashboards in $label', ({ env, cluster }) => {
   )!.manifest as any;
   const datasources = parse(dsConfig.data['datasources.yaml']).datasources;
 
-  it('ships both dashboards with stable uids', () => {
-    expect(boards.map((b) => b.uid).sort()).toEqual(['batch-jobs', 'prometheus-health']);
+  it('ships its dashboards with stable uids', () => {
+    expect(boards.map((b) => b.uid).sort()).toEqual(['batch-jobs', 'prometheus-health', 'service-levels']);
     expect(boards.find((b) => b.uid === 'prometheus-health').title).toBe('Prometheus & Thanos Health');
   });
 
@@ -41,6 +41,29 @@ describe.each(targets)('dashboards in $label', ({ env, cluster }) => {
     expect(datasources.map((d: any) => d.type)).toEqual(expect.arrayContaining(['prometheus', 'alertmanager']));
     const uids = new Set(datasources.map((d: any) => d.uid));
     for (const b of boards) for (const p of b.panels.filter((x: any) => x.type !== 'row')) expect(uids.has(p.datasource.uid)).toBe(true);
+  });
+
+  it('the SLO dashboard has a row per SLO recorded in this cluster, each reading only its own recorded error ratios', () => {
+    const slo = boards.find((b) => b.uid === 'service-levels');
+    const recorded = new Set(
+      all
+        .filter((m) => m.file.startsWith(`${env.name}/${cluster.name}/rules/`) && m.manifest.kind === 'PrometheusRule')
+        .flatMap((m) => (m.manifest as any).spec.groups.flatMap((g: any) => g.rules))
+        .filter((r: any) => r.record?.startsWith('slo:'))
+        .map((r: any) => `${r.record}/${r.labels.slo}`),
+    );
+    const names = [...new Set([...recorded].map((r) => r.split('/')[1]))].sort();
+    expect(names).toEqual(['alertmanager-notifications', 'prometheus-api', 'pushgateway-push', 'thanos-query']);
+    const rows = slo.panels.filter((p: any) => p.type === 'row');
+    expect(rows).toHaveLength(names.length);
+    for (const q of dashboardQueries(slo)) {
+      const refs = [...q.expr.matchAll(/(slo:sli_error:ratio_rate\w+)\{slo="([^"]+)"/g)].map((m) => `${m[1]}/${m[2]}`);
+      expect({ panel: q.where, refs: refs.length > 0, recorded: refs.every((r) => recorded.has(r)) }).toEqual({
+        panel: q.where,
+        refs: true,
+        recorded: true,
+      });
+    }
   });
 
   it('covers the PRD 10.1 panels, with corrected queries', () => {

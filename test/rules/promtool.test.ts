@@ -52,10 +52,10 @@ describe('promtool test rules', () => {
   it.each(alertCases.map((c) => ({ ...c, label: `${c.alert}: ${c.name}` })))('$label', (c) => {
     const test = {
       rule_files: [ruleFile],
-      evaluation_interval: '1m',
+      evaluation_interval: c.interval ?? '1m',
       tests: [
         {
-          interval: '1m',
+          interval: c.interval ?? '1m',
           input_series: c.series,
           alert_rule_test: [
             {

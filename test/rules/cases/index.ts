@@ -7,6 +7,7 @@ import { thanosCases } from './thanos.js';
 import type { AlertCase } from './types.js';
 import { watchdogCases } from './watchdog.js';
 import { scrapeTargetCases } from './scrape-targets.js';
+import { sloCases } from './slo.js';
 
 export const alertCases: readonly AlertCase[] = [
   ...prometheusCases,
@@ -17,4 +18,5 @@ export const alertCases: readonly AlertCase[] = [
   ...probeCases,
   ...watchdogCases,
   ...scrapeTargetCases,
+  ...sloCases,
 ];
