@@ -78,7 +78,8 @@ export function sloRules(slo: Slo): RuleArea {
         name: `slo-${slo.name}-records`,
         rules: SLO_WINDOWS.map((w) => ({
           record: errorRatio(w),
-          expr: `sum(rate(${slo.errors}[${w}]))\n/\nsum(rate(${slo.total}[${w}]))`,
+          // No failure series at all (nothing ever failed) is a ratio of 0, not no ratio.
+          expr: `(sum(rate(${slo.errors}[${w}])) or vector(0))\n/\nsum(rate(${slo.total}[${w}]))`,
           labels,
         })),
       },

@@ -136,6 +136,14 @@ export const sloCases: readonly AlertCase[] = [
     evalTime: '4400m',
     expected: [],
   },
+  // Nothing ever failed (no 5xx series at all): the ratio is 0, not absent, so the dashboard shows a full budget.
+  {
+    name: 'no failure series at all',
+    alert: 'ErrorBudgetBurnFast',
+    series: counters(P, 0, 70).filter((x) => !x.series.includes('code="503"')),
+    evalTime: '70m',
+    expected: [],
+  },
   // Every SLO's own SLI, burning fast (PushGateway's 99.5% needs more than 7.2%).
   ...[QUERY_SLO, ALERTMANAGER_SLO, PUSHGATEWAY_SLO].map((slo) => {
     const errors = slo.objective < 0.999 ? 100 : 20;
