@@ -1,6 +1,6 @@
 /**
  * What one cluster runs, decided once from the resolved config: the feature flags and the
- * clusters an environment designates (compactor, global view). Charts, the component registry,
+ * clusters an environment designates (global view, digest). Charts, the component registry,
  * NetworkPolicies, rules and dashboards read the plan, never the flags, so a flag switches a
  * component and everything that refers to it together.
  */
@@ -48,17 +48,17 @@ export function digestCluster(env: EnvConfig): string {
 export function planCluster(env: EnvConfig, cluster: ClusterConfig): ClusterPlan {
   const thanos = env.features.enableThanos;
   const host = globalViewCluster(env);
-  const others = env.clusters.filter((c) => c.name !== host);
+  const remote = (c: ClusterConfig): RemoteQuery[] => {
+    const e = queryEndpoint(env, c.name);
+    return e ? [{ cluster: c, ...e }] : [];
+  };
   return {
     thanos,
-    globalQuery: globalViewCluster(env) === cluster.name,
+    globalQuery: host === cluster.name,
     pushgateway: env.features.enablePushgateway,
     alertDigest: digestCluster(env) === cluster.name,
     storageClass: env.storageClasses.provision !== undefined,
     queryDialledFrom: host && host !== cluster.name ? env.clusters.filter((c) => c.name === host) : [],
-    remoteQueries:
-      host === cluster.name
-        ? others.flatMap((c) => (queryEndpoint(env, c.name) ? [{ cluster: c, ...queryEndpoint(env, c.name)! }] : []))
-        : [],
+    remoteQueries: host === cluster.name ? env.clusters.filter((c) => c.name !== host).flatMap(remote) : [],
   };
 }
