@@ -99,13 +99,13 @@ export const sloCases: readonly AlertCase[] = [
     evalTime: '370m',
     expected: [],
   },
-  // Slow burn, sampled and evaluated every 5m (rule groups read each other's last result within
-  // the 5m lookback). 1d and 2h: after 2 clean days (so the 3d pair stays below 0.1%), 0.4% vs 0.25% for a day.
+  // Slow burn, sampled and evaluated every 2m: rule groups read each other's previous result, which
+  // must lie inside the 5m lookback (at 5m or 10m promtool passes or fails by group order). 1d and 2h: after 2 clean days (so the 3d pair stays below 0.1%), 0.4% vs 0.25% for a day.
   {
     name: 'slow: 0.4% errors for a day (above 3x)',
     alert: 'ErrorBudgetBurnSlow',
-    interval: '5m',
-    series: counters(P, 0, 576, { errors: 4, steps: 300 }),
+    interval: '2m',
+    series: counters(P, 0, 1440, { errors: 4, steps: 750 }),
     evalTime: '4380m',
     expected: [labels(P)],
     description: fired(P, '0.4%', SLOW),
@@ -113,8 +113,8 @@ export const sloCases: readonly AlertCase[] = [
   {
     name: 'slow: 0.25% errors for a day (below 3x)',
     alert: 'ErrorBudgetBurnSlow',
-    interval: '5m',
-    series: counters(P, 0, 576, { errors: 2.5, steps: 300 }),
+    interval: '2m',
+    series: counters(P, 0, 1440, { errors: 2.5, steps: 750 }),
     evalTime: '4380m',
     expected: [],
   },
@@ -122,8 +122,8 @@ export const sloCases: readonly AlertCase[] = [
   {
     name: 'slow: 0.15% errors for 3 days (above 1x)',
     alert: 'ErrorBudgetBurnSlow',
-    interval: '5m',
-    series: counters(P, 1.5, 880),
+    interval: '2m',
+    series: counters(P, 1.5, 2200),
     evalTime: '4400m',
     expected: [labels(P)],
     description: fired(P, '0.15%', SLOW),
@@ -131,8 +131,8 @@ export const sloCases: readonly AlertCase[] = [
   {
     name: 'slow: 0.09% errors for 3 days (below 1x)',
     alert: 'ErrorBudgetBurnSlow',
-    interval: '5m',
-    series: counters(P, 0.9, 880),
+    interval: '2m',
+    series: counters(P, 0.9, 2200),
     evalTime: '4400m',
     expected: [],
   },
