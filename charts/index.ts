@@ -16,7 +16,7 @@ import { BLACKBOX, blackboxExporterChart, blackboxIngress, blackboxReaches, prob
 import { ALERTMANAGER, ALERTMANAGER_SLO, alertmanagerChart, alertmanagerIngress, alertmanagerPodSelector } from './alertmanager.js';
 import { dashboardsChart } from './dashboards/index.js';
 import { exportersChart, exportersIngress } from './exporters.js';
-import { monitorsChart } from './monitors.js';
+import { monitorsChart, platformNamespaces } from './monitors.js';
 import { namespaceChart } from './namespace.js';
 import { networkPoliciesChart, resolveFlows, type EgressFlow, type Flow, type IngressRule, type Reach } from './network-policies.js';
 import { PROMETHEUS, PROMETHEUS_SLO, prometheusChart, prometheusIngress, prometheusPodSelector } from './prometheus.js';
@@ -29,6 +29,7 @@ import { sloRules, type Slo } from './rules/slo.js';
 import { batchJobRules } from './rules/batch-jobs.js';
 import { rulesChart } from './rules/index.js';
 import { metaRules } from './rules/meta.js';
+import { kubernetesRules } from './rules/kubernetes.js';
 import { prometheusRules } from './rules/prometheus.js';
 import { thanosRules } from './rules/thanos.js';
 import type { RuleArea } from './rules/types.js';
@@ -133,10 +134,12 @@ export const components: readonly Component[] = [
   { name: 'monitors', render: monitorsChart },
   {
     name: 'rules',
-    // The components' rule areas, and an expectation of targets for every scrape job the cluster's monitors generate.
+    // The components' rule areas; the health of the cluster and workloads in the namespaces the
+    // platform owns or watches; and an expectation of targets for every scrape job the cluster's monitors generate.
     renderFrom: (scope, ctx, others) =>
       rulesChart(scope, ctx, [
         ...running(ctx).flatMap((c) => [...(c.rules ?? []), ...(c.slos ?? []).map(sloRules)]),
+        kubernetesRules(platformNamespaces(ctx.env)),
         scrapeTargetRules(expectedScrapeJobs(others)),
       ]),
   },
@@ -249,10 +252,11 @@ export function ingressRules(ctx: ChartContext, registry: readonly Component[] =
 }
 
 /**
- * Every rule area of the platform (what the promtool cases and runbooks must cover); the scrape
- * expectations are generated per cluster, here with one job standing for them.
+ * Every rule area of the platform (what the promtool cases and runbooks must cover); the areas
+ * generated per cluster are here with one namespace or job standing for them.
  */
 export const ruleAreas: readonly RuleArea[] = [
   ...components.flatMap((c) => [...(c.rules ?? []), ...(c.slos ?? []).map(sloRules)]),
+  kubernetesRules(['monitoring']),
   scrapeTargetRules(['serviceMonitor/monitoring/thanos-query/0']),
 ];

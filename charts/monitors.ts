@@ -30,6 +30,17 @@ import type { ChartContext } from './context.js';
 /** Namespaces outside the monitored ones where system targets live (discovery RBAC only). */
 export const SYSTEM_TARGET_NAMESPACES = ['kube-system', 'default'] as const;
 
+/** The namespaces this platform owns (its own and the host one) or watches (the monitored ones). */
+export function platformNamespaces(env: EnvConfig): string[] {
+  return [...new Set([env.namespace, env.hostNamespace, ...env.monitoredNamespaces])];
+}
+
+/** Jobs of the kubelet and API server targets: the value of each monitor's jobLabel on its Service. */
+const KUBELET_SERVICE_LABELS = { 'app.kubernetes.io/name': 'kubelet' } as const;
+const APISERVER_SERVICE_LABELS = { component: 'apiserver', provider: 'kubernetes' } as const;
+export const KUBELET_JOB = KUBELET_SERVICE_LABELS['app.kubernetes.io/name'];
+export const APISERVER_JOB = APISERVER_SERVICE_LABELS.component;
+
 /** Every namespace Prometheus discovers targets in: its own, the monitored ones, system and host. */
 export function targetNamespaces(env: EnvConfig): string[] {
   return [...new Set([env.namespace, ...env.monitoredNamespaces, ...SYSTEM_TARGET_NAMESPACES, env.hostNamespace])];
@@ -110,7 +121,7 @@ function systemMonitors(env: EnvConfig): TypedObject[] {
       metadata: { name: 'kubelet', namespace: env.namespace, labels: monitorLabels('kubelet') },
       spec: {
         // The operator maintains this Service (--kubelet-service=kube-system/kubelet).
-        selector: { matchLabels: { 'app.kubernetes.io/name': 'kubelet' } },
+        selector: { matchLabels: KUBELET_SERVICE_LABELS },
         namespaceSelector: { matchNames: ['kube-system'] },
         jobLabel: 'app.kubernetes.io/name',
         endpoints: [
@@ -144,7 +155,7 @@ function systemMonitors(env: EnvConfig): TypedObject[] {
     typed(ServiceMonitor, {
       metadata: { name: 'apiserver', namespace: env.namespace, labels: monitorLabels('apiserver') },
       spec: {
-        selector: { matchLabels: { component: 'apiserver', provider: 'kubernetes' } },
+        selector: { matchLabels: APISERVER_SERVICE_LABELS },
         namespaceSelector: { matchNames: ['default'] },
         jobLabel: 'component',
         endpoints: [

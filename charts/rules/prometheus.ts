@@ -7,7 +7,8 @@ import type { RuleArea } from './types.js';
 import { PROMETHEUS } from '../prometheus.js';
 
 /** PVCs of the Prometheus pods: <claim template>-<statefulset>-<ordinal>. */
-const PROMETHEUS_PVC = 'persistentvolumeclaim=~"prometheus-db-prometheus-prometheus-[0-9]+"';
+export const PROMETHEUS_PVC_REGEX = 'prometheus-db-prometheus-prometheus-[0-9]+';
+const PROMETHEUS_PVC = `persistentvolumeclaim=~"${PROMETHEUS_PVC_REGEX}"`;
 
 export const prometheusRules: RuleArea = {
   area: 'prometheus',

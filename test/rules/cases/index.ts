@@ -8,6 +8,7 @@ import type { AlertCase } from './types.js';
 import { watchdogCases } from './watchdog.js';
 import { scrapeTargetCases } from './scrape-targets.js';
 import { sloCases } from './slo.js';
+import { kubernetesCases } from './kubernetes.js';
 
 export const alertCases: readonly AlertCase[] = [
   ...prometheusCases,
@@ -19,4 +20,5 @@ export const alertCases: readonly AlertCase[] = [
   ...watchdogCases,
   ...scrapeTargetCases,
   ...sloCases,
+  ...kubernetesCases,
 ];
