@@ -30,6 +30,7 @@ import { batchJobRules } from './rules/batch-jobs.js';
 import { rulesChart } from './rules/index.js';
 import { metaRules } from './rules/meta.js';
 import { kubernetesRules } from './rules/kubernetes.js';
+import { greenlangServiceRules } from './rules/greenlang-services.js';
 import { prometheusRules } from './rules/prometheus.js';
 import { thanosRules } from './rules/thanos.js';
 import type { RuleArea } from './rules/types.js';
@@ -131,7 +132,8 @@ export const components: readonly Component[] = [
     reaches: blackboxReaches,
     rules: [probeRules],
   },
-  { name: 'monitors', render: monitorsChart },
+  // The GreenLang services' rules go with the monitors that scrape them.
+  { name: 'monitors', render: monitorsChart, rules: [greenlangServiceRules] },
   {
     name: 'rules',
     // The components' rule areas; the health of the cluster and workloads in the namespaces the

@@ -21,6 +21,8 @@ const FS = `${NODE},fstype!="",mountpoint!=""`;
 /** Workloads re-evaluated for 10 minutes without progress are stuck, not rolling out. */
 const NO_PROGRESS = '10m';
 
+export const KUBERNETES_AREA = 'kubernetes';
+
 export function kubernetesRules(namespaces: readonly string[]): RuleArea {
   if (namespaces.length === 0) throw new Error('kubernetes rules need at least one namespace to watch');
   const odd = namespaces.find((n) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n));
@@ -30,7 +32,7 @@ export function kubernetesRules(namespaces: readonly string[]): RuleArea {
   const ksm = (metric: string, extra = '') => `${metric}{${KSM},${NS}${extra}}`;
   const by = (labels: string, metric: string, extra = '') => `max by (${labels}) (${ksm(metric, extra)})`;
   return {
-    area: 'kubernetes',
+    area: KUBERNETES_AREA,
     groups: [
       {
         name: 'kubernetes-workloads',

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ClusterConfig, EnvConfig } from '../../envs/schema.js';
 import type { Manifest } from '../../lib/synth.js';
+import type { KubeClient } from '../../lib/kube.js';
 import { generatedCluster, type GeneratedCluster } from './cluster.js';
 import type { LocalPod, LocalService } from './discovery.js';
 import { admittedSpec, runPod, toolForImage, type RunningPod } from './kubelet.js';
@@ -191,6 +192,7 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
       return r;
     };
     await Promise.all(planned.map((p) => launch(p)));
+    await reportWorkloadStatus(kube, planned);
 
     const byName = (n: string) => {
       const r = running.get(n);
@@ -228,6 +230,45 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+/**
+ * The status the workload controllers would report once the pods run (this control plane has no
+ * controller-manager): kube-state-metrics exports it and the replica-mismatch alerts read it.
+ * Workloads left out keep an empty status, as they do not run. DaemonSets run on the one node.
+ */
+async function reportWorkloadStatus(kube: KubeClient, planned: readonly Planned[]): Promise<void> {
+  const byWorkload = new Map<string, Planned[]>();
+  for (const p of planned) {
+    const key = `${p.pod.namespace}/${p.workload}`;
+    byWorkload.set(key, [...(byWorkload.get(key) ?? []), p]);
+  }
+  for (const [key, pods] of byWorkload) {
+    const [namespace, kind, name] = key.split('/') as [string, string, string];
+    const live = await kube.get('apps/v1', kind, name, namespace);
+    const n = pods.length;
+    const observedGeneration = live.metadata.generation;
+    const status =
+      kind === 'DaemonSet'
+        ? {
+            observedGeneration,
+            desiredNumberScheduled: n,
+            currentNumberScheduled: n,
+            updatedNumberScheduled: n,
+            numberMisscheduled: 0,
+            numberReady: n,
+            numberAvailable: n,
+          }
+        : {
+            observedGeneration,
+            replicas: n,
+            updatedReplicas: n,
+            readyReplicas: n,
+            availableReplicas: n,
+            ...(kind === 'StatefulSet' ? { currentReplicas: n } : {}),
+          };
+    await kube.call('PATCH', `${await kube.objectPath(live)}/status`, { body: { status }, contentType: 'application/merge-patch+json' });
   }
 }
 

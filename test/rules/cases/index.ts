@@ -9,6 +9,7 @@ import { watchdogCases } from './watchdog.js';
 import { scrapeTargetCases } from './scrape-targets.js';
 import { sloCases } from './slo.js';
 import { kubernetesCases } from './kubernetes.js';
+import { greenlangServiceCases } from './greenlang-services.js';
 
 export const alertCases: readonly AlertCase[] = [
   ...prometheusCases,
@@ -21,4 +22,5 @@ export const alertCases: readonly AlertCase[] = [
   ...scrapeTargetCases,
   ...sloCases,
   ...kubernetesCases,
+  ...greenlangServiceCases,
 ];

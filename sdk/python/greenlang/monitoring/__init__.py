@@ -1,5 +1,6 @@
-"""GreenLang monitoring SDK: batch-job metrics through PushGateway."""
+"""GreenLang monitoring SDK: batch-job metrics through PushGateway; request and agent-run metrics of services."""
 
 from .pushgateway import BatchJobMetrics, JobTerminated, PushError
+from .service import AgentMetrics, ServiceMetrics
 
-__all__ = ["BatchJobMetrics", "JobTerminated", "PushError"]
+__all__ = ["AgentMetrics", "BatchJobMetrics", "JobTerminated", "PushError", "ServiceMetrics"]
