@@ -22,6 +22,7 @@ import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { ClusterPlan } from '../plan.js';
 import { prometheusHealthDashboard } from './prometheus-health.js';
 import { sloDashboard } from './slo.js';
+import { greenlangServicesDashboard } from './greenlang-services.js';
 import type { Slo } from '../rules/slo.js';
 
 /** Every dashboard, with the plan flag of what it shows (rendered only where that runs). */
@@ -29,6 +30,7 @@ const catalogue: readonly { build: (slos: readonly Slo[]) => { uid?: string }; r
   { build: prometheusHealthDashboard },
   { build: batchJobsDashboard, requires: 'pushgateway' },
   { build: sloDashboard },
+  { build: greenlangServicesDashboard },
 ];
 
 /** The dashboards of one cluster (the SLO dashboard with the SLOs of what runs there), querying its primary datasource. */

@@ -11,10 +11,13 @@ const envs = resolveAll(envFiles);
 const all = manifestsOf(await synthesize(envs));
 const targets = envs.flatMap((env) => env.clusters.map((cluster) => ({ env, cluster, label: `${env.name}/${cluster.name}` })));
 
-/** Every PromQL expression of a dashboard (panels and variables), with `$cluster` bound for promtool. */
+/** Every PromQL expression of a dashboard (panels and variables), with `$cluster` and `$job` bound for promtool. */
 export function dashboardQueries(dashboard: any): { where: string; expr: string }[] {
   return (dashboard.panels ?? []).flatMap((p: any) =>
-    (p.targets ?? []).map((t: any) => ({ where: `${dashboard.uid}/${p.title}`, expr: t.expr.replaceAll('$cluster', '.*') })),
+    (p.targets ?? []).map((t: any) => ({
+      where: `${dashboard.uid}/${p.title}`,
+      expr: t.expr.replaceAll('$cluster', '.*').replaceAll('$job', '.*'),
+    })),
   );
 }
 
@@ -32,7 +35,7 @@ describe.each(targets)('dashboards in $label', ({ env, cluster }) => {
   const datasources = parse(dsConfig.data['datasources.yaml']).datasources;
 
   it('ships its dashboards with stable uids', () => {
-    expect(boards.map((b) => b.uid).sort()).toEqual(['batch-jobs', 'prometheus-health', 'service-levels']);
+    expect(boards.map((b) => b.uid).sort()).toEqual(['batch-jobs', 'greenlang-services', 'prometheus-health', 'service-levels']);
     expect(boards.find((b) => b.uid === 'prometheus-health').title).toBe('Prometheus & Thanos Health');
   });
 

@@ -159,6 +159,10 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
         'thanos-ruler',
         'thanos-sidecar',
         'thanos-store',
+        // GreenLang's stand-ins (tools/preview/greenlang-services.ts): every catalogued service, and both ways to opt in.
+        ...stack.env.services.map((s) => s.name),
+        `${stack.env.namespace}/greenlang-pods`,
+        `scrapeConfig/${stack.env.namespace}/greenlang-annotated-pods`,
       ].sort(),
     );
     // From the generated config: a job without targets here must be one only a cluster can fill.
@@ -423,7 +427,11 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
   /** A panel query as Grafana sends it (template variables at "all"), to its datasource as resolved in the cluster. */
   async function runPanel(q: PanelQuery, datasources: Record<string, string>): Promise<number> {
     const url = stack.local.dns(stack.env.namespace).rewrite(datasources[q.datasource] ?? `no datasource ${q.datasource}`);
-    const expr = q.expr.replaceAll('$cluster', '.*').replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m');
+    const expr = q.expr
+      .replaceAll('$cluster', '.*')
+      .replaceAll('$job', '.*')
+      .replaceAll('$__rate_interval', '1m')
+      .replaceAll('$__range', '5m');
     const res = await request(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`, stack.tls.query);
     const body = JSON.parse(res.body);
     if (body.status !== 'success') throw new Error(`${q.where}: ${res.body.slice(0, 300)}`);
@@ -447,9 +455,12 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
       ...panels,
     ];
     for (const { where, expr } of reads)
-      for (const n of metricNames(expr.replaceAll('$cluster', '.*'))) if (!recorded.has(n)) used.set(n, [...(used.get(n) ?? []), where]);
+      for (const n of metricNames(expr.replaceAll('$cluster', '.*').replaceAll('$job', '.*')))
+        if (!recorded.has(n)) used.set(n, [...(used.get(n) ?? []), where]);
     // Every panel's recording rule is defined; every exception is used (none stale).
-    for (const n of panels.flatMap((p) => metricNames(p.expr.replaceAll('$cluster', '.*'))).filter((x) => x.includes(':')))
+    for (const n of panels
+      .flatMap((p) => metricNames(p.expr.replaceAll('$cluster', '.*').replaceAll('$job', '.*')))
+      .filter((x) => x.includes(':')))
       expect({ n, defined: recorded.has(n) }).toEqual({ n, defined: true });
     for (const n of Object.keys(CLUSTER_ONLY_METRICS)) expect({ n, used: used.has(n) }).toEqual({ n, used: true });
     // A failed run too: error series exist only once a job has failed.
@@ -473,7 +484,8 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
 
   it('every panel of every rendered dashboard returns series through the datasource it names, except those only a cluster fills', async () => {
     const { panels, datasources } = await renderedDashboards();
-    const clusterOnly = (q: PanelQuery) => metricNames(q.expr.replaceAll('$cluster', '.*')).some((n) => n in CLUSTER_ONLY_METRICS);
+    const clusterOnly = (q: PanelQuery) =>
+      metricNames(q.expr.replaceAll('$cluster', '.*').replaceAll('$job', '.*')).some((n) => n in CLUSTER_ONLY_METRICS);
     let empty: string[] = [];
     await waitFor(
       async () => {

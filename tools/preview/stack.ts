@@ -27,6 +27,7 @@ import type { RunningPod } from '../runner/kubelet.js';
 import { generatedPrometheusConfig, reportJobs, type JobReport } from '../runner/jobs.js';
 import { getJson } from '../https.js';
 import { startSink } from './sink.js';
+import { greenlangStandIns } from './greenlang-services.js';
 
 export interface StackOptions {
   readonly env?: string;
@@ -45,6 +46,8 @@ export interface StackOptions {
   /** Share the object store (see RunnerOptions.objectStore) and the issuer's CA with another stack (the clusters of one environment). */
   readonly objectStore?: string;
   readonly caDir?: string;
+  /** Stand-ins for GreenLang's own services (greenlang-services.ts); by default when the whole stack runs. */
+  readonly greenlangStandIns?: boolean;
   /** Run only these workloads (by name), e.g. the query path of a remote cluster. */
   readonly only?: readonly string[];
   /** Addresses of names outside the cluster (another cluster's query), see RunnerOptions. */
@@ -112,6 +115,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   if (!cluster) throw new Error(`environment ${env.name} has no cluster ${opts.cluster}`);
   const manifests = [
     ...(opts.manifests ?? renderCluster(env, cluster).flatMap((r) => r.manifests)),
+    ...((opts.greenlangStandIns ?? !opts.only) ? greenlangStandIns(env) : []),
     ...(opts.extraRulerGroups?.length ? [rulerRule(env, opts.extraRulerGroups)] : []),
   ];
 
@@ -224,7 +228,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         const body = p.tls ? await getJson(url, p.tls) : await (await fetch(url)).json();
         const counts: Record<string, number> = {};
         for (const t of body.data.activeTargets) counts[t.scrapePool] = (counts[t.scrapePool] ?? 0) + 1;
-        return reportJobs(config, counts, local.generated.namespaces, local.needsCluster);
+        return reportJobs(config, counts, local.namespaces, local.needsCluster);
       },
       client,
       all: () => [...local.pods.flatMap((p) => [...p.containers.values()]), ...extra],

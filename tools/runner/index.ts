@@ -54,6 +54,8 @@ export interface LocalCluster {
   readonly objectStore: string;
   readonly caDir: string;
   readonly generated: GeneratedCluster;
+  /** Namespaces whose workloads run here: the platform's and those of other workloads applied with it. */
+  readonly namespaces: readonly string[];
   readonly pods: readonly RunningPod[];
   /** Workloads not started here, with the reason (an image without a local binary). */
   readonly needsCluster: readonly string[];
@@ -103,6 +105,13 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
   };
   try {
     const kube = generated.kube;
+    // The platform's namespaces, and any other that the applied manifests put workloads in (the preview's stand-ins).
+    const namespaces = [
+      ...new Set([
+        ...generated.namespaces,
+        ...o.manifests.filter((m) => (WORKLOADS as readonly string[]).includes(m.kind)).map((m) => m.metadata.namespace!),
+      ]),
+    ];
     const needsCluster: string[] = [];
     const planned: Planned[] = [];
     /** Workloads `only` leaves out: runExtra can still start one of their pods. */
@@ -110,7 +119,7 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
     // The operator already runs (it generated all this), as the first pod.
     const operatorPods: LocalPod[] = [];
     let podIndex = 1;
-    for (const namespace of generated.namespaces) {
+    for (const namespace of namespaces) {
       for (const kind of WORKLOADS) {
         for (const w of await kube.list('apps/v1', kind, namespace)) {
           const name = w.metadata.name as string;
@@ -156,7 +165,7 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
       operatorPods.includes(p) || ((running.get(p.name)?.containers.size ?? 0) > 0 && !stopped.has(p.name));
     let vip = 0;
     const services: (LocalService & { clusterIP: string })[] = [];
-    for (const namespace of generated.namespaces)
+    for (const namespace of namespaces)
       for (const s of await kube.list('v1', 'Service', namespace))
         services.push({
           namespace,
@@ -204,6 +213,7 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
       objectStore,
       caDir,
       generated,
+      namespaces,
       get pods() {
         return [...running.values()];
       },

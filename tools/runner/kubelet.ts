@@ -17,6 +17,7 @@ import { pinOf } from '../../envs/versions.js';
 import { toolPath, toolSpec, type ToolName } from '../binaries.js';
 import { start, tail, type Running } from '../proc.js';
 import type { LocalPod } from './discovery.js';
+import { repoRoot } from '../../lib/paths.js';
 import { listenDefaults, localArgs, localFile, type FileContext, type Mount } from './rewrites.js';
 
 /** Image repositories the runner has a pinned binary for. */
@@ -32,8 +33,24 @@ const IMAGE_TOOLS: Readonly<Record<string, ToolName>> = {
   'quay.io/prometheus-operator/prometheus-config-reloader': 'prometheus-config-reloader',
 };
 
+/**
+ * The image of the preview's stand-in GreenLang workloads (tools/preview/greenlang-services.ts):
+ * run as tools/preview/greenlang_service.py with the SDK's Python, so what they export is the SDK's.
+ */
+export const SDK_SERVICE_IMAGE = 'greenlang.local/sdk-service:preview';
+export const SDK_SERVICE_PORT = 8000;
+
+/** What runs a container of an image: a pinned binary, or a script with the SDK's Python. */
+export type ImageCommand = { tool: ToolName } | { tool: 'python'; command: string; script: string };
+
 /** The pinned binary for an image, or why there is none (then the pod needs a cluster). */
-export function toolForImage(image: string): { tool: ToolName } | { missing: string } {
+export function toolForImage(image: string): ImageCommand | { missing: string } {
+  if (image === SDK_SERVICE_IMAGE)
+    return {
+      tool: 'python',
+      command: path.join(repoRoot, 'sdk/python/.venv/bin/python'),
+      script: path.join(repoRoot, 'tools/preview/greenlang_service.py'),
+    };
   const at = image.lastIndexOf(':');
   const [repo, tag] = [image.slice(0, at), image.slice(at + 1)];
   const tool = IMAGE_TOOLS[repo];
@@ -63,7 +80,7 @@ const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
  * token and CA) as a kubeconfig flag.
  */
 export function inClusterConnection(
-  tool: ToolName,
+  tool: ImageCommand['tool'],
   args: readonly string[],
   mounts: readonly Mount[],
   dir: string,
@@ -255,14 +272,17 @@ export async function runPod(ctx: PodContext, pod: LocalPod, spec: any): Promise
     const t = toolForImage(c.image);
     if ('missing' in t) throw new Error(`${pod.name}/${c.name}: ${t.missing}`);
     // The images' entrypoint is the binary itself; an explicit command names it again.
-    return { tool: t.tool, args: [...(c.command ?? []).slice(1), ...(c.args ?? [])] };
+    const args = [...(c.command ?? []).slice(1), ...(c.args ?? [])];
+    return t.tool === 'python'
+      ? { tool: t.tool, command: t.command, args, prefix: [t.script] }
+      : { tool: t.tool, command: toolPath(t.tool), args, prefix: [] };
   };
 
   for (const c of spec.initContainers ?? []) {
-    const { tool, args } = commandOf(c);
+    const { tool, args, command } = commandOf(c);
     const env = await envOf(c);
     await runToCompletion(
-      toolPath(tool),
+      command,
       listenDefaults(tool, localArgs(args, env, pod.ip, { ...fileCtx, mounts: mountsOf(c) }), pod.ip),
       path.join(ctx.dir, c.name),
       env,
@@ -271,7 +291,7 @@ export async function runPod(ctx: PodContext, pod: LocalPod, spec: any): Promise
   }
 
   const startContainer = async (c: any): Promise<Running> => {
-    const { tool, args } = commandOf(c);
+    const { tool, args, command, prefix } = commandOf(c);
     const env = await envOf(c);
     const dir = path.join(ctx.dir, c.name);
     fs.mkdirSync(dir, { recursive: true });
@@ -283,6 +303,7 @@ export async function runPod(ctx: PodContext, pod: LocalPod, spec: any): Promise
     const probePort = portOf(probe?.httpGet?.port ?? probe?.tcpSocket?.port ?? port);
     const r = await start({
       tool,
+      command,
       host: pod.ip,
       port,
       dir,
@@ -299,14 +320,16 @@ export async function runPod(ctx: PodContext, pod: LocalPod, spec: any): Promise
         : probe?.tcpSocket
           ? () => tcpProbe(pod.ip, probePort)
           : async () => true,
-      args: () =>
-        inClusterConnection(
+      args: () => [
+        ...prefix,
+        ...inClusterConnection(
           tool,
           listenDefaults(tool, localArgs(args, env, pod.ip, { ...fileCtx, mounts: mountsOf(c) }), pod.ip),
           mountsOf(c),
           dir,
           ctx.apiServer,
         ),
+      ],
     });
     // Its URL with the scheme it serves (a handshake tells; the spec may not).
     return port && (await servesTls(pod.ip, port)) ? { ...r, url: r.url.replace(/^http:/, 'https:') } : r;

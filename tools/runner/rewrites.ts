@@ -71,6 +71,8 @@ const LISTEN_DEFAULTS: Readonly<Record<string, readonly (readonly [flag: string,
     ['--telemetry-host', null],
   ],
   'prometheus-config-reloader': [['--listen-address', 8080]],
+  // The SDK stand-in service (tools/preview/greenlang_service.py, SDK_SERVICE_PORT).
+  python: [['--listen-address', 8000]],
   'thanos sidecar': [
     ['--http-address', 10902],
     ['--grpc-address', 10901],
