@@ -11,12 +11,12 @@ const envs = resolveAll(envFiles);
 const all = manifestsOf(await synthesize(envs));
 const targets = envs.flatMap((env) => env.clusters.map((cluster) => ({ env, cluster, label: `${env.name}/${cluster.name}` })));
 
-/** Every PromQL expression of a dashboard (panels and variables), with `$cluster` and `$job` bound for promtool. */
+/** Every PromQL expression of a dashboard (panels and variables), with Grafana's variables bound for promtool. */
 export function dashboardQueries(dashboard: any): { where: string; expr: string }[] {
   return (dashboard.panels ?? []).flatMap((p: any) =>
     (p.targets ?? []).map((t: any) => ({
       where: `${dashboard.uid}/${p.title}`,
-      expr: t.expr.replaceAll('$cluster', '.*').replaceAll('$job', '.*'),
+      expr: t.expr.replaceAll('$cluster', '.*').replaceAll('$job', '.*').replaceAll('$__rate_interval', '1m'),
     })),
   );
 }
