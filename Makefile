@@ -19,7 +19,7 @@ $(NODE_STAMP): package.json package-lock.json
 .PHONY: synth test lint typecheck tools import venv pytest unit e2e test-control-plane bench bench-load preview clean
 ## Render and validate every environment into dist/ (atomic: a failure leaves dist/ as it was).
 synth: $(NODE_STAMP)
-	node --import tsx main.ts
+	node tools/synth.mjs
 	node --import tsx tools/argocd-health-patch.ts
 
 ## Python venv for sdk/python with its pinned dependencies from PyPI.

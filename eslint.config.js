@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'imports/', 'node_modules/', '**/.venv/', 'coverage/', 'docs/'] },
+  { ignores: ['dist/', 'imports/', 'node_modules/', '**/.venv/', 'coverage/', 'docs/', '.cache/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

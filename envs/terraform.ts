@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { repoRoot } from '../lib/paths.js';
 
 /** Components that touch the bucket, each with its own IRSA role. */
 export const BUCKET_COMPONENTS = ['sidecar', 'store', 'compactor', 'ruler'] as const;
@@ -52,7 +53,7 @@ export type AwsConfig = z.infer<typeof awsSchema>;
 export const awsByClusterSchema = z.record(z.string(), awsSchema);
 export type AwsByCluster = z.infer<typeof awsByClusterSchema>;
 
-export const defaultOutputsDir = path.join(path.dirname(new URL(import.meta.url).pathname), 'terraform-outputs');
+export const defaultOutputsDir = path.join(repoRoot, 'envs', 'terraform-outputs');
 
 export class TerraformOutputsError extends Error {}
 

@@ -10,6 +10,7 @@
  * `fieldValidation=Strict`; CEL rules and Go-syntax patterns are left to the real API server in
  * the control-plane tier, which is the proof.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -60,21 +61,77 @@ export interface Schema {
 const schemas = new Map<string, Schema | undefined>();
 const patterns = new Map<string, RegExp | undefined>();
 
+/** What validation needs of a CRD file: its group, kind and the schema of each version. */
+interface CrdSummary {
+  readonly group: string;
+  readonly kind: string;
+  readonly versions: Readonly<Record<string, Schema | undefined>>;
+}
+
+/** Parsed summaries, keyed by the CRD file's content: JSON reads in milliseconds what YAML parses in most of a second. */
+const CACHE_DIR = path.join(repoRoot, '.cache', 'crd-schemas');
+
+const summaries = new Map<string, CrdSummary>();
+function crdSummary(text: string): CrdSummary {
+  if (!summaries.has(text)) summaries.set(text, readOrParse(text));
+  return summaries.get(text)!;
+}
+
+function readOrParse(text: string): CrdSummary {
+  const cached = path.join(CACHE_DIR, `${crypto.createHash('sha256').update(text).digest('hex')}.json`);
+  try {
+    return JSON.parse(fs.readFileSync(cached, 'utf8')) as CrdSummary;
+  } catch {
+    // not cached yet (or unreadable): parse the YAML
+  }
+  const crd = parse(text) as {
+    spec: { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema: Schema } }[] };
+  };
+  const summary: CrdSummary = {
+    group: crd.spec.group,
+    kind: crd.spec.names.kind,
+    versions: Object.fromEntries(crd.spec.versions.map((v) => [v.name, v.schema?.openAPIV3Schema])),
+  };
+  try {
+    fs.mkdirSync(CACHE_DIR, { recursive: true });
+    const tmp = `${cached}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(summary));
+    fs.renameSync(tmp, cached); // whole or not at all, even with concurrent synths
+  } catch {
+    // a read-only checkout: validate without the cache
+  }
+  return summary;
+}
+
+/** The CRD files of a directory, read once per process, each with the kinds it names. */
+const texts = new Map<string, readonly { text: string; kinds: ReadonlySet<string> }[]>();
+function crdTexts(dir: string): readonly { text: string; kinds: ReadonlySet<string> }[] {
+  if (!texts.has(dir))
+    texts.set(
+      dir,
+      fs
+        .readdirSync(dir)
+        .sort()
+        .map((f) => {
+          const text = fs.readFileSync(path.join(dir, f), 'utf8');
+          return { text, kinds: new Set([...text.matchAll(/\n\s+kind: (\w+)\n/g)].map((m) => m[1]!)) };
+        }),
+    );
+  return texts.get(dir)!;
+}
+
 function schemaOf(dir: string, apiVersion: string, kind: string): Schema | undefined {
   const key = `${dir}#${apiVersion}/${kind}`;
   if (!schemas.has(key)) {
     if (!fs.existsSync(dir)) throw new Error(`${path.relative(repoRoot, dir)} is missing: run \`make import\``);
     const [group, version] = apiVersion.split('/');
     let found: Schema | undefined;
-    for (const f of fs.readdirSync(dir).sort()) {
-      const text = fs.readFileSync(path.join(dir, f), 'utf8');
-      // Parse only the file that names this kind (the operator's CRDs are 5 MB of YAML).
-      if (!new RegExp(`\\n\\s+kind: ${kind}\\n`).test(text)) continue;
-      const crd = parse(text) as {
-        spec: { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema: Schema } }[] };
-      };
-      if (crd.spec.group !== group || crd.spec.names.kind !== kind) continue;
-      found = crd.spec.versions.find((v) => v.name === version)?.schema?.openAPIV3Schema;
+    for (const { text, kinds } of crdTexts(dir)) {
+      // Only the file that names this kind (the operator's CRDs are 5 MB of YAML).
+      if (!kinds.has(kind)) continue;
+      const crd = crdSummary(text);
+      if (crd.group !== group || crd.kind !== kind) continue;
+      found = crd.versions[version!];
     }
     schemas.set(key, found);
   }

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { repoRoot } from '../../tools/binaries.js';
 import { hashTree, tempDir } from '../helpers/tree.js';
 
-const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
-const synth = (...args: string[]) => spawnSync(tsx, ['main.ts', ...args], { cwd: repoRoot, encoding: 'utf8' });
+// As `make synth` runs it: main.ts bundled (tools/synth.mjs), on the Node that runs the tests.
+const synth = (...args: string[]) => spawnSync(process.execPath, ['tools/synth.mjs', ...args], { cwd: repoRoot, encoding: 'utf8' });
 
 describe('synth CLI', () => {
   const out = path.join(tempDir('cli'), 'dist');
@@ -30,7 +30,7 @@ describe('synth CLI', () => {
     expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
   });
 
-  it("`cdk8s synth` (the card's CLI, as `make` runs it) writes the same tree quietly, also offline", () => {
+  it("`cdk8s synth` (the card's CLI: main.ts through tsx, unbundled) writes the same tree quietly, also offline", () => {
     const viaCdk8s = path.join(tempDir('cdk8s-cli'), 'dist');
     const r = spawnSync(path.join(repoRoot, 'node_modules', '.bin', 'cdk8s'), ['synth', '--output', viaCdk8s], {
       cwd: repoRoot,
