@@ -93,4 +93,4 @@ bench: $(NODE_STAMP) $(PY_STAMP) tools
 	cd $(PY_DIR) && .venv/bin/python bench/push_bench.py
 
 clean:
-	rm -rf node_modules $(PY_DIR)/.venv policy/.venv bench/.venv dist.tmp-* dist.old-*
+	rm -rf node_modules $(PY_DIR)/.venv policy/.venv bench/.venv dist.tmp-* dist.old-* .cache
