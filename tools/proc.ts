@@ -37,6 +37,8 @@ export interface StartOptions {
   readonly ready?: () => Promise<boolean>;
   /** Scheduling priority (nice value), e.g. to stand in for a process on another node. */
   readonly nice?: number;
+  /** CPUs to run on (a `taskset` list, e.g. "1"): a role's own share of the machine, as a node's in a cluster. */
+  readonly cpus?: string;
 }
 
 export interface Running {
@@ -73,7 +75,10 @@ export async function start(opts: StartOptions): Promise<Running> {
   if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: run \`make tools\``);
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), `gl-${opts.tool}-`));
   const port = opts.port ?? (await freePort());
-  const child = spawn(bin, opts.args({ port, dir }), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
+  const args = opts.args({ port, dir });
+  // taskset sets the affinity and execs the command: the same pid, pinned from its first instruction.
+  const [file, argv] = opts.cpus ? ['taskset', ['-c', opts.cpus, bin, ...args]] : [bin, args];
+  const child = spawn(file, argv, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
   live.add(child);
   if (opts.nice !== undefined && child.pid) {
     try {

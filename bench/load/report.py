@@ -82,8 +82,12 @@ lines = [
     "",
     f"Measured {r['date'][:10]} on this machine ({r['machine']['cpus']} cores, {r['machine']['memGiB']} GiB, {r['machine']['cpuModel']}), "
     f"Prometheus {r['versions']['prometheus']}, Thanos {r['versions']['thanos']}, all in one run ({r['durationS']} s). "
-    "Everything (exposition server, Prometheus, Thanos, query clients) shares the same 2 cores, so absolute numbers are "
-    "lower than on a cluster node; the comparisons are what matter.",
+    + (
+        "Each side runs on a core of its own (ingestion: Prometheus, sidecar, the scraped targets; queries: Thanos query, "
+        "query-frontend, clients), so absolute numbers are those of one core per role; the comparisons are what matter."
+        if r["params"].get("pinning")
+        else "Everything shares the machine's cores, so absolute numbers are lower than on a cluster node; the comparisons are what matter."
+    ),
     "",
     "Reproduce (writes `load-results.json`, then this file and the plots):",
     "",
@@ -128,9 +132,14 @@ lines += [
     f"{p['clients']} concurrent clients for {p['loadSeconds']} s, half instant and half 10-minute range queries (step 15 s, "
     f"aligned as Grafana aligns them), each over one target's {p['series'] // p['targets']:,} series, while Prometheus ingests at a "
     f"{p['queryIntervalS']} s interval ({fmt((p['series'] + 5 * p['targets']) / p['queryIntervalS'])} samples/s offered). "
-    "*Isolation* = ingestion during the load / ingestion in the 20 s before it. Everything shares the 2 cores, so the "
-    "query side (the clients, and for the rendered path Thanos query and query-frontend, which run on other nodes in a "
-    "cluster) runs at nice 19; Prometheus and its sidecar at normal priority.",
+    "*Isolation* = ingestion during the load / ingestion in the 20 s before it. "
+    + (
+        f"Each side has its own core, as on separate nodes: ingestion (Prometheus, its sidecar and reloader, the scraped targets) "
+        f"on CPU {p['pinning']['ingestion']}, the query side (the clients, and for the rendered path Thanos query and query-frontend) "
+        f"on CPU {p['pinning']['query']} (`taskset`, through the runner)."
+        if p.get("pinning")
+        else "Everything shares the machine's cores; the query side runs at nice 19."
+    ),
     "",
     "![queries](load-queries.png)",
     "",
@@ -160,7 +169,8 @@ lines += [
     "## Reading the results",
     "",
     f"- **Ingestion.** Both configurations ingest {fmt(min(ceiling('bare'), ceiling('rendered')))} samples/s at 1M series with every "
-    f"scrape shorter than its interval. At the top step Prometheus uses up to {max(x['cpuCores'] for x in ramp):.1f} of the 2 cores, "
+    f"scrape shorter than its interval. At the top step Prometheus uses up to {max(x['cpuCores'] for x in ramp):.1f} of "
+    f"{'its one core' if p.get('pinning') else str(r['machine']['cpus']) + ' cores'}, "
     "the machine is near saturation and "
     "the outcome at the edge changes from run to run; the generated configuration (retention, block size, HTTPS, query limits, "
     "the sidecar beside it) adds little to the ingest path, so the two ceilings differ mostly by noise.",
@@ -169,13 +179,14 @@ lines += [
     "`queryLimits.remoteReadConcurrency` reads for Thanos and `maxConcurrency` PromQL queries; the rest queue upstream.",
     f"- **Answering under that load**: the rendered path completed {rd['completed']} queries ({rd['throughput']:.1f}/s) and "
     f"{rd['errors']} requests failed{' (most timed out at 30 s)' if rd['errors'] else ''}, against {b['throughput']:.1f}/s direct. "
-    "Here the query side gets only the CPU "
-    "Prometheus leaves (it runs at nice 19 on the same 2 cores) and each query pulls 10,000 raw series through the sidecar; "
-    "in a cluster Thanos query and the frontend have their own nodes. This machine cannot show that part; the next step is "
-    "to run the query side on separate hosts and size `remoteReadConcurrency` against latency.",
+    "The query side has one core of its own (Thanos query, the frontend and the 100 clients share it) and each query "
+    "pulls 10,000 raw series through the sidecar, which runs on the ingestion core beside Prometheus.",
     f"- **Cache.** A repeated range query through the frontend is {rep['rendered']['coldMs'] / rep['rendered']['warmMedianMs']:.1f}x "
     "faster than its first run (results cache); the first run pays the sidecar path (raw samples over mutual-TLS gRPC).",
     "",
 ]
-(out / "load.md").write_text("\n".join(lines) + "\n")
+# Sections written by hand after the generated ones (e.g. "Synth time" from `make bench`) are kept.
+previous = (out / "load.md").read_text() if (out / "load.md").exists() else ""
+kept = previous[previous.index("\n## Synth time") :] if "\n## Synth time" in previous else ""
+(out / "load.md").write_text("\n".join(lines) + "\n" + kept)
 print(f"wrote {out / 'load.md'}", file=sys.stderr)

@@ -50,6 +50,8 @@ export interface StackOptions {
   readonly greenlangStandIns?: boolean;
   /** Run only these workloads (by name), e.g. the query path of a remote cluster. */
   readonly only?: readonly string[];
+  /** CPUs for the pods of a workload (by name), as a `taskset` list; any CPU when undefined. */
+  readonly cpus?: (workload: string) => string | undefined;
   /** Addresses of names outside the cluster (another cluster's query), see RunnerOptions. */
   readonly externalDns?: Readonly<Record<string, readonly string[]>>;
   readonly keepWork?: boolean;
@@ -133,6 +135,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       caDir: opts.caDir,
       secretValue: (_es, key) => creds[key],
       only: opts.only ? (w) => opts.only!.includes(w.name) : undefined,
+      cpus: opts.cpus ? (w) => opts.cpus!(w.name) : undefined,
       externalDns: opts.externalDns,
       progress: opts.progress,
       keepWork: opts.keepWork,

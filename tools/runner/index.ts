@@ -42,6 +42,8 @@ export interface RunnerOptions {
   readonly secretValue?: (externalSecret: Manifest, key: string) => string | undefined;
   /** Run only the workloads this accepts (e.g. a remote cluster's query path). */
   readonly only?: (workload: { kind: string; namespace: string; name: string }) => boolean;
+  /** CPUs a workload's pods run on (a `taskset` list), e.g. to give each role its own core in a benchmark. */
+  readonly cpus?: (workload: { kind: string; namespace: string; name: string }) => string | undefined;
   /** Addresses of names outside this cluster (another cluster's load balancer), for its pods' DNS. */
   readonly externalDns?: Readonly<Record<string, readonly string[]>>;
   readonly progress?: (line: string) => void;
@@ -194,6 +196,7 @@ export async function startLocalCluster(o: RunnerOptions): Promise<LocalCluster>
         files: { dns, objectStore, sink: o.sinkUrl, discovered: () => discovered },
         token: (ns: string, sa: string, audience?: string) => serviceAccountToken(generated, ns, sa, audience),
         apiServer: { host: new URL(generated.cp.url).hostname, port: Number(new URL(generated.cp.url).port) },
+        cpus: o.cpus?.({ kind: p.workload.split('/')[0]!, namespace: p.pod.namespace, name: p.workload.split('/')[1]! }),
       };
       const r = await runPod(ctx, p.pod, spec);
       running.set(p.pod.name, r);

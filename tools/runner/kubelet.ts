@@ -69,6 +69,8 @@ export interface PodContext {
   readonly token: (namespace: string, serviceAccount: string, audience?: string) => Promise<string>;
   /** The API server, as the kubelet tells every container (KUBERNETES_SERVICE_HOST/PORT). */
   readonly apiServer: { readonly host: string; readonly port: number };
+  /** CPUs its containers run on (see StartOptions.cpus); any when absent. */
+  readonly cpus?: string;
 }
 
 /** Where the kubelet mounts a pod's ServiceAccount token and CA (client-go's in-cluster paths). */
@@ -304,6 +306,7 @@ export async function runPod(ctx: PodContext, pod: LocalPod, spec: any): Promise
     const r = await start({
       tool,
       command,
+      cpus: ctx.cpus,
       host: pod.ip,
       port,
       dir,
