@@ -6,6 +6,7 @@ import { envFiles, resolveAll } from '../../envs/index.js';
 import { synthesize } from '../../charts/index.js';
 import { runTool } from '../helpers/bin.js';
 import { manifestsOf, tempDir } from '../helpers/tree.js';
+import { withGrafanaVariables } from '../helpers/promql.js';
 
 const envs = resolveAll(envFiles);
 const all = manifestsOf(await synthesize(envs));
@@ -16,7 +17,7 @@ export function dashboardQueries(dashboard: any): { where: string; expr: string 
   return (dashboard.panels ?? []).flatMap((p: any) =>
     (p.targets ?? []).map((t: any) => ({
       where: `${dashboard.uid}/${p.title}`,
-      expr: t.expr.replaceAll('$cluster', '.*').replaceAll('$job', '.*').replaceAll('$__rate_interval', '1m'),
+      expr: withGrafanaVariables(t.expr),
     })),
   );
 }

@@ -10,7 +10,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parser } from '@prometheus-io/lezer-promql';
 import { stringify } from 'yaml';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import type { KubeClient } from '../../lib/kube.js';
@@ -20,6 +19,7 @@ import { kubernetesRules } from '../../charts/rules/kubernetes.js';
 import { isAlert, type AlertRule } from '../../charts/rules/types.js';
 import { startStack, type Stack } from '../../tools/preview/stack.js';
 import { json } from '../helpers/http.js';
+import { vectorSelectors } from '../helpers/promql.js';
 import { useProcesses, type Running } from '../helpers/proc.js';
 import { waitFor } from '../helpers/sink.js';
 
@@ -31,17 +31,6 @@ const alerts = kubernetesRules(platformNamespaces(dev)).groups.flatMap((g) => g.
 
 /** Why a selector cannot be matched here: only a kubelet (with a container runtime and volumes) exports it. */
 const NEEDS_KUBELET = `job="${KUBELET_JOB}"`;
-
-/** Every vector selector of an expression, as written (label matchers included). */
-function selectors(expr: string): string[] {
-  const out: string[] = [];
-  parser.parse(expr).iterate({
-    enter: (n) => {
-      if (n.name === 'VectorSelector') out.push(expr.slice(n.from, n.to));
-    },
-  });
-  return out;
-}
 
 const uid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const restricted = {
@@ -251,7 +240,7 @@ describe('Kubernetes, node and workload rules on the real exporters', () => {
   };
 
   it('every selector of the area matches series of the real exporters (kubelet ones need a kubelet)', async () => {
-    const all = [...new Set(alerts.flatMap((a) => selectors(a.expr)))];
+    const all = [...new Set(alerts.flatMap((a) => vectorSelectors(a.expr)))];
     const needsKubelet = all.filter((s) => s.includes(NEEDS_KUBELET));
     expect(needsKubelet.length).toBeLessThan(all.length / 2);
     const checked = all.filter((s) => !needsKubelet.includes(s));

@@ -16,7 +16,7 @@ import { sleep, waitFor } from '../helpers/sink.js';
 import { isDeepStrictEqual } from 'node:util';
 import { EMPTY_JOB_ALERT } from '../../charts/rules/scrape-targets.js';
 import { GROUPS_PER_REPLICA } from '../../charts/rules/batch-jobs.js';
-import { metricNames } from '../helpers/promql.js';
+import { metricNames, withGrafanaVariables } from '../helpers/promql.js';
 import { ruleAreas } from '../../charts/index.js';
 import { isAlert } from '../../charts/rules/types.js';
 import { KUBERNETES_AREA } from '../../charts/rules/kubernetes.js';
@@ -427,11 +427,7 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
   /** A panel query as Grafana sends it (template variables at "all"), to its datasource as resolved in the cluster. */
   async function runPanel(q: PanelQuery, datasources: Record<string, string>): Promise<number> {
     const url = stack.local.dns(stack.env.namespace).rewrite(datasources[q.datasource] ?? `no datasource ${q.datasource}`);
-    const expr = q.expr
-      .replaceAll('$cluster', '.*')
-      .replaceAll('$job', '.*')
-      .replaceAll('$__rate_interval', '1m')
-      .replaceAll('$__range', '5m');
+    const expr = withGrafanaVariables(q.expr);
     const res = await request(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`, stack.tls.query);
     const body = JSON.parse(res.body);
     if (body.status !== 'success') throw new Error(`${q.where}: ${res.body.slice(0, 300)}`);
@@ -455,12 +451,9 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
       ...panels,
     ];
     for (const { where, expr } of reads)
-      for (const n of metricNames(expr.replaceAll('$cluster', '.*').replaceAll('$job', '.*')))
-        if (!recorded.has(n)) used.set(n, [...(used.get(n) ?? []), where]);
+      for (const n of metricNames(withGrafanaVariables(expr))) if (!recorded.has(n)) used.set(n, [...(used.get(n) ?? []), where]);
     // Every panel's recording rule is defined; every exception is used (none stale).
-    for (const n of panels
-      .flatMap((p) => metricNames(p.expr.replaceAll('$cluster', '.*').replaceAll('$job', '.*')))
-      .filter((x) => x.includes(':')))
+    for (const n of panels.flatMap((p) => metricNames(withGrafanaVariables(p.expr))).filter((x) => x.includes(':')))
       expect({ n, defined: recorded.has(n) }).toEqual({ n, defined: true });
     for (const n of Object.keys(CLUSTER_ONLY_METRICS)) expect({ n, used: used.has(n) }).toEqual({ n, used: true });
     // A failed run too: error series exist only once a job has failed.
@@ -484,8 +477,7 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
 
   it('every panel of every rendered dashboard returns series through the datasource it names, except those only a cluster fills', async () => {
     const { panels, datasources } = await renderedDashboards();
-    const clusterOnly = (q: PanelQuery) =>
-      metricNames(q.expr.replaceAll('$cluster', '.*').replaceAll('$job', '.*')).some((n) => n in CLUSTER_ONLY_METRICS);
+    const clusterOnly = (q: PanelQuery) => metricNames(withGrafanaVariables(q.expr)).some((n) => n in CLUSTER_ONLY_METRICS);
     let empty: string[] = [];
     await waitFor(
       async () => {
