@@ -29,7 +29,7 @@ import { bindClusterRole, crResources, haPlacement, operatorStorage, serviceAcco
 import { REPLICA_LABELS } from '../lib/replica-labels.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../lib/rules.js';
 import { grpcTlsVolume } from './thanos/common.js';
-import { sidecarObjects, sidecarSpec } from './thanos/sidecar.js';
+import { sidecarObjects, sidecarRuntime, sidecarSpec } from './thanos/sidecar.js';
 import { externalLabels, storageOf, type ChartContext } from './context.js';
 import { targetNamespaces } from './monitors.js';
 import { ALERT_DIGEST } from './alert-digest.js';
@@ -156,7 +156,7 @@ export function prometheusChart(scope: Construct, ctx: ChartContext): Chart {
         ruleNamespaceSelector: inWatched,
         // Headless service the operator keeps for the Alertmanager CR: the endpoints are every
         // replica, so each alert reaches all of them (never a load-balanced Service).
-        ...(thanos ? { thanos: sidecarSpec(env), volumes: [grpcTlsVolume] } : {}),
+        ...(thanos ? { thanos: sidecarSpec(env), containers: [sidecarRuntime(env)], volumes: [grpcTlsVolume] } : {}),
         alerting: {
           alertmanagers: [
             {

@@ -98,6 +98,16 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'r
   runbookBaseUrl: 'https://github.com/greenlang/prometheus-platform/blob/main/docs/runbooks',
   // PRD 3.2 / 7.2, with the compactor's flags corrected per prd-review.md.
   thanos: {
+    sidecar: {
+      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+      // docs/benchmarks/load.md ("One change at a time"): GOGC=400 cuts the sidecar's CPU per
+      // query by ~40% on the ingestion core, where every Thanos read competes with scraping.
+      goGC: 400,
+    },
+    // Sized against what one query holds in thanos-query's memory (2Gi limit): 250K series of
+    // ~1.5 KB with their chunks, or 2 hours of them at a 15 s interval (~120M samples). A dashboard
+    // panel reads a few thousand; more is a mistake (`{__name__=~".+"}`) to stop before it streams.
+    storeLimits: { requestSeries: 250_000, requestSamples: 120_000_000 },
     query: {
       replicas: 2,
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },

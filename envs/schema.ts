@@ -46,6 +46,21 @@ const storage = z.strictObject({
 const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, { error: 'must be host:port' });
 
 const thanos = z.strictObject({
+  /** The sidecar in each Prometheus pod (the operator injects it from the Prometheus CR). */
+  sidecar: z.strictObject({
+    resources,
+    /**
+     * Go GC target (GOGC) of the sidecar: every query's raw series pass through it, and at the
+     * default (100) garbage collection is a third of its CPU. Memory stays bounded: GOMEMLIMIT
+     * is set to 90% of the memory limit, so the collector tightens before the limit is reached.
+     */
+    goGC: z.int().min(50, { error: 'must be at least 50' }).max(1000, { error: 'must be at most 1000' }),
+  }),
+  /**
+   * Per-request limits of the sidecars and store gateways: a query that selects more series (or
+   * samples) fails at once with an error naming the limit instead of timing out.
+   */
+  storeLimits: z.strictObject({ requestSeries: z.int().min(1000), requestSamples: z.int().min(100_000) }),
   query: z.strictObject({ replicas, resources, maxConcurrent: z.int().min(1), timeout: duration }),
   queryFrontend: z.strictObject({
     replicas,

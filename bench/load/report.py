@@ -1,6 +1,7 @@
 """Turn docs/benchmarks/load-results.json into docs/benchmarks/load.md with PNG plots."""
 import json
 import pathlib
+import statistics
 import sys
 
 import matplotlib
@@ -11,39 +12,72 @@ import matplotlib.pyplot as plt  # noqa: E402
 root = pathlib.Path(__file__).resolve().parents[2]
 out = root / "docs" / "benchmarks"
 r = json.loads((out / "load-results.json").read_text())
+variants_file = out / "load-variants.json"
+v = json.loads(variants_file.read_text()) if variants_file.exists() else None
 ramp = r["ramp"]
+p = r["params"]
 configs = ["bare", "rendered"]
 colors = {"bare": "tab:gray", "rendered": "tab:blue"}
+runs = sorted({s["run"] for s in ramp})
+intervals = p["intervalsS"]
 
 
-def steps(cfg):
-    return [s for s in ramp if s["config"] == cfg]
+def med(xs):
+    return statistics.median(xs) if xs else float("nan")
 
 
-# 1. Ingestion: achieved vs offered.
+def spread(xs, f=lambda x: f"{x:,.0f}"):
+    """median [min, max]"""
+    return f"{f(med(xs))} [{f(min(xs))}, {f(max(xs))}]" if xs else "-"
+
+
+def at(cfg, interval):
+    return [s for s in ramp if s["config"] == cfg and s["intervalS"] == interval]
+
+
+def ceiling(cfg, run):
+    ok = [s["samplesPerSec"] for s in ramp if s["config"] == cfg and s["run"] == run and s["keptUp"]]
+    return max(ok, default=0)
+
+
+def fmt(n, d=0):
+    return f"{n:,.{d}f}"
+
+
+# 1. Ingestion: achieved vs offered, median and range of the runs.
 fig, ax = plt.subplots(figsize=(7, 4.5))
-offered = [s["offered"] for s in steps("bare")]
+offered = [at("bare", i)[0]["offered"] for i in intervals]
 ax.plot([o / 1e3 for o in offered], [o / 1e3 for o in offered], "k:", label="offered")
 for cfg in configs:
-    ax.plot([s["offered"] / 1e3 for s in steps(cfg)], [s["samplesPerSec"] / 1e3 for s in steps(cfg)], "o-", color=colors[cfg], label=f"{cfg} achieved")
+    ys = [[s["samplesPerSec"] / 1e3 for s in at(cfg, i)] for i in intervals]
+    m = [med(y) for y in ys]
+    ax.errorbar(
+        [o / 1e3 for o in offered],
+        m,
+        yerr=[[a - min(y) for a, y in zip(m, ys)], [max(y) - a for a, y in zip(m, ys)]],
+        fmt="o-",
+        capsize=3,
+        color=colors[cfg],
+        label=f"{cfg} achieved (median, min-max of {len(runs)})",
+    )
 ax.set_xlabel("offered samples/s (thousands)")
 ax.set_ylabel("ingested samples/s (thousands)")
-ax.set_title(f"Ingestion at {r['params']['series']:,} active series")
+ax.set_title(f"Ingestion at {p['series']:,} active series")
 ax.grid(alpha=0.3)
 ax.legend()
 fig.tight_layout()
 fig.savefig(out / "load-ingestion.png", dpi=110)
 
-# 2. Cost per step: CPU and scrape duration.
+# 2. Cost per step: CPU and scrape duration (medians).
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+xs = [o / 1e3 for o in offered]
 for cfg in configs:
-    xs = [s["offered"] / 1e3 for s in steps(cfg)]
-    a1.plot(xs, [s["cpuCores"] for s in steps(cfg)], "o-", color=colors[cfg], label=cfg)
-    a2.plot(xs, [s["scrapeMaxS"] for s in steps(cfg)], "o-", color=colors[cfg], label=f"{cfg} max")
-    a2.plot(xs, [s["scrapeAvgS"] for s in steps(cfg)], "o--", color=colors[cfg], alpha=0.6, label=f"{cfg} avg")
-a2.plot(xs, [s["intervalS"] for s in steps("bare")], "k:", label="scrape interval")
-a1.set_title("Prometheus CPU (cores)")
-a2.set_title("scrape duration (s)")
+    a1.plot(xs, [med([s["cpuCores"] for s in at(cfg, i)]) for i in intervals], "o-", color=colors[cfg], label=cfg)
+    a2.plot(xs, [med([s["scrapeMaxS"] for s in at(cfg, i)]) for i in intervals], "o-", color=colors[cfg], label=f"{cfg} max")
+    a2.plot(xs, [med([s["scrapeAvgS"] for s in at(cfg, i)]) for i in intervals], "o--", color=colors[cfg], alpha=0.6, label=f"{cfg} avg")
+a2.plot(xs, intervals, "k:", label="scrape interval")
+a1.set_title("Prometheus CPU (cores, median)")
+a2.set_title("scrape duration (s, median)")
 for a in (a1, a2):
     a.set_xlabel("offered samples/s (thousands)")
     a.grid(alpha=0.3)
@@ -51,45 +85,56 @@ for a in (a1, a2):
 fig.tight_layout()
 fig.savefig(out / "load-cost.png", dpi=110)
 
-# 3. Queries.
+# 3. Queries: one group per (config, path, mix).
 q = r["queries"]
-fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
-names = ["bare\n(direct)", "rendered\n(frontend)"]
-a1.bar(names, [x["throughput"] for x in q], color=[colors["bare"], colors["rendered"]])
-a1.set_title(f"queries/s, {r['params']['clients']} clients")
+groups = []
+for x in q:
+    key = (x["config"], x["path"], x["mix"])
+    if key not in groups:
+        groups.append(key)
+
+
+def of(key):
+    return [x for x in q if (x["config"], x["path"], x["mix"]) == key]
+
+
+label = {
+    ("bare", "direct", "series"): "bare, direct\n(series)",
+    ("rendered", "query-frontend", "series"): "rendered, frontend\n(series)",
+    ("rendered", "query-frontend", "health"): "rendered, frontend\n(health)",
+    ("rendered", "direct", "health"): "rendered, direct\n(health)",
+}
+fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.5))
+names = [label.get(k, " / ".join(k)) for k in groups]
+a1.bar(names, [med([x["throughput"] for x in of(k)]) for k in groups], color=["tab:gray" if k[0] == "bare" else "tab:blue" for k in groups])
+a1.set_title(f"queries/s (median of {len(runs) or p['repeat']}), {p['clients']} clients")
 w = 0.35
-a2.bar([i - w / 2 for i in range(2)], [x["p50"] for x in q], w, label="p50")
-a2.bar([i + w / 2 for i in range(2)], [x["p99"] for x in q], w, label="p99")
-a2.set_xticks(range(2), names)
-a2.set_title("latency (ms)")
+a2.bar([i - w / 2 for i in range(len(groups))], [med([x["p50"] for x in of(k)]) for k in groups], w, label="p50")
+a2.bar([i + w / 2 for i in range(len(groups))], [med([x["p99"] for x in of(k)]) for k in groups], w, label="p99")
+a2.set_xticks(range(len(groups)), names)
+a2.set_yscale("log")
+a2.set_title("latency (ms, median of runs, log scale)")
 a2.legend()
+for a in (a1, a2):
+    a.tick_params(axis="x", labelsize=8)
 fig.tight_layout()
 fig.savefig(out / "load-queries.png", dpi=110)
 
-
-def fmt(n, d=0):
-    return f"{n:,.{d}f}"
-
-
-def ceiling(cfg):
-    ok = [s for s in steps(cfg) if s["keptUp"]]
-    return max((s["samplesPerSec"] for s in ok), default=0)
-
-
-p = r["params"]
+flags = lambda xs: " ".join(xs)  # noqa: E731
 lines = [
     "# Load benchmarks (PRD 12.3)",
     "",
     f"Measured {r['date'][:10]} on this machine ({r['machine']['cpus']} cores, {r['machine']['memGiB']} GiB, {r['machine']['cpuModel']}), "
-    f"Prometheus {r['versions']['prometheus']}, Thanos {r['versions']['thanos']}, all in one run ({r['durationS']} s). "
+    f"Prometheus {r['versions']['prometheus']}, Thanos {r['versions']['thanos']}, commit {r.get('commit', '?')}, in one run of "
+    f"{r['durationS'] // 60} min; every measurement {p['repeat']} times, reported as median [min, max]. "
     + (
-        "Each side runs on a core of its own (ingestion: Prometheus, sidecar, the scraped targets; queries: Thanos query, "
+        "Each side runs on a core of its own (ingestion: Prometheus, its sidecar, the scraped targets; queries: Thanos query, "
         "query-frontend, clients), so absolute numbers are those of one core per role; the comparisons are what matter."
-        if r["params"].get("pinning")
+        if p.get("pinning")
         else "Everything shares the machine's cores, so absolute numbers are lower than on a cluster node; the comparisons are what matter."
     ),
     "",
-    "Reproduce (writes `load-results.json`, then this file and the plots):",
+    "Reproduce (writes `load-results.json`, then this file and the plots; `LOAD_PHASES=variants` writes `load-variants.json`):",
     "",
     "```sh",
     "make bench-load",
@@ -98,95 +143,148 @@ lines = [
     "",
     "Load: avalanche is not obtainable here (module proxy 403, no Debian package), so a local server serves static "
     f"exposition: {p['targets']} targets x {p['series'] // p['targets']:,} series = **{p['series']:,} active series**. "
-    f"The rate is raised by shortening the scrape interval ({', '.join(str(i) + ' s' for i in p['intervalsS'])}); each step settles "
-    f"{p['settleS']} s and is measured over {p['windowS']} s. *Kept up* = ingested >= 95% of offered and the slowest scrape shorter than the interval.",
+    f"The rate is raised by shortening the scrape interval ({', '.join(str(i) + ' s' for i in intervals)}); each step settles "
+    f"{p['settleS']} s and is measured over {p['windowS']} s. *Kept up* = ingested >= 95% of offered and the slowest scrape shorter "
+    "than the interval. Runs alternate which configuration goes first.",
     "",
     "- **bare**: `prometheus --config.file=... --web.enable-lifecycle` (defaults otherwise), queried directly.",
     "- **rendered**: dev's Prometheus as prometheus-operator generates it from dist (one replica; the load is a ScrapeConfig it "
     "selects; interval changes go through the ScrapeConfig, the operator and the config reloader), run with its sidecar, Thanos "
-    "query and query-frontend by the local runner (`tools/runner/`) from what the operator generated. Its container args: `"
-    + " ".join(r["renderedFlags"])
-    + "`; queries go through the query-frontend -> query -> sidecar (mutual TLS), as Grafana's do.",
+    "query and query-frontend by the local runner (`tools/runner/`) from what the operator generated. Prometheus: `"
+    + flags(r["renderedFlags"])
+    + "`; sidecar: `"
+    + flags(a for a in r.get("sidecarArgs", []) if not a.startswith("--objstore"))
+    + "`; query: `"
+    + flags(a for a in r["queryArgs"] if "tls" not in a)
+    + "`; query-frontend: `"
+    + flags(a for a in r["frontendArgs"] if "tripper" not in a and "cache-config" not in a)
+    + "`. Queries go through the query-frontend -> query -> sidecar (mutual TLS), as Grafana's do.",
     "",
     "## Ingestion ceiling",
     "",
     "![ingestion](load-ingestion.png)",
     "",
-    "| config | interval | offered/s | ingested/s | CPU cores | RSS GiB | bytes/series | scrape avg s | scrape max s | kept up |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
+    "| config | interval | offered/s | ingested/s | CPU cores | RSS GiB | scrape avg s | scrape max s | kept up |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|:---:|",
 ]
-for s in ramp:
-    lines.append(
-        f"| {s['config']} | {s['intervalS']} s | {fmt(s['offered'])} | {fmt(s['samplesPerSec'])} | {s['cpuCores']:.2f} | "
-        f"{s['rssBytes'] / 2**30:.2f} | {fmt(s['bytesPerSeries'])} | {s['scrapeAvgS']:.3f} | {s['scrapeMaxS']:.3f} | {'yes' if s['keptUp'] else '**no**'} |"
-    )
+for cfg in configs:
+    for i in intervals:
+        ss = at(cfg, i)
+        kept = sum(s["keptUp"] for s in ss)
+        lines.append(
+            f"| {cfg} | {i} s | {fmt(ss[0]['offered'])} | {spread([s['samplesPerSec'] for s in ss])} | "
+            f"{spread([s['cpuCores'] for s in ss], lambda x: f'{x:.2f}')} | {med([s['rssBytes'] for s in ss]) / 2**30:.2f} | "
+            f"{med([s['scrapeAvgS'] for s in ss]):.3f} | {spread([s['scrapeMaxS'] for s in ss], lambda x: f'{x:.2f}')} | "
+            f"{kept} of {len(ss)}{'' if kept == len(ss) else ' **'}{'' if kept == len(ss) else '**'} |".replace(" ****", "")
+        )
+cb = [ceiling("bare", n) for n in runs]
+cr = [ceiling("rendered", n) for n in runs]
+ratios = [a / b for a, b in zip(cr, cb) if b]
 lines += [
     "",
-    f"Highest rate kept up: bare **{fmt(ceiling('bare'))}** samples/s, rendered **{fmt(ceiling('rendered'))}** samples/s "
-    f"(ratio {ceiling('rendered') / max(ceiling('bare'), 1):.2f}).",
+    "Highest rate kept up, per run (" + ", ".join(f"run {n}: bare {fmt(b)}, rendered {fmt(c)}" for n, b, c in zip(runs, cb, cr)) + "): "
+    f"bare **{spread(cb)}**, rendered **{spread(cr)}** samples/s; ratio rendered / bare per run **{spread(ratios, lambda x: f'{x:.2f}')}**.",
     "",
     "![cost](load-cost.png)",
     "",
     "## Queries and isolation",
     "",
-    f"{p['clients']} concurrent clients for {p['loadSeconds']} s, half instant and half 10-minute range queries (step 15 s, "
-    f"aligned as Grafana aligns them), each over one target's {p['series'] // p['targets']:,} series, while Prometheus ingests at a "
-    f"{p['queryIntervalS']} s interval ({fmt((p['series'] + 5 * p['targets']) / p['queryIntervalS'])} samples/s offered). "
-    "*Isolation* = ingestion during the load / ingestion in the 20 s before it. "
+    f"{p['clients']} concurrent clients for {p['loadSeconds']} s while Prometheus ingests at a {p['queryIntervalS']} s interval "
+    f"({fmt((p['series'] + 5 * p['targets']) / p['queryIntervalS'])} samples/s offered), two mixes:",
+    "",
+    f"- **series**: half instant, half 10-minute range queries (step 15 s, aligned as Grafana aligns them), each summing one target's "
+    f"{p['series'] // p['targets']:,} raw series: the worst case a dashboard can ask, every sample through the path.",
+    "- **health**: the panels of the *Prometheus & Thanos Health* dashboard as Grafana sends them (stat panels instant, graphs as "
+    "6-hour range queries at a 30 s step, variables at All), against the same Prometheus directly and through the query path.",
+    "",
+    "*Isolation* = ingestion during the load / ingestion in the 20 s before it. Errors are requests not answered 200 within the "
+    "clients' 30 s. "
     + (
-        f"Each side has its own core, as on separate nodes: ingestion (Prometheus, its sidecar and reloader, the scraped targets) "
-        f"on CPU {p['pinning']['ingestion']}, the query side (the clients, and for the rendered path Thanos query and query-frontend) "
-        f"on CPU {p['pinning']['query']} (`taskset`, through the runner)."
+        f"Ingestion (Prometheus, its sidecar and reloader, the scraped targets) runs on CPU {p['pinning']['ingestion']}, the query side "
+        f"(the clients, Thanos query and query-frontend) on CPU {p['pinning']['query']} (`taskset`, through the runner), for both paths."
         if p.get("pinning")
-        else "Everything shares the machine's cores; the query side runs at nice 19."
+        else "Everything shares the machine's cores."
     ),
     "",
     "![queries](load-queries.png)",
     "",
-    "| path | completed | errors | queries/s | p50 ms | p99 ms | instant p50 | range p50 | ingestion during load | slowest scrape s |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| config | path | mix | queries/s | errors | p50 ms | p99 ms | instant p50 | range p50 | ingestion during load | CPU cores during load | sidecar RSS MiB |",
+    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
 ]
-for x in q:
+for k in groups:
+    xs = of(k)
+    cores = {}
+    for x in xs:
+        for proc, c in x.get("cpuCores", {}).items():
+            cores.setdefault(proc, []).append(c)
     lines.append(
-        f"| {x['config']} | {x['completed']} | {x['errors']} | {x['throughput']:.1f} | {x['p50']:.0f} | {x['p99']:.0f} | {x['instantP50']:.0f} | "
-        f"{x['rangeP50']:.0f} | **{x['isolation'] * 100:.1f}%** | {x['scrapeMaxDuringS']:.2f} |"
+        f"| {k[0]} | {k[1]} | {k[2]} | {spread([x['throughput'] for x in xs], lambda v: f'{v:.1f}')} | "
+        f"{' / '.join(str(x['errors']) for x in xs)} | {spread([x['p50'] for x in xs])} | {spread([x['p99'] for x in xs])} | "
+        f"{med([x['instantP50'] for x in xs]):,.0f} | {med([x['rangeP50'] for x in xs]):,.0f} | "
+        f"**{spread([x['isolation'] * 100 for x in xs], lambda v: f'{v:.1f}%')}** | "
+        + ", ".join(f"{proc} {med(c):.2f}" for proc, c in cores.items())
+        + " | "
+        + (f"{med([x['rssMiB']['sidecar'] for x in xs]):.0f}" if "sidecar" in xs[0].get("rssMiB", {}) else "-")
+        + " |"
     )
-b, rd = q
+
+
+def ratio_line(a_key, b_key, what):
+    a, b = of(a_key), of(b_key)
+    if not a or not b:
+        return []
+    return [
+        f"- {what}: throughput {med([x['throughput'] for x in a]) / med([x['throughput'] for x in b]):.2f}, "
+        f"p50 {med([x['p50'] for x in a]) / med([x['p50'] for x in b]):.2f}, p99 {med([x['p99'] for x in a]) / med([x['p99'] for x in b]):.2f}; "
+        f"errors {sum(x['errors'] for x in a)} against {sum(x['errors'] for x in b)}."
+    ]
+
+
 rep = r["repeat"]
+rc = [x["coldMs"] for x in rep["rendered"]]
+rw = [x["warmMedianMs"] for x in rep["rendered"]]
+lines += ["", "Ratios (medians), path / direct:"]
+lines += ratio_line(("rendered", "query-frontend", "series"), ("bare", "direct", "series"), "series mix, rendered through the frontend / bare direct")
+lines += ratio_line(("rendered", "query-frontend", "health"), ("rendered", "direct", "health"), "health mix, through the frontend / the same Prometheus direct")
 lines += [
     "",
-    f"Ratios rendered / bare: throughput {rd['throughput'] / b['throughput']:.2f}, p50 {rd['p50'] / b['p50']:.2f}, p99 {rd['p99'] / b['p99']:.2f}.",
-    "",
-    "Repeated 30-minute range query (no other load), cold then median of 10 repeats: "
-    f"query-frontend {rep['rendered']['coldMs']:.0f} ms -> {rep['rendered']['warmMedianMs']:.1f} ms "
-    f"(**{rep['rendered']['coldMs'] / rep['rendered']['warmMedianMs']:.1f}x** from the results cache); "
-    f"direct Prometheus {rep['bare']['coldMs']:.0f} ms -> {rep['bare']['warmMedianMs']:.1f} ms.",
+    "Repeated 30-minute range query of the series mix (after the load), cold then median of 10 repeats: "
+    f"query-frontend {spread(rc)} ms -> {spread(rw, lambda x: f'{x:.1f}')} ms (results cache); "
+    f"bare Prometheus {spread([x['coldMs'] for x in rep['bare']])} ms -> {spread([x['warmMedianMs'] for x in rep['bare']], lambda x: f'{x:.1f}')} ms.",
     "",
 ]
-# What the figures say, against the targets (PRD 12.3 / the load issue).
-iso_ok = rd["isolation"] >= 0.99
-lines += [
-    "## Reading the results",
-    "",
-    f"- **Ingestion.** Both configurations ingest {fmt(min(ceiling('bare'), ceiling('rendered')))} samples/s at 1M series with every "
-    f"scrape shorter than its interval. At the top step Prometheus uses up to {max(x['cpuCores'] for x in ramp):.1f} of "
-    f"{'its one core' if p.get('pinning') else str(r['machine']['cpus']) + ' cores'}, "
-    "the machine is near saturation and "
-    "the outcome at the edge changes from run to run; the generated configuration (retention, block size, HTTPS, query limits, "
-    "the sidecar beside it) adds little to the ingest path, so the two ceilings differ mostly by noise.",
-    f"- **Isolation** (target >= 99%): rendered {rd['isolation'] * 100:.1f}% ({'met' if iso_ok else 'not met'}), bare "
-    f"{b['isolation'] * 100:.1f}% with scrapes stretched to {b['scrapeMaxDuringS']:.1f} s. The rendered Prometheus accepts at most "
-    "`queryLimits.remoteReadConcurrency` reads for Thanos and `maxConcurrency` PromQL queries; the rest queue upstream.",
-    f"- **Answering under that load**: the rendered path completed {rd['completed']} queries ({rd['throughput']:.1f}/s) and "
-    f"{rd['errors']} requests failed{' (most timed out at 30 s)' if rd['errors'] else ''}, against {b['throughput']:.1f}/s direct. "
-    "The query side has one core of its own (Thanos query, the frontend and the 100 clients share it) and each query "
-    "pulls 10,000 raw series through the sidecar, which runs on the ingestion core beside Prometheus.",
-    f"- **Cache.** A repeated range query through the frontend is {rep['rendered']['coldMs'] / rep['rendered']['warmMedianMs']:.1f}x "
-    "faster than its first run (results cache); the first run pays the sidecar path (raw samples over mutual-TLS gRPC).",
-    "",
-]
-# Sections written by hand after the generated ones (e.g. "Synth time" from `make bench`) are kept.
+ol = r.get("overLimit")
+if ol:
+    rb, rr = ol["bare"], ol["rendered"]
+    lines += [
+        f"A query over all {p['series']:,} series (`count(bench_series)`, a mistaken panel): bare Prometheus answers "
+        f"(HTTP {', '.join(sorted({str(x['status']) for x in rb}))}) in {spread([x['ms'] for x in rb])} ms; through the query path "
+        f"HTTP {', '.join(sorted({str(x['status']) for x in rr}))} in {spread([x['ms'] for x in rr])} ms"
+        + (f": `{rr[0]['error']}`" if rr[0]["error"] else "")
+        + ".",
+        "",
+    ]
+if v:
+    lines += [
+        "## One change at a time (the series mix through the query path)",
+        "",
+        f"Measured {v['date'][:10]} (commit {v.get('commit', '?')}, one run each, {v['durationS'] // 60} min), each change alone against the "
+        "configuration as rendered then, same harness and load as above.",
+        "",
+        "| change | queries/s | errors | p50 ms | p99 ms | ingestion during load | sidecar cores | Prometheus cores | query cores | sidecar RSS MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for x in v["variants"]:
+        c = x.get("cpuCores", {})
+        lines.append(
+            f"| {x['config']} | {x['throughput']:.1f} | {x['errors']} | {x['p50']:,.0f} | {x['p99']:,.0f} | {x['isolation'] * 100:.1f}% | "
+            f"{c.get('sidecar', float('nan')):.2f} | {c.get('prometheus', float('nan')):.2f} | {c.get('query', float('nan')):.2f} | "
+            + (f"{x['rssMiB']['sidecar']:.0f} |" if "rssMiB" in x else "- |")
+        )
+    lines += [""]
+# Hand-written sections after the generated ones (what limits the path, synth time) are kept.
 previous = (out / "load.md").read_text() if (out / "load.md").exists() else ""
-kept = previous[previous.index("\n## Synth time") :] if "\n## Synth time" in previous else ""
+marks = [previous.index(m) for m in ("\n## What limits the query path", "\n## Synth time") if m in previous]
+kept = previous[min(marks) :] if marks else ""
 (out / "load.md").write_text("\n".join(lines) + "\n" + kept)
 print(f"wrote {out / 'load.md'}", file=sys.stderr)

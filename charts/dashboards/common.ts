@@ -13,6 +13,15 @@ export const PROMETHEUS_DATASOURCE: DataSourceRef = { type: 'prometheus', uid: '
 /** `cluster` external label filter; the test substitutes `.*` before handing queries to promtool. */
 export const C = 'cluster=~"$cluster"';
 
+/**
+ * A panel query as Grafana sends it with every variable at "All": every cluster and job, and the
+ * intervals of a 15 s scrape (1m rate interval, 5m range). For tests and benchmarks that run the
+ * dashboards' queries.
+ */
+export function withGrafanaVariables(expr: string): string {
+  return expr.replaceAll('$cluster', '.*').replaceAll('$job', '.*').replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m');
+}
+
 export function clusterVariable() {
   return new QueryVariableBuilder('cluster')
     .label('Cluster')

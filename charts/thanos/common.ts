@@ -152,6 +152,19 @@ export function serverArgs(opts: { grpc?: boolean } = {}): string[] {
   ];
 }
 
+/**
+ * Per-request limits of the StoreAPI servers that read raw data (sidecar, store gateway): a
+ * query that would pull more fails at once with an error naming the limit, instead of
+ * streaming the data through the ingestion core until the client gives up.
+ */
+export function storeLimitFlags(env: Pick<EnvConfig, 'thanos'>): { name: string; value: string }[] {
+  const l = env.thanos.storeLimits;
+  return [
+    { name: 'store.limits.request-series', value: String(l.requestSeries) },
+    { name: 'store.limits.request-samples', value: String(l.requestSamples) },
+  ];
+}
+
 /** A stateless Thanos component (query, query-frontend, global query): spread, restricted, no API token. */
 export function thanosDeployment(
   w: Workload,

@@ -8,7 +8,8 @@ import type { EnvConfig } from '../../envs/schema.js';
 import { imageOf } from '../../envs/versions.js';
 import { versioned, type Workload } from '../../lib/labels.js';
 import { crResources, service, serviceMonitor } from '../../lib/workload.js';
-import { grpcTlsFiles, grpcTlsMount, OBJSTORE_KEY, OBJSTORE_SECRET, THANOS_PORTS } from './common.js';
+import { parseQuantity } from '../../lib/units.js';
+import { grpcTlsFiles, grpcTlsMount, OBJSTORE_KEY, OBJSTORE_SECRET, storeLimitFlags, THANOS_PORTS } from './common.js';
 
 export const SIDECAR: Workload = { name: 'thanos-sidecar', component: 'sidecar', versionOf: 'thanos' };
 export const SIDECAR_SERVICE = SIDECAR.name;
@@ -19,9 +20,30 @@ export function sidecarSpec(env: EnvConfig): PrometheusSpecThanos {
     image: imageOf(env, 'thanos'),
     version: env.release.images.thanos.tag,
     objectStorageConfig: { name: OBJSTORE_SECRET, key: OBJSTORE_KEY },
-    resources: crResources({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } }),
+    resources: crResources(env.thanos.sidecar.resources),
     grpcServerTlsConfig: { certFile: grpcTlsFiles.cert, keyFile: grpcTlsFiles.key, caFile: grpcTlsFiles.ca },
     volumeMounts: [grpcTlsMount],
+    additionalArgs: storeLimitFlags(env),
+  };
+}
+
+/** The name the operator gives the container it injects; `spec.containers` entries merge into it by name. */
+export const SIDECAR_CONTAINER = 'thanos-sidecar';
+
+/**
+ * The sidecar's Go runtime, for `spec.containers` of the Prometheus CR (the operator has no field
+ * for it): GOGC from the env, GOMEMLIMIT at 90% of the memory limit so a high GOGC never
+ * carries the heap into the OOM killer.
+ */
+export function sidecarRuntime(env: EnvConfig) {
+  const s = env.thanos.sidecar;
+  const limit = parseQuantity(s.resources.limits.memory)!;
+  return {
+    name: SIDECAR_CONTAINER,
+    env: [
+      { name: 'GOGC', value: String(s.goGC) },
+      { name: 'GOMEMLIMIT', value: String(Math.floor(limit * 0.9)) },
+    ],
   };
 }
 

@@ -35,6 +35,7 @@ import {
   grpcTlsVolume,
   GRPC_PORT,
   HTTP_PORT,
+  storeLimitFlags,
 } from './common.js';
 import { tcp, type Flow } from '../network-policies.js';
 import { PROMETHEUS } from '../prometheus.js';
@@ -85,6 +86,7 @@ export function thanosStoreChart(scope: Construct, ctx: ChartContext): Chart {
       `--objstore.config-file=${OBJSTORE_MOUNT}/${OBJSTORE_KEY}`,
       `--index-cache.config=${stringify({ type: 'IN-MEMORY', config: { max_size: s.indexCacheSize } }, { lineWidth: 0 })}`,
       `--selector.relabel-config=${stringify(selector, { lineWidth: 0 })}`,
+      ...storeLimitFlags(env).map((f) => `--${f.name}=${f.value}`),
     ];
     addObject(
       chart,

@@ -12,6 +12,7 @@ import { synthesize } from '../../charts/index.js';
 import { IRSA_ANNOTATION } from '../../lib/workload.js';
 import { fixtureOutputsDir, solo } from '../fixtures/envs.js';
 import { manifestsOf } from '../helpers/tree.js';
+import { STORE } from '../../charts/thanos/store.js';
 
 const envs = [...resolveAll(envFiles), ...resolveAll([solo], { terraformOutputsDir: fixtureOutputsDir })];
 const all = manifestsOf(await synthesize(envs));
@@ -142,6 +143,24 @@ describe.each(targets)('Thanos in $label', ({ env, cluster }) => {
       const term = affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
       expect(term.topologyKey).toBe('kubernetes.io/hostname');
       expect(matches(term.labelSelector.matchLabels, labels)).toBe(true);
+    }
+  });
+
+  it('every StoreAPI server that reads raw data (the sidecar in each Prometheus, every store gateway) fails a request over the env limits', () => {
+    const limits = { series: String(env.thanos.storeLimits.requestSeries), samples: String(env.thanos.storeLimits.requestSamples) };
+    const prometheus = ms.filter((m) => m.kind === 'Prometheus');
+    const stores = ms.filter((m) => m.kind === 'StatefulSet' && m.metadata.labels?.['app.kubernetes.io/component'] === STORE.component);
+    expect(prometheus.length * stores.length).toBeGreaterThan(0);
+    for (const p of prometheus) {
+      const flags = Object.fromEntries(p.spec.thanos.additionalArgs.map((a: { name: string; value: string }) => [a.name, a.value]));
+      expect({ series: flags['store.limits.request-series'], samples: flags['store.limits.request-samples'] }).toEqual(limits);
+    }
+    for (const st of stores) {
+      const args = st.spec.template.spec.containers[0].args as string[];
+      expect({
+        series: flagValues(args, 'store.limits.request-series')[0],
+        samples: flagValues(args, 'store.limits.request-samples')[0],
+      }).toEqual(limits);
     }
   });
 

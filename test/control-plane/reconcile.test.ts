@@ -19,6 +19,8 @@ import { planCluster } from '../../charts/plan.js';
 import { GRAFANA_SELECTOR } from '../../charts/network-policies.js';
 import { EMPTY_JOB_ALERT, scrapeJobsOf, TARGETS_OPTIONAL_ANNOTATION } from '../../charts/rules/scrape-targets.js';
 import type { Running } from '../../tools/proc.js';
+import { SIDECAR_CONTAINER } from '../../charts/thanos/sidecar.js';
+import { parseQuantity } from '../../lib/units.js';
 import { applyAll, distOf, FIELD_MANAGER, namespacesFirst, ref, targets, useControlPlane } from './cluster.js';
 
 const OPERATOR_CRS = ['Prometheus', 'Alertmanager', 'ThanosRuler'] as const;
@@ -234,6 +236,19 @@ describe.each(targets)('$label on a real API server with the real operator', ({ 
       expect(sts.spec.volumeClaimTemplates?.[0]?.spec.storageClassName).toBe(cr.spec.storage.volumeClaimTemplate.spec.storageClassName);
     }
   }, 120_000);
+
+  it("the sidecar the operator injects carries the CR's Go runtime settings (GOGC, GOMEMLIMIT under its memory limit) and keeps the operator's own arguments", async () => {
+    for (const cr of of('Prometheus').filter((p) => p.spec.thanos)) {
+      const sts = (await control.kube.list('apps/v1', 'StatefulSet', ns)).find((s: any) =>
+        (s.metadata.ownerReferences ?? []).some((o: any) => o.kind === 'Prometheus' && o.name === cr.metadata.name),
+      );
+      const sidecar = sts.spec.template.spec.containers.find((c: { name: string }) => c.name === SIDECAR_CONTAINER);
+      const vars = Object.fromEntries((sidecar.env ?? []).map((e: { name: string; value: string }) => [e.name, e.value]));
+      expect({ GOGC: vars.GOGC }).toEqual({ GOGC: String(env.thanos.sidecar.goGC) });
+      expect(Number(vars.GOMEMLIMIT)).toBeLessThan(parseQuantity(sidecar.resources.limits.memory)!);
+      expect(sidecar.args.filter((a: string) => /^--(prometheus\.url|grpc-address|objstore\.config)=/.test(a))).toHaveLength(3);
+    }
+  });
 
   it('every monitor, scrape config and rule is accepted by the Prometheus (or ruler) that selects it', async () => {
     for (const kind of CONFIG_KINDS) {

@@ -12,10 +12,7 @@ export function vectorSelectors(expr: string): string[] {
   return out;
 }
 
-/** A dashboard query with Grafana's variables bound: every cluster and job, 1m rate interval, 5m range. */
-export function withGrafanaVariables(expr: string): string {
-  return expr.replaceAll('$cluster', '.*').replaceAll('$job', '.*').replaceAll('$__rate_interval', '1m').replaceAll('$__range', '5m');
-}
+export { withGrafanaVariables } from '../../charts/dashboards/common.js';
 
 export function metricNames(expr: string): string[] {
   const names = new Set<string>();
