@@ -44,46 +44,51 @@ def fmt(n, d=0):
     return f"{n:,.{d}f}"
 
 
-# 1. Ingestion: achieved vs offered, median and range of the runs.
-fig, ax = plt.subplots(figsize=(7, 4.5))
-offered = [at("bare", i)[0]["offered"] for i in intervals]
-ax.plot([o / 1e3 for o in offered], [o / 1e3 for o in offered], "k:", label="offered")
-for cfg in configs:
-    ys = [[s["samplesPerSec"] / 1e3 for s in at(cfg, i)] for i in intervals]
-    m = [med(y) for y in ys]
-    ax.errorbar(
-        [o / 1e3 for o in offered],
-        m,
-        yerr=[[a - min(y) for a, y in zip(m, ys)], [max(y) - a for a, y in zip(m, ys)]],
-        fmt="o-",
-        capsize=3,
-        color=colors[cfg],
-        label=f"{cfg} achieved (median, min-max of {len(runs)})",
-    )
-ax.set_xlabel("offered samples/s (thousands)")
-ax.set_ylabel("ingested samples/s (thousands)")
-ax.set_title(f"Ingestion at {p['series']:,} active series")
-ax.grid(alpha=0.3)
-ax.legend()
-fig.tight_layout()
-fig.savefig(out / "load-ingestion.png", dpi=110)
+def ramp_plots():
+    # 1. Ingestion: achieved vs offered, median and range of the runs.
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    offered = [at("bare", i)[0]["offered"] for i in intervals]
+    ax.plot([o / 1e3 for o in offered], [o / 1e3 for o in offered], "k:", label="offered")
+    for cfg in configs:
+        ys = [[s["samplesPerSec"] / 1e3 for s in at(cfg, i)] for i in intervals]
+        m = [med(y) for y in ys]
+        ax.errorbar(
+            [o / 1e3 for o in offered],
+            m,
+            yerr=[[a - min(y) for a, y in zip(m, ys)], [max(y) - a for a, y in zip(m, ys)]],
+            fmt="o-",
+            capsize=3,
+            color=colors[cfg],
+            label=f"{cfg} achieved (median, min-max of {len(runs)})",
+        )
+    ax.set_xlabel("offered samples/s (thousands)")
+    ax.set_ylabel("ingested samples/s (thousands)")
+    ax.set_title(f"Ingestion at {p['series']:,} active series")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "load-ingestion.png", dpi=110)
 
-# 2. Cost per step: CPU and scrape duration (medians).
-fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
-xs = [o / 1e3 for o in offered]
-for cfg in configs:
-    a1.plot(xs, [med([s["cpuCores"] for s in at(cfg, i)]) for i in intervals], "o-", color=colors[cfg], label=cfg)
-    a2.plot(xs, [med([s["scrapeMaxS"] for s in at(cfg, i)]) for i in intervals], "o-", color=colors[cfg], label=f"{cfg} max")
-    a2.plot(xs, [med([s["scrapeAvgS"] for s in at(cfg, i)]) for i in intervals], "o--", color=colors[cfg], alpha=0.6, label=f"{cfg} avg")
-a2.plot(xs, intervals, "k:", label="scrape interval")
-a1.set_title("Prometheus CPU (cores, median)")
-a2.set_title("scrape duration (s, median)")
-for a in (a1, a2):
-    a.set_xlabel("offered samples/s (thousands)")
-    a.grid(alpha=0.3)
-    a.legend(fontsize=8)
-fig.tight_layout()
-fig.savefig(out / "load-cost.png", dpi=110)
+    # 2. Cost per step: CPU and scrape duration (medians).
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+    xs = [o / 1e3 for o in offered]
+    for cfg in configs:
+        a1.plot(xs, [med([s["cpuCores"] for s in at(cfg, i)]) for i in intervals], "o-", color=colors[cfg], label=cfg)
+        a2.plot(xs, [med([s["scrapeMaxS"] for s in at(cfg, i)]) for i in intervals], "o-", color=colors[cfg], label=f"{cfg} max")
+        a2.plot(xs, [med([s["scrapeAvgS"] for s in at(cfg, i)]) for i in intervals], "o--", color=colors[cfg], alpha=0.6, label=f"{cfg} avg")
+    a2.plot(xs, intervals, "k:", label="scrape interval")
+    a1.set_title("Prometheus CPU (cores, median)")
+    a2.set_title("scrape duration (s, median)")
+    for a in (a1, a2):
+        a.set_xlabel("offered samples/s (thousands)")
+        a.grid(alpha=0.3)
+        a.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "load-cost.png", dpi=110)
+
+
+if ramp:
+    ramp_plots()
 
 # 3. Queries: one group per (config, path, mix).
 q = r["queries"]
@@ -119,6 +124,41 @@ for a in (a1, a2):
     a.tick_params(axis="x", labelsize=8)
 fig.tight_layout()
 fig.savefig(out / "load-queries.png", dpi=110)
+
+def ramp_lines():
+    out = [
+        "## Ingestion ceiling",
+        "",
+        "![ingestion](load-ingestion.png)",
+        "",
+        "| config | interval | offered/s | ingested/s | CPU cores | RSS GiB | scrape avg s | scrape max s | kept up |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|:---:|",
+    ]
+    for cfg in configs:
+        for i in intervals:
+            ss = at(cfg, i)
+            kept = sum(s["keptUp"] for s in ss)
+            out.append(
+                f"| {cfg} | {i} s | {fmt(ss[0]['offered'])} | {spread([s['samplesPerSec'] for s in ss])} | "
+                f"{spread([s['cpuCores'] for s in ss], lambda x: f'{x:.2f}')} | {med([s['rssBytes'] for s in ss]) / 2**30:.2f} | "
+                f"{med([s['scrapeAvgS'] for s in ss]):.3f} | {spread([s['scrapeMaxS'] for s in ss], lambda x: f'{x:.2f}')} | "
+                + (f"{kept} of {len(ss)}" if kept == len(ss) else f"**{kept} of {len(ss)}**")
+                + " |"
+            )
+    cb = [ceiling("bare", n) for n in runs]
+    cr = [ceiling("rendered", n) for n in runs]
+    ratios = [a / b for a, b in zip(cr, cb) if b]
+    return out + [
+        "",
+        "Highest rate kept up, per run ("
+        + ", ".join(f"run {n}: bare {fmt(b)}, rendered {fmt(c)}" for n, b, c in zip(runs, cb, cr))
+        + "): "
+        f"bare **{spread(cb)}**, rendered **{spread(cr)}** samples/s; ratio rendered / bare per run **{spread(ratios, lambda x: f'{x:.2f}')}**.",
+        "",
+        "![cost](load-cost.png)",
+        "",
+    ]
+
 
 flags = lambda xs: " ".join(xs)  # noqa: E731
 lines = [
@@ -160,33 +200,11 @@ lines = [
     + flags(a for a in r["frontendArgs"] if "tripper" not in a and "cache-config" not in a)
     + "`. Queries go through the query-frontend -> query -> sidecar (mutual TLS), as Grafana's do.",
     "",
-    "## Ingestion ceiling",
     "",
-    "![ingestion](load-ingestion.png)",
-    "",
-    "| config | interval | offered/s | ingested/s | CPU cores | RSS GiB | scrape avg s | scrape max s | kept up |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|:---:|",
 ]
-for cfg in configs:
-    for i in intervals:
-        ss = at(cfg, i)
-        kept = sum(s["keptUp"] for s in ss)
-        lines.append(
-            f"| {cfg} | {i} s | {fmt(ss[0]['offered'])} | {spread([s['samplesPerSec'] for s in ss])} | "
-            f"{spread([s['cpuCores'] for s in ss], lambda x: f'{x:.2f}')} | {med([s['rssBytes'] for s in ss]) / 2**30:.2f} | "
-            f"{med([s['scrapeAvgS'] for s in ss]):.3f} | {spread([s['scrapeMaxS'] for s in ss], lambda x: f'{x:.2f}')} | "
-            f"{kept} of {len(ss)}{'' if kept == len(ss) else ' **'}{'' if kept == len(ss) else '**'} |".replace(" ****", "")
-        )
-cb = [ceiling("bare", n) for n in runs]
-cr = [ceiling("rendered", n) for n in runs]
-ratios = [a / b for a, b in zip(cr, cb) if b]
+if ramp:
+    lines += ramp_lines()
 lines += [
-    "",
-    "Highest rate kept up, per run (" + ", ".join(f"run {n}: bare {fmt(b)}, rendered {fmt(c)}" for n, b, c in zip(runs, cb, cr)) + "): "
-    f"bare **{spread(cb)}**, rendered **{spread(cr)}** samples/s; ratio rendered / bare per run **{spread(ratios, lambda x: f'{x:.2f}')}**.",
-    "",
-    "![cost](load-cost.png)",
-    "",
     "## Queries and isolation",
     "",
     f"{p['clients']} concurrent clients for {p['loadSeconds']} s while Prometheus ingests at a {p['queryIntervalS']} s interval "
@@ -262,6 +280,29 @@ if ol:
         f"HTTP {', '.join(sorted({str(x['status']) for x in rr}))} in {spread([x['ms'] for x in rr])} ms"
         + (f": `{rr[0]['error']}`" if rr[0]["error"] else "")
         + ".",
+        "",
+    ]
+prof = r.get("profile")
+if prof:
+    lines += [
+        "## Where one query's time goes",
+        "",
+        "The series mix's queries one at a time (5 each, distinct ranges so nothing is cached) on the rendered stack with ingestion "
+        "running: median latency and CPU seconds per query of each role, its idle rate subtracted.",
+        "",
+        "| way | query | median ms | Prometheus CPU s | sidecar CPU s | thanos-query CPU s |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for x in prof["perQuery"]:
+        c = x["cpuSecondsPerQuery"]
+        lines.append(
+            f"| {x['way']} | {x['query']} | {x['medianMs']:,.0f} | {c['prometheus']:.3f} | {c['sidecar']:.3f} | {c['query']:.3f} |"
+        )
+    lines += [
+        "",
+        f"Idle (ingestion only): Prometheus {prof['idleCores']['prometheus']:.2f} cores. CPU profiles over 20 s while range queries run "
+        "one after another through Thanos (`go tool pprof -top`): [Prometheus](profiles/prometheus.txt), "
+        "[sidecar](profiles/sidecar.txt), [thanos-query](profiles/thanos-query.txt).",
         "",
     ]
 if v:
