@@ -40,7 +40,7 @@ const REPEAT = Number(process.env.LOAD_REPEAT ?? 3);
 const PHASES = new Set((process.env.LOAD_PHASES ?? 'ramp,queries').split(','));
 // Around the ceiling (one core runs out between 1.6 s and 1.25 s at 1M series); the low steps of
 // earlier reports (10 s, 5 s) told nothing the cost plot does not.
-const INTERVALS_S = [2.5, 2, 1.6, 1.25];
+const INTERVALS_S = (process.env.LOAD_INTERVALS ?? '2.5,2,1.6,1.25').split(',').map(Number);
 const SETTLE_S = Number(process.env.LOAD_SETTLE_SECONDS ?? 15);
 const WINDOW_S = Number(process.env.LOAD_WINDOW_SECONDS ?? 30);
 const QUERY_INTERVAL_S = 2; // ingestion during the query phases: 500K samples/s at 1M series
@@ -86,9 +86,17 @@ function procStat(pid: number): { cpuS: number; rss: number } {
   return { cpuS: ticks / 100, rss };
 }
 
+/** A GET of the bench's own bookkeeping; a saturated Prometheus answers slowly, so it retries before giving up. */
 async function text(p: Running, pathAndQuery: string): Promise<string> {
-  if (p.tls) return (await request(`${p.url}${pathAndQuery}`, p.tls, { reuse: true })).body;
-  return (await fetch(`${p.url}${pathAndQuery}`)).text();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (p.tls) return (await request(`${p.url}${pathAndQuery}`, p.tls, { reuse: true, timeoutMs: 30_000 })).body;
+      return await (await fetch(`${p.url}${pathAndQuery}`, { signal: AbortSignal.timeout(30_000) })).text();
+    } catch (err) {
+      if (attempt === 3) throw err;
+      await sleep(2000);
+    }
+  }
 }
 
 async function promMetric(p: Running, name: string): Promise<number> {
@@ -696,9 +704,11 @@ const params = {
   windowS: WINDOW_S,
   queryIntervalS: QUERY_INTERVAL_S,
 };
+// The commit whose configuration runs (read at the start: the tree may move on during the run).
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
 const header = () => ({
   date: new Date().toISOString(),
-  commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim(),
+  commit,
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30) },
   versions: { prometheus: versions.prometheus.tag, thanos: versions.thanos.tag },
   params,
@@ -716,6 +726,7 @@ if (PHASES.has('ramp'))
     // Alternate which configuration goes first, so drift over the run hits both alike.
     const order: ('bare' | 'rendered')[] = r % 2 ? ['bare', 'rendered'] : ['rendered', 'bare'];
     for (const kind of order) rampSteps.push(...(await ramp(kind, r)));
+    write('load-results.partial.json', { ...header(), ramp: rampSteps });
   }
 
 // The query clients (this process, every thread) stand in for Grafana users: on the query side's core.
@@ -742,6 +753,7 @@ if (PHASES.has('queries')) {
     overLimitRuns.rendered.push(rd.overLimit);
     ran = rd.ran;
     prof ??= rd.profile;
+    write('load-results.partial.json', { ...header(), ramp: rampSteps, queries, repeat, overLimit: overLimitRuns, profile: prof });
   }
   write('load-results.json', {
     ...header(),
@@ -755,4 +767,5 @@ if (PHASES.has('queries')) {
   });
 }
 
+fs.rmSync(path.join(repoRoot, 'docs/benchmarks/load-results.partial.json'), { force: true });
 await Promise.all(procs.map((p) => p.stop()));
