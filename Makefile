@@ -72,7 +72,7 @@ test-control-plane: $(NODE_STAMP) tools
 pytest: $(PY_STAMP) tools
 	cd $(PY_DIR) && .venv/bin/python -m pytest -q
 
-## Load benchmarks (about 15 min; not part of `make test`): report + plots in docs/benchmarks/.
+## Load benchmarks (about an hour: every measurement 3 times; not part of `make test`): report + plots in docs/benchmarks/.
 BENCH_STAMP := bench/.venv/.install-stamp
 $(BENCH_STAMP): bench/requirements.txt
 	python3 -m venv bench/.venv

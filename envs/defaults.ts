@@ -106,7 +106,8 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'r
     },
     // Sized against what one query holds in thanos-query's memory (2Gi limit): 250K series of
     // ~1.5 KB with their chunks, or 2 hours of them at a 15 s interval (~120M samples). A dashboard
-    // panel reads a few thousand; more is a mistake (`{__name__=~".+"}`) to stop before it streams.
+    // panel reads a few thousand. The sidecar counts as it streams, so this bounds a request; it
+    // does not make one fail fast (docs/benchmarks/load.md, "Over-limit query").
     storeLimits: { requestSeries: 250_000, requestSamples: 120_000_000 },
     query: {
       replicas: 2,

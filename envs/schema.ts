@@ -57,8 +57,8 @@ const thanos = z.strictObject({
     goGC: z.int().min(50, { error: 'must be at least 50' }).max(1000, { error: 'must be at most 1000' }),
   }),
   /**
-   * Per-request limits of the sidecars and store gateways: a query that selects more series (or
-   * samples) fails at once with an error naming the limit instead of timing out.
+   * Per-request limits of the sidecars and store gateways: a Series call that passes them fails
+   * with an error naming the limit, bounding what one query loads into thanos-query.
    */
   storeLimits: z.strictObject({ requestSeries: z.int().min(1000), requestSamples: z.int().min(100_000) }),
   query: z.strictObject({ replicas, resources, maxConcurrent: z.int().min(1), timeout: duration }),

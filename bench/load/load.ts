@@ -5,6 +5,7 @@
  *
  *   node --import tsx bench/load/load.ts            (LOAD_SERIES, LOAD_CLIENTS, LOAD_SECONDS to scale)
  *   LOAD_REPEAT=3                                    runs of every measurement (the report shows medians and spread)
+ *   LOAD_INTERVALS=2.5,2,1.6,1.25                    the ramp's scrape intervals (seconds)
  *   LOAD_PHASES=ramp,queries | variants              `variants`: the query path with one change at a time
  *                                                    (docs/benchmarks/load-variants.json)
  *

@@ -90,40 +90,41 @@ def ramp_plots():
 if ramp:
     ramp_plots()
 
-# 3. Queries: one group per (config, path, mix).
-q = r["queries"]
-groups = []
-for x in q:
-    key = (x["config"], x["path"], x["mix"])
-    if key not in groups:
-        groups.append(key)
+q = r.get("queries", [])
+if q:
+    # 3. Queries: one group per (config, path, mix).
+    groups = []
+    for x in q:
+        key = (x["config"], x["path"], x["mix"])
+        if key not in groups:
+            groups.append(key)
 
 
-def of(key):
-    return [x for x in q if (x["config"], x["path"], x["mix"]) == key]
+    def of(key):
+        return [x for x in q if (x["config"], x["path"], x["mix"]) == key]
 
 
-label = {
-    ("bare", "direct", "series"): "bare, direct\n(series)",
-    ("rendered", "query-frontend", "series"): "rendered, frontend\n(series)",
-    ("rendered", "query-frontend", "health"): "rendered, frontend\n(health)",
-    ("rendered", "direct", "health"): "rendered, direct\n(health)",
-}
-fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.5))
-names = [label.get(k, " / ".join(k)) for k in groups]
-a1.bar(names, [med([x["throughput"] for x in of(k)]) for k in groups], color=["tab:gray" if k[0] == "bare" else "tab:blue" for k in groups])
-a1.set_title(f"queries/s (median of {len(runs) or p['repeat']}), {p['clients']} clients")
-w = 0.35
-a2.bar([i - w / 2 for i in range(len(groups))], [med([x["p50"] for x in of(k)]) for k in groups], w, label="p50")
-a2.bar([i + w / 2 for i in range(len(groups))], [med([x["p99"] for x in of(k)]) for k in groups], w, label="p99")
-a2.set_xticks(range(len(groups)), names)
-a2.set_yscale("log")
-a2.set_title("latency (ms, median of runs, log scale)")
-a2.legend()
-for a in (a1, a2):
-    a.tick_params(axis="x", labelsize=8)
-fig.tight_layout()
-fig.savefig(out / "load-queries.png", dpi=110)
+    label = {
+        ("bare", "direct", "series"): "bare, direct\n(series)",
+        ("rendered", "query-frontend", "series"): "rendered, frontend\n(series)",
+        ("rendered", "query-frontend", "health"): "rendered, frontend\n(health)",
+        ("rendered", "direct", "health"): "rendered, direct\n(health)",
+    }
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.5))
+    names = [label.get(k, " / ".join(k)) for k in groups]
+    a1.bar(names, [med([x["throughput"] for x in of(k)]) for k in groups], color=["tab:gray" if k[0] == "bare" else "tab:blue" for k in groups])
+    a1.set_title(f"queries/s (median of {len(runs) or p['repeat']}), {p['clients']} clients")
+    w = 0.35
+    a2.bar([i - w / 2 for i in range(len(groups))], [med([x["p50"] for x in of(k)]) for k in groups], w, label="p50")
+    a2.bar([i + w / 2 for i in range(len(groups))], [med([x["p99"] for x in of(k)]) for k in groups], w, label="p99")
+    a2.set_xticks(range(len(groups)), names)
+    a2.set_yscale("log")
+    a2.set_title("latency (ms, median of runs, log scale)")
+    a2.legend()
+    for a in (a1, a2):
+        a.tick_params(axis="x", labelsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "load-queries.png", dpi=110)
 
 def ramp_lines():
     out = [
@@ -147,13 +148,24 @@ def ramp_lines():
             )
     cb = [ceiling("bare", n) for n in runs]
     cr = [ceiling("rendered", n) for n in runs]
-    ratios = [a / b for a, b in zip(cr, cb) if b]
+
+    def per_run(cfg, c, n):
+        if c:
+            return f"{cfg} {fmt(c)}"
+        first = min((s for s in ramp if s["config"] == cfg and s["run"] == n), key=lambda s: s["offered"])
+        return (
+            f"{cfg} **kept up at no step** (at {first['intervalS']} s: {fmt(first['samplesPerSec'])} of {fmt(first['offered'])}, "
+            f"slowest scrape {first['scrapeMaxS']:.1f} s)"
+        )
+
+    both = [(b, c) for b, c in zip(cb, cr) if b and c]
+    ratios = [c / b for b, c in both]
     return out + [
         "",
-        "Highest rate kept up, per run ("
-        + ", ".join(f"run {n}: bare {fmt(b)}, rendered {fmt(c)}" for n, b, c in zip(runs, cb, cr))
-        + "): "
-        f"bare **{spread(cb)}**, rendered **{spread(cr)}** samples/s; ratio rendered / bare per run **{spread(ratios, lambda x: f'{x:.2f}')}**.",
+        "Highest rate kept up, per run: "
+        + "; ".join(f"run {n}: {per_run('bare', b, n)}, {per_run('rendered', c, n)}" for n, b, c in zip(runs, cb, cr))
+        + f". Over the runs where both kept up at a step ({len(both)} of {len(runs)}): bare **{spread([b for b, _ in both])}**, "
+        f"rendered **{spread([c for _, c in both])}** samples/s; ratio rendered / bare per run **{spread(ratios, lambda x: f'{x:.2f}')}**.",
         "",
         "![cost](load-cost.png)",
         "",
@@ -165,8 +177,9 @@ lines = [
     "# Load benchmarks (PRD 12.3)",
     "",
     f"Measured {r['date'][:10]} on this machine ({r['machine']['cpus']} cores, {r['machine']['memGiB']} GiB, {r['machine']['cpuModel']}), "
-    f"Prometheus {r['versions']['prometheus']}, Thanos {r['versions']['thanos']}, commit {r.get('commit', '?')}, in one run of "
-    f"{r['durationS'] // 60} min; every measurement {p['repeat']} times, reported as median [min, max]. "
+    f"Prometheus {r['versions']['prometheus']}, Thanos {r['versions']['thanos']}, commit {r.get('commit', '?')}, in one run"
+    + (f" of {r['durationS'] // 60} min" if "durationS" in r else " (ended early: results up to its last completed phase)")
+    + f"; every measurement {p['repeat']} times, reported as median [min, max]. "
     + (
         "Each side runs on a core of its own (ingestion: Prometheus, its sidecar, the scraped targets; queries: Thanos query, "
         "query-frontend, clients), so absolute numbers are those of one core per role; the comparisons are what matter."
@@ -190,98 +203,106 @@ lines = [
     "- **bare**: `prometheus --config.file=... --web.enable-lifecycle` (defaults otherwise), queried directly.",
     "- **rendered**: dev's Prometheus as prometheus-operator generates it from dist (one replica; the load is a ScrapeConfig it "
     "selects; interval changes go through the ScrapeConfig, the operator and the config reloader), run with its sidecar, Thanos "
-    "query and query-frontend by the local runner (`tools/runner/`) from what the operator generated. Prometheus: `"
-    + flags(r["renderedFlags"])
-    + "`; sidecar: `"
-    + flags(a for a in r.get("sidecarArgs", []) if not a.startswith("--objstore"))
-    + "`; query: `"
-    + flags(a for a in r["queryArgs"] if "tls" not in a)
-    + "`; query-frontend: `"
-    + flags(a for a in r["frontendArgs"] if "tripper" not in a and "cache-config" not in a)
-    + "`. Queries go through the query-frontend -> query -> sidecar (mutual TLS), as Grafana's do.",
+    "query and query-frontend by the local runner (`tools/runner/`) from what the operator generated"
+    + (
+        ". Prometheus: `"
+        + flags(r["renderedFlags"])
+        + "`; sidecar: `"
+        + flags(a for a in r.get("sidecarArgs", []) if not a.startswith("--objstore"))
+        + "`; query: `"
+        + flags(a for a in r["queryArgs"] if "tls" not in a)
+        + "`; query-frontend: `"
+        + flags(a for a in r["frontendArgs"] if "tripper" not in a and "cache-config" not in a)
+        if "renderedFlags" in r
+        else " (its arguments: dist/dev at that commit)"
+    )
+    + ". Queries go through the query-frontend -> query -> sidecar (mutual TLS), as Grafana's do.",
     "",
     "",
 ]
 if ramp:
     lines += ramp_lines()
-lines += [
-    "## Queries and isolation",
-    "",
-    f"{p['clients']} concurrent clients for {p['loadSeconds']} s while Prometheus ingests at a {p['queryIntervalS']} s interval "
-    f"({fmt((p['series'] + 5 * p['targets']) / p['queryIntervalS'])} samples/s offered), two mixes:",
-    "",
-    f"- **series**: half instant, half 10-minute range queries (step 15 s, aligned as Grafana aligns them), each summing one target's "
-    f"{p['series'] // p['targets']:,} raw series: the worst case a dashboard can ask, every sample through the path.",
-    "- **health**: the panels of the *Prometheus & Thanos Health* dashboard as Grafana sends them (stat panels instant, graphs as "
-    "6-hour range queries at a 30 s step, variables at All), against the same Prometheus directly and through the query path.",
-    "",
-    "*Isolation* = ingestion during the load / ingestion in the 20 s before it. Errors are requests not answered 200 within the "
-    "clients' 30 s. "
-    + (
-        f"Ingestion (Prometheus, its sidecar and reloader, the scraped targets) runs on CPU {p['pinning']['ingestion']}, the query side "
-        f"(the clients, Thanos query and query-frontend) on CPU {p['pinning']['query']} (`taskset`, through the runner), for both paths."
-        if p.get("pinning")
-        else "Everything shares the machine's cores."
-    ),
-    "",
-    "![queries](load-queries.png)",
-    "",
-    "| config | path | mix | queries/s | errors | p50 ms | p99 ms | instant p50 | range p50 | ingestion during load | CPU cores during load | sidecar RSS MiB |",
-    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
-]
-for k in groups:
-    xs = of(k)
-    cores = {}
-    for x in xs:
-        for proc, c in x.get("cpuCores", {}).items():
-            cores.setdefault(proc, []).append(c)
-    lines.append(
-        f"| {k[0]} | {k[1]} | {k[2]} | {spread([x['throughput'] for x in xs], lambda v: f'{v:.1f}')} | "
-        f"{' / '.join(str(x['errors']) for x in xs)} | {spread([x['p50'] for x in xs])} | {spread([x['p99'] for x in xs])} | "
-        f"{med([x['instantP50'] for x in xs]):,.0f} | {med([x['rangeP50'] for x in xs]):,.0f} | "
-        f"**{spread([x['isolation'] * 100 for x in xs], lambda v: f'{v:.1f}%')}** | "
-        + ", ".join(f"{proc} {med(c):.2f}" for proc, c in cores.items())
-        + " | "
-        + (f"{med([x['rssMiB']['sidecar'] for x in xs]):.0f}" if "sidecar" in xs[0].get("rssMiB", {}) else "-")
-        + " |"
-    )
-
-
-def ratio_line(a_key, b_key, what):
-    a, b = of(a_key), of(b_key)
-    if not a or not b:
-        return []
-    return [
-        f"- {what}: throughput {med([x['throughput'] for x in a]) / med([x['throughput'] for x in b]):.2f}, "
-        f"p50 {med([x['p50'] for x in a]) / med([x['p50'] for x in b]):.2f}, p99 {med([x['p99'] for x in a]) / med([x['p99'] for x in b]):.2f}; "
-        f"errors {sum(x['errors'] for x in a)} against {sum(x['errors'] for x in b)}."
-    ]
-
-
-rep = r["repeat"]
-rc = [x["coldMs"] for x in rep["rendered"]]
-rw = [x["warmMedianMs"] for x in rep["rendered"]]
-lines += ["", "Ratios (medians), path / direct:"]
-lines += ratio_line(("rendered", "query-frontend", "series"), ("bare", "direct", "series"), "series mix, rendered through the frontend / bare direct")
-lines += ratio_line(("rendered", "query-frontend", "health"), ("rendered", "direct", "health"), "health mix, through the frontend / the same Prometheus direct")
-lines += [
-    "",
-    "Repeated 30-minute range query of the series mix (after the load), cold then median of 10 repeats: "
-    f"query-frontend {spread(rc)} ms -> {spread(rw, lambda x: f'{x:.1f}')} ms (results cache); "
-    f"bare Prometheus {spread([x['coldMs'] for x in rep['bare']])} ms -> {spread([x['warmMedianMs'] for x in rep['bare']], lambda x: f'{x:.1f}')} ms.",
-    "",
-]
-ol = r.get("overLimit")
-if ol:
-    rb, rr = ol["bare"], ol["rendered"]
+if not q:
+    lines += ["## Queries and isolation", "", "Not in this run's results (see the hand-written section below).", ""]
+if q:
     lines += [
-        f"A query over all {p['series']:,} series (`count(bench_series)`, a mistaken panel): bare Prometheus answers "
-        f"(HTTP {', '.join(sorted({str(x['status']) for x in rb}))}) in {spread([x['ms'] for x in rb])} ms; through the query path "
-        f"HTTP {', '.join(sorted({str(x['status']) for x in rr}))} in {spread([x['ms'] for x in rr])} ms"
-        + (f": `{rr[0]['error']}`" if rr[0]["error"] else "")
-        + ".",
+        "## Queries and isolation",
+        "",
+        f"{p['clients']} concurrent clients for {p['loadSeconds']} s while Prometheus ingests at a {p['queryIntervalS']} s interval "
+        f"({fmt((p['series'] + 5 * p['targets']) / p['queryIntervalS'])} samples/s offered), two mixes:",
+        "",
+        f"- **series**: half instant, half 10-minute range queries (step 15 s, aligned as Grafana aligns them), each summing one target's "
+        f"{p['series'] // p['targets']:,} raw series: the worst case a dashboard can ask, every sample through the path.",
+        "- **health**: the panels of the *Prometheus & Thanos Health* dashboard as Grafana sends them (stat panels instant, graphs as "
+        "6-hour range queries at a 30 s step, variables at All), against the same Prometheus directly and through the query path.",
+        "",
+        "*Isolation* = ingestion during the load / ingestion in the 20 s before it. Errors are requests not answered 200 within the "
+        "clients' 30 s. "
+        + (
+            f"Ingestion (Prometheus, its sidecar and reloader, the scraped targets) runs on CPU {p['pinning']['ingestion']}, the query side "
+            f"(the clients, Thanos query and query-frontend) on CPU {p['pinning']['query']} (`taskset`, through the runner), for both paths."
+            if p.get("pinning")
+            else "Everything shares the machine's cores."
+        ),
+        "",
+        "![queries](load-queries.png)",
+        "",
+        "| config | path | mix | queries/s | errors | p50 ms | p99 ms | instant p50 | range p50 | ingestion during load | CPU cores during load | sidecar RSS MiB |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for k in groups:
+        xs = of(k)
+        cores = {}
+        for x in xs:
+            for proc, c in x.get("cpuCores", {}).items():
+                cores.setdefault(proc, []).append(c)
+        lines.append(
+            f"| {k[0]} | {k[1]} | {k[2]} | {spread([x['throughput'] for x in xs], lambda v: f'{v:.1f}')} | "
+            f"{' / '.join(str(x['errors']) for x in xs)} | {spread([x['p50'] for x in xs])} | {spread([x['p99'] for x in xs])} | "
+            f"{med([x['instantP50'] for x in xs]):,.0f} | {med([x['rangeP50'] for x in xs]):,.0f} | "
+            f"**{spread([x['isolation'] * 100 for x in xs], lambda v: f'{v:.1f}%')}** | "
+            + ", ".join(f"{proc} {med(c):.2f}" for proc, c in cores.items())
+            + " | "
+            + (f"{med([x['rssMiB']['sidecar'] for x in xs]):.0f}" if "sidecar" in xs[0].get("rssMiB", {}) else "-")
+            + " |"
+        )
+
+
+    def ratio_line(a_key, b_key, what):
+        a, b = of(a_key), of(b_key)
+        if not a or not b:
+            return []
+        return [
+            f"- {what}: throughput {med([x['throughput'] for x in a]) / med([x['throughput'] for x in b]):.2f}, "
+            f"p50 {med([x['p50'] for x in a]) / med([x['p50'] for x in b]):.2f}, p99 {med([x['p99'] for x in a]) / med([x['p99'] for x in b]):.2f}; "
+            f"errors {sum(x['errors'] for x in a)} against {sum(x['errors'] for x in b)}."
+        ]
+
+
+    rep = r["repeat"]
+    rc = [x["coldMs"] for x in rep["rendered"]]
+    rw = [x["warmMedianMs"] for x in rep["rendered"]]
+    lines += ["", "Ratios (medians), path / direct:"]
+    lines += ratio_line(("rendered", "query-frontend", "series"), ("bare", "direct", "series"), "series mix, rendered through the frontend / bare direct")
+    lines += ratio_line(("rendered", "query-frontend", "health"), ("rendered", "direct", "health"), "health mix, through the frontend / the same Prometheus direct")
+    lines += [
+        "",
+        "Repeated 30-minute range query of the series mix (after the load), cold then median of 10 repeats: "
+        f"query-frontend {spread(rc)} ms -> {spread(rw, lambda x: f'{x:.1f}')} ms (results cache); "
+        f"bare Prometheus {spread([x['coldMs'] for x in rep['bare']])} ms -> {spread([x['warmMedianMs'] for x in rep['bare']], lambda x: f'{x:.1f}')} ms.",
         "",
     ]
+    ol = r.get("overLimit")
+    if ol:
+        rb, rr = ol["bare"], ol["rendered"]
+        lines += [
+            f"A query over all {p['series']:,} series (`count(bench_series)`, a mistaken panel): bare Prometheus answers "
+            f"(HTTP {', '.join(sorted({str(x['status']) for x in rb}))}) in {spread([x['ms'] for x in rb])} ms; through the query path "
+            f"HTTP {', '.join(sorted({str(x['status']) for x in rr}))} in {spread([x['ms'] for x in rr])} ms"
+            + (f": `{rr[0]['error']}`" if rr[0]["error"] else "")
+            + ".",
+            "",
+        ]
 prof = r.get("profile")
 if prof:
     lines += [

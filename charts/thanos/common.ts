@@ -154,8 +154,8 @@ export function serverArgs(opts: { grpc?: boolean } = {}): string[] {
 
 /**
  * Per-request limits of the StoreAPI servers that read raw data (sidecar, store gateway): a
- * query that would pull more fails at once with an error naming the limit, instead of
- * streaming the data through the ingestion core until the client gives up.
+ * Series call fails with an error naming the limit once it has counted past it (they count as
+ * they stream, so this bounds a request rather than refusing it up front).
  */
 export function storeLimitFlags(env: Pick<EnvConfig, 'thanos'>): { name: string; value: string }[] {
   const l = env.thanos.storeLimits;
