@@ -461,9 +461,12 @@ async function repeatSpeedup(at: Endpoint): Promise<{ coldMs: number; warmMedian
 async function overLimit(at: Endpoint): Promise<{ status: number; ms: number; error: string }> {
   const url = `${at.url}/api/v1/query?query=${encodeURIComponent('count(bench_series)')}`;
   const t0 = performance.now();
-  const res = at.tls
-    ? await request(url, at.tls, { timeoutMs: 120_000 })
-    : await fetch(url).then(async (x) => ({ status: x.status, body: await x.text() }));
+  // No answer at all is a result too (it ended a run once): recorded as status 0.
+  const res = await (
+    at.tls
+      ? request(url, at.tls, { timeoutMs: 120_000 })
+      : fetch(url, { signal: AbortSignal.timeout(120_000) }).then(async (x) => ({ status: x.status, body: await x.text() }))
+  ).catch((err: Error) => ({ status: 0, body: JSON.stringify({ error: err.message }) }));
   const ms = performance.now() - t0;
   return { status: res.status, ms, error: res.status === 200 ? '' : String(JSON.parse(res.body).error ?? res.body).slice(0, 300) };
 }
