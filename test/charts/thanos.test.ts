@@ -146,7 +146,7 @@ describe.each(targets)('Thanos in $label', ({ env, cluster }) => {
     }
   });
 
-  it('every StoreAPI server that reads raw data (the sidecar in each Prometheus, every store gateway) fails a request over the env limits', () => {
+  it('every StoreAPI server that reads raw data (the sidecar in each Prometheus, every store gateway) carries the per-request limits of its env', () => {
     const limits = { series: String(env.thanos.storeLimits.requestSeries), samples: String(env.thanos.storeLimits.requestSamples) };
     const prometheus = ms.filter((m) => m.kind === 'Prometheus');
     const stores = ms.filter((m) => m.kind === 'StatefulSet' && m.metadata.labels?.['app.kubernetes.io/component'] === STORE.component);
