@@ -445,7 +445,7 @@ async function queryLoad(
 
 async function repeatSpeedup(at: Endpoint): Promise<{ coldMs: number; warmMedianMs: number }> {
   const end = Math.floor(Date.now() / 15000) * 15 - 15;
-  const url = `${at.url}/api/v1/query_range?query=${encodeURIComponent('sum by (shard) (bench_series{target="t7"})')}&start=${end - 1800}&end=${end}&step=15`;
+  const url = `${at.url}/api/v1/query_range?query=${encodeURIComponent(SERIES_MIX.draw(7).expr)}&start=${end - 1800}&end=${end}&step=15`;
   const time = async () => {
     const t0 = performance.now();
     await get(url, at.tls);
