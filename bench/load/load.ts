@@ -6,8 +6,9 @@
  *   node --import tsx bench/load/load.ts            (LOAD_SERIES, LOAD_CLIENTS, LOAD_SECONDS to scale)
  *   LOAD_REPEAT=3                                    runs of every measurement (the report shows medians and spread)
  *   LOAD_INTERVALS=2.5,2,1.6,1.25                    the ramp's scrape intervals (seconds)
- *   LOAD_PHASES=ramp,queries | variants              `variants`: the query path with one change at a time
- *                                                    (docs/benchmarks/load-variants.json)
+ *   LOAD_PHASES=ramp,queries | variants | overlimit  `variants`: the query path with one change at a time
+ *                                                    (docs/benchmarks/load-variants.json); `overlimit`: a query
+ *                                                    over every series, per setting (load-overlimit.json)
  *
  * Rendered = dev's Prometheus as the operator generates it (one replica; the load is a
  * ScrapeConfig it selects) with its sidecar, Thanos query and query-frontend, all run by the local
@@ -340,7 +341,14 @@ interface Endpoint {
   tls?: ClientTls;
 }
 
-interface QueryRun {
+/** Ingestion (samples/s) before and during a load, and their ratio. */
+interface Isolation {
+  ingestionBefore: number;
+  ingestionDuring: number;
+  isolation: number;
+}
+
+interface QueryRun extends Isolation {
   config: string;
   path: string;
   mix: string;
@@ -355,9 +363,6 @@ interface QueryRun {
   p99: number;
   instantP50: number;
   rangeP50: number;
-  ingestionBefore: number;
-  ingestionDuring: number;
-  isolation: number;
   scrapeMaxDuringS: number;
   /** CPU cores each role used during the load (what consumes the time), and its memory at the end. */
   cpuCores: Record<string, number>;
@@ -444,8 +449,8 @@ async function queryLoad(
 }
 
 async function repeatSpeedup(at: Endpoint): Promise<{ coldMs: number; warmMedianMs: number }> {
-  const end = Math.floor(Date.now() / 15000) * 15 - 15;
-  const url = `${at.url}/api/v1/query_range?query=${encodeURIComponent(SERIES_MIX.draw(7).expr)}&start=${end - 1800}&end=${end}&step=15`;
+  // 30 minutes ending a step ago, the same URL every time.
+  const url = `${at.url}${queryPath({ expr: SERIES_MIX.draw(7).expr, range: { seconds: 1800, stepS: 15 } }, Date.now() - 15_000)}`;
   const time = async () => {
     const t0 = performance.now();
     await get(url, at.tls);
@@ -458,17 +463,30 @@ async function repeatSpeedup(at: Endpoint): Promise<{ coldMs: number; warmMedian
 }
 
 /** A query over every series of the load (1M): what a mistaken dashboard panel would ask. */
-async function overLimit(at: Endpoint): Promise<{ status: number; ms: number; error: string }> {
+async function overLimit(at: Endpoint, timeoutMs = 120_000): Promise<{ status: number; ms: number; error: string; warnings: string[] }> {
   const url = `${at.url}/api/v1/query?query=${encodeURIComponent('count(bench_series)')}`;
   const t0 = performance.now();
   // No answer at all is a result too (it ended a run once): recorded as status 0.
   const res = await (
     at.tls
-      ? request(url, at.tls, { timeoutMs: 120_000 })
-      : fetch(url, { signal: AbortSignal.timeout(120_000) }).then(async (x) => ({ status: x.status, body: await x.text() }))
+      ? request(url, at.tls, { timeoutMs })
+      : fetch(url, { signal: AbortSignal.timeout(timeoutMs) }).then(async (x) => ({ status: x.status, body: await x.text() }))
   ).catch((err: Error) => ({ status: 0, body: JSON.stringify({ error: err.message }) }));
   const ms = performance.now() - t0;
-  return { status: res.status, ms, error: res.status === 200 ? '' : String(JSON.parse(res.body).error ?? res.body).slice(0, 300) };
+  const body = ((): { error?: string; warnings?: string[] } => {
+    try {
+      return JSON.parse(res.body);
+    } catch {
+      return { error: res.body };
+    }
+  })();
+  return {
+    status: res.status,
+    ms,
+    error: res.status === 200 ? '' : String(body.error ?? res.body).slice(0, 300),
+    // With partial responses on (Thanos' default), a store that fails is a warning on a 200.
+    warnings: (body.warnings ?? []).map((w) => w.slice(0, 300)),
+  };
 }
 
 /**
@@ -623,6 +641,20 @@ const containerArgs =
     return m;
   };
 
+/** The same flag with another value (kingpin refuses a repeated flag). */
+const replaceArg =
+  (kind: string, name: string, arg: string): Patch =>
+  (m) => {
+    const w = m as unknown as PodOwner;
+    const flag = arg.slice(0, arg.indexOf('=') + 1);
+    if (w.kind === kind && w.metadata.name === name) {
+      const c = w.spec.template.spec.containers[0]!;
+      if (!c.args.some((a) => a.startsWith(flag))) throw new Error(`${kind}/${name} has no ${flag} to replace`);
+      c.args = c.args.map((a) => (a.startsWith(flag) ? arg : a));
+    }
+    return m;
+  };
+
 const prometheusCr =
   (change: (p: PrometheusCr) => void): Patch =>
   (m) => {
@@ -672,6 +704,101 @@ async function variants(): Promise<QueryRun[]> {
   }
   return out;
 }
+
+// --- over-limit: what a query over every series gets, and what it costs ----------------------
+
+interface OverLimitRun extends Isolation {
+  config: string;
+  /** What the client got: HTTP status (0: no answer within the client's 150 s), body error, warnings. */
+  status: number;
+  ms: number;
+  error: string;
+  warnings: string[];
+  /** Requests the query replicas received for it (the frontend retries a 5xx up to its limit). */
+  queryAttempts: number;
+  /** The sidecar's memory before and at its peak (the sidecar buffers every series it reads before sending one). */
+  sidecarRssBeforeMiB: number;
+  sidecarRssPeakMiB: number;
+  sidecarMemoryLimitMiB: number;
+  /** CPU cores of each role during the query, and in the 30 s after its answer (work the client no longer waits for). */
+  cpuCoresDuring: Record<string, number>;
+  cpuCoresAfter: Record<string, number>;
+}
+
+/** Requests for instant queries the query replicas have served so far (their own /metrics). */
+async function queryRequests(stack: Stack): Promise<number> {
+  let sum = 0;
+  for (const pod of stack.local.podsOf('Deployment', 'thanos-query')) {
+    const q = stack.client(pod, 'thanos-query', stack.tls.query);
+    for (const line of (await text(q, '/metrics')).split('\n'))
+      if (line.startsWith('http_requests_total{') && line.includes('handler="query"')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+const cores = (a: Record<string, number>, b: Record<string, number>, dt: number) =>
+  Object.fromEntries(Object.keys(a).map((k) => [k, Number(((b[k]! - a[k]!) / dt).toFixed(3))]));
+
+async function overLimitProbe(name: string, patch: Patch): Promise<OverLimitRun> {
+  const { stack, prom } = await startRendered(QUERY_INTERVAL_S, patch);
+  await waitAllUp(prom);
+  await sleep(Math.min(30, LOAD_S) * 1000);
+  const pids = renderedPids(stack, prom);
+  const sidecarPid = pids.sidecar[0]!;
+  const before = await measure(prom, 20);
+  const attempts0 = await queryRequests(stack);
+  const rssBefore = procStat(sidecarPid).rss;
+  let peak = rssBefore;
+  const poll = setInterval(() => {
+    try {
+      peak = Math.max(peak, procStat(sidecarPid).rss);
+    } catch {
+      // the sidecar exited: its peak so far stands (the stack's log says why)
+    }
+  }, 250);
+  const cpu0 = cpuSeconds(pids);
+  const t0 = Date.now();
+  const answer = overLimit({ url: stack.frontend!.url, tls: stack.tls.query }, 150_000);
+  const during = await measure(prom, 160, answer);
+  const res = await answer;
+  const cpu1 = cpuSeconds(pids);
+  const t1 = Date.now();
+  await sleep(30_000);
+  const cpu2 = cpuSeconds(pids);
+  clearInterval(poll);
+  const limit = (
+    await stack.local.generated.kube.get('apps/v1', 'StatefulSet', 'prometheus-prometheus', dev.namespace)
+  ).spec.template.spec.containers.find((c: { name: string }) => c.name === 'thanos-sidecar').resources.limits.memory as string;
+  const r: OverLimitRun = {
+    config: name,
+    ...res,
+    queryAttempts: (await queryRequests(stack)) - attempts0,
+    sidecarRssBeforeMiB: rssBefore / 2 ** 20,
+    sidecarRssPeakMiB: peak / 2 ** 20,
+    sidecarMemoryLimitMiB: Number(/^(\d+)Mi$/.exec(limit)?.[1] ?? NaN),
+    ingestionBefore: before.samplesPerSec,
+    ingestionDuring: during.samplesPerSec,
+    isolation: during.samplesPerSec / before.samplesPerSec,
+    cpuCoresDuring: cores(cpu0, cpu1, (t1 - t0) / 1000),
+    cpuCoresAfter: cores(cpu1, cpu2, (Date.now() - t1) / 1000),
+  };
+  log(`over-limit / ${name}: ${JSON.stringify(r)}`);
+  await stack.stop();
+  return r;
+}
+
+/** Settings for a query over every series, each measured alone against the configuration as rendered. */
+const OVER_LIMIT_SETTINGS: { name: string; patch: Patch }[] = [
+  { name: 'as rendered', patch: asRendered },
+  { name: 'query --query.timeout=30s', patch: replaceArg('Deployment', 'thanos-query', '--query.timeout=30s') },
+  {
+    name: 'query --query.timeout=30s, query-frontend --query.max-retries-per-request=1 (instant queries not retried)',
+    patch: (m) =>
+      containerArgs('Deployment', 'thanos-query-frontend', ['--query.max-retries-per-request=1'])(
+        replaceArg('Deployment', 'thanos-query', '--query.timeout=30s')(m),
+      ),
+  },
+];
 
 // --- run -------------------------------------------------------------------------------------
 
@@ -739,6 +866,12 @@ if (QUERY_CPUS) execFileSync('taskset', ['-a', '-p', '-c', QUERY_CPUS, String(pr
 if (PHASES.has('variants')) {
   const runs = await variants();
   write('load-variants.json', { ...header(), variants: runs, durationS: Math.round((Date.now() - t0) / 1000) });
+}
+
+if (PHASES.has('overlimit')) {
+  const runs: OverLimitRun[] = [];
+  for (const o of OVER_LIMIT_SETTINGS) runs.push(await overLimitProbe(o.name, o.patch));
+  write('load-overlimit.json', { ...header(), overLimit: runs, durationS: Math.round((Date.now() - t0) / 1000) });
 }
 
 if (PHASES.has('queries')) {

@@ -14,6 +14,8 @@ out = root / "docs" / "benchmarks"
 r = json.loads((out / "load-results.json").read_text())
 variants_file = out / "load-variants.json"
 v = json.loads(variants_file.read_text()) if variants_file.exists() else None
+overlimit_file = out / "load-overlimit.json"
+o = json.loads(overlimit_file.read_text()) if overlimit_file.exists() else None
 ramp = r["ramp"]
 p = r["params"]
 configs = ["bare", "rendered"]
@@ -342,6 +344,27 @@ if v:
             f"| {x['config']} | {x['throughput']:.1f} | {x['errors']} | {x['p50']:,.0f} | {x['p99']:,.0f} | {x['isolation'] * 100:.1f}% | "
             f"{c.get('sidecar', float('nan')):.2f} | {c.get('prometheus', float('nan')):.2f} | {c.get('query', float('nan')):.2f} | "
             + (f"{x['rssMiB']['sidecar']:.0f} |" if "rssMiB" in x else "- |")
+        )
+    lines += [""]
+if o:
+    lines += [
+        "## Over-limit query, per setting",
+        "",
+        f"Measured {o['date'][:10]} (commit {o.get('commit', '?')}, `LOAD_PHASES=overlimit`, one run each, {o['durationS'] // 60} min): "
+        f"`count(bench_series)` over all {o['params']['series']:,} series through the query-frontend, alone, at "
+        f"{fmt((o['params']['series'] + 5 * o['params']['targets']) / o['params']['queryIntervalS'])} samples/s offered; the client waits "
+        "up to 150 s. *Attempts*: requests the query replicas received for it. *After*: CPU cores in the 30 s after the answer.",
+        "",
+        "| setting | HTTP | after s | what the client was told | attempts | sidecar RSS MiB, before -> peak (limit) | ingestion during | cores during: sidecar / Prometheus / query | cores after: sidecar / Prometheus / query |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for x in o["overLimit"]:
+        told = "; ".join(t for t in [x["error"], *x["warnings"]] if t).replace("|", "\\|") or "(nothing: a result without a warning)"
+        d, a = x["cpuCoresDuring"], x["cpuCoresAfter"]
+        lines.append(
+            f"| {x['config']} | {x['status']} | {x['ms'] / 1000:.1f} | `{told[:220]}` | {x['queryAttempts']:.0f} | "
+            f"{x['sidecarRssBeforeMiB']:.0f} -> {x['sidecarRssPeakMiB']:.0f} ({x['sidecarMemoryLimitMiB']:.0f}) | {x['isolation'] * 100:.1f}% | "
+            f"{d['sidecar']:.2f} / {d['prometheus']:.2f} / {d['query']:.2f} | {a['sidecar']:.2f} / {a['prometheus']:.2f} / {a['query']:.2f} |"
         )
     lines += [""]
 # Hand-written sections after the generated ones (what limits the path, synth time) are kept.

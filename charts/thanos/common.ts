@@ -154,8 +154,11 @@ export function serverArgs(opts: { grpc?: boolean } = {}): string[] {
 
 /**
  * Per-request limits of the StoreAPI servers that read raw data (sidecar, store gateway): a
- * Series call fails with an error naming the limit once it has counted past it (they count as
- * they stream, so this bounds a request rather than refusing it up front).
+ * Series call past them fails with an error naming the limit. The store gateway counts a
+ * request's postings before it reads a series, so there it fails fast. The sidecar (Thanos
+ * v0.42) reads and sorts every series Prometheus returns before its limiter sees one, and
+ * Prometheus has no series limit on a streamed remote read: there it bounds what reaches the
+ * query, not what is read (test/e2e/store-limits.test.ts; docs/benchmarks/load.md).
  */
 export function storeLimitFlags(env: Pick<EnvConfig, 'thanos'>): { name: string; value: string }[] {
   const l = env.thanos.storeLimits;
