@@ -99,7 +99,12 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'r
   // PRD 3.2 / 7.2, with the compactor's flags corrected per prd-review.md.
   thanos: {
     sidecar: {
-      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+      // 1Gi, not 512Mi: a query over every series makes the sidecar hold what it has read until the
+      // query's timeout cancels the read (it sorts before sending; nothing in the pinned versions
+      // refuses earlier). Measured at 1M series: peak 502 MiB within a 30 s timeout, 1,206 MiB
+      // within 2m (docs/benchmarks/load.md, "Over-limit query"); 512Mi would be OOM-killed, on both
+      // replicas at once, since the query asks both.
+      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
       // docs/benchmarks/load.md: one query at a time the sidecar's CPU per 10,000-series query fell
       // from 0.09-0.16 s to 0.05-0.09 s; under 100 clients ("One change at a time") 1.2 q/s instead
       // of 0.7 and ingestion at 93% instead of 88%. Its CPU is taken from the ingestion core.
@@ -107,14 +112,17 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'r
     },
     // Sized against what one query holds in thanos-query's memory (2Gi limit): 250K series of
     // ~1.5 KB with their chunks, or 2 hours of them at a 15 s interval (~120M samples). A dashboard
-    // panel reads a few thousand. The sidecar counts as it streams, so this bounds a request; it
-    // does not make one fail fast (docs/benchmarks/load.md, "Over-limit query").
+    // panel reads a few thousand. The store gateway enforces it before reading; the sidecar at the
+    // pinned Thanos does not enforce it at all (storeLimitFlags; docs/benchmarks/load.md).
     storeLimits: { requestSeries: 250_000, requestSamples: 120_000_000 },
     query: {
       replicas: 2,
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
       maxConcurrent: 20,
-      timeout: '2m',
+      // Under Grafana's default data-proxy timeout (30 s), so the user gets the server's answer and
+      // the read behind it is cancelled: a query over 1M series then held the sidecar at 502 MiB and
+      // ingestion at 88% of its rate, against 1,206 MiB and 72% with 2m (docs/benchmarks/load.md).
+      timeout: '30s',
     },
     queryFrontend: {
       replicas: 2,

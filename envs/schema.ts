@@ -59,7 +59,7 @@ const thanos = z.strictObject({
   /**
    * Per-request limits of the sidecars and store gateways: a Series call that passes them fails
    * with an error naming the limit, bounding what one query loads into thanos-query (the store
-   * gateway refuses before reading; the sidecar only after reading, see storeLimitFlags).
+   * gateway refuses before reading; the pinned sidecar does not enforce them, see storeLimitFlags).
    */
   storeLimits: z.strictObject({ requestSeries: z.int().min(1000), requestSamples: z.int().min(100_000) }),
   query: z.strictObject({ replicas, resources, maxConcurrent: z.int().min(1), timeout: duration }),

@@ -189,7 +189,7 @@ lines = [
         else "Everything shares the machine's cores, so absolute numbers are lower than on a cluster node; the comparisons are what matter."
     ),
     "",
-    "Reproduce (writes `load-results.json`, then this file and the plots; `LOAD_PHASES=variants` writes `load-variants.json`):",
+    "Reproduce (writes `load-results.json`, then this file and the plots; `LOAD_PHASES=variants` writes `load-variants.json`, `LOAD_PHASES=overlimit` `load-overlimit.json`):",
     "",
     "```sh",
     "make bench-load",

@@ -155,10 +155,12 @@ export function serverArgs(opts: { grpc?: boolean } = {}): string[] {
 /**
  * Per-request limits of the StoreAPI servers that read raw data (sidecar, store gateway): a
  * Series call past them fails with an error naming the limit. The store gateway counts a
- * request's postings before it reads a series, so there it fails fast. The sidecar (Thanos
- * v0.42) reads and sorts every series Prometheus returns before its limiter sees one, and
- * Prometheus has no series limit on a streamed remote read: there it bounds what reaches the
- * query, not what is read (test/e2e/store-limits.test.ts; docs/benchmarks/load.md).
+ * request's postings before it reads a series, so there it fails fast. The sidecar's limiter at
+ * Thanos v0.42.4 lets the query's batched responses through uncounted (fixed upstream in
+ * 573319fe0, not yet released; test/e2e/store-limits.test.ts shows it on the real binaries), and
+ * even with the fix it would count only after reading: the sidecar sorts every series Prometheus
+ * returns before sending one, and Prometheus has no series limit on a streamed remote read. It is
+ * rendered anyway so the bound holds as soon as the pin moves (docs/benchmarks/load.md).
  */
 export function storeLimitFlags(env: Pick<EnvConfig, 'thanos'>): { name: string; value: string }[] {
   const l = env.thanos.storeLimits;
