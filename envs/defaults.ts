@@ -101,9 +101,10 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'r
     sidecar: {
       // 1Gi, not 512Mi: a query over every series makes the sidecar hold what it has read until the
       // query's timeout cancels the read (it sorts before sending; nothing in the pinned versions
-      // refuses earlier). Measured at 1M series: peak 502 MiB within a 30 s timeout, 1,206 MiB
-      // within 2m (docs/benchmarks/load.md, "Over-limit query"); 512Mi would be OOM-killed, on both
-      // replicas at once, since the query asks both.
+      // refuses earlier), and GOMEMLIMIT lets its heap grow to 90% of this. Measured at 1M series:
+      // with 1Gi, peak 888 MiB within the query's 30 s timeout, 1,225 MiB within 2m; with 512Mi,
+      // 502 MiB within 30 s (docs/benchmarks/load.md, "Over-limit query"). Over the limit it would
+      // be OOM-killed, on both replicas at once, since the query asks both.
       resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '1Gi' } },
       // docs/benchmarks/load.md: one query at a time the sidecar's CPU per 10,000-series query fell
       // from 0.09-0.16 s to 0.05-0.09 s; under 100 clients ("One change at a time") 1.2 q/s instead
@@ -120,8 +121,8 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'r
       resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
       maxConcurrent: 20,
       // Under Grafana's default data-proxy timeout (30 s), so the user gets the server's answer and
-      // the read behind it is cancelled: a query over 1M series then held the sidecar at 502 MiB and
-      // ingestion at 88% of its rate, against 1,206 MiB and 72% with 2m (docs/benchmarks/load.md).
+      // the read behind it is cancelled: a query over 1M series then held the sidecar at 888 MiB and
+      // ingestion at 86% of its rate, against 1,225 MiB and 81% with 2m (docs/benchmarks/load.md).
       timeout: '30s',
     },
     queryFrontend: {
