@@ -3,7 +3,7 @@
  * sidecar, query and query-frontend, as the operator generates them from dev with a series limit
  * of 1,000.
  *
- * The sidecar's limit does not hold at the pinned Thanos: since v0.42 the query asks for series in
+ * The sidecar's limit does not hold at the pinned Thanos: its query asks for series in
  * batches of 64 (hard-coded), and the limiter wrapped around every StoreAPI server counts only
  * single-series responses, so a batch passes uncounted. Upstream fixed it in 573319fe0 ("enforce
  * store limits for batched series", on main, in no release as of v0.42.4). This test records what
