@@ -254,6 +254,12 @@ async function waitAllUp(prom: Running): Promise<void> {
   throw new Error('targets not all up with every series after 300 s');
 }
 
+/** Every series in, then some history for the range queries. */
+async function readyForQueries(prom: Running): Promise<void> {
+  await waitAllUp(prom);
+  await sleep(Math.min(30, LOAD_S) * 1000);
+}
+
 // --- phase 1: ingestion ceiling ------------------------------------------------------------
 
 interface RampStep extends Window {
@@ -381,6 +387,16 @@ async function get(url: string, tls?: ClientTls): Promise<number> {
 const cpuSeconds = (pids: Record<string, number[]>) =>
   Object.fromEntries(Object.entries(pids).map(([k, ps]) => [k, ps.reduce((sum, pid) => sum + procStat(pid).cpuS, 0)]));
 
+/** CPU cores of each role between two cpuSeconds readings `dt` seconds apart. */
+const coreRates = (a: Record<string, number>, b: Record<string, number>, dt: number) =>
+  Object.fromEntries(Object.keys(a).map((k) => [k, (b[k]! - a[k]!) / dt]));
+
+const isolationOf = (before: Window, during: Window): Isolation => ({
+  ingestionBefore: before.samplesPerSec,
+  ingestionDuring: during.samplesPerSec,
+  isolation: during.samplesPerSec / before.samplesPerSec,
+});
+
 async function queryLoad(
   o: { config: string; path: string; mix: Mix; run: number },
   at: Endpoint,
@@ -435,11 +451,9 @@ async function queryLoad(
     p99: quantile(lat, 0.99),
     instantP50: quantile(lat_i, 0.5),
     rangeP50: quantile(lat_r, 0.5),
-    ingestionBefore: before.samplesPerSec,
-    ingestionDuring: during.samplesPerSec,
-    isolation: during.samplesPerSec / before.samplesPerSec,
+    ...isolationOf(before, during),
     scrapeMaxDuringS: during.scrapeMaxS,
-    cpuCores: Object.fromEntries(Object.keys(pids).map((k) => [k, (cpu1[k]! - cpu0[k]!) / dt])),
+    cpuCores: coreRates(cpu0, cpu1, dt),
     rssMiB: Object.fromEntries(Object.entries(pids).map(([k, ps]) => [k, ps.reduce((sum, pid) => sum + procStat(pid).rss, 0) / 2 ** 20])),
   };
   log(
@@ -567,8 +581,7 @@ function renderedPids(stack: Stack, prom: Running): Record<string, number[]> {
 /** Bare Prometheus, clients direct: the series mix. */
 async function bareQueries(run: number) {
   const bare = await startBare(QUERY_INTERVAL_S);
-  await waitAllUp(bare);
-  await sleep(Math.min(30, LOAD_S) * 1000); // some history for the range queries
+  await readyForQueries(bare);
   const runs = [await queryLoad({ config: 'bare', path: 'direct', mix: SERIES_MIX, run }, bare, bare, { prometheus: [bare.pid] })];
   const repeat = await repeatSpeedup(bare);
   const all = await overLimit(bare);
@@ -582,8 +595,7 @@ async function bareQueries(run: number) {
  */
 async function renderedQueries(run: number) {
   const { stack, prom } = await startRendered(QUERY_INTERVAL_S);
-  await waitAllUp(prom);
-  await sleep(Math.min(30, LOAD_S) * 1000);
+  await readyForQueries(prom);
   const pids = renderedPids(stack, prom);
   const frontend: Endpoint = { url: stack.frontend!.url, tls: stack.tls.query };
   const direct: Endpoint = { url: prom.url, tls: prom.tls };
@@ -600,11 +612,16 @@ async function renderedQueries(run: number) {
   return { runs, repeat, overLimit: all, profile: prof, ran };
 }
 
+/** A container of a workload as the operator generated it (what the runner ran). */
+async function generatedContainer(stack: Stack, kind: string, name: string, container: string) {
+  const w = await stack.local.generated.kube.get('apps/v1', kind, name, dev.namespace);
+  return w.spec.template.spec.containers.find((x: { name: string }) => x.name === container);
+}
+
 /** What ran, as the operator generated it and dist rendered it. */
 async function ranArgs(stack: Stack) {
   const argsOf = async (kind: string, name: string, container: string) => {
-    const w = await stack.local.generated.kube.get('apps/v1', kind, name, dev.namespace);
-    const c = w.spec.template.spec.containers.find((x: { name: string }) => x.name === container);
+    const c = await generatedContainer(stack, kind, name, container);
     return [
       ...(c.args ?? []),
       ...(c.env ?? [])
@@ -690,8 +707,7 @@ async function variants(): Promise<QueryRun[]> {
   const out: QueryRun[] = [];
   for (const v of VARIANTS) {
     const { stack, prom } = await startRendered(QUERY_INTERVAL_S, v.patch);
-    await waitAllUp(prom);
-    await sleep(Math.min(30, LOAD_S) * 1000);
+    await readyForQueries(prom);
     out.push(
       await queryLoad(
         { config: v.name, path: 'query-frontend', mix: SERIES_MIX, run: 1 },
@@ -736,13 +752,9 @@ async function queryRequests(stack: Stack): Promise<number> {
   return sum;
 }
 
-const cores = (a: Record<string, number>, b: Record<string, number>, dt: number) =>
-  Object.fromEntries(Object.keys(a).map((k) => [k, Number(((b[k]! - a[k]!) / dt).toFixed(3))]));
-
 async function overLimitProbe(name: string, patch: Patch): Promise<OverLimitRun> {
   const { stack, prom } = await startRendered(QUERY_INTERVAL_S, patch);
-  await waitAllUp(prom);
-  await sleep(Math.min(30, LOAD_S) * 1000);
+  await readyForQueries(prom);
   const pids = renderedPids(stack, prom);
   const sidecarPid = pids.sidecar[0]!;
   const before = await measure(prom, 20);
@@ -766,9 +778,8 @@ async function overLimitProbe(name: string, patch: Patch): Promise<OverLimitRun>
   await sleep(30_000);
   const cpu2 = cpuSeconds(pids);
   clearInterval(poll);
-  const limit = (
-    await stack.local.generated.kube.get('apps/v1', 'StatefulSet', 'prometheus-prometheus', dev.namespace)
-  ).spec.template.spec.containers.find((c: { name: string }) => c.name === 'thanos-sidecar').resources.limits.memory as string;
+  const limit = (await generatedContainer(stack, 'StatefulSet', 'prometheus-prometheus', 'thanos-sidecar')).resources.limits
+    .memory as string;
   const r: OverLimitRun = {
     config: name,
     ...res,
@@ -776,11 +787,9 @@ async function overLimitProbe(name: string, patch: Patch): Promise<OverLimitRun>
     sidecarRssBeforeMiB: rssBefore / 2 ** 20,
     sidecarRssPeakMiB: peak / 2 ** 20,
     sidecarMemoryLimitMiB: (parseQuantity(limit) ?? NaN) / 2 ** 20,
-    ingestionBefore: before.samplesPerSec,
-    ingestionDuring: during.samplesPerSec,
-    isolation: during.samplesPerSec / before.samplesPerSec,
-    cpuCoresDuring: cores(cpu0, cpu1, (t1 - t0) / 1000),
-    cpuCoresAfter: cores(cpu1, cpu2, (Date.now() - t1) / 1000),
+    ...isolationOf(before, during),
+    cpuCoresDuring: coreRates(cpu0, cpu1, (t1 - t0) / 1000),
+    cpuCoresAfter: coreRates(cpu1, cpu2, (Date.now() - t1) / 1000),
   };
   log(`over-limit / ${name}: ${JSON.stringify(r)}`);
   await stack.stop();
