@@ -28,13 +28,15 @@ export function secretPath(env: EnvConfig, name: 'alertmanager' | 'pushgateway' 
   return `${env.secrets.prefix}/${env.name}/${name}`;
 }
 
-function externalSecret(
+/** An ExternalSecret from the environment's ClusterSecretStore: `keys` of `remote`, optionally templated. */
+export function externalSecret(
   env: EnvConfig,
   name: string,
   remote: string,
   keys: readonly string[],
   template?: Record<string, string>,
   namespace = env.namespace,
+  secretMetadata?: { labels: Record<string, string> },
 ): TypedObject {
   return typed(ExternalSecret, {
     metadata: { name, namespace, labels: labelsFor({ name, component: 'credentials' }) },
@@ -44,7 +46,15 @@ function externalSecret(
       target: {
         name,
         creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
-        ...(template ? { template: { engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2, data: template } } : {}),
+        ...(template
+          ? {
+              template: {
+                engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2,
+                ...(secretMetadata ? { metadata: secretMetadata } : {}),
+                data: template,
+              },
+            }
+          : {}),
       },
       data: keys.map((k) => ({ secretKey: k, remoteRef: { key: remote, property: k } })),
     },

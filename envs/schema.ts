@@ -164,8 +164,14 @@ const monitoredService = z.strictObject({
 });
 
 const argocd = z.strictObject({
-  /** Namespace of Argo CD (where Applications live). */
+  /** Namespace of Argo CD in the hub (where every Application, AppProject and cluster Secret lives). */
   namespace: dnsLabel,
+  /**
+   * The hub: the cluster the environment's Argo CD runs in, by the name that Argo CD knows it
+   * (`in-cluster` for its own cluster). Root Applications are delivered there; the workload
+   * clusters are registered with it by dist (a cluster Secret each) and targeted by name.
+   */
+  hub: z.strictObject({ name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'must be the cluster name Argo CD shows, such as in-cluster' }) }),
   /** This repository, as Argo CD clones it. */
   repoURL: z.url({ error: 'must be the repository URL Argo CD clones' }),
   /** Branch (or tag) Argo CD follows: promotion is a PR to this branch. */
@@ -375,6 +381,12 @@ export const envSchema = envShape.superRefine((env, ctx) => {
   }
   if (env.hostNamespace === env.namespace || env.monitoredNamespaces.includes(env.hostNamespace)) {
     issue(['hostNamespace'], `"${env.hostNamespace}" must be a namespace of its own: it runs privileged pods`);
+  }
+  if (env.clusters.some((c) => c.name === env.argocd.hub.name)) {
+    issue(
+      ['argocd', 'hub', 'name'],
+      `"${env.argocd.hub.name}" is also a workload cluster: name the hub as its Argo CD knows itself (in-cluster), so the cluster Secret dist renders for the workload cluster does not register the same name twice`,
+    );
   }
   checkThanos(env, issue);
   checkStorageClasses(env, issue);

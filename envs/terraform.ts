@@ -37,8 +37,14 @@ const clusterStorage = z.strictObject({
 });
 
 /** `thanos_storage`: cluster name -> that cluster's bucket (in its region) and IRSA roles. */
+/**
+ * `thanos_storage`: cluster name -> that cluster's bucket (in its region) and IRSA roles.
+ * `argocd_cluster_access`: the role the hub's Argo CD assumes to deploy to each cluster (one
+ * role, granted cluster admin on every cluster of the environment by an EKS access entry).
+ */
 export const terraformOutputsSchema = z.object({
   thanos_storage: output(z.record(z.string(), clusterStorage)),
+  argocd_cluster_access: output(z.strictObject({ role_arn: roleArn })),
 });
 
 /** What charts see for one cluster: plain values. */
@@ -47,6 +53,8 @@ export const awsSchema = z.strictObject({
   bucketArn: z.string(),
   region: z.string(),
   roles: z.strictObject(Object.fromEntries(BUCKET_COMPONENTS.map((c) => [c, roleArn])) as Record<BucketComponent, typeof roleArn>),
+  /** The role the hub's Argo CD assumes to reach this cluster (its cluster Secret's awsAuthConfig). */
+  argocdRoleArn: roleArn,
 });
 export type AwsConfig = z.infer<typeof awsSchema>;
 /** Per cluster name; envs/schema.ts checks that every cluster has one, in its own region. */
@@ -86,7 +94,13 @@ export function loadTerraformOutputs(env: string, dir: string = defaultOutputsDi
   return Object.fromEntries(
     Object.entries(parsed.data.thanos_storage.value).map(([cluster, o]) => [
       cluster,
-      { bucket: o.bucket_name, bucketArn: o.bucket_arn, region: o.region, roles: o.role_arns },
+      {
+        bucket: o.bucket_name,
+        bucketArn: o.bucket_arn,
+        region: o.region,
+        roles: o.role_arns,
+        argocdRoleArn: parsed.data.argocd_cluster_access.value.role_arn,
+      },
     ]),
   );
 }

@@ -95,6 +95,14 @@ export const controlPlane = {
     tag: 'v3.6.16',
     goModule: { path: 'go.etcd.io/etcd/server/v3', version: 'v3.6.16' },
   },
+  // The Argo CD each environment's hub runs (installed by the platform team, see
+  // docs/prerequisites.md): its CRDs are vendored (imports/crds/argo-cd), and the control-plane
+  // tier replays its diff, sync and health code (tools/argocd) at this version. v3.6 declares
+  // go >= 1.27: its builds fetch that toolchain from the module proxy (GOTOOLCHAIN=auto).
+  argocd: {
+    tag: 'v3.6.2',
+    goModule: { path: 'github.com/argoproj/argo-cd/v3', version: 'v3.6.2' },
+  },
 } as const satisfies Record<string, Omit<ComponentVersion, 'image'>>;
 
 export type ControlPlaneName = keyof typeof controlPlane;
@@ -132,9 +140,9 @@ export const apiSources = {
       'monitoring.coreos.com_thanosrulers.yaml',
     ],
   },
-  // Of the others, the kinds dist uses. Argo CD v3.6 declares go >= 1.27; v3.5 is the newest the pinned Go reads.
+  // Of the others, the kinds dist uses, at the version the hub runs.
   'argo-cd': {
-    module: { path: 'github.com/argoproj/argo-cd/v3', version: 'v3.5.7' },
+    module: controlPlane.argocd.goModule,
     dir: 'manifests/crds',
     files: ['application-crd.yaml', 'appproject-crd.yaml'],
     typed: 'all',

@@ -3,6 +3,8 @@
  * at the version pinned in envs/versions.ts. Shared by tools/build.ts and the test helpers.
  */
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pinOf, type ComponentName, type ControlPlaneName } from '../envs/versions.js';
@@ -16,6 +18,13 @@ export { repoRoot };
 export const binDir =
   process.env.GL_TOOLS_BIN ??
   path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'greenlang-prometheus-platform', 'bin');
+
+/**
+ * Environment of every go command the tools run: a module that declares a newer Go than the
+ * machine's (Argo CD v3.6: go 1.27) gets that toolchain from the module proxy; others build
+ * with the local Go as before.
+ */
+export const GO_ENV = { GOTOOLCHAIN: 'auto' } as const;
 
 export interface ToolBinary {
   /** Binary name, e.g. `promtool`. */
@@ -111,6 +120,8 @@ export const toolBinaries: readonly ToolBinary[] = [
     stamp: 'kubernetes',
     promu: false,
   },
+  // Argo CD's own diff, sync and health code as a command (tools/argocd/main.go), for the tier.
+  { name: 'argocd-replay', component: 'argocd', moduleDir: 'argocd', pkg: '', tags: [], stamp: 'none', promu: false, local: true, versionArgs: ['version'] },
   // Built from the wrapper's own main package (one call into etcdmain), see tools/etcd/main.go.
   { name: 'etcd', component: 'etcd', moduleDir: 'etcd', pkg: '', tags: [], stamp: 'none', promu: false, local: true },
 ];
@@ -128,7 +139,8 @@ export type ToolName =
   | 'prometheus-operator'
   | 'prometheus-config-reloader'
   | 'kube-apiserver'
-  | 'etcd';
+  | 'etcd'
+  | 'argocd-replay';
 
 export function toolSpec(name: ToolName): ToolBinary {
   const spec = toolBinaries.find((t) => t.name === name);
@@ -148,7 +160,7 @@ export function goModuleDir(mod: { path: string; version: string }): string {
   const out = execFileSync('go', ['mod', 'download', '-json', `${mod.path}@${mod.version}`], {
     encoding: 'utf8',
     cwd: repoRoot,
-    env: { ...process.env, GOFLAGS: '-mod=mod' },
+    env: { ...process.env, ...GO_ENV, GOFLAGS: '-mod=mod' },
   });
   const info = JSON.parse(out) as { Dir?: string; Error?: string };
   if (!info.Dir) throw new Error(`go mod download ${mod.path}@${mod.version}: ${info.Error ?? 'no directory'}`);
@@ -159,5 +171,13 @@ export function goModuleDir(mod: { path: string; version: string }): string {
 export function toolPath(name: ToolName): string {
   const spec = toolSpec(name);
   const tags = spec.tags.length ? `-${spec.tags.join('+')}` : '';
-  return path.join(binDir, `${name}-${pinOf(spec.component).tag}${tags}`);
+  return path.join(binDir, `${name}-${pinOf(spec.component).tag}${tags}${spec.local ? `-${localSourceHash(spec.moduleDir)}` : ''}`);
+}
+
+/** A wrapper module's own Go code changes what it builds: its files' hash is part of the cached name. */
+function localSourceHash(moduleDir: string): string {
+  const dir = path.join(repoRoot, 'tools', moduleDir);
+  const h = crypto.createHash('sha256');
+  for (const f of fs.readdirSync(dir).sort()) if (/\.(go|mod|sum)$/.test(f)) h.update(f).update(fs.readFileSync(path.join(dir, f)));
+  return h.digest('hex').slice(0, 12);
 }

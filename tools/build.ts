@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { binDir, goModuleDir, goModuleOf, repoRoot, toolBinaries, toolPath, type ToolName } from './binaries.js';
+import { binDir, GO_ENV, goModuleDir, goModuleOf, repoRoot, toolBinaries, toolPath, type ToolName } from './binaries.js';
 import { pinOf } from '../envs/versions.js';
 
 /** The version of `modulePath` that a go.mod requires, or undefined. */
@@ -91,7 +91,7 @@ function build(): void {
     execFileSync('go', ['build', '-trimpath', `-tags=${spec.tags.join(',')}`, '-ldflags', ldflags, '-o', tmp, pkg], {
       cwd,
       stdio: 'inherit',
-      env: { ...process.env, CGO_ENABLED: '0' },
+      env: { ...process.env, ...GO_ENV, CGO_ENABLED: '0' },
     });
     fs.renameSync(tmp, out);
     console.log(`tools: built ${path.basename(out)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -36,6 +36,8 @@ export interface ControlPlane {
   /** A client certificate for a ServiceAccount, so its RBAC is what decides (as in-cluster). */
   identityOf(namespace: string, serviceAccount: string): Identity;
   clientFor(id: Identity): KubeClient;
+  /** A kubeconfig file (context `local`) that connects as `id`, for tools that take one. */
+  kubeconfigFor(id: Identity): string;
   log(): string;
   stop(): Promise<void>;
 }
@@ -137,6 +139,19 @@ export async function startControlPlane(): Promise<ControlPlane> {
         'extendedKeyUsage=clientAuth\n',
       ),
     clientFor,
+    kubeconfigFor: (id) => {
+      const file = path.join(dir, `kubeconfig-${path.basename(id.cert)}`);
+      const config = {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'local', cluster: { server: apiserver.url, 'certificate-authority': caFile } }],
+        users: [{ name: 'u', user: { 'client-certificate': id.cert, 'client-key': id.key } }],
+        contexts: [{ name: 'local', context: { cluster: 'local', user: 'u' } }],
+        'current-context': 'local',
+      };
+      fs.writeFileSync(file, JSON.stringify(config));
+      return file;
+    },
     log: () => `--- kube-apiserver ---\n${apiserver.log()}\n--- etcd ---\n${etcd.log()}`,
     async stop() {
       await apiserver.stop();

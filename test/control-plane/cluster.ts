@@ -7,6 +7,7 @@ import path from 'node:path';
 import { envFiles, featureCombinations, resolveAll } from '../../envs/index.js';
 import type { ClusterConfig, EnvConfig } from '../../envs/schema.js';
 import { KubeClient } from '../../lib/kube.js';
+import { objectRef } from '../../lib/synth.js';
 import { manifestsOfTree, treeOnDisk } from '../../lib/manifests.js';
 import { repoRoot } from '../../lib/paths.js';
 import { type Manifest } from '../../lib/synth.js';
@@ -88,3 +89,41 @@ export async function applyAll(kube: KubeClient, manifests: readonly Manifest[],
 }
 
 export { namespacesFirst };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const condition = (obj: any, type: string) => (obj?.status?.conditions ?? []).find((c: { type: string }) => c.type === type);
+
+/** Poll `check` until it returns a value or the deadline passes (then the last error is thrown). */
+export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+/**
+ * The Reconciled condition of a CR once it has settled: for the current generation, and unchanged
+ * for SETTLE_MS. The operator's first sync of a new object only adds its finalizer and already
+ * reports Reconciled=True; the real sync follows at once, so a single reading can be that first,
+ * empty one (it made a canary of a refused object flaky).
+ */
+const SETTLE_MS = 3000;
+export async function settledReconciled(kube: KubeClient, cr: any) {
+  let since = 0;
+  let last = '';
+  return eventually(
+    async () => {
+      const live = await kube.get(cr.apiVersion, cr.kind, cr.metadata.name, cr.metadata.namespace);
+      const c = condition(live, 'Reconciled');
+      if (!c || c.status === 'Unknown' || c.observedGeneration !== live.metadata.generation) return undefined;
+      const seen = JSON.stringify([c.status, c.reason ?? '', c.message ?? '', live.metadata.finalizers ?? []]);
+      if (seen !== last) [last, since] = [seen, Date.now()];
+      return Date.now() - since >= SETTLE_MS ? c : undefined;
+    },
+    `${objectRef(cr)} to settle on a Reconciled condition`,
+  );
+}

@@ -5,9 +5,6 @@
  * Pod Security violation fails here.
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { stringify } from 'yaml';
 import { repoRoot } from '../../lib/paths.js';
 import { applyAll, distOf, namespacesFirst, ref, targets, useControlPlane } from './cluster.js';
 import { standInNamespaces } from '../../tools/control-plane.js';
@@ -69,21 +66,7 @@ describe('the dry run can fail', () => {
 
 describe('npm run verify -- --dry-run-server, against this API server through a kubeconfig', () => {
   const dev = targets[0]!;
-  const kubeconfig = (user: { cert: string; key: string }) => {
-    const file = path.join(control.cp.dir, `kubeconfig-${path.basename(user.cert)}`);
-    fs.writeFileSync(
-      file,
-      stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'local', cluster: { server: control.cp.url, 'certificate-authority': control.cp.caFile } }],
-        users: [{ name: 'u', user: { 'client-certificate': user.cert, 'client-key': user.key } }],
-        contexts: [{ name: 'local', context: { cluster: 'local', user: 'u' } }],
-        'current-context': 'local',
-      }),
-    );
-    return file;
-  };
+  const kubeconfig = (user: { cert: string; key: string }) => control.cp.kubeconfigFor(user);
   const verify = (file: string) =>
     spawnSync(
       'node',

@@ -21,49 +21,11 @@ import { EMPTY_JOB_ALERT, scrapeJobsOf, TARGETS_OPTIONAL_ANNOTATION } from '../.
 import type { Running } from '../../tools/proc.js';
 import { SIDECAR_CONTAINER } from '../../charts/thanos/sidecar.js';
 import { parseQuantity } from '../../lib/units.js';
-import { applyAll, distOf, FIELD_MANAGER, namespacesFirst, ref, targets, useControlPlane } from './cluster.js';
+import { applyAll, distOf, eventually, FIELD_MANAGER, namespacesFirst, ref, settledReconciled, targets, useControlPlane } from './cluster.js';
 
 const OPERATOR_CRS = ['Prometheus', 'Alertmanager', 'ThanosRuler'] as const;
 const CONFIG_KINDS = ['ServiceMonitor', 'PodMonitor', 'Probe', 'ScrapeConfig', 'PrometheusRule'] as const;
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job'] as const;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const condition = (obj: any, type: string) => (obj?.status?.conditions ?? []).find((c: { type: string }) => c.type === type);
-
-/** Poll `check` until it returns a value or the deadline passes (then the last error is thrown). */
-async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
-
-/**
- * The Reconciled condition of a CR once it has settled: for the current generation, and unchanged
- * for SETTLE_MS. The operator's first sync of a new object only adds its finalizer and already
- * reports Reconciled=True; the real sync follows at once, so a single reading can be that first,
- * empty one (it made a canary of a refused object flaky).
- */
-const SETTLE_MS = 3000;
-async function settledReconciled(kube: KubeClient, cr: any) {
-  let since = 0;
-  let last = '';
-  return eventually(
-    async () => {
-      const live = await kube.get(cr.apiVersion, cr.kind, cr.metadata.name, cr.metadata.namespace);
-      const c = condition(live, 'Reconciled');
-      if (!c || c.status === 'Unknown' || c.observedGeneration !== live.metadata.generation) return undefined;
-      const seen = JSON.stringify([c.status, c.reason ?? '', c.message ?? '', live.metadata.finalizers ?? []]);
-      if (seen !== last) [last, since] = [seen, Date.now()];
-      return Date.now() - since >= SETTLE_MS ? c : undefined;
-    },
-    `${ref(cr)} to settle on a Reconciled condition`,
-  );
-}
-
 /** The pod template of a workload object (CronJobs nest it one level deeper). */
 function podTemplate(w: any, kind: string): { metadata?: { labels?: Record<string, string> }; spec: any } {
   return kind === 'CronJob' ? w.spec.jobTemplate.spec.template : w.spec.template;
