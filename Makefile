@@ -20,7 +20,6 @@ $(NODE_STAMP): package.json package-lock.json
 ## Render and validate every environment into dist/ (atomic: a failure leaves dist/ as it was).
 synth: $(NODE_STAMP)
 	node tools/synth.mjs
-	node --import tsx tools/argocd-health-patch.ts
 
 ## Python venv for sdk/python with its pinned dependencies from PyPI.
 venv: $(PY_STAMP)

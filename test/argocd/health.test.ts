@@ -1,56 +1,29 @@
 /**
- * The Argo CD health checks (lib/argocd-health.lua for operator CRs, lib/argocd-app-health.lua
- * for child Applications), run in a real Lua VM (fengari), and the committed argocd-cm patch
- * matches the scripts.
+ * The health Argo CD computes, with its own code (tools/argocd: gitops-engine's checks and
+ * util/lua's gopher-lua VM, with the libraries it opens for argocd-cm scripts) at the pinned
+ * version: the customisations dist renders into argocd-cm, on crafted objects; and upstream's own
+ * health_test.yaml cases for every kind dist deploys that Argo CD ships a check for.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { healthPatch } from '../../tools/argocd-health-patch.js';
-import { repoRoot } from '../../tools/binaries.js';
+import { controlPlane } from '../../envs/versions.js';
+import { goModuleDir } from '../../tools/binaries.js';
+import { argocdHealthOf, upstreamHealthTests } from '../../tools/argocd-replay.js';
+import { manifestsOfTree, treeOnDisk } from '../../lib/manifests.js';
+import { repoRoot } from '../../lib/paths.js';
 
-const require = createRequire(import.meta.url);
-const { lua, lauxlib, lualib, to_luastring, to_jsstring } = require('fengari');
-const script = fs.readFileSync(path.join(repoRoot, 'lib/argocd-health.lua'), 'utf8');
-const appScript = fs.readFileSync(path.join(repoRoot, 'lib/argocd-app-health.lua'), 'utf8');
+const dist = manifestsOfTree(treeOnDisk(path.join(repoRoot, 'dist')));
+const argocdCm = dist.find((m) => m.kind === 'ConfigMap' && m.metadata.name === 'argocd-cm')!;
+const status = (objs: readonly unknown[]) => argocdHealthOf(objs, argocdCm).objects.map((o) => o.status);
 
-/** Push a JSON value as a Lua value (objects and arrays become tables, arrays 1-based). */
-function push(L: unknown, v: unknown): void {
-  if (v === null || v === undefined) lua.lua_pushnil(L);
-  else if (typeof v === 'boolean') lua.lua_pushboolean(L, v);
-  else if (typeof v === 'number') lua.lua_pushnumber(L, v);
-  else if (typeof v === 'string') lua.lua_pushstring(L, to_luastring(v));
-  else if (Array.isArray(v)) {
-    lua.lua_createtable(L, v.length, 0);
-    v.forEach((x, i) => {
-      push(L, x);
-      lua.lua_rawseti(L, -2, i + 1);
-    });
-  } else {
-    lua.lua_createtable(L, 0, 0);
-    for (const [k, x] of Object.entries(v as object)) {
-      push(L, x);
-      lua.lua_setfield(L, -2, to_luastring(k));
-    }
-  }
-}
-
-function health(obj: unknown, lua_ = script): { status: string; message: string } {
-  const L = lauxlib.luaL_newstate();
-  lualib.luaL_openlibs(L);
-  push(L, obj);
-  lua.lua_setglobal(L, to_luastring('obj'));
-  if (lauxlib.luaL_dostring(L, to_luastring(lua_)) !== lua.LUA_OK) throw new Error(to_jsstring(lua.lua_tostring(L, -1)));
-  lua.lua_getfield(L, -1, to_luastring('status'));
-  const status = to_jsstring(lua.lua_tostring(L, -1));
-  lua.lua_getfield(L, -2, to_luastring('message'));
-  return { status, message: to_jsstring(lua.lua_tostring(L, -1)) };
-}
-
-const cr = (conditions?: object[], generation = 3) => ({ metadata: { generation }, ...(conditions ? { status: { conditions } } : {}) });
-
-describe('Argo CD health for operator CRs', () => {
-  it.each([
+describe("the operator's CRs, by the argocd-cm check dist renders", () => {
+  const cr = (conditions?: object[], generation = 3) => ({
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'Prometheus',
+    metadata: { name: 'p', namespace: 'monitoring', generation },
+    ...(conditions ? { status: { conditions } } : {}),
+  });
+  const cases: [string, object, string][] = [
     ['no status yet', cr(), 'Progressing'],
     [
       'available and reconciled',
@@ -69,7 +42,7 @@ describe('Argo CD health for operator CRs', () => {
       'Degraded',
     ],
     [
-      'the operator rejected the spec',
+      'the operator refused the spec',
       cr([
         { type: 'Available', status: 'True' },
         { type: 'Reconciled', status: 'False', message: 'invalid storage' },
@@ -92,36 +65,55 @@ describe('Argo CD health for operator CRs', () => {
       ]),
       'Progressing',
     ],
-  ])('%s -> %s', (_title, obj, status) => {
-    expect(health(obj).status).toBe(status);
+  ];
+  it.each(['Prometheus', 'Alertmanager', 'ThanosRuler'])('%s: each state as Argo CD shows it', (kind) => {
+    expect(status(cases.map(([, o]) => ({ ...o, kind })))).toEqual(cases.map(([, , want]) => want));
   });
 
   it('carries the operator message through', () => {
-    expect(health(cr([{ type: 'Reconciled', status: 'False', message: 'invalid storage' }])).message).toBe('invalid storage');
+    const [h] = argocdHealthOf([cr([{ type: 'Reconciled', status: 'False', message: 'invalid storage' }])], argocdCm).objects;
+    expect(h!.message).toBe('invalid storage');
   });
 
-  it('the committed argocd-cm patch is up to date with the script (run `make synth`)', () => {
-    expect(fs.readFileSync(path.join(repoRoot, 'docs/argocd/argocd-cm-health-patch.yaml'), 'utf8')).toBe(healthPatch());
+  it("is needed: Argo CD's built-in check reads only Available, so a change the operator refuses shows Healthy", () => {
+    expect(argocdHealthOf([cases[3]![1]]).objects.map((o) => o.status)).toEqual(['Healthy']);
   });
 });
 
-describe('Argo CD health for child Applications (what makes sync waves wait)', () => {
-  const app = (status?: object) => ({ metadata: {}, ...(status ? { status } : {}) });
-  it.each([
+describe('child Applications, by the argocd-cm check dist renders (what makes sync waves wait)', () => {
+  const app = (s?: object) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'a', namespace: 'argocd' }, ...(s ? { status: s } : {}) });
+  const cases: [string, object, string][] = [
     ['just created', app(), 'Progressing'],
     ['healthy but not synced yet', app({ sync: { status: 'OutOfSync' }, health: { status: 'Healthy' } }), 'Progressing'],
     ['synced, resources still coming up', app({ sync: { status: 'Synced' }, health: { status: 'Progressing' } }), 'Progressing'],
     ['synced and healthy', app({ sync: { status: 'Synced' }, health: { status: 'Healthy' } }), 'Healthy'],
-    [
-      'synced, something broken',
-      app({ sync: { status: 'Synced' }, health: { status: 'Degraded', message: 'certificate not ready' } }),
-      'Degraded',
-    ],
-  ])('%s -> %s', (_title, obj, status) => {
-    expect(health(obj, appScript).status).toBe(status);
+    ['synced, something broken', app({ sync: { status: 'Synced' }, health: { status: 'Degraded', message: 'certificate not ready' } }), 'Degraded'],
+    ['its last sync failed', app({ sync: { status: 'OutOfSync' }, operationState: { phase: 'Failed', message: 'x' } }), 'Degraded'],
+  ];
+  it('each state as Argo CD shows it', () => {
+    expect(status(cases.map(([, o]) => o))).toEqual(cases.map(([, , want]) => want));
   });
 
-  it('is installed by the argocd-cm patch', () => {
-    expect(healthPatch()).toContain('resource.customizations.health.argoproj.io_Application');
+  it('is needed: without it Argo CD has no health for an Application at all', () => {
+    expect(argocdHealthOf([cases[0]![1]]).objects[0]!.status).toBeUndefined();
+  });
+});
+
+describe("upstream's own health cases pass for every kind dist deploys that Argo CD ships a check for", () => {
+  const dir = path.join(goModuleDir(controlPlane.argocd.goModule), 'resource_customizations');
+  const kinds = [...new Set(dist.map((m) => `${m.apiVersion.includes('/') ? m.apiVersion.split('/')[0] : ''}/${m.kind}`))]
+    .filter((gk) => fs.existsSync(path.join(dir, gk, 'health_test.yaml')))
+    .sort();
+
+  it('covers the kinds whose health decides our waves', () => {
+    expect(kinds).toEqual(
+      expect.arrayContaining(['cert-manager.io/Certificate', 'external-secrets.io/ExternalSecret', 'monitoring.coreos.com/Prometheus']),
+    );
+  });
+
+  it('every case gives upstream\'s expected status and message', () => {
+    const results = upstreamHealthTests(dir, kinds);
+    expect(results.length).toBeGreaterThan(10);
+    expect(results.filter((r) => r.status !== r.wantStatus || (r.message ?? '') !== r.wantMessage || r.error)).toEqual([]);
   });
 });

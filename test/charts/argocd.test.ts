@@ -1,5 +1,10 @@
-/** Argo CD delivery: one Application per rendered folder, ordered, self-healing, and an AppProject that allows exactly what we deploy. */
-import { DELIVERY_KINDS } from '../../charts/argocd.js';
+/**
+ * Argo CD delivery in the hub topology: one Application per rendered folder, ordered,
+ * self-healing, server-side; the root in the hub, the children on the registered workload
+ * cluster; the cluster registered from the secret store; an AppProject that allows exactly what
+ * we deploy. (test/control-plane/argocd.test.ts replays it with Argo CD's own code.)
+ */
+import { clusterRegistrationPath, DELIVERY_KINDS, healthCustomizations } from '../../charts/argocd.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,22 +26,61 @@ describe.each(targets)('Argo CD in $label', ({ env, cluster }) => {
   const project = argo.find((m) => m.kind === 'AppProject');
   const folders = [...new Set([...tree.keys()].filter((f) => f.startsWith(prefix)).map((f) => `dist/${f.slice(0, f.lastIndexOf('/'))}`))];
 
-  it('points exactly one Application at every rendered folder, on this env and cluster', () => {
+  it('points exactly one Application at every rendered folder: the root (this folder) in the hub, every other on this cluster', () => {
     const paths = apps.filter((a) => a.spec.source.path?.startsWith('dist/')).map((a) => a.spec.source.path);
     expect([...paths].sort()).toEqual([...folders].sort());
     for (const a of apps) {
+      expect(a.metadata.namespace).toBe(env.argocd.namespace);
       expect(a.spec.project).toBe(project.metadata.name);
-      expect(a.spec.destination.name).toBe(cluster.name);
-      if (a.spec.source.path)
-        expect(a.spec.source).toMatchObject({ repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision });
+      const isRoot = a.spec.source.path === `dist/${prefix}argocd`;
+      expect({ app: a.metadata.name, destination: a.spec.destination }).toEqual({
+        app: a.metadata.name,
+        destination: isRoot ? { name: env.argocd.hub.name, namespace: env.argocd.namespace } : { name: cluster.name, namespace: env.namespace },
+      });
+      expect(a.spec.source).toMatchObject({ repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision });
     }
+    // Everything in this folder lives in the hub's Argo CD namespace, where the hub's controller reads it.
+    for (const m of argo) expect({ object: `${m.kind}/${m.metadata.name}`, ns: m.metadata.namespace }).toEqual({ object: `${m.kind}/${m.metadata.name}`, ns: env.argocd.namespace });
   });
 
-  it('syncs automatically with prune, self-heal and retry with backoff', () => {
+  it('registers this cluster with the hub under the name the children target: a cluster Secret from the secret store, EKS auth by the Terraform role', () => {
+    const es = argo.find((m) => m.kind === 'ExternalSecret');
+    const template = es.spec.target.template;
+    expect(template.metadata.labels).toEqual({ 'argocd.argoproj.io/secret-type': 'cluster' });
+    expect(template.data.name).toBe(cluster.name);
+    expect(template.data.server).toBe('{{ .server }}');
+    expect(JSON.parse(template.data.config)).toEqual({
+      awsAuthConfig: { clusterName: cluster.name, roleARN: env.aws[cluster.name]!.argocdRoleArn },
+      tlsClientConfig: { insecure: false, caData: '{{ .caData }}' },
+    });
+    expect(new Set(es.spec.data.map((d: any) => d.remoteRef.key))).toEqual(new Set([clusterRegistrationPath(env, cluster)]));
+    expect(es.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: env.secrets.clusterSecretStore });
+  });
+
+  it("syncs automatically with prune, self-heal and retry with backoff, applying and diffing server-side", () => {
     for (const a of apps) {
       expect(a.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
       expect(a.spec.syncPolicy.retry.backoff).toMatchObject({ factor: 2 });
+      expect(a.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
+      expect(a.metadata.annotations['argocd.argoproj.io/compare-options']).toBe('ServerSideDiff=true');
     }
+  });
+
+  it("carries the hub's health checks in the environment's first cluster only (one owner of argocd-cm), never pruned or deleted", () => {
+    const cms = argo.filter((m) => m.kind === 'ConfigMap');
+    if (cluster.name !== env.clusters[0]!.name) {
+      expect(cms).toEqual([]);
+      return;
+    }
+    expect(cms).toHaveLength(1);
+    expect(cms[0].metadata.name).toBe('argocd-cm');
+    expect(cms[0].metadata.labels).toEqual({ 'app.kubernetes.io/part-of': 'argocd' });
+    expect(cms[0].metadata.annotations['argocd.argoproj.io/sync-options'].split(',').sort()).toEqual([
+      'Delete=false',
+      'Prune=false',
+      'ServerSideApply=true',
+    ]);
+    expect(cms[0].data).toEqual(healthCustomizations());
   });
 
   const wave = (name: string) =>
