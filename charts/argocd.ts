@@ -138,7 +138,10 @@ export function healthCustomizations(): Record<string, string> {
     // The operator's CRs: Argo CD's built-in checks read only `Available`, so a CR the operator
     // refuses (Reconciled=False: a missing StorageClass, a bad spec) would show Progressing forever.
     ...Object.fromEntries(
-      ['Prometheus', 'Alertmanager', 'ThanosRuler'].map((k) => [`resource.customizations.health.monitoring.coreos.com_${k}`, read('argocd-health.lua')]),
+      ['Prometheus', 'Alertmanager', 'ThanosRuler'].map((k) => [
+        `resource.customizations.health.monitoring.coreos.com_${k}`,
+        read('argocd-health.lua'),
+      ]),
     ),
     // Applications have no health check in Argo CD: without one, waves between child Applications wait for nothing.
     'resource.customizations.health.argoproj.io_Application': read('argocd-app-health.lua'),
@@ -194,7 +197,11 @@ export function argocdChart(
     }),
   );
 
-  const app = (name: string, wave: number, spec: Omit<ApplicationSpec, 'project' | 'destination' | 'syncPolicy'> & Partial<ApplicationSpec>) =>
+  const app = (
+    name: string,
+    wave: number,
+    spec: Omit<ApplicationSpec, 'project' | 'destination' | 'syncPolicy'> & Partial<ApplicationSpec>,
+  ) =>
     addObject(
       chart,
       typed(Application, {

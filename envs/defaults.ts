@@ -181,7 +181,12 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'r
   },
   secrets: { clusterSecretStore: 'aws-secrets-manager', prefix: 'greenlang/monitoring', refreshInterval: '1h' },
   tls: { issuer: { kind: 'ClusterIssuer', name: 'greenlang-internal-ca' } },
-  argocd: { namespace: 'argocd', hub: { name: 'in-cluster' }, repoURL: 'https://github.com/greenlang/prometheus-platform.git', targetRevision: 'main' },
+  argocd: {
+    namespace: 'argocd',
+    hub: { name: 'in-cluster' },
+    repoURL: 'https://github.com/greenlang/prometheus-platform.git',
+    targetRevision: 'main',
+  },
   features: { enableThanos: true, enablePushgateway: true },
   // EKS has no gp3 class by default: render one (encrypted, bound where the pod lands, growable).
   scheduling: { zoneSpread: 'preferred' },

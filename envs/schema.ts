@@ -171,7 +171,9 @@ const argocd = z.strictObject({
    * (`in-cluster` for its own cluster). Root Applications are delivered there; the workload
    * clusters are registered with it by dist (a cluster Secret each) and targeted by name.
    */
-  hub: z.strictObject({ name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'must be the cluster name Argo CD shows, such as in-cluster' }) }),
+  hub: z.strictObject({
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'must be the cluster name Argo CD shows, such as in-cluster' }),
+  }),
   /** This repository, as Argo CD clones it. */
   repoURL: z.url({ error: 'must be the repository URL Argo CD clones' }),
   /** Branch (or tag) Argo CD follows: promotion is a PR to this branch. */

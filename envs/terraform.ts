@@ -44,7 +44,7 @@ const clusterStorage = z.strictObject({
  */
 export const terraformOutputsSchema = z.object({
   thanos_storage: output(z.record(z.string(), clusterStorage)),
-  argocd_cluster_access: output(z.strictObject({ role_arn: roleArn })),
+  argocd_cluster_access: output(z.strictObject({ role_arn: roleArn, controller_role_arn: roleArn })),
 });
 
 /** What charts see for one cluster: plain values. */

@@ -50,7 +50,11 @@ function run<T>(args: readonly string[], objects: readonly unknown[], files: Rec
 }
 
 /** Apply as an automated sync with ServerSideApply=true does (field manager argocd-controller), tracking the objects to `app`. */
-export function argocdSync(kubeconfig: string, app: string, objects: readonly Manifest[]): { object: string; result: string; error?: string }[] {
+export function argocdSync(
+  kubeconfig: string,
+  app: string,
+  objects: readonly Manifest[],
+): { object: string; result: string; error?: string }[] {
   return run(['sync', '--kubeconfig', kubeconfig, '--app', app], objects);
 }
 

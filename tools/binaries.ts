@@ -121,7 +121,17 @@ export const toolBinaries: readonly ToolBinary[] = [
     promu: false,
   },
   // Argo CD's own diff, sync and health code as a command (tools/argocd/main.go), for the tier.
-  { name: 'argocd-replay', component: 'argocd', moduleDir: 'argocd', pkg: '', tags: [], stamp: 'none', promu: false, local: true, versionArgs: ['version'] },
+  {
+    name: 'argocd-replay',
+    component: 'argocd',
+    moduleDir: 'argocd',
+    pkg: '',
+    tags: [],
+    stamp: 'none',
+    promu: false,
+    local: true,
+    versionArgs: ['version'],
+  },
   // Built from the wrapper's own main package (one call into etcdmain), see tools/etcd/main.go.
   { name: 'etcd', component: 'etcd', moduleDir: 'etcd', pkg: '', tags: [], stamp: 'none', promu: false, local: true },
 ];

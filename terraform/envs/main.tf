@@ -42,6 +42,14 @@ variable "clusters" {
   }
 }
 
+variable "argocd_hub" {
+  description = "The cluster the environment's Argo CD runs in (the hub): its IAM OIDC provider ARN and issuer URL (without https://)."
+  type = object({
+    oidc_provider_arn = string
+    oidc_provider_url = string
+  })
+}
+
 # IAM is global; every S3 resource names its cluster's region itself.
 provider "aws" {
   region              = var.clusters[0].region
@@ -59,7 +67,19 @@ module "thanos_storage" {
   }
 }
 
-# What synth reads (envs/terraform.ts): each cluster's bucket and roles.
+module "argocd_access" {
+  source = "../modules/argocd-access"
+
+  environment = var.environment
+  hub         = var.argocd_hub
+  clusters    = [for c in var.clusters : { name = c.name, region = c.region }]
+  tags = {
+    ManagedBy = "greenlang-prometheus-platform"
+  }
+}
+
+# What synth reads (envs/terraform.ts): each cluster's bucket and roles, and the role the hub's
+# Argo CD reaches the clusters with.
 output "thanos_storage" {
   value = {
     for name, m in module.thanos_storage : name => {
@@ -68,5 +88,12 @@ output "thanos_storage" {
       region      = m.thanos_bucket_region
       role_arns   = m.thanos_role_arns
     }
+  }
+}
+
+output "argocd_cluster_access" {
+  value = {
+    role_arn            = module.argocd_access.deployer_role_arn
+    controller_role_arn = module.argocd_access.controller_role_arn
   }
 }

@@ -81,13 +81,22 @@ describe("the operator's CRs, by the argocd-cm check dist renders", () => {
 });
 
 describe('child Applications, by the argocd-cm check dist renders (what makes sync waves wait)', () => {
-  const app = (s?: object) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'a', namespace: 'argocd' }, ...(s ? { status: s } : {}) });
+  const app = (s?: object) => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'a', namespace: 'argocd' },
+    ...(s ? { status: s } : {}),
+  });
   const cases: [string, object, string][] = [
     ['just created', app(), 'Progressing'],
     ['healthy but not synced yet', app({ sync: { status: 'OutOfSync' }, health: { status: 'Healthy' } }), 'Progressing'],
     ['synced, resources still coming up', app({ sync: { status: 'Synced' }, health: { status: 'Progressing' } }), 'Progressing'],
     ['synced and healthy', app({ sync: { status: 'Synced' }, health: { status: 'Healthy' } }), 'Healthy'],
-    ['synced, something broken', app({ sync: { status: 'Synced' }, health: { status: 'Degraded', message: 'certificate not ready' } }), 'Degraded'],
+    [
+      'synced, something broken',
+      app({ sync: { status: 'Synced' }, health: { status: 'Degraded', message: 'certificate not ready' } }),
+      'Degraded',
+    ],
     ['its last sync failed', app({ sync: { status: 'OutOfSync' }, operationState: { phase: 'Failed', message: 'x' } }), 'Degraded'],
   ];
   it('each state as Argo CD shows it', () => {
@@ -111,7 +120,7 @@ describe("upstream's own health cases pass for every kind dist deploys that Argo
     );
   });
 
-  it('every case gives upstream\'s expected status and message', () => {
+  it("every case gives upstream's expected status and message", () => {
     const results = upstreamHealthTests(dir, kinds);
     expect(results.length).toBeGreaterThan(10);
     expect(results.filter((r) => r.status !== r.wantStatus || (r.message ?? '') !== r.wantMessage || r.error)).toEqual([]);

@@ -35,12 +35,18 @@ describe.each(targets)('Argo CD in $label', ({ env, cluster }) => {
       const isRoot = a.spec.source.path === `dist/${prefix}argocd`;
       expect({ app: a.metadata.name, destination: a.spec.destination }).toEqual({
         app: a.metadata.name,
-        destination: isRoot ? { name: env.argocd.hub.name, namespace: env.argocd.namespace } : { name: cluster.name, namespace: env.namespace },
+        destination: isRoot
+          ? { name: env.argocd.hub.name, namespace: env.argocd.namespace }
+          : { name: cluster.name, namespace: env.namespace },
       });
       expect(a.spec.source).toMatchObject({ repoURL: env.argocd.repoURL, targetRevision: env.argocd.targetRevision });
     }
     // Everything in this folder lives in the hub's Argo CD namespace, where the hub's controller reads it.
-    for (const m of argo) expect({ object: `${m.kind}/${m.metadata.name}`, ns: m.metadata.namespace }).toEqual({ object: `${m.kind}/${m.metadata.name}`, ns: env.argocd.namespace });
+    for (const m of argo)
+      expect({ object: `${m.kind}/${m.metadata.name}`, ns: m.metadata.namespace }).toEqual({
+        object: `${m.kind}/${m.metadata.name}`,
+        ns: env.argocd.namespace,
+      });
   });
 
   it('registers this cluster with the hub under the name the children target: a cluster Secret from the secret store, EKS auth by the Terraform role', () => {
@@ -57,7 +63,7 @@ describe.each(targets)('Argo CD in $label', ({ env, cluster }) => {
     expect(es.spec.secretStoreRef).toEqual({ kind: 'ClusterSecretStore', name: env.secrets.clusterSecretStore });
   });
 
-  it("syncs automatically with prune, self-heal and retry with backoff, applying and diffing server-side", () => {
+  it('syncs automatically with prune, self-heal and retry with backoff, applying and diffing server-side', () => {
     for (const a of apps) {
       expect(a.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
       expect(a.spec.syncPolicy.retry.backoff).toMatchObject({ factor: 2 });

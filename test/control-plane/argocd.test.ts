@@ -48,8 +48,13 @@ async function reportControllersDone(kube: KubeClient): Promise<void> {
   const ready = (reason: string) => ({ type: 'Ready', status: 'True', reason, message: 'stand-in', lastTransitionTime: now });
   for (const ns of [env.namespace, env.hostNamespace, env.argocd.namespace]) {
     for (const es of await kube.list('external-secrets.io/v1', 'ExternalSecret', ns))
-      await patch('external-secrets.io/v1', 'ExternalSecret', es, { conditions: [ready('SecretSynced')], refreshTime: now, syncedResourceVersion: '1' });
-    for (const c of await kube.list('cert-manager.io/v1', 'Certificate', ns)) await patch('cert-manager.io/v1', 'Certificate', c, { conditions: [ready('Ready')] });
+      await patch('external-secrets.io/v1', 'ExternalSecret', es, {
+        conditions: [ready('SecretSynced')],
+        refreshTime: now,
+        syncedResourceVersion: '1',
+      });
+    for (const c of await kube.list('cert-manager.io/v1', 'Certificate', ns))
+      await patch('cert-manager.io/v1', 'Certificate', c, { conditions: [ready('Ready')] });
     for (const s of await kube.list('apps/v1', 'StatefulSet', ns)) {
       const n = s.spec.replicas ?? 1;
       const revision = `${s.metadata.name}-1`;
@@ -93,7 +98,16 @@ async function reportControllersDone(kube: KubeClient): Promise<void> {
         desiredHealthy: 1,
         expectedPods: 2,
         disruptionsAllowed: 1,
-        conditions: [{ type: 'DisruptionAllowed', status: 'True', reason: 'SufficientPods', message: '', lastTransitionTime: now, observedGeneration: pdb.metadata.generation }],
+        conditions: [
+          {
+            type: 'DisruptionAllowed',
+            status: 'True',
+            reason: 'SufficientPods',
+            message: '',
+            lastTransitionTime: now,
+            observedGeneration: pdb.metadata.generation,
+          },
+        ],
       });
   }
 }
@@ -112,7 +126,12 @@ async function runPod(kube: KubeClient, sts: any, i: number, revision: string): 
     metadata: {
       name,
       namespace: sts.metadata.namespace,
-      labels: { ...t.metadata.labels, 'controller-revision-hash': revision, 'apps.kubernetes.io/pod-index': String(i), 'statefulset.kubernetes.io/pod-name': name },
+      labels: {
+        ...t.metadata.labels,
+        'controller-revision-hash': revision,
+        'apps.kubernetes.io/pod-index': String(i),
+        'statefulset.kubernetes.io/pod-name': name,
+      },
       ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: sts.metadata.name, uid: sts.metadata.uid, controller: true }],
     },
     spec: { ...t.spec, hostname: name, subdomain: sts.spec.serviceName, volumes: [...(t.spec.volumes ?? []), ...claims] },
@@ -120,14 +139,26 @@ async function runPod(kube: KubeClient, sts: any, i: number, revision: string): 
   await kube.call('POST', `/api/v1/namespaces/${sts.metadata.namespace}/pods`, { body: pod });
   const now = new Date().toISOString();
   const containers = (cs: any[] = []) =>
-    cs.map((c) => ({ name: c.name, image: c.image, imageID: '', ready: true, restartCount: 0, started: true, state: { running: { startedAt: now } } }));
+    cs.map((c) => ({
+      name: c.name,
+      image: c.image,
+      imageID: '',
+      ready: true,
+      restartCount: 0,
+      started: true,
+      state: { running: { startedAt: now } },
+    }));
   await kube.call('PATCH', `/api/v1/namespaces/${sts.metadata.namespace}/pods/${name}/status`, {
     body: {
       status: {
         phase: 'Running',
         podIP: '10.0.0.1',
         startTime: now,
-        conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: now })),
+        conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({
+          type,
+          status: 'True',
+          lastTransitionTime: now,
+        })),
         containerStatuses: containers(t.spec.containers),
       },
     },
@@ -136,7 +167,9 @@ async function runPod(kube: KubeClient, sts: any, i: number, revision: string): 
 }
 
 const unhealthy = (hs: readonly ObjectHealth[]) =>
-  hs.filter((h) => h.error || (h.status !== undefined && h.status !== 'Healthy')).map((h) => `${h.object}: ${h.status} ${h.message ?? ''} ${h.error ?? ''}`);
+  hs
+    .filter((h) => h.error || (h.status !== undefined && h.status !== 'Healthy'))
+    .map((h) => `${h.object}: ${h.status} ${h.message ?? ''} ${h.error ?? ''}`);
 
 describe(`Argo CD delivery of ${dev.label}, replayed with Argo CD's own code`, () => {
   let operator: Running | undefined;
@@ -179,7 +212,8 @@ describe(`Argo CD delivery of ${dev.label}, replayed with Argo CD's own code`, (
       serviceAccount: pod.serviceAccountName,
     });
     const crs = all.filter((m) => ['Prometheus', 'Alertmanager', 'ThanosRuler'].includes(m.kind));
-    for (const cr of crs) expect({ cr: ref(cr), status: (await settledReconciled(control.kube, cr)).status }).toEqual({ cr: ref(cr), status: 'True' });
+    for (const cr of crs)
+      expect({ cr: ref(cr), status: (await settledReconciled(control.kube, cr)).status }).toEqual({ cr: ref(cr), status: 'True' });
   }, 240_000);
 
   it('every Application asks for server-side diff, and that diff finds no difference in any object', () => {
@@ -251,7 +285,12 @@ describe(`Argo CD delivery of ${dev.label}, replayed with Argo CD's own code`, (
     const live = async (kind: string, apiVersion: string) => (await control.kube.list(apiVersion, kind, env.namespace))[0];
     const withCondition = (obj: any, c: object) => ({ ...obj, status: { ...obj.status, conditions: [c] } });
     const prometheus = await live('Prometheus', 'monitoring.coreos.com/v1');
-    const refusedCr = withCondition(prometheus, { type: 'Reconciled', status: 'False', reason: 'ReconciliationFailed', message: 'storage class gp3 not found' });
+    const refusedCr = withCondition(prometheus, {
+      type: 'Reconciled',
+      status: 'False',
+      reason: 'ReconciliationFailed',
+      message: 'storage class gp3 not found',
+    });
     const es = await live('ExternalSecret', 'external-secrets.io/v1');
     const cert = await live('Certificate', 'cert-manager.io/v1');
     const app = await control.kube.get('argoproj.io/v1alpha1', 'Application', applications[1].metadata.name, env.argocd.namespace);
@@ -259,7 +298,12 @@ describe(`Argo CD delivery of ${dev.label}, replayed with Argo CD's own code`, (
       ['the operator refused the CR', refusedCr, 'Degraded'],
       [
         'the secret store is unreachable',
-        withCondition(es, { type: 'Ready', status: 'False', reason: 'SecretSyncedError', message: 'could not get secret data from provider' }),
+        withCondition(es, {
+          type: 'Ready',
+          status: 'False',
+          reason: 'SecretSyncedError',
+          message: 'could not get secret data from provider',
+        }),
         'Degraded',
       ],
       [
@@ -272,9 +316,24 @@ describe(`Argo CD delivery of ${dev.label}, replayed with Argo CD's own code`, (
         withCondition(cert, { type: 'Ready', status: 'False', reason: 'Failed', message: 'issuer not ready' }),
         'Degraded',
       ],
-      ['a child Application is OutOfSync', { ...app, status: { sync: { status: 'OutOfSync' }, health: { status: 'Healthy' } } }, 'Progressing'],
-      ['a child Application failed to sync', { ...app, status: { sync: { status: 'OutOfSync' }, operationState: { phase: 'Failed', message: 'one or more objects failed to apply' } } }, 'Degraded'],
-      ['a child Application is Synced but Degraded', { ...app, status: { sync: { status: 'Synced' }, health: { status: 'Degraded', message: 'x' } } }, 'Degraded'],
+      [
+        'a child Application is OutOfSync',
+        { ...app, status: { sync: { status: 'OutOfSync' }, health: { status: 'Healthy' } } },
+        'Progressing',
+      ],
+      [
+        'a child Application failed to sync',
+        {
+          ...app,
+          status: { sync: { status: 'OutOfSync' }, operationState: { phase: 'Failed', message: 'one or more objects failed to apply' } },
+        },
+        'Degraded',
+      ],
+      [
+        'a child Application is Synced but Degraded',
+        { ...app, status: { sync: { status: 'Synced' }, health: { status: 'Degraded', message: 'x' } } },
+        'Degraded',
+      ],
     ];
     const got = argocdHealthOf(
       cases.map(([, obj]) => obj),

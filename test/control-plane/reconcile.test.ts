@@ -21,7 +21,17 @@ import { EMPTY_JOB_ALERT, scrapeJobsOf, TARGETS_OPTIONAL_ANNOTATION } from '../.
 import type { Running } from '../../tools/proc.js';
 import { SIDECAR_CONTAINER } from '../../charts/thanos/sidecar.js';
 import { parseQuantity } from '../../lib/units.js';
-import { applyAll, distOf, eventually, FIELD_MANAGER, namespacesFirst, ref, settledReconciled, targets, useControlPlane } from './cluster.js';
+import {
+  applyAll,
+  distOf,
+  eventually,
+  FIELD_MANAGER,
+  namespacesFirst,
+  ref,
+  settledReconciled,
+  targets,
+  useControlPlane,
+} from './cluster.js';
 
 const OPERATOR_CRS = ['Prometheus', 'Alertmanager', 'ThanosRuler'] as const;
 const CONFIG_KINDS = ['ServiceMonitor', 'PodMonitor', 'Probe', 'ScrapeConfig', 'PrometheusRule'] as const;

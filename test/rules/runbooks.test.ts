@@ -48,6 +48,40 @@ describe('runbooks', () => {
     }
   });
 
+  // Argo CD self-heals every object dist renders: a hand change to one is reverted within seconds.
+  const MUTATING = /`kubectl [^`]*\b(scale|edit|patch|set|rollout undo|label|annotate|apply|replace)\b[^`]*`/;
+  it.each([...new Set(alerts.map((a) => a.alert))])(
+    '%s: never advises a hand change that self-heal reverts without pausing the Application first',
+    (alert) => {
+      const text = fs.readFileSync(path.join(runbookDir, `${alert}.md`), 'utf8');
+      const change = MUTATING.exec(text);
+      if (!change) return;
+      const pause = text.indexOf('--sync-policy none');
+      expect({ alert, command: change[0], pausedFirst: pause >= 0 && pause < change.index }).toEqual({
+        alert,
+        command: change[0],
+        pausedFirst: true,
+      });
+      expect(text).toContain('--sync-policy automated');
+    },
+  );
+
+  it('every environment setting a runbook cites exists', () => {
+    const env = resolveAll(envFiles)[0]! as unknown as Record<string, unknown>;
+    const roots = Object.keys(env).filter((k) => typeof env[k] === 'object' && env[k] !== null && !Array.isArray(env[k]));
+    const cited = fs
+      .readdirSync(runbookDir)
+      .flatMap((f) =>
+        [...fs.readFileSync(path.join(runbookDir, f), 'utf8').matchAll(/`([a-zA-Z]+(?:\.[a-zA-Z]+)+)`/g)].map((m) => [f, m[1]!]),
+      )
+      .filter(([, p]) => roots.includes(p.split('.')[0]!));
+    expect(cited.length).toBeGreaterThan(0);
+    const missing = cited.filter(
+      ([, p]) => p.split('.').reduce<any>((o, k) => (o && typeof o === 'object' ? o[k] : undefined), env) === undefined,
+    );
+    expect(missing).toEqual([]);
+  });
+
   it('every alert has severity, summary and description', () => {
     for (const a of alerts) {
       expect(['critical', 'warning', 'info', 'none']).toContain(a.severity);

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from '@cdktf/hcl2json';
+import { parseDir } from '../helpers/terraform.js';
 import { PROMETHEUS } from '../../charts/prometheus.js';
 import { COMPACTOR } from '../../charts/thanos/compactor.js';
 import { RULER } from '../../charts/thanos/ruler.js';
@@ -16,26 +17,6 @@ import { terraformOutputsSchema } from '../../envs/terraform.js';
 import { repoRoot } from '../../tools/binaries.js';
 
 const moduleDir = path.join(repoRoot, 'terraform/modules/thanos-storage');
-
-async function parseDir(dir: string): Promise<any> {
-  // Files of one module share block types (e.g. `data.aws_iam_policy_document`): merge deeply.
-  const merge = (a: any, b: any): any =>
-    Array.isArray(a) && Array.isArray(b)
-      ? [...a, ...b]
-      : a && b && typeof a === 'object' && typeof b === 'object'
-        ? Object.fromEntries(
-            [...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, k in a && k in b ? merge(a[k], b[k]) : (a[k] ?? b[k])]),
-          )
-        : b;
-  let merged: any = {};
-  for (const f of fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.tf'))
-    .sort()) {
-    merged = merge(merged, await parse(f, fs.readFileSync(path.join(dir, f), 'utf8')));
-  }
-  return merged;
-}
 
 const tf = await parseDir(moduleDir);
 const resource = (type: string, name: string) => tf.resource[type][name][0];
