@@ -54,4 +54,20 @@ describe('CI definitions', () => {
     expect(runs).toContain('gh pr create');
     expect(runs).toContain('--body-file promotion.md');
   });
+
+  it("the promotion PR is pushed and opened with a GitHub App's token, so ci.yml runs on it (GITHUB_TOKEN events start no workflow)", () => {
+    const text = fs.readFileSync(path.join(repoRoot, '.github/workflows/promote.yml'), 'utf8');
+    const steps = parse(text).jobs.promote.steps as any[];
+    const app = steps.findIndex((s) => String(s.uses).startsWith('actions/create-github-app-token@'));
+    const checkout = steps.findIndex((s) => String(s.uses).startsWith('actions/checkout@'));
+    expect(app).toBeGreaterThanOrEqual(0);
+    expect(app).toBeLessThan(checkout);
+    const token = '${{ steps.' + steps[app].id + '.outputs.token }}';
+    expect(steps[app].with).toEqual({ 'app-id': '${{ secrets.PROMOTION_APP_ID }}', 'private-key': '${{ secrets.PROMOTION_APP_PRIVATE_KEY }}' });
+    // The push (checkout's credentials) and the PR (gh) both act as the app.
+    expect(steps[checkout].with.token).toBe(token);
+    const pr = steps.find((s) => String(s.run).includes('gh pr create'));
+    expect(pr.env.GH_TOKEN).toBe(token);
+    expect(text).not.toMatch(/github\.token|secrets\.GITHUB_TOKEN/);
+  });
 });
