@@ -150,14 +150,16 @@ export const apiSources = {
   'cert-manager': {
     module: { path: 'github.com/cert-manager/cert-manager', version: 'v1.21.2' },
     dir: 'deploy/crds',
-    files: ['cert-manager.io_certificates.yaml'],
-    typed: 'all',
+    // ClusterIssuer: a prerequisite `npm run bootstrap` checks (the tier creates one); not rendered.
+    files: ['cert-manager.io_certificates.yaml', 'cert-manager.io_clusterissuers.yaml'],
+    typed: ['cert-manager.io_certificates.yaml'],
   },
   'external-secrets': {
     module: { path: 'github.com/external-secrets/external-secrets', version: 'v1.3.2' },
     dir: 'config/crds/bases',
-    files: ['external-secrets.io_externalsecrets.yaml'],
-    typed: 'all',
+    // ClusterSecretStore: a prerequisite `npm run bootstrap` checks (the tier creates one); not rendered.
+    files: ['external-secrets.io_externalsecrets.yaml', 'external-secrets.io_clustersecretstores.yaml'],
+    typed: ['external-secrets.io_externalsecrets.yaml'],
   },
 } as const;
 

@@ -63,7 +63,10 @@ describe('CI definitions', () => {
     expect(app).toBeGreaterThanOrEqual(0);
     expect(app).toBeLessThan(checkout);
     const token = '${{ steps.' + steps[app].id + '.outputs.token }}';
-    expect(steps[app].with).toEqual({ 'app-id': '${{ secrets.PROMOTION_APP_ID }}', 'private-key': '${{ secrets.PROMOTION_APP_PRIVATE_KEY }}' });
+    expect(steps[app].with).toEqual({
+      'app-id': '${{ secrets.PROMOTION_APP_ID }}',
+      'private-key': '${{ secrets.PROMOTION_APP_PRIVATE_KEY }}',
+    });
     // The push (checkout's credentials) and the PR (gh) both act as the app.
     expect(steps[checkout].with.token).toBe(token);
     const pr = steps.find((s) => String(s.run).includes('gh pr create'));
