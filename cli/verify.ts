@@ -19,7 +19,7 @@ import { objectRef, type Manifest } from '../lib/synth.js';
 import { repoRoot } from '../lib/paths.js';
 import { KubeClient } from '../lib/kube.js';
 import { applyEach, formatDryRun, namespacesFirst } from '../lib/server-dry-run.js';
-import { operatorCrdPath } from '../charts/argocd.js';
+import { ARGOCD_COMPONENT, operatorCrdPath } from '../charts/argocd.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -44,7 +44,7 @@ async function main(): Promise<number> {
   if (!env) throw new Error(`no environment "${values.env}"`);
   const cluster = values.cluster ?? env.clusters[0]!.name;
   const dir = path.join(repoRoot, 'dist', env.name, cluster);
-  const desired = manifestsOfTree(treeOnDisk(dir)).filter((m) => m.kind !== 'Application' && m.kind !== 'AppProject');
+  const desired = workloadManifests(dir);
 
   const kc = new KubeConfig();
   kc.loadFromDefault();
@@ -99,7 +99,14 @@ async function main(): Promise<number> {
   return findings.length ? 1 : 0;
 }
 
-/** Strict server-side dry run of the cluster's folder (Argo CD objects excluded: they go to Argo CD's cluster). */
+/** What the cluster itself runs: every folder but the Argo CD one, whose objects live in the hub. */
+function workloadManifests(dir: string): Manifest[] {
+  const tree = treeOnDisk(dir);
+  for (const f of [...tree.keys()]) if (f.startsWith(`${ARGOCD_COMPONENT}/`)) tree.delete(f);
+  return manifestsOfTree(tree);
+}
+
+/** Strict server-side dry run of the cluster's folder (the Argo CD folder excluded: it goes to the hub). */
 async function dryRunServer(kc: KubeConfig, operatorTag: string, dir: string, label: string): Promise<number> {
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new Error('the kube context has no cluster server');
@@ -120,7 +127,7 @@ async function dryRunServer(kc: KubeConfig, operatorTag: string, dir: string, la
     insecure: opts.rejectUnauthorized === false,
   });
   const crds = manifestsOfTree(treeOnDisk(path.join(repoRoot, operatorCrdPath(operatorTag))));
-  const ours = manifestsOfTree(treeOnDisk(dir)).filter((m) => m.apiVersion.split('/')[0] !== 'argoproj.io');
+  const ours = workloadManifests(dir);
   const result = await applyEach(kube, [...crds, ...namespacesFirst(ours)]);
   const problems = formatDryRun(result);
   console.log(problems || `verify: the API server accepts all ${result.checked} objects of ${label} (strict dry run), without warnings`);
