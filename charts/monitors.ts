@@ -82,6 +82,9 @@ function annotationRelabelings(): ScrapeConfigSpecRelabelings[] {
   ];
 }
 
+/** `<app.kubernetes.io/name>;<app>` -> the first that is set (Prometheus anchors the regex). */
+export const SERVICE_NAME_REGEX = '([^;]+);.*|;(.*)';
+
 function serviceMonitors(env: EnvConfig): TypedObject[] {
   return env.services.map((s) =>
     typed(ServiceMonitor, {
@@ -99,7 +102,16 @@ function serviceMonitors(env: EnvConfig): TypedObject[] {
             ...(s.podLabels
               ? {
                   relabelings: [
-                    { sourceLabels: ['__meta_kubernetes_pod_label_app'], targetLabel: 'service', action: TargetAction.REPLACE },
+                    // PRD 8.1 names the pod's `app` label; workloads labelled the recommended way carry
+                    // app.kubernetes.io/name instead: that one, else `app`.
+                    {
+                      sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name', '__meta_kubernetes_pod_label_app'],
+                      separator: ';',
+                      regex: SERVICE_NAME_REGEX,
+                      replacement: '$1$2',
+                      targetLabel: 'service',
+                      action: TargetAction.REPLACE,
+                    },
                     { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod', action: TargetAction.REPLACE },
                   ],
                 }

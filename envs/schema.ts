@@ -505,6 +505,14 @@ function checkStorage(env: z.infer<typeof envShape>, issue: Issue): void {
         );
       }
     }
+    // The EKS access entry that admits the deployer is made by Terraform in the cluster's account.
+    const deployerAccount = s.argocdRoleArn.split(':')[4];
+    if (/^[0-9]{12}$/.test(c.awsAccountId) && deployerAccount !== c.awsAccountId) {
+      issue(
+        ['aws', c.name, 'argocdRoleArn'],
+        `Argo CD's deployer role ${s.argocdRoleArn} is in account ${deployerAccount}, not in cluster "${c.name}"'s account ${c.awsAccountId}: wrong outputs file?`,
+      );
+    }
   }
   for (const extra of Object.keys(env.aws).filter((n) => !names.includes(n))) {
     issue(['aws', extra], `is not one of this environment's clusters (${names.join(', ')}): wrong outputs file?`);

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { SERVICE_NAME_REGEX } from '../../charts/monitors.js';
 import { stringify } from 'yaml';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { synthesize } from '../../charts/index.js';
@@ -45,7 +46,14 @@ describe.each(targets)('discovery in $label', ({ env, cluster }) => {
     const api = byKind('ServiceMonitor').find((m) => m.metadata.name === 'greenlang-api').spec.endpoints[0];
     expect(api.honorLabels).toBe(true);
     expect(api.relabelings).toEqual([
-      { sourceLabels: ['__meta_kubernetes_pod_label_app'], targetLabel: 'service', action: 'replace' },
+      {
+        sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name', '__meta_kubernetes_pod_label_app'],
+        separator: ';',
+        regex: SERVICE_NAME_REGEX,
+        replacement: '$1$2',
+        targetLabel: 'service',
+        action: 'replace',
+      },
       { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod', action: 'replace' },
     ]);
     const factory = byKind('ServiceMonitor').find((m) => m.metadata.name === 'agent-factory').spec.endpoints[0];
@@ -86,6 +94,7 @@ function toPrometheus(r: any) {
     ...(r.sourceLabels ? { source_labels: r.sourceLabels } : {}),
     ...(r.targetLabel ? { target_label: r.targetLabel } : {}),
     ...(r.regex !== undefined ? { regex: r.regex } : {}),
+    ...(r.separator !== undefined ? { separator: r.separator } : {}),
     ...(r.replacement !== undefined ? { replacement: r.replacement } : {}),
     action: r.action.toLowerCase(),
   };
@@ -150,5 +159,53 @@ describe('annotation discovery relabelings, run by the real Prometheus', () => {
     expect(byPod.custom.scrapeUrl).toBe('http://10.0.0.1:8080/custom/metrics');
     expect(byPod.tls.scrapeUrl).toBe('https://10.0.0.2:80/metrics');
     expect(byPod.custom.labels).toMatchObject({ namespace: 'greenlang', pod: 'custom', container: 'app' });
+  });
+});
+
+describe('the service label of a catalogued service, run by the real Prometheus', () => {
+  const procs = useProcesses();
+  const sm = all.find((m) => m.manifest.kind === 'ServiceMonitor' && m.manifest.metadata.name === 'fuel-service')!.manifest as any;
+
+  it("comes from app.kubernetes.io/name, else from the PRD's app label", async () => {
+    const pod = (name: string, ip: string, labels: Record<string, string>) => ({
+      targets: [`${ip}:80`],
+      labels: { __meta_kubernetes_pod_name: name, ...labels },
+    });
+    const staticConfigs = [
+      pod('recommended', '10.0.0.1', { __meta_kubernetes_pod_label_app_kubernetes_io_name: 'fuel-service' }),
+      pod('prd', '10.0.0.2', { __meta_kubernetes_pod_label_app: 'greenlang-api' }),
+      pod('both', '10.0.0.3', {
+        __meta_kubernetes_pod_label_app_kubernetes_io_name: 'fuel-service',
+        __meta_kubernetes_pod_label_app: 'legacy',
+      }),
+      pod('neither', '10.0.0.4', {}),
+    ];
+    const prom = await procs.start({
+      tool: 'prometheus',
+      args: ({ port, dir }) => {
+        const cfg = {
+          global: { scrape_interval: '1h' },
+          scrape_configs: [
+            { job_name: 'svc', static_configs: staticConfigs, relabel_configs: sm.spec.endpoints[0].relabelings.map(toPrometheus) },
+          ],
+        };
+        fs.writeFileSync(path.join(dir, 'prometheus.yml'), stringify(cfg));
+        return ['--config.file=prometheus.yml', `--storage.tsdb.path=${dir}/data`, `--web.listen-address=127.0.0.1:${port}`];
+      },
+    });
+    let active: any[] = [];
+    expect(
+      await waitFor(async () => {
+        active = ((await (await fetch(`${prom.url}/api/v1/targets`)).json()) as any).data.activeTargets;
+        return active.length === staticConfigs.length;
+      }, 10_000),
+    ).toBe(true);
+    expect(Object.fromEntries(active.map((t) => [t.labels.pod, t.labels.service ?? '']))).toEqual({
+      recommended: 'fuel-service',
+      prd: 'greenlang-api',
+      both: 'fuel-service',
+      neither: '',
+    });
+    expect(sm.spec.endpoints[0].relabelings[0].regex).toBe(SERVICE_NAME_REGEX);
   });
 });

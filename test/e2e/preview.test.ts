@@ -172,6 +172,25 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
     expect(report.local.map((j) => j.job).sort()).toEqual([...pools].sort());
   });
 
+  it('every catalogued service that asks for pod labels has its `service` label, whichever label its pods carry', async () => {
+    const wanted = stack.env.services.filter((s) => s.podLabels);
+    let seen: Record<string, string[]> = {};
+    const ok = await waitFor(
+      async () => {
+        const r = await instant(stack.proms[0]!, 'count by (namespace, service) (up{service!=""})');
+        seen = {};
+        for (const x of r.result as any[]) (seen[x.metric.namespace] ??= []).push(x.metric.service);
+        return wanted.every((s) => seen[s.namespace]?.includes(s.name));
+      },
+      60_000,
+      1000,
+    );
+    expect({ ok, missing: wanted.filter((s) => !seen[s.namespace]?.includes(s.name)).map((s) => s.name) }).toEqual({
+      ok: true,
+      missing: [],
+    });
+  }, 90_000);
+
   it('every job without targets here raises PrometheusJobWithoutTargets (except optional discovery); no job with targets does', async () => {
     const report = await stack.jobs();
     const rule = (await stack.local.generated.kube.list('monitoring.coreos.com/v1', 'PrometheusRule', stack.env.namespace))

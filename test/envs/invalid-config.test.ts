@@ -124,6 +124,11 @@ const cases: [title: string, override: unknown, message: string][] = [
     'env "qa" cluster "qa-1" chart "prometheus" object ScrapeConfig/monitoring/legacy-exporter: spec.staticConfigs: must be an array',
   ],
   [
+    'the hub named like one of the workload clusters',
+    { argocd: { hub: { name: 'qa-1' } } },
+    'env "qa": argocd.hub.name: "qa-1" is also a workload cluster: name the hub as its Argo CD knows itself (in-cluster), so the cluster Secret dist renders for the workload cluster does not register the same name twice',
+  ],
+  [
     'node-exporter sharing the restricted monitoring namespace',
     { hostNamespace: 'monitoring' },
     'env "qa": hostNamespace: "monitoring" must be a namespace of its own: it runs privileged pods',
@@ -179,6 +184,17 @@ const outputsCases: [title: string, edit: (o: any) => void, message: string][] =
     "a role from another environment's account",
     (o) => (o.thanos_storage.value['qa-1'].role_arns.ruler = 'arn:aws:iam::999999999999:role/gl-thanos-qa-1-ruler'),
     'env "qa": aws.qa-1.roles.ruler: role arn:aws:iam::999999999999:role/gl-thanos-qa-1-ruler is in account 999999999999, ' +
+      'not in cluster "qa-1"\'s account 444444444444: wrong outputs file?',
+  ],
+  [
+    'an outputs file without the Argo CD roles',
+    (o) => delete o.argocd_cluster_access,
+    'env "qa": terraform outputs OUTPUTS: argocd_cluster_access: missing',
+  ],
+  [
+    "Argo CD's deployer role from another account",
+    (o) => (o.argocd_cluster_access.value.role_arn = 'arn:aws:iam::999999999999:role/gl-argocd-qa-deployer'),
+    'env "qa": aws.qa-1.argocdRoleArn: Argo CD\'s deployer role arn:aws:iam::999999999999:role/gl-argocd-qa-deployer is in account 999999999999, ' +
       'not in cluster "qa-1"\'s account 444444444444: wrong outputs file?',
   ],
   [

@@ -53,8 +53,9 @@ export function greenlangStandIns(env: EnvConfig): Manifest[] {
       automountServiceAccountToken: false,
     })),
     ...env.services.flatMap((s) => {
-      // The service's selector, and the `app` label the PRD's relabelling turns into `service`.
-      const labels = { app: s.name, ...s.selector };
+      // Labelled as real workloads are: the recommended name label and the service's selector,
+      // no `app` label unless the selector uses it (so the `service` label's fallback cannot hide a gap).
+      const labels = { 'app.kubernetes.io/name': s.name, ...s.selector };
       return [
         deployment(s.namespace, s.name, labels),
         {
@@ -65,11 +66,11 @@ export function greenlangStandIns(env: EnvConfig): Manifest[] {
         },
       ];
     }),
-    deployment(first, 'label-opt-in', { app: 'label-opt-in', 'prometheus.io/scrape': 'true' }),
+    deployment(first, 'label-opt-in', { 'app.kubernetes.io/name': 'label-opt-in', 'prometheus.io/scrape': 'true' }),
     deployment(
       first,
       'annotation-opt-in',
-      { app: 'annotation-opt-in' },
+      { 'app.kubernetes.io/name': 'annotation-opt-in' },
       { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(SDK_SERVICE_PORT), 'prometheus.io/path': '/metrics' },
     ),
   ];
