@@ -7,7 +7,8 @@
  *   anything else -> Slack defaultChannel
  *   Watchdog -> the heartbeat service only, every heartbeat.repeatInterval (never inhibited:
  *               its severity is none)
- *   a firing critical inhibits the warning of the same alertname and cluster.
+ *   a firing critical inhibits the warnings it explains (INHIBITIONS: a job down hides its
+ *   targets missing, a fast burn the slow one, a volume almost full its filling-up warning).
  */
 import { WATCHDOG_ALERT } from './rules/watchdog.js';
 import type { EnvConfig } from '../envs/schema.js';
@@ -25,6 +26,22 @@ export const CREDENTIAL_KEYS = {
 export function credentialPath(env: EnvConfig, key: string): string {
   return `/etc/alertmanager/secrets/${env.alertmanager.credentialsSecret}/${key}`;
 }
+
+/**
+ * Which critical alert makes which warning redundant, and on which labels they must agree. Each
+ * pair is of alerts that exist with those labels (test/charts/alertmanager.test.ts derives it
+ * from the rules; the live test shows Alertmanager inhibiting it).
+ */
+export const INHIBITIONS: readonly { source: string; target: string; equal: readonly string[] }[] = [
+  { source: 'PrometheusJobDown', target: 'PrometheusTargetMissing', equal: ['cluster', 'namespace', 'job'] },
+  { source: 'ErrorBudgetBurnFast', target: 'ErrorBudgetBurnSlow', equal: ['cluster', 'slo'] },
+  { source: 'NodeFilesystemAlmostOutOfSpace', target: 'NodeFilesystemSpaceFillingUp', equal: ['cluster', 'instance', 'mountpoint'] },
+  {
+    source: 'KubePersistentVolumeAlmostFull',
+    target: 'KubePersistentVolumeFillingUp',
+    equal: ['cluster', 'namespace', 'persistentvolumeclaim'],
+  },
+];
 
 export const RECEIVERS = {
   default: 'slack-default',
@@ -94,7 +111,11 @@ export function alertmanagerConfig(env: EnvConfig): AlertmanagerConfigFile {
         { receiver: RECEIVERS.slackWarning, matchers: ['severity="warning"'] },
       ],
     },
-    inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'cluster'] }],
+    inhibit_rules: INHIBITIONS.map((i) => ({
+      source_matchers: [`alertname="${i.source}"`],
+      target_matchers: [`alertname="${i.target}"`],
+      equal: [...i.equal],
+    })),
     receivers: [
       { name: RECEIVERS.default, slack_configs: slack(am.slack.defaultChannel) },
       {

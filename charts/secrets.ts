@@ -1,7 +1,8 @@
 /**
  * Credentials never appear in dist: ExternalSecrets fetch them from AWS Secrets Manager (through
  * an existing ClusterSecretStore) into the Secrets the charts mount.
- *   <prefix>/<env>/alertmanager: slack-webhook-url, pagerduty-routing-key, smtp-password
+ *   <prefix>/<env>/alertmanager: slack-webhook-url, pagerduty-routing-key, smtp-password, and
+ *                                heartbeat-url/<cluster> per cluster (each cluster's own dead man's switch)
  *   <prefix>/<env>/pushgateway:  username, password, password-bcrypt
  *   <prefix>/<env>/node-exporter: username, password, password-bcrypt
  * PushGateway's and node-exporter's web configs are templated here from the bcrypt hash, so the
@@ -37,6 +38,8 @@ export function externalSecret(
   template?: Record<string, string>,
   namespace = env.namespace,
   secretMetadata?: { labels: Record<string, string> },
+  /** The remote property of a key, when it is not the key itself. */
+  properties: Readonly<Record<string, string>> = {},
 ): TypedObject {
   return typed(ExternalSecret, {
     metadata: { name, namespace, labels: labelsFor({ name, component: 'credentials' }) },
@@ -56,16 +59,33 @@ export function externalSecret(
             }
           : {}),
       },
-      data: keys.map((k) => ({ secretKey: k, remoteRef: { key: remote, property: k } })),
+      data: keys.map((k) => ({ secretKey: k, remoteRef: { key: remote, property: properties[k] ?? k } })),
     },
   });
 }
 
-export function secretsChart(scope: Construct, { env, plan }: ChartContext): Chart {
+/**
+ * Where a cluster's heartbeat URL is kept: one per cluster, so a live cluster's pings never keep
+ * a dead one's dead man's switch quiet.
+ */
+export function heartbeatProperty(cluster: string): string {
+  return `${CREDENTIAL_KEYS.heartbeatUrl}/${cluster}`;
+}
+
+export function secretsChart(scope: Construct, { env, cluster, plan }: ChartContext): Chart {
   const chart = new Chart(scope, 'secrets');
   addObject(
     chart,
-    externalSecret(env, env.alertmanager.credentialsSecret, secretPath(env, 'alertmanager'), Object.values(CREDENTIAL_KEYS)),
+    externalSecret(
+      env,
+      env.alertmanager.credentialsSecret,
+      secretPath(env, 'alertmanager'),
+      Object.values(CREDENTIAL_KEYS),
+      undefined,
+      env.namespace,
+      undefined,
+      { [CREDENTIAL_KEYS.heartbeatUrl]: heartbeatProperty(cluster.name) },
+    ),
   );
   if (plan.pushgateway) {
     addObject(

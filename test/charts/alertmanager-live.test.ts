@@ -93,6 +93,40 @@ describe('Alertmanager pair on loopback with the rendered config', () => {
     pagerduty: sink.received.filter((r) => r.path === '/pagerduty' && JSON.stringify(r.body).includes(alertname)),
   });
 
+  it('inhibits each warning its critical source explains, and only while they agree on the equal labels', async () => {
+    const cfg = parse(renderedConfig);
+    expect(cfg.inhibit_rules.length).toBeGreaterThan(0);
+    const name = (m: string[]) => /^alertname="(.+)"$/.exec(m[0]!)![1]!;
+    for (const [i, rule] of (cfg.inhibit_rules as any[]).entries()) {
+      const common = Object.fromEntries(rule.equal.map((l: string) => [l, `v${i}`]));
+      await fire(ams, { alertname: name(rule.source_matchers), severity: 'critical', ...common });
+      await fire(ams, { alertname: name(rule.target_matchers), severity: 'warning', ...common });
+      // The same warning about something else (one equal label differs) stays active.
+      await fire(ams, { alertname: name(rule.target_matchers), severity: 'warning', ...common, [rule.equal.at(-1)]: 'other' });
+    }
+    const states = async () =>
+      ((await (await fetch(`${ams[0]!.url}/api/v2/alerts`)).json()) as any[]).map((a) => ({
+        alertname: a.labels.alertname,
+        other: Object.values(a.labels).includes('other'),
+        state: a.status.state,
+      }));
+    const want = (cfg.inhibit_rules as any[]).flatMap((rule) => [
+      { alertname: name(rule.source_matchers), other: false, state: 'active' },
+      { alertname: name(rule.target_matchers), other: false, state: 'suppressed' },
+      { alertname: name(rule.target_matchers), other: true, state: 'active' },
+    ]);
+    const key = (x: { alertname: string; other: boolean }) => `${x.alertname}/${x.other}`;
+    let got: any[] = [];
+    const ok = await waitFor(async () => {
+      got = (await states()).filter((s) => want.some((w) => key(w) === key(s)));
+      return got.length === want.length && want.every((w) => got.some((g) => key(g) === key(w) && g.state === w.state));
+    }, 15_000);
+    expect({ ok, got: got.sort((a, b) => key(a).localeCompare(key(b))) }).toEqual({
+      ok: true,
+      got: want.sort((a, b) => key(a).localeCompare(key(b))),
+    });
+  }, 60_000);
+
   it('delivers a critical alert sent to both replicas exactly once per receiver; a CLI silence suppresses another on both', async () => {
     const lines: string[] = [];
     const code = await silenceCli(

@@ -1,11 +1,13 @@
 /** The rendered Alertmanager: real amtool checks of the config, every route proven, HA shape. */
 import fs from 'node:fs';
 import path from 'node:path';
+
+import { isAlert } from '../../charts/rules/types.js';
 import { parse, stringify } from 'yaml';
-import { alertmanagerConfig, CREDENTIAL_KEYS, RECEIVERS } from '../../charts/alertmanager-config.js';
+import { alertmanagerConfig, CREDENTIAL_KEYS, INHIBITIONS, RECEIVERS } from '../../charts/alertmanager-config.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { type Manifest } from '../../lib/synth.js';
-import { synthesize } from '../../charts/index.js';
+import { ruleAreas, synthesize } from '../../charts/index.js';
 import { runTool } from '../helpers/bin.js';
 import { manifestsOf, tempDir } from '../helpers/tree.js';
 
@@ -57,11 +59,24 @@ describe.each(targets)('Alertmanager config of $label', ({ env, cluster }) => {
     expect([cfg.route.group_wait, cfg.route.group_interval, cfg.route.repeat_interval]).toEqual(['30s', '5m', '4h']);
   });
 
-  it('a critical alert inhibits the warning of the same alertname and cluster only', () => {
+  it('renders every inhibition, and each one can fire: both alerts exist, the source is the graver, and both carry every label they must agree on', () => {
     const cfg = parse(renderedConfig(env.name, cluster.name));
-    expect(cfg.inhibit_rules).toEqual([
-      { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'cluster'] },
-    ]);
+    expect(cfg.inhibit_rules.length).toBe(INHIBITIONS.length);
+    const alerts = ruleAreas.flatMap((a) => a.groups.flatMap((g) => g.rules.filter(isAlert)));
+    const rank = { critical: 2, warning: 1, info: 0, none: -1 } as const;
+    for (const rule of cfg.inhibit_rules) {
+      const name = (m: string[]) => /^alertname="(.+)"$/.exec(m[0]!)![1]!;
+      const [source, target] = [name(rule.source_matchers), name(rule.target_matchers)];
+      const of = (n: string) => alerts.filter((a) => a.alert === n);
+      expect({ source, target, exist: of(source).length > 0 && of(target).length > 0 }).toEqual({ source, target, exist: true });
+      for (const s of of(source)) for (const t of of(target)) expect(rank[s.severity]).toBeGreaterThan(rank[t.severity]);
+      for (const label of rule.equal.filter((l: string) => l !== 'cluster')) {
+        for (const a of [...of(source), ...of(target)])
+          expect({ alert: a.alert, label, kept: keepsLabel(a.expr, label) }).toEqual({ alert: a.alert, label, kept: true });
+      }
+    }
+    // `cluster` is every alert's external label.
+    expect(env.clusters.length).toBeGreaterThan(0);
   });
 
   it('carries no credential: every secret is a *_file into the mounted credentials Secret', () => {
@@ -117,3 +132,16 @@ describe.each(targets)('Alertmanager HA in $label', ({ env, cluster }) => {
     expect(svcs.map((s) => s.spec.type)).toEqual(['ClusterIP']);
   });
 });
+
+/**
+ * Whether an alert's series keep `label`: every aggregation in the expression either groups by
+ * it or leaves it (without), and some selector or grouping names it, or the expression does not
+ * aggregate at all (the selected series keep their target labels).
+ */
+function keepsLabel(expr: string, label: string): boolean {
+  const groups = [...expr.matchAll(/\b(?:sum|max|min|count|avg|topk|bottomk|quantile)\s+(by|without)\s*\(([^)]*)\)/g)];
+  return groups.every(([, how, list]) => {
+    const names = list!.split(',').map((x) => x.trim());
+    return how === 'by' ? names.includes(label) : !names.includes(label);
+  });
+}

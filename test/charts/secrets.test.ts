@@ -9,6 +9,26 @@ const envs = resolveAll(envFiles);
 const all = manifestsOf(await synthesize(envs));
 const targets = envs.flatMap((env) => env.clusters.map((cluster) => ({ env, cluster, label: `${env.name}/${cluster.name}` })));
 
+describe("one dead man's switch per cluster", () => {
+  it("every cluster's Alertmanager reads its own heartbeat URL (the two prod clusters never share one)", () => {
+    const heartbeat = (env: (typeof envs)[number], cluster: string) => {
+      const x = all.find(
+        (m) =>
+          m.file.startsWith(`${env.name}/${cluster}/`) &&
+          (m.manifest as any).kind === 'ExternalSecret' &&
+          m.manifest.metadata.name === env.alertmanager.credentialsSecret,
+      )!.manifest as any;
+      const d = x.spec.data.find((e: any) => e.secretKey === CREDENTIAL_KEYS.heartbeatUrl);
+      return `${d.remoteRef.key}#${d.remoteRef.property}`;
+    };
+    const refs = targets.map((t) => heartbeat(t.env, t.cluster.name));
+    expect(new Set(refs).size).toBe(refs.length);
+    const prod = envs.find((e) => e.tier === 'prod')!;
+    expect(prod.clusters.length).toBeGreaterThan(1);
+    for (const c of prod.clusters) expect(heartbeat(prod, c.name)).toBe(`${prod.secrets.prefix}/prod/alertmanager#heartbeat-url/${c.name}`);
+  });
+});
+
 describe.each(targets)('credentials in $label', ({ env, cluster }) => {
   const ms = all.filter((m) => m.file.startsWith(`${env.name}/${cluster.name}/`)).map((m) => m.manifest as any);
   const es = (name: string) => ms.find((m) => m.kind === 'ExternalSecret' && m.metadata.name === name);
