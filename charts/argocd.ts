@@ -153,12 +153,15 @@ export function healthCustomizations(): Record<string, string> {
  * leaves the rest of the ConfigMap (its installation's) alone; never pruned or deleted with the
  * Application, since argocd-cm is the installation's.
  */
+export const ARGOCD_SETTINGS = 'argocd-cm';
+
 function hubSettings(scope: Construct, env: EnvConfig): void {
   configMap(scope, {
-    name: 'argocd-cm',
+    name: ARGOCD_SETTINGS,
     namespace: env.argocd.namespace,
-    // Argo CD finds its settings by this label; any other value would hide them from it.
-    labels: { 'app.kubernetes.io/part-of': 'argocd' },
+    // Argo CD's own labels, as its installation sets them: it finds its settings by part-of, and
+    // a managed-by of ours would fight a Helm installation's.
+    labels: { 'app.kubernetes.io/name': ARGOCD_SETTINGS, 'app.kubernetes.io/part-of': 'argocd' },
     annotations: { [RESOURCE_SYNC_OPTIONS]: 'Delete=false,Prune=false,ServerSideApply=true' },
     data: healthCustomizations(),
   });
@@ -189,7 +192,13 @@ export function argocdChart(
       spec: {
         description: `GreenLang Prometheus platform in ${cluster.name} (${env.name}), delivered from ${hub.name}`,
         sourceRepos: [env.argocd.repoURL],
-        destinations: [...targetNamespaces(env).map((namespace) => ({ name: cluster.name, namespace })), hub],
+        destinations: [
+          ...[...new Set([...targetNamespaces(env), ...env.pushgateway.clientNamespaces])].map((namespace) => ({
+            name: cluster.name,
+            namespace,
+          })),
+          hub,
+        ],
         clusterResourceWhitelist: kinds.cluster.map((k) => ({ ...k })),
         namespaceResourceWhitelist: kinds.namespaced.map((k) => ({ ...k })),
         orphanedResources: { warn: true },

@@ -22,6 +22,7 @@ import { networkPoliciesChart, resolveFlows, type EgressFlow, type Flow, type In
 import { PROMETHEUS, PROMETHEUS_SLO, prometheusChart, prometheusIngress, prometheusPodSelector } from './prometheus.js';
 import { operatorIngress, prometheusOperatorChart } from './prometheus-operator.js';
 import { JANITOR, PUSHGATEWAY, PUSHGATEWAY_SLO, pushgatewayChart, pushgatewayIngress } from './pushgateway.js';
+import { pushgatewayClientsChart } from './pushgateway-clients.js';
 import { alertmanagerRules } from './rules/alertmanager.js';
 import { watchdogRules } from './rules/watchdog.js';
 import { expectedScrapeJobs, scrapeTargetRules } from './rules/scrape-targets.js';
@@ -123,6 +124,8 @@ export const components: readonly Component[] = [
     rules: [batchJobRules],
     slos: [PUSHGATEWAY_SLO],
   },
+  // What a batch job in a tenant namespace mounts to push (credentials, CA, settings).
+  { name: 'pushgateway-clients', render: pushgatewayClientsChart, runs: (p) => p.pushgateway, wave: WAVES.prerequisites },
   { name: 'exporters', render: exportersChart, ingress: exportersIngress },
   {
     name: 'blackbox-exporter',

@@ -80,7 +80,7 @@ describe.each(targets)('Argo CD in $label', ({ env, cluster }) => {
     }
     expect(cms).toHaveLength(1);
     expect(cms[0].metadata.name).toBe('argocd-cm');
-    expect(cms[0].metadata.labels).toEqual({ 'app.kubernetes.io/part-of': 'argocd' });
+    expect(cms[0].metadata.labels).toEqual({ 'app.kubernetes.io/name': 'argocd-cm', 'app.kubernetes.io/part-of': 'argocd' });
     expect(cms[0].metadata.annotations['argocd.argoproj.io/sync-options'].split(',').sort()).toEqual([
       'Delete=false',
       'Prune=false',

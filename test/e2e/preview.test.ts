@@ -21,6 +21,7 @@ import { ruleAreas } from '../../charts/index.js';
 import { isAlert } from '../../charts/rules/types.js';
 import { KUBERNETES_AREA } from '../../charts/rules/kubernetes.js';
 import { parse } from 'yaml';
+import { ingressAllowed, policyCluster } from '../../tools/runner/netpol.js';
 
 const INTERVAL_S = 2;
 
@@ -295,6 +296,70 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
     expect(result[0].metric).not.toHaveProperty('pushgateway_replica');
     expect(result[0].metric).not.toHaveProperty('prometheus_replica');
   });
+
+  it('a batch job in a tenant namespace pushes with only what dist delivers there (docs/examples/batch-job.yaml), and is scraped with its labels', async () => {
+    const example = parse(fs.readFileSync(path.join(repoRoot, 'docs/examples/batch-job.yaml'), 'utf8'));
+    const ns: string = example.metadata.namespace;
+    expect(stack.env.pushgateway.clientNamespaces).toContain(ns);
+    const template = example.spec.jobTemplate.spec.template;
+    const [c] = template.spec.containers;
+    const kube = stack.local.generated.kube;
+    // What the kubelet gives the container, from its own namespace only: its Secret volumes and its envFrom.
+    const root = fs.mkdtempSync(path.join(stack.work, 'tenant-job-'));
+    for (const m of c.volumeMounts) {
+      const vol = template.spec.volumes.find((v: any) => v.name === m.name);
+      const secret = await kube.get('v1', 'Secret', vol.secret.secretName, ns);
+      expect({ volume: m.name, found: secret !== undefined }).toEqual({ volume: m.name, found: true });
+      const items: { key: string; path: string }[] = vol.secret.items ?? Object.keys(secret.data).map((key) => ({ key, path: key }));
+      fs.mkdirSync(path.join(root, m.mountPath), { recursive: true });
+      for (const { key, path: p } of items) fs.writeFileSync(path.join(root, m.mountPath, p), Buffer.from(secret.data[key], 'base64'));
+    }
+    const settings: Record<string, string> = {};
+    for (const from of c.envFrom) Object.assign(settings, (await kube.get('v1', 'ConfigMap', from.configMapRef.name, ns)).data);
+    // As the runner does for pods: paths under the job's root, cluster DNS names to the replicas'
+    // local addresses; the certificate is still verified against the cluster name.
+    const replicaUrls = settings.GL_PUSHGATEWAY_URLS!.split(',');
+    const dns = stack.local.dns(ns);
+    const jobEnv: Record<string, string> = {
+      PATH: process.env.PATH!,
+      ...Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, k.endsWith('_FILE') ? path.join(root, v) : v])),
+      GL_PUSHGATEWAY_URLS: replicaUrls.map((u) => dns.rewrite(u)).join(','),
+      GL_PUSHGATEWAY_SERVER_NAME: new URL(replicaUrls[0]!).hostname,
+    };
+    // The platform's NetworkPolicies admit the job's pod into every replica.
+    const policies = policyCluster([
+      ...(await kube.list('networking.k8s.io/v1', 'NetworkPolicy', stack.env.namespace)).map((p: any) => ({ ...p, kind: 'NetworkPolicy' })),
+      ...(await kube.list('v1', 'Namespace')).map((n: any) => ({ ...n, kind: 'Namespace' })),
+    ]);
+    const jobPod = { namespace: ns, labels: template.metadata.labels, ip: '10.1.0.9' };
+    for (const pg of stack.local.podsOf('StatefulSet', 'pushgateway')) {
+      const v = ingressAllowed(
+        policies,
+        { namespace: pg.pod.namespace, labels: pg.pod.labels, ip: pg.pod.ip },
+        { pod: jobPod },
+        { port: 9091 },
+      );
+      expect({ replica: pg.pod.name, allowed: v.allowed }).toEqual({ replica: pg.pod.name, allowed: true });
+    }
+    const out = execFileSync(path.join(repoRoot, 'sdk/python/.venv/bin/python'), c.command.slice(1), { encoding: 'utf8', env: jobEnv });
+    expect(out).toBe('');
+    // Both replicas hold the group, with a TTL its freshness alerts can fire within.
+    for (const pg of stack.pgs) {
+      const groups = (await json(pg, '/api/v1/metrics')).data as any[];
+      const g = groups.find((x) => x.labels.job === 'emissions-nightly' && x.labels.tenant === 'acme');
+      expect(g).toBeDefined();
+      expect(Number(g.gl_batch_job_ttl_seconds.metrics[0].value)).toBeGreaterThan(2 * 86400);
+    }
+    // Scraped from both replicas, with the job's own job and grouping labels.
+    let result: any[] = [];
+    const ok = await waitFor(async () => {
+      result = (await instant(stack.proms[0]!, 'gl_batch_job_records_processed{job="emissions-nightly"}')).result;
+      return result.length === 2;
+    }, 30_000);
+    expect(ok).toBe(true);
+    for (const r of result) expect(r.metric).toMatchObject({ job: 'emissions-nightly', tenant: 'acme', record_type: 'invoice' });
+    expect(result.map((r) => r.value[1])).toEqual(['42', '42']);
+  }, 90_000);
 
   it("the batch-jobs dashboard's groups-per-replica query shows each PushGateway replica through Thanos, with equal counts", async () => {
     let byPod: Record<string, string> = {};

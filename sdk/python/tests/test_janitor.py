@@ -80,7 +80,7 @@ def test_unreachable_replica_is_reported_and_the_other_still_swept(replicas):
 
 def test_cli_dry_run_changes_nothing(replicas, caplog):
     caplog.set_level(logging.INFO)
-    code = janitor.main([*(f"--url={u}" for u in replicas), "--default-ttl=0", "--expire-job-level", "--dry-run"])
+    code = janitor.main([*(f"--url={u}" for u in replicas), "--default-ttl=0.001", "--expire-job-level", "--dry-run"])
     assert code == 0
     assert len(groups(replicas[0])) == 5
     assert "action=would-delete" in caplog.text
@@ -88,3 +88,20 @@ def test_cli_dry_run_changes_nothing(replicas, caplog):
 
 def test_group_path_base64_encodes_every_value():
     assert group_path((("job", "a/b"), ("x", ""))) == "/metrics/job@base64/YS9i/x@base64/="
+
+
+def test_a_daily_group_lives_until_its_freshness_alerts_can_fire():
+    # Pushed by an SDK that gave only its expected interval (no TTL of its own): per run, not job-level.
+    daily = Group((("job", "emissions-nightly"), ("tenant", "acme")), push_time=0.0, ttl=None, expected_interval=86400.0)
+    # BatchJobPushesStopped fires after 2 intervals + `for: 5m`: the group must still be there.
+    assert not janitor.expired(daily, now=2 * 86400 + 600, default_ttl=3600, expire_job_level=False)
+    assert janitor.expired(daily, now=janitor.ttl_for_interval(86400) + 1, default_ttl=3600, expire_job_level=False)
+    assert janitor.ttl_for_interval(86400) >= janitor.minimum_ttl(86400) > 2 * 86400 + 300
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-5", "soon"])
+def test_cli_refuses_a_default_ttl_that_is_not_a_positive_finite_number(value, capsys):
+    with pytest.raises(SystemExit) as e:
+        janitor.main(["--url=http://127.0.0.1:1", f"--default-ttl={value}"])
+    assert e.value.code == 2
+    assert f"--default-ttl: '{value}'" in capsys.readouterr().err

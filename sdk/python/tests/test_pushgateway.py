@@ -267,3 +267,152 @@ def test_a_kept_alive_connection_closed_by_a_restarted_replica_is_redialled(proc
     procs("pushgateway", lambda p, workdir: [f"--web.listen-address=127.0.0.1:{p}"], port=port)
     assert m.push() is True
     assert m.push_failures == 0
+
+
+# -- the SDK is strict and honest ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs,named",
+    [
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": float("nan")}, "timeout"),
+        ({"timeout": -1}, "timeout"),
+        ({"budget": float("inf")}, "budget"),
+        ({"budget": 1, "timeout": 2}, "budget"),
+        ({"backoff": -0.1}, "backoff"),
+        ({"retries": -1}, "retries"),
+        ({"retries": 1.5}, "retries"),
+        ({"retries": True}, "retries"),
+        ({"expected_interval": 0}, "expected_interval"),
+        ({"expected_interval": -60}, "expected_interval"),
+        ({"ttl": 0}, "ttl"),
+        ({"ttl": float("nan")}, "ttl"),
+        ({"ttl": 3600, "expected_interval": 86400}, "ttl"),
+        ({"pushgateway_url": "pushgateway:9091"}, "pushgateway_url"),
+        ({"pushgateway_url": "http://"}, "pushgateway_url"),
+        ({"pushgateway_url": "http://host:port"}, "pushgateway_url"),
+    ],
+)
+def test_every_argument_is_checked_at_construction_and_named(kwargs, named):
+    kwargs = {"pushgateway_url": "http://127.0.0.1:9", **kwargs}
+    with pytest.raises(ValueError) as e:
+        BatchJobMetrics("j", **kwargs)
+    assert str(e.value).startswith(named), str(e.value)
+
+
+def test_job_name_and_status_are_checked():
+    with pytest.raises(ValueError, match="^job_name"):
+        BatchJobMetrics("", "http://127.0.0.1:9")
+    m = BatchJobMetrics("j", "http://127.0.0.1:9")
+    with pytest.raises(ValueError, match="^status"):
+        with m.track_duration(status="error"):
+            pass
+
+
+def test_a_group_with_an_expected_interval_gets_a_ttl_its_alerts_can_fire_within(two):
+    from greenlang.monitoring.janitor import minimum_ttl
+
+    m = BatchJobMetrics("nightly", [p.url for p in two], grouping_key={"tenant": "acme"}, expected_interval=86400)
+    assert m.push() is True
+    g = groups(two[0].url)[(("job", "nightly"), ("tenant", "acme"))]
+    assert value(g, "gl_batch_job_ttl_seconds") >= minimum_ttl(86400)
+
+
+def test_prd_call_shapes_work(two):
+    urls = [p.url for p in two]
+    m = BatchJobMetrics("prd-shape", urls)
+    with m.track_duration(status="partial"):
+        pass
+    g = groups(two[0].url)[(("job", "prd-shape"),)]
+    assert value(g, "gl_batch_job_duration_seconds", status="partial") is not None
+    assert value(g, "gl_batch_job_last_success_timestamp") is not None
+    assert m.delete() is True
+    assert (("job", "prd-shape"),) not in groups(two[0].url)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307])
+def test_a_redirect_is_a_failure_and_is_not_retried(status):
+    handler = type("H", (_Stub,), {"status": status, "hits": 0})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        m = BatchJobMetrics("j", f"http://127.0.0.1:{server.server_port}", retries=3, backoff=0.01, budget=5)
+        assert m.push() is False
+        assert handler.hits == 1
+    finally:
+        server.shutdown()
+
+
+def test_the_budget_bounds_push_against_a_replica_that_never_answers():
+    stalled = __import__("socket").socket()
+    stalled.bind(("127.0.0.1", 0))
+    stalled.listen(16)  # accepts connections (the kernel does), never reads or answers
+    try:
+        m = BatchJobMetrics("j", f"http://127.0.0.1:{stalled.getsockname()[1]}", timeout=1.0, budget=1.0, retries=5, backoff=0.01)
+        start = time.monotonic()
+        assert m.push() is False
+        assert time.monotonic() - start < 1.5
+    finally:
+        stalled.close()
+
+
+def test_credentials_never_reach_logs_or_errors(procs, tmp_path: Path, caplog, monkeypatch):
+    password = "hunter2-very-secret"
+    pw_file = tmp_path / "pw"
+    pw_file.write_text(password)
+    monkeypatch.setenv("GL_PUSHGATEWAY_USERNAME", "job-user")
+    monkeypatch.setenv("GL_PUSHGATEWAY_PASSWORD_FILE", str(pw_file))
+    caplog.set_level(logging.DEBUG)
+    handler = type("H", (_Stub,), {"status": 401, "hits": 0})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        urls = [f"http://127.0.0.1:{server.server_port}", f"http://job-user:{password}@127.0.0.1:{free_port()}"]
+        m = BatchJobMetrics("j", urls, retries=1, backoff=0.01, budget=2, raise_on_push_failure=True)
+        with pytest.raises(PushError) as e:
+            m.push()
+    finally:
+        server.shutdown()
+    encoded = base64.b64encode(f"job-user:{password}".encode()).decode()
+    for text in (caplog.text, str(e.value)):
+        assert password not in text and encoded not in text
+
+
+def test_configuration_errors_name_the_variable(monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("GL_PUSHGATEWAY_USERNAME", "u")
+    monkeypatch.setenv("GL_PUSHGATEWAY_PASSWORD_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ValueError, match=r"^GL_PUSHGATEWAY_PASSWORD_FILE=.*missing: cannot read it"):
+        BatchJobMetrics("j", "http://127.0.0.1:9")
+    monkeypatch.delenv("GL_PUSHGATEWAY_PASSWORD_FILE")
+    monkeypatch.setenv("GL_PUSHGATEWAY_CA_FILE", str(tmp_path / "no-ca.crt"))
+    with pytest.raises(ValueError, match=r"^GL_PUSHGATEWAY_CA_FILE=.*no-ca\.crt: cannot load the CA bundle"):
+        BatchJobMetrics("j", "http://127.0.0.1:9")
+
+
+def test_push_never_raises_for_a_bad_environment(monkeypatch, caplog):
+    monkeypatch.setenv("GL_PUSHGATEWAY_URLS", "not a url, http://[::1")
+    m = BatchJobMetrics("j")
+    assert m.push() is False
+    assert m.delete() is False
+    assert "GL_PUSHGATEWAY_URLS" in caplog.text
+
+
+def test_pushes_from_many_threads_all_arrive(two):
+    urls = [p.url for p in two]
+    m = BatchJobMetrics("threads", urls, budget=20)
+    results: list[bool] = []
+
+    def work(i: int) -> None:
+        m.job_records_processed.labels(record_type=f"t{i}").set(i)
+        results.append(m.push())
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [True] * 8
+    for p in two:
+        g = groups(p.url)[(("job", "threads"),)]
+        assert sorted(m_["labels"]["record_type"] for m_ in g["gl_batch_job_records_processed"]["metrics"]) == sorted(f"t{i}" for i in range(8))

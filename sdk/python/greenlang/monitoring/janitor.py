@@ -5,7 +5,9 @@ PushGateway keeps a pushed group forever by design (upstream refuses a TTL). Thi
 TTL:
 
 * a group's TTL is its ``gl_batch_job_ttl_seconds`` sample when it pushed one
-  (``BatchJobMetrics(ttl=...)``), else ``--default-ttl``;
+  (``BatchJobMetrics(ttl=...)``); else, when it pushed ``gl_batch_job_expected_interval_seconds``,
+  long enough for the freshness alerts on it to fire (``ttl_for_interval``); else
+  ``--default-ttl``;
 * job-level groups (grouping key is only ``job``) carry the job's last-success timestamp, which
   alerting on "no success within the expected interval" needs for jobs that run less than
   hourly, so they are exempt unless they set their own TTL or ``--expire-job-level`` is given;
@@ -22,6 +24,7 @@ import base64
 import dataclasses
 import json
 import logging
+import math
 import ssl
 import sys
 import time
@@ -31,6 +34,23 @@ import urllib.request
 log = logging.getLogger("pushgateway_janitor")
 
 TTL_METRIC = "gl_batch_job_ttl_seconds"
+INTERVAL_METRIC = "gl_batch_job_expected_interval_seconds"
+
+# The freshness alerts (charts/rules/batch-jobs.ts) fire once a job has not pushed for 2x its
+# expected interval, after `for: 5m` and an evaluation or two: a group must outlive that, or the
+# janitor deletes the evidence before the alert can fire.
+ALERT_FACTOR = 2.0
+ALERT_MARGIN_SECONDS = 600.0
+
+
+def minimum_ttl(expected_interval: float) -> float:
+    """The shortest TTL that lets the freshness alerts fire for a job with this interval."""
+    return ALERT_FACTOR * expected_interval + ALERT_MARGIN_SECONDS
+
+
+def ttl_for_interval(expected_interval: float) -> float:
+    """The TTL of a group that gave an expected interval but no TTL: a missed run more than the minimum."""
+    return minimum_ttl(expected_interval) + expected_interval
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +58,7 @@ class Group:
     labels: tuple[tuple[str, str], ...]  # grouping key, sorted, including job
     push_time: float
     ttl: float | None  # the group's own TTL, if it pushed one
+    expected_interval: float | None = None  # how often it said a success is due, if it did
 
     @property
     def job_level(self) -> bool:
@@ -71,7 +92,7 @@ class Client:
             push = _first_value(g.get("push_time_seconds"))
             if push is None:
                 continue
-            out.append(Group(labels, push, _first_value(g.get(TTL_METRIC))))
+            out.append(Group(labels, push, _first_value(g.get(TTL_METRIC)), _first_value(g.get(INTERVAL_METRIC))))
         return out
 
     def delete(self, group: Group) -> None:
@@ -95,11 +116,18 @@ def group_path(labels: tuple[tuple[str, str], ...]) -> str:
     return "/metrics" + _segment("job", d.pop("job")) + "".join(_segment(k, v) for k, v in sorted(d.items()))
 
 
+def ttl_of(group: Group, default_ttl: float) -> float:
+    if group.ttl is not None:
+        return group.ttl
+    if group.expected_interval is not None and group.expected_interval > 0:
+        return ttl_for_interval(group.expected_interval)
+    return default_ttl
+
+
 def expired(group: Group, now: float, default_ttl: float, expire_job_level: bool) -> bool:
-    if group.ttl is None and group.job_level and not expire_job_level:
+    if group.ttl is None and group.expected_interval is None and group.job_level and not expire_job_level:
         return False
-    ttl = group.ttl if group.ttl is not None else default_ttl
-    return now - group.push_time > ttl
+    return now - group.push_time > ttl_of(group, default_ttl)
 
 
 def sweep(clients: list[Client], default_ttl: float, expire_job_level: bool = False, dry_run: bool = False, now=time.time) -> dict:
@@ -142,10 +170,22 @@ def _read(path: str | None) -> str | None:
         return f.read().strip()
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of seconds above 0")
+    return v
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--url", action="append", required=True, help="PushGateway replica base URL (repeat for each replica)")
-    p.add_argument("--default-ttl", type=float, default=3600, help="seconds; for groups that pushed no TTL of their own")
+    p.add_argument(
+        "--default-ttl", type=_positive_seconds, default=3600.0, help="seconds; for groups that pushed neither a TTL nor an expected interval"
+    )
     p.add_argument("--expire-job-level", action="store_true", help="also expire job-level groups without a TTL of their own")
     p.add_argument("--username-file")
     p.add_argument("--password-file")
