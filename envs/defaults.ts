@@ -1,5 +1,5 @@
 /**
- * Platform defaults: the PRD's values, corrected where prd-review.md found them wrong.
+ * Platform defaults: the PRD's values, corrected where they do not work with the pinned versions (each correction says why, here or where it is used).
  * Environment files hold only their overrides.
  */
 import type { EnvConfig } from './schema.js';
@@ -96,7 +96,7 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'r
     },
   ],
   runbookBaseUrl: 'https://github.com/greenlang/prometheus-platform/blob/main/docs/runbooks',
-  // PRD 3.2 / 7.2, with the compactor's flags corrected per prd-review.md.
+  // PRD 3.2 / 7.2, with the compactor's flags as the pinned Thanos accepts them.
   thanos: {
     sidecar: {
       // 1Gi, not 512Mi: a query over every series makes the sidecar hold what it has read until the

@@ -246,7 +246,7 @@ const additionalScrapeConfig = z.strictObject({
   spec: z.record(z.string(), z.unknown()),
 });
 
-/** Headroom rule (prd-review, FR-1.5): retentionSize may use at most this share of the PVC. */
+/** Headroom rule (FR-1.5): retentionSize may use at most this share of the PVC (WAL, head chunks and compaction need the rest). */
 export const RETENTION_SIZE_MAX_SHARE = 0.85;
 
 /**

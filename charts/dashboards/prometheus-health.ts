@@ -1,6 +1,6 @@
 /**
- * "Prometheus & Thanos Health" (PRD 10.1 intent, FR-6.2), with the queries corrected per
- * prd-review.md: scrape latency from scrape_duration_seconds, query latency from the Thanos
+ * "Prometheus & Thanos Health" (PRD 10.1 intent, FR-6.2), with the queries corrected to
+ * measure what the panels name: scrape latency from scrape_duration_seconds, query latency from the Thanos
  * HTTP histogram, storage growth as bytes-per-sample x samples-per-day, uploads as the age of
  * the last one. Jobs are the operator's Service names.
  */

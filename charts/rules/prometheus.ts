@@ -1,6 +1,6 @@
 /**
  * Prometheus health, targets and capacity (PRD 9.1 intent, FR-6.3/6.4), with the PRD's
- * expressions corrected per prd-review.md and thresholds aligned with the upstream
+ * expressions corrected where the PRD's do not measure what they name, and thresholds aligned with the upstream
  * prometheus-mixin. Jobs are the operator's: the Service name, taken from the component (`PROMETHEUS.name`).
  */
 import type { RuleArea } from './types.js';
@@ -58,7 +58,7 @@ export const prometheusRules: RuleArea = {
           description: 'Rules in {{ $labels.rule_group }} fail to evaluate: the alerts and recordings in that group are not produced.',
         },
         {
-          // prd-review: the PRD's blocks/(blocks+head) ratio never sees the disk; use the volume.
+          // The PRD's blocks/(blocks+head) ratio never sees the disk; use the volume.
           alert: 'PrometheusStorageAlmostFull',
           expr: `kubelet_volume_stats_available_bytes{${PROMETHEUS_PVC}}\n  / kubelet_volume_stats_capacity_bytes{${PROMETHEUS_PVC}} < 0.15`,
           for: '15m',
@@ -76,7 +76,7 @@ export const prometheusRules: RuleArea = {
             'The size cap, not the time retention, is deciding how much local history is kept: local retention is shorter than configured. Ingestion grew past the sizing in envs/.',
         },
         {
-          // prd-review: both sides aggregated by (namespace, pod) so the division matches.
+          // Both sides aggregated by (namespace, pod) so the division matches.
           alert: 'PrometheusHighMemoryUsage',
           expr:
             'max by (namespace, pod) (container_memory_working_set_bytes{container="prometheus"})\n' +
@@ -97,7 +97,7 @@ export const prometheusRules: RuleArea = {
           description: 'More than 3% of notifications to each Alertmanager replica fail: alerts may not be delivered at all.',
         },
         {
-          // NFR 5.1: scrape latency p99 < 5s (prd-review: scrape_duration_seconds, per target).
+          // NFR 5.1: scrape latency p99 < 5s (scrape_duration_seconds, per target).
           alert: 'PrometheusScrapesSlow',
           expr: 'quantile by (job) (0.99, scrape_duration_seconds) > 5',
           for: '15m',
@@ -117,7 +117,7 @@ export const prometheusRules: RuleArea = {
         },
         { record: 'job:scrape_duration_seconds:p99', expr: 'quantile by (job) (0.99, scrape_duration_seconds)' },
         {
-          // prd-review: growth is bytes per sample x samples per day, not a derivative of block bytes.
+          // Growth is bytes per sample x samples per day, not a derivative of block bytes.
           record: 'pod:prometheus_tsdb_storage_bytes_per_day:estimate',
           expr:
             `sum by (namespace, pod) (rate(prometheus_tsdb_compaction_chunk_size_bytes_sum{job="${PROMETHEUS.name}"}[6h]))\n` +

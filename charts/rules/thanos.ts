@@ -1,5 +1,5 @@
 /**
- * Thanos (PRD 9.2 intent) with the corrections from prd-review.md; thresholds follow the
+ * Thanos (PRD 9.2 intent) corrected for the pinned Thanos (metrics renamed or removed since the PRD); thresholds follow the
  * upstream thanos mixin. Jobs are the Service names rendered by charts/thanos/.
  */
 import type { RuleArea } from './types.js';
@@ -35,7 +35,7 @@ export const thanosRules: RuleArea = {
             'The compactor stopped on an error it will not retry (overlapping or corrupt blocks). No compaction, downsampling or retention happens until it is fixed.',
         },
         {
-          // prd-review: thanos_query_store_apis_dns_failures_total was removed in v0.38.
+          // thanos_query_store_apis_dns_failures_total was removed in v0.38.
           alert: 'ThanosQueryHighDNSFailures',
           expr:
             'sum by (namespace, job) (rate(thanos_query_endpoints_dns_failures_total[5m]))\n' +
@@ -47,7 +47,7 @@ export const thanosRules: RuleArea = {
             '{{ $value | humanizePercentage }} of DNS lookups for StoreAPI endpoints fail; queries may miss sidecars, store gateways or the ruler.',
         },
         {
-          // prd-review: a ratio per job, not any failure anywhere.
+          // A ratio per job, not any failure anywhere.
           alert: 'ThanosBucketOperationsFailing',
           expr:
             'sum by (namespace, job) (rate(thanos_objstore_bucket_operation_failures_total[5m]))\n' +
@@ -58,7 +58,7 @@ export const thanosRules: RuleArea = {
           description: 'More than 5% of object-storage operations of {{ $labels.job }} fail (permissions, throttling or network).',
         },
         {
-          // prd-review: not while Prometheus replays its WAL (prometheus_ready == 0 then).
+          // Not while Prometheus replays its WAL (prometheus_ready == 0 then).
           alert: 'ThanosSidecarPrometheusDown',
           expr: `thanos_sidecar_prometheus_up{job="${SIDECAR_SERVICE}"} == 0\n  unless on (namespace, pod) prometheus_ready{job="${PROMETHEUS.name}"} == 0`,
           for: '5m',
@@ -68,7 +68,7 @@ export const thanosRules: RuleArea = {
             'The sidecar cannot talk to Prometheus although Prometheus is not replaying its WAL: recent data is not queryable and no blocks are uploaded.',
         },
         {
-          // prd-review: uploads happen once per 2h block, so look at the age of the last one.
+          // Uploads happen once per 2h block, so look at the age of the last one.
           alert: 'ThanosSidecarNoUploads',
           expr:
             `time() - max by (namespace, pod) (thanos_objstore_bucket_last_successful_upload_time{job="${SIDECAR_SERVICE}"}) > 6 * 3600\n` +
@@ -80,7 +80,7 @@ export const thanosRules: RuleArea = {
             'Blocks are cut every 2 hours; none was uploaded for {{ $value | humanizeDuration }}. Local retention will delete data that is not in the bucket yet.',
         },
         {
-          // NFR 5.1: user-facing query latency p99 < 30s (prd-review: the Thanos HTTP histogram).
+          // NFR 5.1: user-facing query latency p99 < 30s (from the Thanos HTTP histogram).
           alert: 'ThanosQueryHighLatency',
           expr: `histogram_quantile(0.99, sum by (namespace, job, le) (rate(http_request_duration_seconds_bucket{job=~"${QUERY.name}.*", ${QUERY_HANDLERS}}[5m]))) > 30`,
           for: '10m',

@@ -64,7 +64,7 @@ export const OBJSTORE_MOUNT = '/etc/thanos/objstore';
 
 /**
  * S3 with the AWS SDK's default credential chain, so the pod's IRSA web identity is used and no
- * key ever appears in dist (prd-review: the PRD's top-level bucket/endpoint is invalid).
+ * key ever appears in dist (the PRD puts bucket and endpoint at the top level, which Thanos rejects).
  */
 export function objstoreConfig(bucket: AwsConfig): string {
   return stringify({
