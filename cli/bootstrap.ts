@@ -19,7 +19,8 @@ import { repoRoot } from '../lib/paths.js';
 import { objectRef, type Manifest } from '../lib/synth.js';
 import { KubeError, type KubeClient } from '../lib/kube.js';
 import { kubeClientFor, KubeContextError, unreachable } from '../lib/kube-context.js';
-import { hubRequirements, preflight, workloadRequirements, type Requirement } from '../lib/preflight.js';
+import { argocdVersionFinding, hubRequirements, preflight, workloadRequirements, type Requirement } from '../lib/preflight.js';
+import { controlPlane } from '../envs/versions.js';
 
 const USAGE =
   'usage: npm run bootstrap -- --env <env> --context <hub kube context> [--cluster-context <cluster>=<kube context> ...] [--preflight-only]';
@@ -81,7 +82,13 @@ async function main(): Promise<number> {
   }
 
   const hub = await kubeClientFor(a.context);
-  const findings = await preflight(`hub (${a.context})`, hubRequirements(env), (r) => has(hub, a.context, r));
+  const hubName = `hub (${a.context})`;
+  const findings = await preflight(hubName, hubRequirements(env), (r) => has(hub, a.context, r));
+  const controller = await hub
+    .get('apps/v1', 'StatefulSet', 'argocd-application-controller', env.argocd.namespace)
+    .catch((err) => (err instanceof KubeError ? undefined : Promise.reject(new Refusal(unreachable(a.context, hub.conn.server, err)))));
+  const version = argocdVersionFinding(controller?.spec?.template?.spec?.containers?.[0]?.image, controlPlane.argocd.tag);
+  if (version) findings.push({ cluster: hubName, line: `${hubName}: ${version}` });
   for (const [cluster, context] of contexts) {
     const kube = await kubeClientFor(context);
     findings.push(...(await preflight(cluster, workloadRequirements(env), (r) => has(kube, context, r))));

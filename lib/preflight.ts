@@ -99,3 +99,24 @@ export async function preflight(
   }
   return out;
 }
+
+/** The oldest Argo CD whose server-side diff (every Application's compare option) is stable. */
+export const MIN_ARGOCD = 'v3.1.0';
+
+/**
+ * The Argo CD version the hub runs, from its application controller's image tag, against what
+ * dist needs (MIN_ARGOCD) and what the tests replay (`pinned`); undefined when it is fine.
+ */
+export function argocdVersionFinding(image: string | undefined, pinned: string): string | undefined {
+  if (image === undefined) return 'missing StatefulSet argocd-application-controller: install Argo CD in the hub (docs/prerequisites.md)';
+  const tag = /:(v?\d+\.\d+\.\d+)(?:@.*)?$/.exec(image)?.[1];
+  if (!tag) return `cannot tell the Argo CD version from the application controller image ${image}: use a vMAJOR.MINOR.PATCH tag`;
+  const num = (v: string) => v.replace(/^v/, '').split('.').map(Number) as [number, number, number];
+  const older = (a: string, b: string) => {
+    const [x, y] = [num(a), num(b)];
+    return x[0] !== y[0] ? x[0] < y[0] : x[1] !== y[1] ? x[1] < y[1] : x[2] < y[2];
+  };
+  if (older(tag, MIN_ARGOCD))
+    return `Argo CD ${tag} is older than ${MIN_ARGOCD}: server-side diff, which every Application asks for, needs ${MIN_ARGOCD} or later (the tests replay ${pinned})`;
+  return undefined;
+}

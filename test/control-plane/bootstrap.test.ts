@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { envFiles, resolveAll } from '../../envs/index.js';
+import { controlPlane } from '../../envs/versions.js';
 import { repoRoot } from '../../lib/paths.js';
 import { standInNamespaces } from '../../tools/control-plane.js';
 import { freePort } from '../helpers/proc.js';
@@ -16,6 +17,22 @@ import { applyAll, useControlPlane } from './cluster.js';
 const control = useControlPlane();
 const env = resolveAll(envFiles).find((e) => e.tier === 'dev')!;
 const cluster = env.clusters[0]!.name;
+
+/** Argo CD's application controller as its installation creates it (what the version check reads). */
+const argocdController = (tag: string) =>
+  ({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'argocd-application-controller', namespace: env.argocd.namespace },
+    spec: {
+      serviceName: 'argocd-application-controller',
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'argocd-application-controller' } },
+      template: {
+        metadata: { labels: { 'app.kubernetes.io/name': 'argocd-application-controller' } },
+        spec: { containers: [{ name: 'argocd-application-controller', image: `quay.io/argoproj/argocd:${tag}` }] },
+      },
+    },
+  }) as any;
 
 const bootstrap = (kubeconfig: string, ...args: string[]) => {
   const r = spawnSync('node', ['--import', 'tsx', 'cli/bootstrap.ts', ...args], {
@@ -38,12 +55,23 @@ describe('npm run bootstrap', () => {
     expect(r.lines).toEqual([
       `hub (local): missing ConfigMap argocd-cm in namespace ${env.argocd.namespace}: install Argo CD in namespace ${env.argocd.namespace} (argocd.namespace)`,
       `hub (local): missing ClusterSecretStore ${env.secrets.clusterSecretStore}: create the same ClusterSecretStore in the hub (secrets.clusterSecretStore)`,
+      'hub (local): missing StatefulSet argocd-application-controller: install Argo CD in the hub (docs/prerequisites.md)',
       `${cluster}: missing ClusterSecretStore ${env.secrets.clusterSecretStore}: create the ClusterSecretStore for AWS Secrets Manager named in envs (secrets.clusterSecretStore)`,
       `${cluster}: missing ClusterIssuer ${env.tls.issuer.name}: create the issuer named in envs (tls.issuer)`,
       `${cluster}: missing CSIDriver ebs.csi.aws.com: install the EBS CSI driver add-on: dist's StorageClass ${env.storageClasses.provision!.name} provisions through it`,
-      'bootstrap: 5 prerequisite(s) missing; nothing applied (docs/prerequisites.md)',
+      'bootstrap: 6 prerequisite(s) missing; nothing applied (docs/prerequisites.md)',
     ]);
     expect(await control.kube.list('argoproj.io/v1alpha1', 'AppProject', env.argocd.namespace).catch(() => [])).toEqual([]);
+  }, 60_000);
+
+  it('refuses an Argo CD too old for server-side diff', async () => {
+    const ns = env.argocd.namespace;
+    expect((await applyAll(control.kube, [...standInNamespaces([ns]), argocdController('v2.14.3')])).refused).toEqual([]);
+    const r = dev();
+    expect(r.status).toBe(1);
+    expect(r.lines).toContain(
+      'hub (local): Argo CD v2.14.3 is older than v3.1.0: server-side diff, which every Application asks for, needs v3.1.0 or later (the tests replay v3.6.2)',
+    );
   }, 60_000);
 
   it('once they exist, applies to the hub only the AppProject, the cluster Secret and the root Application', async () => {
@@ -59,6 +87,7 @@ describe('npm run bootstrap', () => {
       } as any,
       { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: env.tls.issuer.name }, spec: { selfSigned: {} } } as any,
       { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { name: 'ebs.csi.aws.com' }, spec: {} } as any,
+      argocdController(controlPlane.argocd.tag),
     ]);
     expect(refused).toEqual([]);
     expect(dev('--preflight-only')).toEqual({ status: 0, lines: [`bootstrap: every prerequisite of ${env.name} is in place`] });
