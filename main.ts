@@ -14,6 +14,7 @@ import type { EnvOverrides } from './envs/schema.js';
 import { synthesize } from './charts/index.js';
 import { runSynth } from './lib/run.js';
 import { SynthError } from './lib/synth.js';
+import { OutDirError } from './lib/writer.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -28,6 +29,10 @@ async function main(): Promise<number> {
     console.log(`synth: wrote ${tree.size} files for ${files.map((f) => f.name).join(', ')} to ${values.out}/`);
     return 0;
   } catch (err) {
+    if (err instanceof OutDirError) {
+      console.error(`synth: ${err.message}`);
+      return 1;
+    }
     if (err instanceof EnvConfigError || err instanceof SynthError) {
       console.error(`synth failed; ${values.out}/ was left untouched:\n${err.message}`);
       return 1;

@@ -2,7 +2,7 @@
 import { resolveAll, type ResolveOptions } from '../envs/index.js';
 import type { EnvOverrides } from '../envs/schema.js';
 import type { RenderedTree, Synthesize } from './synth.js';
-import { writeTreeAtomically } from './writer.js';
+import { assertOwnedOutDir, writeTreeAtomically } from './writer.js';
 
 export async function runSynth(
   synthesize: Synthesize,
@@ -10,6 +10,8 @@ export async function runSynth(
   outDir: string,
   opts: ResolveOptions = {},
 ): Promise<RenderedTree> {
+  // The destination is checked before anything is rendered: a wrong --out costs nothing.
+  assertOwnedOutDir(outDir);
   const tree = await synthesize(resolveAll(files, opts));
   writeTreeAtomically(outDir, tree);
   return tree;
