@@ -49,6 +49,14 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
     return 2;
   }
   const [from, to] = positionals as [string, string];
+  // Every input is checked before anything is rendered or written.
+  if (values.summary) {
+    const problem = unwritable(values.summary);
+    if (problem) {
+      console.error(`promote ${from} -> ${to}: --summary ${values.summary}: ${problem}; nothing was written`);
+      return 1;
+    }
+  }
   const defaults = defaultPaths(repoRoot);
   const mod: { envFiles: readonly EnvOverrides[]; terraformOutputsDir?: string } = values.envs
     ? await import(pathToFileURL(path.resolve(values.envs)).href)
@@ -65,7 +73,11 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
       dryRun: values['dry-run'],
     });
     out(result.markdown);
-    if (values.summary) fs.writeFileSync(values.summary, result.markdown);
+    if (values.summary) {
+      const tmp = `${values.summary}.tmp-${process.pid}`;
+      fs.writeFileSync(tmp, result.markdown);
+      fs.renameSync(tmp, values.summary);
+    }
     return 0;
   } catch (err) {
     if (err instanceof PromoteError || err instanceof EnvConfigError || err instanceof SynthError) {
@@ -74,6 +86,19 @@ export async function main(argv: string[], out: (text: string) => void = (t) => 
     }
     throw err;
   }
+}
+
+/** Why `file` cannot be written (as a new or replaced regular file), or undefined when it can. */
+function unwritable(file: string): string | undefined {
+  const dir = path.dirname(path.resolve(file));
+  try {
+    if (!fs.statSync(dir).isDirectory()) return `${dir} is not a directory`;
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    return `cannot write into ${dir} (${(err as NodeJS.ErrnoException).code})`;
+  }
+  if (fs.existsSync(file) && !fs.lstatSync(file).isFile()) return 'exists and is not a regular file';
+  return undefined;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exitCode = await main(process.argv.slice(2));

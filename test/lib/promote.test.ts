@@ -170,6 +170,19 @@ describe('promote CLI', () => {
     expect(refused.stderr).toContain('promote staging -> dev failed; nothing was written:');
     expect(cli('dev').status).toBe(2);
   });
+
+  it.each([
+    ['in a directory that does not exist', (d: string) => path.join(d, 'missing', 'summary.md')],
+    ['that is a directory', (d: string) => d],
+  ])('refuses a --summary %s before touching envs/versions.ts or dist', async (_what, where) => {
+    const { versionsFile, outDir } = await fixture(staleStaging);
+    const before = hashTree(path.dirname(versionsFile));
+    const r = cli('dev', 'staging', '--versions-file', versionsFile, '--out', outDir, '--summary', where(path.dirname(outDir)));
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^promote dev -> staging: --summary .*: (cannot write into|exists and is not a regular file).*nothing was written/);
+    expect(hashTree(path.dirname(versionsFile))).toEqual(before);
+  });
 });
 
 async function freshDist(pins: PinMap): Promise<string> {
