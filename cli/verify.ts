@@ -17,7 +17,9 @@ import { manifestsOfTree, treeOnDisk } from '../lib/manifests.js';
 import { formatFindings, verify, type LiveState } from '../lib/verify.js';
 import { objectRef, type Manifest } from '../lib/synth.js';
 import { repoRoot } from '../lib/paths.js';
-import { KubeClient } from '../lib/kube.js';
+import { KubeClient, KubeError } from '../lib/kube.js';
+import { kubeClientFor, unreachable } from '../lib/kube-context.js';
+import type { EnvConfig } from '../envs/schema.js';
 import { applyEach, formatDryRun, namespacesFirst } from '../lib/server-dry-run.js';
 import { ARGOCD_COMPONENT, operatorCrdPath } from '../charts/argocd.js';
 
@@ -40,16 +42,32 @@ async function main(): Promise<number> {
     console.error(usage);
     return 2;
   }
-  const env = resolveAll(envFiles).find((e) => e.name === values.env);
-  if (!env) throw new Error(`no environment "${values.env}"`);
+  const envs = resolveAll(envFiles);
+  const env = envs.find((e) => e.name === values.env);
+  if (!env) throw new Refusal(`no environment "${values.env}" (environments: ${envs.map((e) => e.name).join(', ')})`);
   const cluster = values.cluster ?? env.clusters[0]!.name;
+  // A name, never a path: only the environment's clusters have a folder here.
+  if (!env.clusters.some((c) => c.name === cluster))
+    throw new Refusal(`${env.name} has no cluster "${cluster}" (clusters: ${env.clusters.map((c) => c.name).join(', ')})`);
   const dir = path.join(repoRoot, 'dist', env.name, cluster);
   const desired = workloadManifests(dir);
 
+  // The context must exist and its API server answer, before anything else: each mistake is one line.
+  const kube = await kubeClientFor(values.context).catch((err) => Promise.reject(new Refusal((err as Error).message)));
+  try {
+    await kube.call('GET', '/version');
+  } catch (err) {
+    if (!(err instanceof KubeError)) throw new Refusal(unreachable(values.context, kube.conn.server, err));
+  }
+  if (values['dry-run-server']) return dryRunServer(kube, env.release.images.prometheusOperator.tag, dir, `${env.name}/${cluster}`);
   const kc = new KubeConfig();
   kc.loadFromDefault();
   kc.setCurrentContext(values.context);
-  if (values['dry-run-server']) return dryRunServer(kc, env.release.images.prometheusOperator.tag, dir, `${env.name}/${cluster}`);
+  return check(kc, env, cluster, desired);
+}
+
+/** Live objects, pods and targets against dist. */
+async function check(kc: KubeConfig, env: EnvConfig, cluster: string, desired: Manifest[]): Promise<number> {
   const objects = kc.makeApiClient(KubernetesObjectApi);
   const core = kc.makeApiClient(CoreV1Api);
 
@@ -107,25 +125,7 @@ function workloadManifests(dir: string): Manifest[] {
 }
 
 /** Strict server-side dry run of the cluster's folder (the Argo CD folder excluded: it goes to the hub). */
-async function dryRunServer(kc: KubeConfig, operatorTag: string, dir: string, label: string): Promise<number> {
-  const server = kc.getCurrentCluster()?.server;
-  if (!server) throw new Error('the kube context has no cluster server');
-  const opts: {
-    ca?: string | Buffer;
-    cert?: string | Buffer;
-    key?: string | Buffer;
-    headers?: Record<string, string>;
-    rejectUnauthorized?: boolean;
-  } = {};
-  await kc.applyToHTTPSOptions(opts as never);
-  const kube = new KubeClient({
-    server,
-    ca: opts.ca,
-    cert: opts.cert,
-    key: opts.key,
-    headers: opts.headers,
-    insecure: opts.rejectUnauthorized === false,
-  });
+async function dryRunServer(kube: KubeClient, operatorTag: string, dir: string, label: string): Promise<number> {
   const crds = manifestsOfTree(treeOnDisk(path.join(repoRoot, operatorCrdPath(operatorTag))));
   const ours = workloadManifests(dir);
   const result = await applyEach(kube, [...crds, ...namespacesFirst(ours)]);
@@ -134,10 +134,12 @@ async function dryRunServer(kc: KubeConfig, operatorTag: string, dir: string, la
   return problems ? 1 : 0;
 }
 
+class Refusal extends Error {}
+
 main().then(
   (code) => (process.exitCode = code),
   (err: Error) => {
     console.error(`verify: ${err.message}`);
-    process.exitCode = 2;
+    process.exitCode = err instanceof Refusal ? 1 : 2;
   },
 );

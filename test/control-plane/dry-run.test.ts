@@ -5,6 +5,8 @@
  * Pod Security violation fails here.
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { repoRoot } from '../../lib/paths.js';
 import { applyAll, distOf, namespacesFirst, ref, targets, useControlPlane } from './cluster.js';
 import { standInNamespaces } from '../../tools/control-plane.js';
@@ -91,4 +93,51 @@ describe('npm run verify -- --dry-run-server, against this API server through a 
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/refused {2}Prometheus\/monitoring\/prometheus: .*403/);
   }, 60_000);
+
+  it('refuses mistyped input, an unreachable server and an untrusted one with one line and exit 1, in both modes', async () => {
+    const live = JSON.parse(fs.readFileSync(kubeconfig(control.cp.adminIdentity), 'utf8'));
+    const variant = (name: string, edit: (c: any) => void) => {
+      const c = structuredClone(live);
+      edit(c);
+      const f = path.join(control.cp.dir, `kubeconfig-${name}`);
+      fs.writeFileSync(f, JSON.stringify(c));
+      return f;
+    };
+    const dead = variant('dead', (c) => (c.clusters[0].cluster.server = 'https://127.0.0.1:1'));
+    const untrusted = variant(
+      'untrusted',
+      (c) => (c.clusters[0].cluster['certificate-authority'] = path.join(repoRoot, 'test/fixtures/untrusted-ca.crt')),
+    );
+    const ok = kubeconfig(control.cp.adminIdentity);
+    const cases: [string, string[], RegExp][] = [
+      [ok, ['--context', 'nope', '--env', dev.env.name], /^verify: no kube context "nope" in the kubeconfig \(contexts: local\)$/],
+      [ok, ['--context', 'local', '--env', 'dve'], /^verify: no environment "dve" \(environments: dev, staging, prod\)$/],
+      [
+        ok,
+        ['--context', 'local', '--env', dev.env.name, '--cluster', '../dev'],
+        /^verify: dev has no cluster "..\/dev" \(clusters: greenlang-dev\)$/,
+      ],
+      [
+        dead,
+        ['--context', 'local', '--env', dev.env.name],
+        /^verify: cannot reach the API server of kube context "local" \(https:\/\/127\.0\.0\.1:1\): ECONNREFUSED/,
+      ],
+      [
+        untrusted,
+        ['--context', 'local', '--env', dev.env.name],
+        /^verify: cannot reach the API server of kube context "local" \(https:\/\/127\.0\.0\.1:\d+\): \S*(CERT|SELF_SIGNED|VERIFY)/,
+      ],
+    ];
+    for (const [file, args, line] of cases) {
+      for (const mode of [[], ['--dry-run-server']]) {
+        const r = spawnSync('node', ['--import', 'tsx', 'cli/verify.ts', ...args, ...mode], {
+          cwd: repoRoot,
+          encoding: 'utf8',
+          env: { ...process.env, KUBECONFIG: file, NODE_OPTIONS: '' },
+        });
+        const lines = `${r.stdout}${r.stderr}`.trim().split('\n');
+        expect({ args, mode, status: r.status, lines }).toEqual({ args, mode, status: 1, lines: [expect.stringMatching(line)] });
+      }
+    }
+  }, 120_000);
 });

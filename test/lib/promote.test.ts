@@ -180,7 +180,9 @@ describe('promote CLI', () => {
     const r = cli('dev', 'staging', '--versions-file', versionsFile, '--out', outDir, '--summary', where(path.dirname(outDir)));
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^promote dev -> staging: --summary .*: (cannot write into|exists and is not a regular file).*nothing was written/);
+    expect(r.stderr).toMatch(
+      /^promote dev -> staging: --summary .*: (cannot write into|exists and is not a regular file).*nothing was written/,
+    );
     expect(hashTree(path.dirname(versionsFile))).toEqual(before);
   });
 });
