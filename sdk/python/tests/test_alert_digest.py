@@ -121,3 +121,30 @@ def test_html_escapes_labels_and_says_when_nothing_fired():
 def test_missing_configuration_is_named():
     with pytest.raises(SystemExit, match="SMTP_HOST, SMTP_FROM, SMTP_TO"):
         alert_digest.config_from_env({"DIGEST_QUERY_URL": "http://x"})
+
+
+BASE = {"DIGEST_QUERY_URL": "http://x", "SMTP_HOST": "smtp", "SMTP_FROM": "a@x", "SMTP_TO": "b@x"}
+
+
+@pytest.mark.parametrize("value", ["ture", "on", "TRUEE", "2"])
+def test_starttls_is_parsed_strictly_never_falling_back_to_clear_text(value):
+    with pytest.raises(SystemExit, match=f"SMTP_STARTTLS='{value}' is neither true nor false"):
+        alert_digest.config_from_env({**BASE, "SMTP_STARTTLS": value})
+
+
+@pytest.mark.parametrize("value,expected", [("", True), ("true", True), ("True", True), ("false", False), ("0", False)])
+def test_starttls_values(value, expected):
+    assert alert_digest.config_from_env({**BASE, "SMTP_STARTTLS": value})["starttls"] is expected
+
+
+def test_a_password_is_never_sent_in_clear_text(tmp_path):
+    pw = tmp_path / "pw"
+    pw.write_text("s3cret")
+    with pytest.raises(SystemExit, match="clear text"):
+        alert_digest.config_from_env({**BASE, "SMTP_STARTTLS": "false", "SMTP_PASSWORD_FILE": str(pw)})
+
+
+@pytest.mark.parametrize("name,value", [("DIGEST_DAYS", "nan"), ("DIGEST_DAYS", "0"), ("DIGEST_STEP_SECONDS", "inf"), ("SMTP_PORT", "-1"), ("SMTP_PORT", "x")])
+def test_numbers_are_finite_and_in_range(name, value):
+    with pytest.raises(SystemExit, match=f"{name}='{value}'"):
+        alert_digest.config_from_env({**BASE, name: value})

@@ -13,7 +13,8 @@ Configuration comes from the environment:
   DIGEST_DAYS          period in days (default 7)
   DIGEST_STEP_SECONDS  resolution of the range query (default 300)
   SMTP_HOST, SMTP_PORT, SMTP_FROM, SMTP_TO (comma-separated)
-  SMTP_STARTTLS        "true" to upgrade the connection (default true)
+  SMTP_STARTTLS        "true" (default) to upgrade the connection, "false" to send in clear text;
+                       anything else is refused (never a silent fall back to clear text)
   SMTP_USERNAME, SMTP_PASSWORD_FILE   optional authentication (password read from a file)
 """
 
@@ -23,6 +24,7 @@ import dataclasses
 import html
 import json
 import logging
+import math
 import os
 import smtplib
 import ssl
@@ -139,24 +141,52 @@ def send(html_body: str, subject: str, cfg: dict) -> None:
         smtp.send_message(msg)
 
 
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value == "":
+        return default
+    if value in ("true", "1", "yes"):
+        return True
+    if value in ("false", "0", "no"):
+        return False
+    raise SystemExit(f"alert_digest: {name}={env[name]!r} is neither true nor false")
+
+
+def _number(env: dict[str, str], name: str, default: str, kind: type, minimum: float) -> float:
+    raw = env.get(name, default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SystemExit(f"alert_digest: {name}={raw!r} is not a {'whole ' if kind is int else ''}number") from None
+    if not math.isfinite(value) or value < minimum:
+        raise SystemExit(f"alert_digest: {name}={raw!r} must be a finite number of at least {minimum:g}")
+    return value
+
+
 def config_from_env(env: dict[str, str]) -> dict:
     missing = [k for k in ("DIGEST_QUERY_URL", "SMTP_HOST", "SMTP_FROM", "SMTP_TO") if not env.get(k)]
     if missing:
         raise SystemExit(f"alert_digest: missing environment variables: {', '.join(missing)}")
     password = ""
     if env.get("SMTP_PASSWORD_FILE"):
-        with open(env["SMTP_PASSWORD_FILE"], encoding="utf-8") as f:
-            password = f.read().strip()
+        try:
+            with open(env["SMTP_PASSWORD_FILE"], encoding="utf-8") as f:
+                password = f.read().strip()
+        except OSError as e:
+            raise SystemExit(f"alert_digest: SMTP_PASSWORD_FILE={env['SMTP_PASSWORD_FILE']}: cannot read it: {e.strerror or e}") from None
+    starttls = _flag(env, "SMTP_STARTTLS", True)
+    if password and not starttls:
+        raise SystemExit("alert_digest: SMTP_STARTTLS=false with SMTP_PASSWORD_FILE would send the password in clear text")
     return {
         "query_url": env["DIGEST_QUERY_URL"],
         "tls": tls_context(env.get("DIGEST_CA_FILE", ""), env.get("DIGEST_CERT_FILE", ""), env.get("DIGEST_KEY_FILE", "")),
-        "days": int(env.get("DIGEST_DAYS", "7")),
-        "step": float(env.get("DIGEST_STEP_SECONDS", "300")),
+        "days": int(_number(env, "DIGEST_DAYS", "7", int, 1)),
+        "step": _number(env, "DIGEST_STEP_SECONDS", "300", float, 1),
         "host": env["SMTP_HOST"],
-        "port": int(env.get("SMTP_PORT", "587")),
+        "port": int(_number(env, "SMTP_PORT", "587", int, 1)),
         "from": env["SMTP_FROM"],
         "to": [a.strip() for a in env["SMTP_TO"].split(",") if a.strip()],
-        "starttls": env.get("SMTP_STARTTLS", "true").lower() == "true",
+        "starttls": starttls,
         "username": env.get("SMTP_USERNAME", ""),
         "password": password,
     }
