@@ -12,7 +12,33 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { envFiles, resolveAll } from '../envs/index.js';
 import { webServerName } from '../lib/web-tls.js';
-import { formatMatchers, parseMatcher, parseSilenceDuration, SilenceClient } from '../lib/silences.js';
+import { formatMatchers, matchesAll, parseMatcher, parseSilenceDuration, SilenceClient, type Matcher } from '../lib/silences.js';
+import { parseDuration } from '../lib/units.js';
+import { ruleAreas } from '../charts/index.js';
+import { isAlert } from '../charts/rules/types.js';
+import { WATCHDOG_ALERT } from '../charts/rules/watchdog.js';
+
+/** The longest silence any environment allows without --allow-long (alertmanager.maxSilence; the strictest). */
+function maxSilenceMs(): number {
+  return Math.min(...resolveAll(envFiles).map((e) => (parseDuration(e.alertmanager.maxSilence) ?? 0) * 1000));
+}
+
+/**
+ * What a silence would mute among the platform's alerts (each with its own labels), and why it
+ * must be refused: the Watchdog (muting the dead man's switch pages the heartbeat service, or
+ * hides a dead Alertmanager) or every alert at once.
+ */
+export function silenceScope(matchers: readonly Matcher[]): { muted: string[]; refusal?: string } {
+  const alerts = ruleAreas.flatMap((a) => a.groups.flatMap((g) => g.rules.filter(isAlert)));
+  const labelsOf = (a: (typeof alerts)[number]) => ({ alertname: a.alert, severity: a.severity, ...(a.labels ?? {}) });
+  const muted = [...new Set(alerts.filter((a) => matchesAll(matchers, labelsOf(a))).map((a) => a.alert))].sort();
+  if (muted.includes(WATCHDOG_ALERT))
+    return { muted, refusal: `these matchers mute ${WATCHDOG_ALERT}, the dead man's switch; pass --allow-watchdog if you mean it` };
+  const names = new Set(alerts.map((a) => a.alert));
+  if (muted.length === names.size - 1 && names.size > 2)
+    return { muted, refusal: `these matchers mute every alert of the platform; narrow them, or pass --allow-broad if you mean it` };
+  return { muted };
+}
 
 /** The name the Alertmanagers' certificate carries: one namespace for every environment, else say which. */
 function defaultServerName(): string | undefined {
@@ -21,6 +47,7 @@ function defaultServerName(): string | undefined {
 }
 
 const USAGE = `usage: silence add --matcher M [--matcher M ...] --duration D --comment TEXT [--author NAME]
+                  [--allow-long] [--allow-broad] [--allow-watchdog]
        silence list [--all]
        silence expire ID
 options:
@@ -28,6 +55,9 @@ options:
   --ca-file FILE       CA of the Alertmanager's certificate, default $ALERTMANAGER_CA_FILE; e.g.
                        kubectl -n monitoring get secret monitoring-web-tls -o jsonpath='{.data.ca\\.crt}' | base64 -d > ca.crt
   --server-name NAME   name its certificate carries, default ${defaultServerName() ?? 'monitoring-web.<namespace>.svc'}
+  --allow-long         a duration beyond alertmanager.maxSilence
+  --allow-broad        matchers that mute every alert of the platform
+  --allow-watchdog     matchers that mute the Watchdog (the dead man's switch)
   -h, --help           this text`;
 
 export async function main(argv: string[], out: (line: string) => void = console.log): Promise<number> {
@@ -46,6 +76,9 @@ export async function main(argv: string[], out: (line: string) => void = console
         comment: { type: 'string', default: '' },
         author: { type: 'string', default: process.env.USER ?? os.userInfo().username },
         all: { type: 'boolean', default: false },
+        'allow-long': { type: 'boolean', default: false },
+        'allow-broad': { type: 'boolean', default: false },
+        'allow-watchdog': { type: 'boolean', default: false },
       },
     });
   } catch (err) {
@@ -61,13 +94,20 @@ export async function main(argv: string[], out: (line: string) => void = console
   const [command, ...rest] = positionals;
   switch (command) {
     case 'add': {
-      const id = await client.add({
-        matchers: values.matcher!.map(parseMatcher),
-        durationMs: parseSilenceDuration(values.duration!),
-        comment: values.comment!,
-        createdBy: values.author!,
-      });
+      // Everything is checked before the Alertmanager is contacted.
+      const matchers = values.matcher!.map(parseMatcher);
+      if (matchers.length === 0) throw new Error('a silence needs at least one --matcher');
+      const durationMs = parseSilenceDuration(values.duration!, values['allow-long'] ? Infinity : maxSilenceMs());
+      if (!values.comment!.trim()) throw new Error('a silence needs a --comment saying why');
+      const scope = silenceScope(matchers);
+      const watchdog = scope.refusal?.includes(WATCHDOG_ALERT);
+      if (scope.refusal && !(watchdog ? values['allow-watchdog'] : values['allow-broad'])) throw new Error(scope.refusal);
+      const id = await client.add({ matchers, durationMs, comment: values.comment!, createdBy: values.author! });
       out(id);
+      out(
+        `silenced ${formatMatchers(matchers)} until ${new Date(Date.now() + durationMs).toISOString()}: ` +
+          (scope.muted.length ? `mutes ${scope.muted.join(', ')} (of the platform's alerts)` : "mutes none of the platform's alerts"),
+      );
       return 0;
     }
     case 'list': {

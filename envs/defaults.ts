@@ -161,6 +161,7 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'r
     credentialsSecret: 'alertmanager-credentials',
     timing: { resolveTimeout: '5m', groupWait: '30s', groupInterval: '5m', repeatInterval: '4h' },
     heartbeat: { repeatInterval: '1m' },
+    maxSilence: '7d',
     groupBy: ['alertname', 'cluster', 'service'],
     slack: { defaultChannel: '#greenlang-alerts', criticalChannel: '#greenlang-alerts', warningChannel: '#greenlang-alerts-warning' },
     digest: {

@@ -116,6 +116,8 @@ const alertmanager = z.strictObject({
    * match and its grace to a few intervals.
    */
   heartbeat: z.strictObject({ repeatInterval: duration }),
+  /** The longest silence `npm run silence` creates without --allow-long (a forgotten silence hides incidents). */
+  maxSilence: duration,
   slack: z.strictObject({ defaultChannel: slackChannel, criticalChannel: slackChannel, warningChannel: slackChannel }),
   /** FR-3.4 weekly summary email. */
   digest: z.strictObject({

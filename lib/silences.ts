@@ -24,24 +24,62 @@ export interface Silence {
   status: { state: 'active' | 'pending' | 'expired' };
 }
 
-/** `alertname="Foo"`, `env!=dev`, `job=~"api.*"`: the same matcher syntax as amtool and Alertmanager. */
+/**
+ * `alertname="Foo"`, `env!=dev`, `job=~"api.*"`: Alertmanager's matcher syntax (a label name, one
+ * of = != =~ !~, a value bare or double-quoted with backslash escapes; a regex is anchored at
+ * both ends and must compile). Each mistake gets its own message.
+ */
 export function parseMatcher(text: string): Matcher {
-  const m = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/.exec(text);
+  const m = /^\s*([^\s=!~"]+)\s*(=~|!~|!=|=)\s*(.*?)\s*$/.exec(text);
   if (!m) throw new Error(`matcher "${text}" is not of the form name=value, name!=value, name=~regex or name!~regex`);
   const [, name, op, raw] = m as unknown as [string, string, string, string];
-  const value = /^".*"$/.test(raw) ? (JSON.parse(raw) as string) : raw;
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name))
+    throw new Error(`matcher "${text}": "${name}" is not a label name (letters, digits and _, not starting with a digit)`);
+  let value = raw;
+  if (raw.startsWith('"') || raw.endsWith('"')) {
+    if (!/^"(?:[^"\\]|\\.)*"$/.test(raw))
+      throw new Error(`matcher "${text}": the value's quotes are not balanced (escape a quote inside it as \\")`);
+    try {
+      value = JSON.parse(raw) as string;
+    } catch {
+      throw new Error(`matcher "${text}": the quoted value has an escape Alertmanager does not know (use \\\\, \\" or \\n)`);
+    }
+  } else if (/[\s"]/.test(raw)) {
+    throw new Error(`matcher "${text}": quote a value that holds spaces or quotes`);
+  }
+  const isRegex = op.includes('~');
+  if (isRegex) {
+    try {
+      new RegExp(`^(?:${value})$`);
+    } catch (err) {
+      throw new Error(`matcher "${text}": the regular expression does not compile (${(err as Error).message})`);
+    }
+  }
   if (value === '' && (op === '=' || op === '=~'))
     throw new Error(`matcher "${text}" would match every alert lacking ${name}; give a value`);
-  return { name, value, isRegex: op.includes('~'), isEqual: !op.startsWith('!') };
+  return { name, value, isRegex, isEqual: !op.startsWith('!') };
+}
+
+/** Whether an alert with `labels` is matched by every matcher (Alertmanager semantics: a missing label is ""). */
+export function matchesAll(matchers: readonly Matcher[], labels: Readonly<Record<string, string>>): boolean {
+  return matchers.every((m) => {
+    const v = labels[m.name] ?? '';
+    const hit = m.isRegex ? new RegExp(`^(?:${m.value})$`).test(v) : v === m.value;
+    return hit === m.isEqual;
+  });
 }
 
 const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/;
 
-/** `2h`, `1d12h`, `30m` to milliseconds. */
-export function parseSilenceDuration(d: string): number {
+/** `2h`, `1d12h`, `30m` to milliseconds, at most `maxMs` (the environment's limit) unless allowed longer. */
+export function parseSilenceDuration(d: string, maxMs = Infinity): number {
   const m = DURATION.exec(d);
   const ms = m && d !== '' ? ((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60_000 : 0;
-  if (ms <= 0) throw new Error(`duration "${d}" is not a positive duration such as 30m, 2h or 1d`);
+  if (!Number.isFinite(ms) || ms <= 0) throw new Error(`duration "${d}" is not a positive duration such as 30m, 2h or 1d`);
+  if (ms > maxMs)
+    throw new Error(
+      `duration "${d}" is longer than the ${maxMs / 3_600_000}h a silence may last here (alertmanager.maxSilence); pass --allow-long if you mean it`,
+    );
   return ms;
 }
 

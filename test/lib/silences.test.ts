@@ -1,4 +1,5 @@
-import { parseMatcher, parseSilenceDuration } from '../../lib/silences.js';
+import { matchesAll, parseMatcher, parseSilenceDuration } from '../../lib/silences.js';
+import { silenceScope } from '../../cli/silence.js';
 
 describe('silence matchers and durations', () => {
   it.each([
@@ -23,5 +24,40 @@ describe('silence matchers and durations', () => {
   it('refuses zero or malformed durations', () => {
     expect(() => parseSilenceDuration('0h')).toThrow('not a positive duration');
     expect(() => parseSilenceDuration('soon')).toThrow('not a positive duration');
+  });
+});
+
+describe('silence input, checked before the Alertmanager is contacted', () => {
+  it.each([
+    ['alertname="Foo', /quotes are not balanced/],
+    ['alertname="a\\qb"', /escape Alertmanager does not know/],
+    ['alertname=two words', /quote a value that holds spaces/],
+    ['job=~"(unclosed"', /regular expression does not compile/],
+    ['1job=x', /is not a label name/],
+  ])('%s: a message naming the mistake', (text, message) => {
+    expect(() => parseMatcher(text)).toThrow(message);
+  });
+
+  it('caps the duration at the environment limit unless allowed longer', () => {
+    expect(() => parseSilenceDuration('100000d', 7 * 86_400_000)).toThrow(/longer than the 168h a silence may last here .*--allow-long/);
+    expect(parseSilenceDuration('100000d')).toBe(100000 * 86_400_000);
+  });
+
+  it('matches as Alertmanager does: anchored regexes, a missing label is empty', () => {
+    expect(matchesAll([parseMatcher('alertname=~"Kube.*"')], { alertname: 'KubePodCrashLooping' })).toBe(true);
+    expect(matchesAll([parseMatcher('alertname=~"Pod"')], { alertname: 'KubePodCrashLooping' })).toBe(false);
+    expect(matchesAll([parseMatcher('team!="x"')], { alertname: 'A' })).toBe(true);
+  });
+
+  it.each([
+    [['alertname=~".+"'], /mute Watchdog/],
+    [['severity!="none"'], /mute every alert of the platform/],
+    [['alertname="Watchdog"'], /mute Watchdog/],
+  ])('refuses %j unless explicitly allowed', (ms, refusal) => {
+    expect(silenceScope(ms.map(parseMatcher)).refusal).toMatch(refusal);
+  });
+
+  it('says what a narrow silence mutes', () => {
+    expect(silenceScope([parseMatcher('alertname="KubePodCrashLooping"')])).toEqual({ muted: ['KubePodCrashLooping'] });
   });
 });
