@@ -23,6 +23,10 @@ async function main(): Promise<number> {
   const mod: { envFiles: readonly EnvOverrides[]; terraformOutputsDir?: string } = values.envs
     ? await import(pathToFileURL(path.resolve(values.envs)).href)
     : { envFiles: defaultEnvFiles };
+  if (!Array.isArray(mod.envFiles)) {
+    console.error(`synth: ${values.envs} exports no \`envFiles\` array (the environments to render); nothing was written`);
+    return 1;
+  }
   const files = mod.envFiles;
   try {
     const tree = await runSynth(synthesize, files, values.out!, { terraformOutputsDir: mod.terraformOutputsDir });

@@ -386,6 +386,17 @@ export const envSchema = envShape.superRefine((env, ctx) => {
   if (env.hostNamespace === env.namespace || env.monitoredNamespaces.includes(env.hostNamespace)) {
     issue(['hostNamespace'], `"${env.hostNamespace}" must be a namespace of its own: it runs privileged pods`);
   }
+  for (const [field, list] of [
+    ['monitoredNamespaces', env.monitoredNamespaces],
+    ['pushgateway.clientNamespaces', env.pushgateway.clientNamespaces],
+  ] as const) {
+    if (list.includes(env.namespace)) {
+      issue(
+        ['namespace'],
+        `"${env.namespace}" is also in ${field}: the monitoring namespace is the platform's own (its default-deny NetworkPolicies would block the tenant's pods)`,
+      );
+    }
+  }
   if (env.clusters.some((c) => c.name === env.argocd.hub.name)) {
     issue(
       ['argocd', 'hub', 'name'],
@@ -461,9 +472,27 @@ export const envSchema = envShape.superRefine((env, ctx) => {
   if (scrape !== undefined && retentionSeconds !== undefined && scrape >= retentionSeconds) {
     issue(['prometheus', 'scrapeInterval'], `${p.scrapeInterval} must be shorter than prometheus.retention ${p.retention}`);
   }
+  const intervals: [(string | number)[], string][] = [
+    [['prometheus', 'scrapeInterval'], p.scrapeInterval],
+    ...env.services.flatMap((s, i): [(string | number)[], string][] => (s.interval ? [[['services', i, 'interval'], s.interval]] : [])),
+  ];
+  for (const [path, interval] of intervals) {
+    const seconds = parseDuration(interval);
+    if (seconds !== undefined && seconds > MAX_SCRAPE_INTERVAL_SECONDS) {
+      issue(
+        path,
+        `${interval} is longer than ${MAX_SCRAPE_INTERVAL_SECONDS / 60}m: the rules' ${SHORTEST_RULE_WINDOW_SECONDS / 60}m rate windows need two samples, and Prometheus marks a series stale after 5m without one`,
+      );
+    }
+  }
 });
 
 type Issue = (path: (string | number)[], message: string) => void;
+
+/** The shortest range the platform's rules read (`rate(x[5m])`; test/rules checks it stays so). */
+export const SHORTEST_RULE_WINDOW_SECONDS = 300;
+/** A rate over that window needs two samples in it. */
+export const MAX_SCRAPE_INTERVAL_SECONDS = SHORTEST_RULE_WINDOW_SECONDS / 2;
 
 /**
  * The bucket layout: every cluster has its own bucket, in its own region, and roles in its own

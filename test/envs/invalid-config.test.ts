@@ -104,7 +104,8 @@ const cases: [title: string, override: unknown, message: string][] = [
   [
     'a scrape interval longer than the retention',
     { prometheus: { scrapeInterval: '8d' } },
-    'env "qa": prometheus.scrapeInterval: 8d must be shorter than prometheus.retention 7d',
+    'env "qa": prometheus.scrapeInterval: 8d must be shorter than prometheus.retention 7d\n' +
+      'env "qa": prometheus.scrapeInterval: 8d is longer than 2.5m: the rules\' 5m rate windows need two samples, and Prometheus marks a series stale after 5m without one',
   ],
   [
     'a volume on a storage class the cluster does not have (the operator would refuse it)',
@@ -127,6 +128,16 @@ const cases: [title: string, override: unknown, message: string][] = [
     'the hub named like one of the workload clusters',
     { argocd: { hub: { name: 'qa-1' } } },
     'env "qa": argocd.hub.name: "qa-1" is also a workload cluster: name the hub as its Argo CD knows itself (in-cluster), so the cluster Secret dist renders for the workload cluster does not register the same name twice',
+  ],
+  [
+    'a scrape interval of 10 minutes',
+    { prometheus: { scrapeInterval: '10m' } },
+    'env "qa": prometheus.scrapeInterval: 10m is longer than 2.5m: the rules\' 5m rate windows need two samples, and Prometheus marks a series stale after 5m without one',
+  ],
+  [
+    'the monitoring namespace listed as a monitored tenant namespace',
+    { monitoredNamespaces: [...GL, 'monitoring'] },
+    'env "qa": namespace: "monitoring" is also in monitoredNamespaces: the monitoring namespace is the platform\'s own (its default-deny NetworkPolicies would block the tenant\'s pods)',
   ],
   [
     'node-exporter sharing the restricted monitoring namespace',

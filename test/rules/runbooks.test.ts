@@ -7,6 +7,7 @@ import { ruleAreas } from '../../charts/index.js';
 import { RUNBOOK_PATH } from '../../charts/rules/index.js';
 import { isAlert } from '../../charts/rules/types.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
+import { SHORTEST_RULE_WINDOW_SECONDS } from '../../envs/schema.js';
 import { synthesize } from '../../charts/index.js';
 import { repoRoot } from '../../tools/binaries.js';
 import { manifestsOf } from '../helpers/tree.js';
@@ -89,5 +90,16 @@ describe('runbooks', () => {
       expect(a.summary.length).toBeGreaterThan(10);
       expect(a.description.length).toBeGreaterThan(10);
     }
+  });
+});
+
+describe('rule windows', () => {
+  it("no rule reads a range shorter than the one the schema's scrape-interval rule protects", () => {
+    const seconds = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 } as const;
+    const ranges = ruleAreas
+      .flatMap((a) => a.groups.flatMap((g) => g.rules.map((r) => r.expr)))
+      .flatMap((e) => [...e.matchAll(/\[(\d+)([smhdw])(?::[^\]]*)?\]/g)].map((m) => Number(m[1]) * seconds[m[2] as keyof typeof seconds]));
+    expect(ranges.length).toBeGreaterThan(10);
+    expect(Math.min(...ranges)).toBeGreaterThanOrEqual(SHORTEST_RULE_WINDOW_SECONDS);
   });
 });

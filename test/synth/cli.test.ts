@@ -30,6 +30,31 @@ describe('synth CLI', () => {
     expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
   });
 
+  it.each([
+    ['a file', () => path.join(repoRoot, 'README.md'), /^synth: --out .*README\.md: is not a directory; /],
+    ['the checkout itself', () => repoRoot, /^synth: --out .*: (contains the current directory|\S+ was not written by synth); /],
+  ])('refuses --out %s in one line, before rendering, and deletes nothing', (_what, target, message) => {
+    const before = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const r = synth('--out', target());
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+    expect(fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8')).toBe(before);
+    expect(fs.existsSync(path.join(repoRoot, '.git'))).toBe(true);
+  });
+
+  it('refuses an env module without envFiles in one line, writing nothing', () => {
+    const dir = tempDir('no-envfiles');
+    const mod = path.join(dir, 'envs.mjs');
+    fs.writeFileSync(mod, 'export const somethingElse = 1;\n');
+    const target = path.join(dir, 'dist');
+    const r = synth('--out', target, '--envs', mod);
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
+      status: 1,
+      stderr: `synth: ${mod} exports no \`envFiles\` array (the environments to render); nothing was written`,
+    });
+    expect(fs.existsSync(target)).toBe(false);
+  });
+
   it("`cdk8s synth` (the card's CLI: main.ts through tsx, unbundled) writes the same tree quietly, also offline", () => {
     const viaCdk8s = path.join(tempDir('cdk8s-cli'), 'dist');
     const r = spawnSync(path.join(repoRoot, 'node_modules', '.bin', 'cdk8s'), ['synth', '--output', viaCdk8s], {
