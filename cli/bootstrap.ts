@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { envFiles, resolveAll } from '../envs/index.js';
 import { ARGOCD_COMPONENT } from '../charts/argocd.js';
+import { EBS_CSI_PROVISIONER } from '../charts/storage.js';
 import { manifestsOfTree, treeOnDisk } from '../lib/manifests.js';
 import { repoRoot } from '../lib/paths.js';
 import { objectRef, type Manifest } from '../lib/synth.js';
@@ -91,7 +92,7 @@ async function main(): Promise<number> {
   if (version) findings.push({ cluster: hubName, line: `${hubName}: ${version}` });
   for (const [cluster, context] of contexts) {
     const kube = await kubeClientFor(context);
-    findings.push(...(await preflight(cluster, workloadRequirements(env), (r) => has(kube, context, r))));
+    findings.push(...(await preflight(cluster, workloadRequirements(env, EBS_CSI_PROVISIONER), (r) => has(kube, context, r))));
   }
   for (const f of findings) console.log(f.line);
   if (findings.length) {

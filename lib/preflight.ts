@@ -4,7 +4,6 @@
  * cluster at a time; each missing piece becomes one line naming the cluster, the object and the fix.
  */
 import type { EnvConfig } from '../envs/schema.js';
-import { EBS_CSI_PROVISIONER } from '../charts/storage.js';
 
 /** An object that must exist: `namespace` for namespaced ones. */
 export interface Requirement {
@@ -28,8 +27,11 @@ const crd = (name: string, fix: string): Requirement => ({
   fix,
 });
 
-/** What every workload cluster of `env` needs before its Applications can sync and become healthy. */
-export function workloadRequirements(env: EnvConfig): Requirement[] {
+/**
+ * What every workload cluster of `env` needs before its Applications can sync and become healthy;
+ * `provisioner` is the CSI driver the StorageClass dist renders provisions through.
+ */
+export function workloadRequirements(env: EnvConfig, provisioner: string): Requirement[] {
   const eso = 'install External Secrets Operator (docs/prerequisites.md)';
   return [
     crd('externalsecrets.external-secrets.io', eso),
@@ -55,7 +57,7 @@ export function workloadRequirements(env: EnvConfig): Requirement[] {
           {
             apiVersion: 'storage.k8s.io/v1',
             kind: 'CSIDriver',
-            name: EBS_CSI_PROVISIONER,
+            name: provisioner,
             fix: `install the EBS CSI driver add-on: dist's StorageClass ${env.storageClasses.provision.name} provisions through it`,
           },
         ]
