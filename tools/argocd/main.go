@@ -77,7 +77,7 @@ func main() {
 		out, err = diffObjects(ctx, restConfig(*kubeconfig), readApplication(*application), overrides(ctx, *argocdCM), readObjects())
 	case "health":
 		var lives []*unstructured.Unstructured
-		lives, err = liveObjects(ctx, restConfig(*kubeconfig), readObjects())
+		lives, err = liveObjects(ctx, restConfig(*kubeconfig), readObjects(), true)
 		if err == nil {
 			out = healthOf(lives, *app, overrides(ctx, *argocdCM))
 		}
@@ -242,7 +242,9 @@ func (m *mapper) live(ctx context.Context, o *unstructured.Unstructured) (*unstr
 	return l, err
 }
 
-func liveObjects(ctx context.Context, config *rest.Config, objs []*unstructured.Unstructured) ([]*unstructured.Unstructured, error) {
+// liveObjects are the objects as the API server holds them (nil for one that does not exist,
+// unless mustExist).
+func liveObjects(ctx context.Context, config *rest.Config, objs []*unstructured.Unstructured, mustExist bool) ([]*unstructured.Unstructured, error) {
 	m, err := newMapper(config)
 	if err != nil {
 		return nil, err
@@ -252,7 +254,7 @@ func liveObjects(ctx context.Context, config *rest.Config, objs []*unstructured.
 		if lives[i], err = m.live(ctx, o); err != nil {
 			return nil, err
 		}
-		if lives[i] == nil {
+		if lives[i] == nil && mustExist {
 			return nil, fmt.Errorf("%s does not exist", ref(o))
 		}
 	}
@@ -290,15 +292,9 @@ func diffObjects(ctx context.Context, config *rest.Config, app *v1alpha1.Applica
 	if err := track(objs, app.Name); err != nil {
 		return nil, err
 	}
-	m, err := newMapper(config)
+	lives, err := liveObjects(ctx, config, objs, false)
 	if err != nil {
 		return nil, err
-	}
-	lives := make([]*unstructured.Unstructured, len(objs))
-	for i, o := range objs {
-		if lives[i], err = m.live(ctx, o); err != nil {
-			return nil, err
-		}
 	}
 	_, gvkParser, err := kubectl.LoadOpenAPISchema(config)
 	if err != nil {

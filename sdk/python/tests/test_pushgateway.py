@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.server
 import json
 import logging
@@ -157,17 +158,24 @@ class _Stub(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.mark.parametrize("status,expected_hits", [(400, 1), (503, 4)])
-def test_client_errors_are_not_retried_server_errors_are(status, expected_hits):
+@contextlib.contextmanager
+def stub(status: int):
+    """An HTTP server that answers every push with `status`; yields (url, handler class with `hits`)."""
     handler = type("H", (_Stub,), {"status": status, "hits": 0})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        m = BatchJobMetrics("j", f"http://127.0.0.1:{server.server_port}", retries=3, backoff=0.01, budget=5)
-        assert m.push() is False
-        assert handler.hits == expected_hits
+        yield f"http://127.0.0.1:{server.server_port}", handler
     finally:
         server.shutdown()
+
+
+@pytest.mark.parametrize("status,expected_hits", [(400, 1), (503, 4)])
+def test_client_errors_are_not_retried_server_errors_are(status, expected_hits):
+    with stub(status) as (url, handler):
+        m = BatchJobMetrics("j", url, retries=3, backoff=0.01, budget=5)
+        assert m.push() is False
+        assert handler.hits == expected_hits
 
 
 def test_retries_stay_within_the_budget():
@@ -333,15 +341,10 @@ def test_prd_call_shapes_work(two):
 
 @pytest.mark.parametrize("status", [301, 302, 307])
 def test_a_redirect_is_a_failure_and_is_not_retried(status):
-    handler = type("H", (_Stub,), {"status": status, "hits": 0})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        m = BatchJobMetrics("j", f"http://127.0.0.1:{server.server_port}", retries=3, backoff=0.01, budget=5)
+    with stub(status) as (url, handler):
+        m = BatchJobMetrics("j", url, retries=3, backoff=0.01, budget=5)
         assert m.push() is False
         assert handler.hits == 1
-    finally:
-        server.shutdown()
 
 
 def test_the_budget_bounds_push_against_a_replica_that_never_answers():
@@ -364,16 +367,11 @@ def test_credentials_never_reach_logs_or_errors(procs, tmp_path: Path, caplog, m
     monkeypatch.setenv("GL_PUSHGATEWAY_USERNAME", "job-user")
     monkeypatch.setenv("GL_PUSHGATEWAY_PASSWORD_FILE", str(pw_file))
     caplog.set_level(logging.DEBUG)
-    handler = type("H", (_Stub,), {"status": 401, "hits": 0})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        urls = [f"http://127.0.0.1:{server.server_port}", f"http://job-user:{password}@127.0.0.1:{free_port()}"]
+    with stub(401) as (url, _):
+        urls = [url, f"http://job-user:{password}@127.0.0.1:{free_port()}"]
         m = BatchJobMetrics("j", urls, retries=1, backoff=0.01, budget=2, raise_on_push_failure=True)
         with pytest.raises(PushError) as e:
             m.push()
-    finally:
-        server.shutdown()
     encoded = base64.b64encode(f"job-user:{password}".encode()).decode()
     for text in (caplog.text, str(e.value)):
         assert password not in text and encoded not in text
