@@ -41,8 +41,10 @@ export function parseMatcher(text: string): Matcher {
       throw new Error(`matcher "${text}": the value's quotes are not balanced (escape a quote inside it as \\")`);
     try {
       value = JSON.parse(raw) as string;
-    } catch {
-      throw new Error(`matcher "${text}": the quoted value has an escape Alertmanager does not know (use \\\\, \\" or \\n)`);
+    } catch (err) {
+      throw new Error(`matcher "${text}": the quoted value has an escape Alertmanager does not know (use \\\\, \\" or \\n)`, {
+        cause: err,
+      });
     }
   } else if (/[\s"]/.test(raw)) {
     throw new Error(`matcher "${text}": quote a value that holds spaces or quotes`);
@@ -52,7 +54,7 @@ export function parseMatcher(text: string): Matcher {
     try {
       new RegExp(`^(?:${value})$`);
     } catch (err) {
-      throw new Error(`matcher "${text}": the regular expression does not compile (${(err as Error).message})`);
+      throw new Error(`matcher "${text}": the regular expression does not compile (${(err as Error).message})`, { cause: err });
     }
   }
   if (value === '' && (op === '=' || op === '=~'))
