@@ -361,6 +361,58 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
     expect(result.map((r) => r.value[1])).toEqual(['42', '42']);
   }, 90_000);
 
+  it('a job that stops succeeding: BatchJobNoRecentSuccess reaches the warning channel, a janitor sweep keeps its group, the next success resolves it', async () => {
+    const job = 'e2e-stops-succeeding';
+    const urls = stack.pgs.map((p) => p.url);
+    // A compressed schedule: a success is due every 20 s. One success, then a failed run.
+    const run = (body: string) =>
+      sdkPush(stack, urls, `m = BatchJobMetrics("${job}", urls, expected_interval=20)\n${body}\nprint(m.last_push_ok)`);
+    expect(run('with m.track_duration():\n    pass').trim()).toBe('True');
+    expect(run('try:\n    with m.track_duration():\n        raise RuntimeError("boom")\nexcept RuntimeError:\n    pass').trim()).toBe(
+      'True',
+    );
+
+    // The janitor, as its CronJob runs it, with a default TTL that would expire any group without its own.
+    const usernameFile = path.join(stack.work, 'janitor-username');
+    fs.writeFileSync(usernameFile, stack.pushAuth.username);
+    const sweep = execFileSync(
+      path.join(repoRoot, 'sdk/python/.venv/bin/python'),
+      [
+        '-m',
+        'greenlang.monitoring.janitor',
+        ...urls.map((u) => `--url=${u}`),
+        '--default-ttl=1',
+        '--dry-run',
+        `--username-file=${usernameFile}`,
+        `--password-file=${stack.pushAuth.passwordFile}`,
+        `--ca-file=${stack.sdkEnv.GL_PUSHGATEWAY_CA_FILE}`,
+        `--server-name=${stack.sdkEnv.GL_PUSHGATEWAY_SERVER_NAME}`,
+      ],
+      { cwd: path.join(repoRoot, 'sdk/python'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    expect(sweep).toBe('');
+    for (const pg of stack.pgs) {
+      const groups = (await json(pg, '/api/v1/metrics')).data as any[];
+      expect(groups.some((g) => g.labels.job === job)).toBe(true);
+    }
+
+    const alert = async () =>
+      ((await json(stack.ams[0]!, '/api/v2/alerts?filter=alertname%3D%22BatchJobNoRecentSuccess%22')) as any[]).find(
+        (a) => a.labels.job === job,
+      );
+    expect(await waitFor(async () => (await alert())?.status?.state === 'active', 90_000, 1000)).toBe(true);
+    const delivered = () =>
+      stack.sink.received.filter(
+        (r) => r.path === '/slack' && JSON.stringify(r.body).includes('BatchJobNoRecentSuccess') && JSON.stringify(r.body).includes(job),
+      );
+    expect(await waitFor(() => delivered().length >= 1, 30_000, 500)).toBe(true);
+    expect(delivered()[0]!.body.channel).toBe(stack.env.alertmanager.slack.warningChannel);
+
+    // It succeeds again: the alert resolves.
+    expect(run('with m.track_duration():\n    pass').trim()).toBe('True');
+    expect(await waitFor(async () => (await alert()) === undefined, 60_000, 1000)).toBe(true);
+  }, 240_000);
+
   it("the batch-jobs dashboard's groups-per-replica query shows each PushGateway replica through Thanos, with equal counts", async () => {
     let byPod: Record<string, string> = {};
     const ok = await waitFor(

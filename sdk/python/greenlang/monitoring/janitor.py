@@ -22,14 +22,14 @@ from __future__ import annotations
 import argparse
 import base64
 import dataclasses
+import http.client
 import json
 import logging
 import math
 import ssl
 import sys
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 
 log = logging.getLogger("pushgateway_janitor")
 
@@ -68,19 +68,46 @@ class Group:
         return ",".join(f"{k}={v}" for k, v in self.labels)
 
 
+class _HTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS verifying the certificate against ``server_name`` when given (else the host)."""
+
+    def __init__(self, *args, server_name: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._server_name = server_name
+
+    def connect(self) -> None:
+        http.client.HTTPConnection.connect(self)
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self._server_name or self.host)
+
+
 @dataclasses.dataclass
 class Client:
     url: str
     auth: str | None = None
     context: ssl.SSLContext | None = None
     timeout: float = 10.0
+    # The name the replica's certificate carries, when it is reached by another (an address).
+    server_name: str | None = None
 
     def request(self, method: str, path: str) -> bytes:
-        req = urllib.request.Request(self.url.rstrip("/") + path, method=method)
-        if self.auth:
-            req.add_header("Authorization", self.auth)
-        with urllib.request.urlopen(req, timeout=self.timeout, context=self.context) as resp:
-            return resp.read()
+        parts = urllib.parse.urlsplit(self.url.rstrip("/") + path)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        if parts.scheme == "https":
+            conn: http.client.HTTPConnection = _HTTPSConnection(
+                parts.netloc, timeout=self.timeout, context=self.context or ssl.create_default_context(), server_name=self.server_name
+            )
+        else:
+            conn = http.client.HTTPConnection(parts.netloc, timeout=self.timeout)
+        try:
+            conn.request(method, target, headers={"Authorization": self.auth} if self.auth else {})
+            resp = conn.getresponse()
+            body = resp.read()
+        finally:
+            conn.close()
+        if not 200 <= resp.status < 300:
+            raise RuntimeError(f"{method} {self.url}{path}: HTTP {resp.status}")
+        return body
+
 
     def groups(self) -> list[Group]:
         body = json.loads(self.request("GET", "/api/v1/metrics"))
@@ -190,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--username-file")
     p.add_argument("--password-file")
     p.add_argument("--ca-file", help="CA bundle for https replicas")
+    p.add_argument("--server-name", help="name the replicas' certificate carries, when --url gives addresses")
     p.add_argument("--dry-run", action="store_true")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -197,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     user, password = _read(args.username_file), _read(args.password_file)
     auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode() if user is not None else None
     context = ssl.create_default_context(cafile=args.ca_file) if args.ca_file else None
-    clients = [Client(u, auth, context) for u in args.url]
+    clients = [Client(u, auth, context, server_name=args.server_name) for u in args.url]
     result = sweep(clients, args.default_ttl, args.expire_job_level, args.dry_run)
     log.info("deleted=%d kept_repushed=%d errors=%d", len(result["deleted"]), len(result["kept_repushed"]), len(result["errors"]))
     return 1 if result["errors"] else 0
