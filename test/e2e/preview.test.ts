@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../../lib/paths.js';
-import { request } from '../../tools/https.js';
+import { getJson, request } from '../../tools/https.js';
 import { json } from '../helpers/http.js';
 import { startStack, type Stack } from '../../tools/preview/stack.js';
 import type { Running } from '../helpers/proc.js';
@@ -47,6 +47,12 @@ async function api(p: Running, pathAndQuery: string): Promise<any> {
   return body.data;
 }
 const instant = (p: Running, q: string, extra = '') => api(p, `/api/v1/query?query=${encodeURIComponent(q)}${extra}`);
+
+/** A PushGateway's pushed groups (its API wants the push credentials). */
+async function pushedGroups(stack: Stack, pg: Running): Promise<any[]> {
+  const basic = `Basic ${Buffer.from(`${stack.pushAuth.username}:${stack.pushAuth.password}`).toString('base64')}`;
+  return (await getJson(`${pg.url}/api/v1/metrics`, pg.tls!, { authorization: basic })).data;
+}
 
 /** Push through the real SDK to the given PushGateways, with the stack's credentials. */
 function sdkPush(stack: Stack, urls: string[], script: string): string {
@@ -345,8 +351,7 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
     expect(out).toBe('');
     // Both replicas hold the group, with a TTL its freshness alerts can fire within.
     for (const pg of stack.pgs) {
-      const groups = (await json(pg, '/api/v1/metrics')).data as any[];
-      const g = groups.find((x) => x.labels.job === 'emissions-nightly' && x.labels.tenant === 'acme');
+      const g = (await pushedGroups(stack, pg)).find((x) => x.labels.job === 'emissions-nightly' && x.labels.tenant === 'acme');
       expect(g).toBeDefined();
       expect(Number(g.gl_batch_job_ttl_seconds.metrics[0].value)).toBeGreaterThan(2 * 86400);
     }
@@ -392,8 +397,7 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
     );
     expect(sweep).toBe('');
     for (const pg of stack.pgs) {
-      const groups = (await json(pg, '/api/v1/metrics')).data as any[];
-      expect(groups.some((g) => g.labels.job === job)).toBe(true);
+      expect((await pushedGroups(stack, pg)).some((g) => g.labels.job === job)).toBe(true);
     }
 
     const alert = async () =>
