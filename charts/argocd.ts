@@ -81,12 +81,12 @@ export function allowedKinds(manifests: readonly { apiVersion: string; kind: str
 
 /**
  * Server-side apply, and (implied by it from Argo CD v3.6, and said explicitly in each
- * Application's compare options for earlier versions) server-side diff: the live object is
- * compared with a dry-run apply of the desired one, so the API server's defaults (an
- * ExternalSecret's remoteRef strategies, a claim template's apiVersion/kind, ...) are on both
- * sides and never show as drift. The client-side diff shows those defaults as changes forever:
- * with self-heal that is a sync loop (the control-plane tier measures both modes). Server-side
- * apply is also what the operator's CRDs need (they exceed the client-side annotation limit).
+ * Application's compare options for earlier hubs) server-side diff: the live object is compared
+ * with a dry-run apply of the desired one, so whatever the API server, a webhook or a controller
+ * adds is on both sides, and a field dist sets that someone changes is a difference. Measured
+ * with Argo CD v3.6.2's own code on dev (test/control-plane/argocd.test.ts), it finds no
+ * difference in any object after a sync. The operator's CRDs need server-side apply anyway
+ * (they exceed the client-side annotation limit).
  */
 export const SYNC_OPTIONS = ['PruneLast=true', 'ServerSideApply=true'] as const;
 
@@ -135,8 +135,9 @@ function clusterSecret(env: EnvConfig, cluster: ClusterConfig, roleArn: string):
 export function healthCustomizations(): Record<string, string> {
   const read = (f: string) => fs.readFileSync(path.join(repoRoot, 'lib', f), 'utf8');
   return {
-    // The operator's CRs: Argo CD's built-in checks read only `Available`, so a CR the operator
-    // refuses (Reconciled=False: a missing StorageClass, a bad spec) would show Progressing forever.
+    // The operator's CRs: Argo CD's built-in checks read only `Available`, so a change the operator
+    // refuses (Reconciled=False: a missing StorageClass, a bad spec) would show Progressing, or
+    // Healthy while the previous generation still runs.
     ...Object.fromEntries(
       ['Prometheus', 'Alertmanager', 'ThanosRuler'].map((k) => [
         `resource.customizations.health.monitoring.coreos.com_${k}`,
@@ -148,13 +149,13 @@ export function healthCustomizations(): Record<string, string> {
   };
 }
 
+export const ARGOCD_SETTINGS = 'argocd-cm';
+
 /**
  * The keys above as a partial argocd-cm: applied server-side, Argo CD owns only these keys and
  * leaves the rest of the ConfigMap (its installation's) alone; never pruned or deleted with the
  * Application, since argocd-cm is the installation's.
  */
-export const ARGOCD_SETTINGS = 'argocd-cm';
-
 function hubSettings(scope: Construct, env: EnvConfig): void {
   configMap(scope, {
     name: ARGOCD_SETTINGS,
