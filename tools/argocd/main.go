@@ -58,7 +58,7 @@ const argocdNamespace = "argocd"
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: argocd-replay sync|diff|health|health-file|upstream-tests ...")
+		fail("usage: argocd-replay sync|diff|health|health-file|upstream-tests|version ...")
 	}
 	cmd, args := os.Args[1], os.Args[2:]
 	fs := flag.NewFlagSet(cmd, flag.ExitOnError)
