@@ -46,7 +46,8 @@ async function reportControllersDone(kube: KubeClient): Promise<void> {
     kube.call('PATCH', `${await path(apiVersion, kind, obj)}/status`, { body: { status }, contentType: 'application/merge-patch+json' });
   const now = new Date().toISOString();
   const ready = (reason: string) => ({ type: 'Ready', status: 'True', reason, message: 'stand-in', lastTransitionTime: now });
-  for (const ns of [env.namespace, env.hostNamespace, env.argocd.namespace]) {
+  // Every namespace dist puts objects in (the platform's, the host's, Argo CD's, the tenants').
+  for (const ns of new Set(all.flatMap((m) => (m.metadata.namespace ? [m.metadata.namespace] : [])))) {
     for (const es of await kube.list('external-secrets.io/v1', 'ExternalSecret', ns))
       await patch('external-secrets.io/v1', 'ExternalSecret', es, {
         conditions: [ready('SecretSynced')],
