@@ -369,9 +369,14 @@ describe('preview stack: dev as the operator generates it, on loopback', () => {
   it('a job that stops succeeding: BatchJobNoRecentSuccess reaches the warning channel, a janitor sweep keeps its group, the next success resolves it', async () => {
     const job = 'e2e-stops-succeeding';
     const urls = stack.pgs.map((p) => p.url);
-    // A compressed schedule: a success is due every 20 s. One success, then a failed run.
+    // A compressed schedule: a success is due every 20 s. One success, then a failed run. Its own
+    // `service` grouping label keeps its notifications out of the other tests' Alertmanager groups.
     const run = (body: string) =>
-      sdkPush(stack, urls, `m = BatchJobMetrics("${job}", urls, expected_interval=20)\n${body}\nprint(m.last_push_ok)`);
+      sdkPush(
+        stack,
+        urls,
+        `m = BatchJobMetrics("${job}", urls, grouping_key={"service": "${job}"}, expected_interval=20)\n${body}\nprint(m.last_push_ok)`,
+      );
     expect(run('with m.track_duration():\n    pass').trim()).toBe('True');
     expect(run('try:\n    with m.track_duration():\n        raise RuntimeError("boom")\nexcept RuntimeError:\n    pass').trim()).toBe(
       'True',
