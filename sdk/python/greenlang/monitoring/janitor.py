@@ -68,7 +68,7 @@ class Group:
         return ",".join(f"{k}={v}" for k, v in self.labels)
 
 
-class _HTTPSConnection(http.client.HTTPSConnection):
+class ServerNameHTTPSConnection(http.client.HTTPSConnection):
     """HTTPS verifying the certificate against ``server_name`` when given (else the host)."""
 
     def __init__(self, *args, server_name: str | None = None, **kwargs) -> None:
@@ -93,7 +93,7 @@ class Client:
         parts = urllib.parse.urlsplit(self.url.rstrip("/") + path)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         if parts.scheme == "https":
-            conn: http.client.HTTPConnection = _HTTPSConnection(
+            conn: http.client.HTTPConnection = ServerNameHTTPSConnection(
                 parts.netloc, timeout=self.timeout, context=self.context or ssl.create_default_context(), server_name=self.server_name
             )
         else:

@@ -53,7 +53,7 @@ from prometheus_client import CollectorRegistry, Gauge, delete_from_gateway, pus
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from .janitor import minimum_ttl, ttl_for_interval
+from .janitor import ServerNameHTTPSConnection, minimum_ttl, ttl_for_interval
 
 log = logging.getLogger("greenlang.monitoring.pushgateway")
 
@@ -88,18 +88,6 @@ def _finite(name: str, value: object, *, minimum: float = 0.0, inclusive: bool =
     if value < minimum or (value == minimum and not inclusive):
         raise ValueError(f"{name} must be {'at least' if inclusive else 'more than'} {minimum:g}, got {value!r}")
     return float(value)
-
-
-class _HTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to an address, verifying the certificate against ``server_name`` when given."""
-
-    def __init__(self, *args, server_name: str | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._server_name = server_name
-
-    def connect(self) -> None:
-        http.client.HTTPConnection.connect(self)
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=self._server_name or self.host)
 
 
 class JobTerminated(BaseException):
@@ -290,7 +278,7 @@ class BatchJobMetrics:
                 conn.sock.settimeout(timeout)
         else:
             if scheme == "https":
-                conn = _HTTPSConnection(netloc, timeout=timeout, context=self._ssl or ssl.create_default_context(), server_name=self._server_name)
+                conn = ServerNameHTTPSConnection(netloc, timeout=timeout, context=self._ssl or ssl.create_default_context(), server_name=self._server_name)
             else:
                 conn = http.client.HTTPConnection(netloc, timeout=timeout)
             self._connections[netloc] = conn
