@@ -88,6 +88,21 @@ describe.each(targets)('discovery in $label', ({ env, cluster }) => {
   });
 });
 
+/** A real Prometheus with one job of static targets and `relabelConfigs`: its targets API shows what the relabelling keeps. */
+function relabelling(procs: ReturnType<typeof useProcesses>, job: string, staticConfigs: unknown[], relabelConfigs: unknown[]) {
+  return procs.start({
+    tool: 'prometheus',
+    args: ({ port, dir }) => {
+      const cfg = {
+        global: { scrape_interval: '1h' },
+        scrape_configs: [{ job_name: job, static_configs: staticConfigs, relabel_configs: relabelConfigs }],
+      };
+      fs.writeFileSync(path.join(dir, 'prometheus.yml'), stringify(cfg));
+      return ['--config.file=prometheus.yml', `--storage.tsdb.path=${dir}/data`, `--web.listen-address=127.0.0.1:${port}`];
+    },
+  });
+}
+
 /** operator camelCase relabelings -> Prometheus relabel_configs. */
 function toPrometheus(r: any) {
   return {
@@ -130,19 +145,7 @@ describe('annotation discovery relabelings, run by the real Prometheus', () => {
       pod('labelled-too', '10.0.0.4', { [ann('scrape')]: 'true', __meta_kubernetes_pod_label_prometheus_io_scrape: 'true' }),
       pod('finished', '10.0.0.5', { [ann('scrape')]: 'true', __meta_kubernetes_pod_phase: 'Succeeded' }),
     ];
-    const prom = await procs.start({
-      tool: 'prometheus',
-      args: ({ port, dir }) => {
-        const cfg = {
-          global: { scrape_interval: '1h' },
-          scrape_configs: [
-            { job_name: 'annotated', static_configs: staticConfigs, relabel_configs: sc.spec.relabelings.map(toPrometheus) },
-          ],
-        };
-        fs.writeFileSync(path.join(dir, 'prometheus.yml'), stringify(cfg));
-        return ['--config.file=prometheus.yml', `--storage.tsdb.path=${dir}/data`, `--web.listen-address=127.0.0.1:${port}`];
-      },
-    });
+    const prom = await relabelling(procs, 'annotated', staticConfigs, sc.spec.relabelings.map(toPrometheus));
     let active: any[] = [];
     expect(
       await waitFor(async () => {
@@ -180,19 +183,7 @@ describe('the service label of a catalogued service, run by the real Prometheus'
       }),
       pod('neither', '10.0.0.4', {}),
     ];
-    const prom = await procs.start({
-      tool: 'prometheus',
-      args: ({ port, dir }) => {
-        const cfg = {
-          global: { scrape_interval: '1h' },
-          scrape_configs: [
-            { job_name: 'svc', static_configs: staticConfigs, relabel_configs: sm.spec.endpoints[0].relabelings.map(toPrometheus) },
-          ],
-        };
-        fs.writeFileSync(path.join(dir, 'prometheus.yml'), stringify(cfg));
-        return ['--config.file=prometheus.yml', `--storage.tsdb.path=${dir}/data`, `--web.listen-address=127.0.0.1:${port}`];
-      },
-    });
+    const prom = await relabelling(procs, 'svc', staticConfigs, sm.spec.endpoints[0].relabelings.map(toPrometheus));
     let active: any[] = [];
     expect(
       await waitFor(async () => {
