@@ -461,19 +461,16 @@ export const envSchema = envShape.superRefine((env, ctx) => {
         `result on disk (${gib(COMPACTOR_DISK_BLOCKS * block)}); grow the volume`,
     );
   }
-  for (const res of ['cpu', 'memory'] as const) {
-    const req = parseQuantity(p.resources.requests[res]);
-    const lim = parseQuantity(p.resources.limits[res]);
-    if (req !== undefined && lim !== undefined && req > lim) {
-      issue(['prometheus', 'resources', 'requests', res], `${p.resources.requests[res]} exceeds the limit ${p.resources.limits[res]}`);
-    }
-  }
+  checkResources(env, issue);
   const scrape = parseDuration(p.scrapeInterval);
   if (scrape !== undefined && retentionSeconds !== undefined && scrape >= retentionSeconds) {
     issue(['prometheus', 'scrapeInterval'], `${p.scrapeInterval} must be shorter than prometheus.retention ${p.retention}`);
   }
   const intervals: [(string | number)[], string][] = [
     [['prometheus', 'scrapeInterval'], p.scrapeInterval],
+    // Recorded series are samples too: rules and dashboards read them through the same windows.
+    [['prometheus', 'evaluationInterval'], p.evaluationInterval],
+    [['thanos', 'ruler', 'evaluationInterval'], env.thanos.ruler.evaluationInterval],
     ...env.services.flatMap((s, i): [(string | number)[], string][] => (s.interval ? [[['services', i, 'interval'], s.interval]] : [])),
   ];
   for (const [path, interval] of intervals) {
@@ -488,6 +485,33 @@ export const envSchema = envShape.superRefine((env, ctx) => {
 });
 
 type Issue = (path: (string | number)[], message: string) => void;
+
+/**
+ * Every container's requests within its limits, wherever the schema has `resources`: the API
+ * server refuses a pod template whose request exceeds its limit, and for operator-managed pods
+ * that refusal surfaces only in the operator's log, long after the sync looked green.
+ */
+function checkResources(env: z.infer<typeof envShape>, issue: Issue): void {
+  const walk = (v: unknown, path: (string | number)[]): void => {
+    if (!v || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach((x, i) => walk(x, [...path, i]));
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'resources' && x && typeof x === 'object' && 'requests' in x && 'limits' in x) {
+        const { requests, limits } = x as z.infer<typeof resources>;
+        for (const res of ['cpu', 'memory'] as const) {
+          const [req, lim] = [parseQuantity(requests[res]), parseQuantity(limits[res])];
+          if (req !== undefined && lim !== undefined && req > lim) {
+            issue(
+              [...path, k, 'requests', res],
+              `${requests[res]} exceeds the limit ${limits[res]}: the API server refuses a pod whose request is above its limit`,
+            );
+          }
+        }
+      } else walk(x, [...path, k]);
+    }
+  };
+  walk(env, []);
+}
 
 /** The shortest range the platform's rules read (`rate(x[5m])`; test/rules checks it stays so). */
 export const SHORTEST_RULE_WINDOW_SECONDS = 300;

@@ -93,7 +93,13 @@ const cases: [title: string, override: unknown, message: string][] = [
   [
     'memory requests above the limit',
     { prometheus: { resources: { requests: { memory: '16Gi' } } } },
-    'env "qa": prometheus.resources.requests.memory: 16Gi exceeds the limit 8Gi',
+    'env "qa": prometheus.resources.requests.memory: 16Gi exceeds the limit 8Gi: the API server refuses a pod whose request is above its limit',
+  ],
+  [
+    "a CPU request above the limit in any component's resources (the operator's pods too)",
+    { thanos: { sidecar: { resources: { requests: { cpu: '2' } } } }, alertmanager: { resources: { limits: { memory: '128Mi' } } } },
+    'env "qa": thanos.sidecar.resources.requests.cpu: 2 exceeds the limit 500m: the API server refuses a pod whose request is above its limit\n' +
+      'env "qa": alertmanager.resources.requests.memory: 256Mi exceeds the limit 128Mi: the API server refuses a pod whose request is above its limit',
   ],
   [
     'a fractional replica count',
@@ -133,6 +139,12 @@ const cases: [title: string, override: unknown, message: string][] = [
     'a scrape interval of 10 minutes',
     { prometheus: { scrapeInterval: '10m' } },
     'env "qa": prometheus.scrapeInterval: 10m is longer than 2.5m: the rules\' 5m rate windows need two samples, and Prometheus marks a series stale after 5m without one',
+  ],
+  [
+    'rule evaluation every 5 minutes (recorded series go stale between evaluations)',
+    { prometheus: { evaluationInterval: '5m' }, thanos: { ruler: { evaluationInterval: '3m' } } },
+    'env "qa": prometheus.evaluationInterval: 5m is longer than 2.5m: the rules\' 5m rate windows need two samples, and Prometheus marks a series stale after 5m without one\n' +
+      'env "qa": thanos.ruler.evaluationInterval: 3m is longer than 2.5m: the rules\' 5m rate windows need two samples, and Prometheus marks a series stale after 5m without one',
   ],
   [
     'the monitoring namespace listed as a monitored tenant namespace',
