@@ -35,6 +35,13 @@ $(POLICY_STAMP): policy/requirements.txt
 	policy/.venv/bin/pip install --quiet --disable-pip-version-check -r policy/requirements.txt
 	@touch $@
 
+## moto's AWS Secrets Manager emulator, pinned, for the bootstrap preflight tests (AWS itself cannot run here).
+MOTO_STAMP := tools/moto/.venv/.install-stamp
+$(MOTO_STAMP): tools/moto/requirements.txt
+	python3 -m venv tools/moto/.venv
+	tools/moto/.venv/bin/pip install --quiet --disable-pip-version-check -r tools/moto/requirements.txt
+	@touch $@
+
 ## Build the pinned upstream binaries the tests run (cached outside git; quick when warm).
 tools: $(NODE_STAMP)
 	npx tsx tools/build.ts
@@ -61,11 +68,11 @@ unit: $(NODE_STAMP) $(PY_STAMP) $(POLICY_STAMP) tools
 	npx jest --ci --testPathIgnorePatterns '$(E2E_TESTS)'
 
 ## Real binaries on what the charts and the operator render: the control-plane tier, preview, global view.
-e2e: $(NODE_STAMP) $(PY_STAMP) tools
+e2e: $(NODE_STAMP) $(PY_STAMP) $(MOTO_STAMP) tools
 	npx jest --ci '$(E2E_TESTS)'
 
 ## The control-plane tier alone (real etcd + kube-apiserver + operator; part of `make test`).
-test-control-plane: $(NODE_STAMP) tools
+test-control-plane: $(NODE_STAMP) $(MOTO_STAMP) tools
 	npx jest --ci test/control-plane
 
 pytest: $(PY_STAMP) tools
@@ -92,4 +99,4 @@ bench: $(NODE_STAMP) $(PY_STAMP) tools
 	cd $(PY_DIR) && .venv/bin/python bench/push_bench.py
 
 clean:
-	rm -rf node_modules $(PY_DIR)/.venv policy/.venv bench/.venv dist.tmp-* dist.old-* .cache
+	rm -rf node_modules $(PY_DIR)/.venv policy/.venv bench/.venv tools/moto/.venv dist.tmp-* dist.old-* .cache

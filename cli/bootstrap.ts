@@ -1,10 +1,12 @@
 /**
- * npm run bootstrap -- --env <env> --context <hub context> [--cluster-context <cluster>=<context> ...] [--preflight-only]
+ * npm run bootstrap -- --env <env> --context <hub context> [--cluster-context <cluster>=<context> ...] [--preflight-only] [--skip-secret-check]
  *
  * Hands an environment to its Argo CD. First a preflight: each workload cluster (by default the
  * kube context named like the cluster) and the hub are checked for what must exist before the
  * Applications can sync and become healthy (CRDs, the ClusterSecretStore, the issuer, the
- * storage provisioner, Argo CD itself); every missing piece is one line, and nothing is applied.
+ * storage provisioner, Argo CD itself), and every key dist's ExternalSecrets read is looked up in
+ * AWS Secrets Manager (the region of each ClusterSecretStore, your own AWS credentials; one missing
+ * key fails its ExternalSecret as a whole); every missing piece is one line, and nothing is applied.
  * Then, to the hub only, what Argo CD needs to take over each cluster: its AppProject, its
  * cluster Secret (an ExternalSecret) and its root Application. The root syncs the rest of
  * dist/<env>/<cluster>/argocd/ (the child Applications, the health checks in argocd-cm), and the
@@ -20,11 +22,13 @@ import { repoRoot } from '../lib/paths.js';
 import { objectRef, type Manifest } from '../lib/synth.js';
 import { KubeError, type KubeClient } from '../lib/kube.js';
 import { kubeClientFor, KubeContextError, unreachable } from '../lib/kube-context.js';
+import { SecretStoreError, secretsManagerReader } from '../lib/aws-secrets.js';
+import { missingSecretKeys, secretKeysOf } from '../lib/secret-keys.js';
 import { argocdVersionFinding, hubRequirements, preflight, workloadRequirements, type Requirement } from '../lib/preflight.js';
 import { controlPlane } from '../envs/versions.js';
 
 const USAGE =
-  'usage: npm run bootstrap -- --env <env> --context <hub kube context> [--cluster-context <cluster>=<kube context> ...] [--preflight-only]';
+  'usage: npm run bootstrap -- --env <env> --context <hub kube context> [--cluster-context <cluster>=<kube context> ...] [--preflight-only] [--skip-secret-check]';
 
 class Refusal extends Error {}
 
@@ -40,6 +44,7 @@ function args() {
         context: { type: 'string' },
         'cluster-context': { type: 'string', multiple: true },
         'preflight-only': { type: 'boolean' },
+        'skip-secret-check': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -60,6 +65,12 @@ async function has(kube: KubeClient, context: string, r: Requirement): Promise<b
     if (err instanceof KubeError) throw new Refusal(`kube context "${context}": cannot read ${r.kind} ${r.name}: ${err.message}`);
     throw new Refusal(unreachable(context, kube.conn.server, err));
   }
+}
+
+/** The AWS region of the ClusterSecretStore, when it exists and reads Secrets Manager. */
+async function storeRegion(kube: KubeClient, name: string): Promise<string | undefined> {
+  const store = await kube.get('external-secrets.io/v1', 'ClusterSecretStore', name).catch(() => undefined);
+  return store?.spec?.provider?.aws?.service === 'SecretsManager' ? (store.spec.provider.aws.region as string | undefined) : undefined;
 }
 
 async function main(): Promise<number> {
@@ -90,9 +101,23 @@ async function main(): Promise<number> {
     .catch((err) => (err instanceof KubeError ? undefined : Promise.reject(new Refusal(unreachable(a.context, hub.conn.server, err)))));
   const version = argocdVersionFinding(controller?.spec?.template?.spec?.containers?.[0]?.image, controlPlane.argocd.tag);
   if (version) findings.push({ cluster: hubName, line: `${hubName}: ${version}` });
+  const hubRegion = await storeRegion(hub, env.secrets.clusterSecretStore);
   for (const [cluster, context] of contexts) {
     const kube = await kubeClientFor(context);
     findings.push(...(await preflight(cluster, workloadRequirements(env, EBS_CSI_PROVISIONER), (r) => has(kube, context, r))));
+    if (a['skip-secret-check']) continue;
+    // The argocd folder is applied to the hub, so its keys come through the hub's store.
+    const tree = treeOnDisk(path.join(repoRoot, 'dist', env.name, cluster));
+    const inHub = (f: string) => f.startsWith(`${ARGOCD_COMPONENT}/`);
+    const parts: [string, string | undefined, Map<string, string>][] = [
+      [hubName, hubRegion, new Map([...tree].filter(([f]) => inHub(f)))],
+      [cluster, await storeRegion(kube, env.secrets.clusterSecretStore), new Map([...tree].filter(([f]) => !inHub(f)))],
+    ];
+    // A store that is missing is a finding already; without it there is no region to look in.
+    for (const [where, region, part] of parts.filter(([, region]) => region !== undefined)) {
+      const refs = secretKeysOf(manifestsOfTree(part));
+      findings.push(...(await missingSecretKeys(where, refs, secretsManagerReader(region!))).map((line) => ({ cluster: where, line })));
+    }
   }
   for (const f of findings) console.log(f.line);
   if (findings.length) {
@@ -132,7 +157,7 @@ main().then(
   (err: Error) => {
     // Refusals are one line; anything else is a bug, still one line plus where it came from.
     console.error(
-      `bootstrap: ${err.message}${err instanceof Refusal || err instanceof KubeContextError ? '' : ` (${err.stack?.split('\n')[1]?.trim()})`}`,
+      `bootstrap: ${err.message}${err instanceof SecretStoreError ? ' (or pass --skip-secret-check)' : ''}${err instanceof Refusal || err instanceof KubeContextError || err instanceof SecretStoreError ? '' : ` (${err.stack?.split('\n')[1]?.trim()})`}`,
     );
     process.exitCode = 1;
   },

@@ -1,17 +1,21 @@
 /**
  * `npm run bootstrap` against the tier's API server, playing both the hub and the workload
  * cluster (one kube context, `local`): the preflight names every missing prerequisite and applies
- * nothing; once they exist, only what Argo CD needs to take over lands in the hub; mistyped input
- * and an unreachable server get one line and exit 1.
+ * nothing; every key dist's ExternalSecrets read is looked up in the secret store (moto's Secrets
+ * Manager emulator stands in for AWS, which cannot run here); once they exist, only what Argo CD
+ * needs to take over lands in the hub; mistyped input and an unreachable server get one line and exit 1.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { envFiles, resolveAll } from '../../envs/index.js';
+import { manifestsOfTree, treeOnDisk } from '../../lib/manifests.js';
+import { secretKeysOf } from '../../lib/secret-keys.js';
 import { controlPlane } from '../../envs/versions.js';
 import { repoRoot } from '../../lib/paths.js';
 import { standInNamespaces } from '../../tools/control-plane.js';
-import { freePort } from '../helpers/proc.js';
+import { freePort, useProcesses } from '../helpers/proc.js';
 import { applyAll, useControlPlane } from './cluster.js';
 
 const control = useControlPlane();
@@ -34,11 +38,40 @@ const argocdController = (tag: string) =>
     },
   }) as any;
 
-const bootstrap = (kubeconfig: string, ...args: string[]) => {
+const procs = useProcesses();
+/** The AWS SDK's endpoint override and dummy credentials, pointing the preflight at the emulator. */
+let aws: Record<string, string> = {};
+/** Every Secrets Manager secret dist/dev reads, with the properties read from it. */
+const needed = new Map<string, Set<string>>();
+for (const ref of secretKeysOf(manifestsOfTree(treeOnDisk(path.join(repoRoot, 'dist', env.name, cluster))))) {
+  needed.set(ref.key, (needed.get(ref.key) ?? new Set()).add(ref.property!));
+}
+const store = () =>
+  new SecretsManagerClient({
+    region: 'us-east-1',
+    endpoint: aws.AWS_ENDPOINT_URL_SECRETS_MANAGER,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+const secretValue = (props: Iterable<string>, without?: string) =>
+  JSON.stringify(Object.fromEntries([...props].filter((p) => p !== without).map((p) => [p, `value-of-${p}`])));
+
+beforeAll(async () => {
+  const moto = await procs.start({
+    tool: 'python',
+    command: path.join(repoRoot, 'tools/moto/.venv/bin/moto_server'),
+    args: ({ port }) => ['-H', '127.0.0.1', '-p', String(port)],
+    readyPath: '/moto-api/',
+  });
+  aws = { AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.url, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+  for (const [name, props] of needed) await store().send(new CreateSecretCommand({ Name: name, SecretString: secretValue(props) }));
+}, 60_000);
+
+const bootstrap = (kubeconfig: string, ...args: string[]) => bootstrapWith({ ...aws, KUBECONFIG: kubeconfig }, ...args);
+const bootstrapWith = (extra: Record<string, string>, ...args: string[]) => {
   const r = spawnSync('node', ['--import', 'tsx', 'cli/bootstrap.ts', ...args], {
     cwd: repoRoot,
     encoding: 'utf8',
-    env: { ...process.env, KUBECONFIG: kubeconfig, NODE_OPTIONS: '' },
+    env: { ...process.env, ...extra, NODE_OPTIONS: '' },
   });
   return { status: r.status, lines: `${r.stdout}${r.stderr}`.trim().split('\n') };
 };
@@ -103,6 +136,50 @@ describe('npm run bootstrap', () => {
     const apps = await control.kube.list('argoproj.io/v1alpha1', 'Application', ns);
     expect(apps.map((a: any) => [a.metadata.name, a.spec.destination.name])).toEqual([[`${cluster}-root`, env.argocd.hub.name]]);
   }, 60_000);
+
+  it('names each secret and key the store lacks, and a store it cannot read, before anything fails in the cluster', async () => {
+    expect(needed.size).toBeGreaterThanOrEqual(3);
+    const alertmanager = [...needed].find(([, props]) => [...props].some((p) => p.startsWith('heartbeat-url/')))!;
+    const heartbeat = [...alertmanager[1]].find((p) => p.startsWith('heartbeat-url/'))!;
+    const hubSecret = [...needed.keys()].find((k) => k.includes('/argocd-cluster/'))!;
+    await store().send(new PutSecretValueCommand({ SecretId: alertmanager[0], SecretString: secretValue(alertmanager[1], heartbeat) }));
+    await store().send(new DeleteSecretCommand({ SecretId: hubSecret, ForceDeleteWithoutRecovery: true }));
+    try {
+      const r = dev('--preflight-only');
+      expect(r).toEqual({
+        status: 1,
+        lines: [
+          `hub (local): missing secret "${hubSecret}" in the secret store: ExternalSecret ${env.argocd.namespace}/cluster-${cluster} would fail as a whole`,
+          `${cluster}: secret "${alertmanager[0]}" has no key "${heartbeat}": ExternalSecret ${env.namespace}/${env.alertmanager.credentialsSecret} would fail as a whole`,
+          'bootstrap: 2 prerequisite(s) missing; nothing applied (docs/prerequisites.md)',
+        ],
+      });
+    } finally {
+      await store().send(new PutSecretValueCommand({ SecretId: alertmanager[0], SecretString: secretValue(alertmanager[1]) }));
+      await store().send(new CreateSecretCommand({ Name: hubSecret, SecretString: secretValue(needed.get(hubSecret)!) }));
+    }
+    expect(dev('--preflight-only').status).toBe(0);
+    // Without AWS credentials: one line that says what it tried and how to go on without the check.
+    const noAws = {
+      KUBECONFIG: kubeconfig,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.AWS_ENDPOINT_URL_SECRETS_MANAGER!,
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_PROFILE: '',
+      AWS_CONFIG_FILE: path.join(control.cp.dir, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(control.cp.dir, 'no-aws-credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    const args = ['--env', env.name, '--context', 'local', '--cluster-context', `${cluster}=local`, '--preflight-only'];
+    const r = bootstrapWith(noAws, ...args);
+    expect(r.status).toBe(1);
+    expect(r.lines).toEqual([
+      expect.stringMatching(
+        /^bootstrap: cannot read secret "[^"]+" from Secrets Manager in us-east-1: \w+: .+ \(or pass --skip-secret-check\)$/,
+      ),
+    ]);
+    expect(bootstrapWith(noAws, ...args, '--skip-secret-check').status).toBe(0);
+  }, 120_000);
 
   it('refuses mistyped input and an unreachable server with one line and exit 1', async () => {
     const port = await freePort();
