@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { EnvConfigError, envFiles as defaultEnvFiles } from './envs/index.js';
 import type { EnvOverrides } from './envs/schema.js';
 import { synthesize } from './charts/index.js';
-import { runSynth } from './lib/run.js';
+import { runSynth } from './cli/synth.js';
 import { SynthError } from './lib/synth.js';
 import { OutDirError } from './lib/writer.js';
 

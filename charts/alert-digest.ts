@@ -9,20 +9,18 @@ import type { Construct } from 'constructs';
 import { CREDENTIAL_KEYS } from './alertmanager-config.js';
 import type { ChartContext } from './context.js';
 import type { ClusterPlan } from './plan.js';
-import { PROMETHEUS, PROMETHEUS_WEB_PORT } from './prometheus.js';
+
 import { svcHost } from '../lib/dns.js';
 import { HTTP_PORT } from './thanos/common.js';
-import { QUERY_FRONTEND } from './thanos/query-frontend.js';
-import { QUERY_GLOBAL } from './thanos/query-global.js';
+
 import type { EnvConfig } from '../envs/schema.js';
 import { imageOf } from '../envs/versions.js';
 import { webTlsFiles, webTlsMount, webTlsVolume } from '../lib/web-tls.js';
-import { versioned, type Workload } from '../lib/labels.js';
+import { versioned } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { pythonCronJob } from '../lib/python-job.js';
 import { serviceAccount } from '../lib/workload.js';
-
-export const ALERT_DIGEST: Workload = { name: 'alert-digest', component: 'alert-digest', versionOf: 'python' };
+import { ALERT_DIGEST, PROMETHEUS, PROMETHEUS_WEB_PORT, QUERY_FRONTEND, QUERY_GLOBAL } from './workloads.js';
 
 /** The digest runs where the global view is when there is one (charts/plan.ts), so it sees every cluster. */
 function queryUrl(env: EnvConfig, plan: ClusterPlan): string {

@@ -12,23 +12,15 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { stringify } from 'yaml';
 import { imageOf } from '../envs/versions.js';
 import { operatorWebTls, scrapeTlsConfig } from '../lib/web-tls.js';
-import { labelsFor, type Workload, versioned } from '../lib/labels.js';
+import { labelsFor, versioned } from '../lib/labels.js';
 import { addObject, typed } from '../lib/objects.js';
 import { crResources, operatorStorage, pdb, restrictedPod, service, serviceAccount, serviceMonitor, haPlacement } from '../lib/workload.js';
 import { alertmanagerConfig } from './alertmanager-config.js';
 import type { ChartContext } from './context.js';
-import { GRAFANA, tcp, type Flow } from './network-policies.js';
-import { PROMETHEUS } from './prometheus.js';
-import { CONFIG_RELOADER_PORT } from './prometheus-operator.js';
-import { RULER } from './thanos/ruler.js';
+import { GRAFANA, tcp, type Flow } from './flows.js';
+import { ALERTMANAGER, ALERTMANAGER_MESH_PORT, ALERTMANAGER_WEB_PORT, CONFIG_RELOADER_PORT, PROMETHEUS, RULER } from './workloads.js';
 
-export const ALERTMANAGER: Workload = { name: 'alertmanager', component: 'alertmanager', versionOf: 'alertmanager' };
 export const ALERTMANAGER_CONFIG_SECRET = 'alertmanager-greenlang';
-export const ALERTMANAGER_WEB_PORT = 9093;
-/** The headless Service the operator keeps for an Alertmanager CR: every replica, for DNS SRV and fan-out. */
-export const ALERTMANAGER_OPERATED_SERVICE = 'alertmanager-operated';
-/** The replicas' gossip (TCP and UDP), on the operator's `alertmanager-operated` Service. */
-export const ALERTMANAGER_MESH_PORT = 9094;
 
 /** Labels the operator gives Alertmanager pods. */
 export function alertmanagerPodSelector(): Record<string, string> {

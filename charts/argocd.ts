@@ -28,8 +28,9 @@ import { componentPath } from '../lib/synth.js';
 import { configMap } from '../lib/workload.js';
 import type { ClusterConfig, EnvConfig } from '../envs/schema.js';
 import type { ChartContext } from './context.js';
-import { targetNamespaces } from './monitors.js';
+
 import { externalSecret } from './secrets.js';
+import { targetNamespaces } from './workloads.js';
 
 export const ARGOCD_COMPONENT = 'argocd';
 const WAVE = 'argocd.argoproj.io/sync-wave';

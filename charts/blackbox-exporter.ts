@@ -16,7 +16,7 @@ import { Probe, ProbeSpecProberScheme } from '../imports/monitoring.coreos.com.j
 import type { EnvConfig } from '../envs/schema.js';
 import { imageOf } from '../envs/versions.js';
 import { svcHost } from '../lib/dns.js';
-import { labelsFor, selectorLabels, versioned, type Workload } from '../lib/labels.js';
+import { labelsFor, selectorLabels, versioned } from '../lib/labels.js';
 import { addObject, typed } from '../lib/objects.js';
 import { clientTls, scrapeTlsConfig, webConfig, webTlsMount, webTlsVolume } from '../lib/web-tls.js';
 import {
@@ -31,16 +31,22 @@ import {
   serviceMonitor,
   haPlacement,
 } from '../lib/workload.js';
-import { ALERTMANAGER, ALERTMANAGER_WEB_PORT } from './alertmanager.js';
+
 import type { ChartContext } from './context.js';
-import { tcp, type Flow, type Reach } from './network-policies.js';
-import { PROMETHEUS, PROMETHEUS_WEB_PORT } from './prometheus.js';
+import { tcp, type Flow, type Reach } from './flows.js';
+
 import type { RuleArea } from './rules/types.js';
 import { HTTP_PORT } from './thanos/common.js';
-import { QUERY_FRONTEND } from './thanos/query-frontend.js';
+import {
+  ALERTMANAGER,
+  ALERTMANAGER_WEB_PORT,
+  BLACKBOX,
+  BLACKBOX_PORT,
+  PROMETHEUS,
+  PROMETHEUS_WEB_PORT,
+  QUERY_FRONTEND,
+} from './workloads.js';
 
-export const BLACKBOX: Workload = { name: 'blackbox-exporter', component: 'prober', versionOf: 'blackboxExporter' };
-export const BLACKBOX_PORT = { name: 'http', port: 9115 } as const;
 /** The module every platform probe uses: HTTPS, verified, with the namespace's client certificate. */
 export const HTTPS_MODULE = 'https_ready';
 const CONFIG_DIR = '/etc/blackbox';

@@ -16,19 +16,14 @@ import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Clus
 import { imageOf } from '../envs/versions.js';
 import { scrapeTlsConfig, webTlsMount, webTlsVolume } from '../lib/web-tls.js';
 import { NODE_EXPORTER_AUTH_SECRET } from './secrets.js';
-import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
+import { labelsFor, selectorLabels, versioned } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { bindClusterRole, monitorFor, restrictedContainer, restrictedPod, service, serviceAccount } from '../lib/workload.js';
 import type { ChartContext } from './context.js';
-import { tcp, type Flow } from './network-policies.js';
-import { PROMETHEUS } from './prometheus.js';
+import { tcp, type Flow } from './flows.js';
+import { KSM_PORTS, KUBE_STATE_METRICS, NODE_EXPORTER, NODE_EXPORTER_PORT, PROMETHEUS } from './workloads.js';
 
-export const KUBE_STATE_METRICS: Workload = { name: 'kube-state-metrics', component: 'exporter', versionOf: 'kubeStateMetrics' };
 const NODE_EXPORTER_AUTH_MOUNT = '/etc/node-exporter/auth';
-export const NODE_EXPORTER: Workload = { name: 'node-exporter', component: 'exporter', versionOf: 'nodeExporter' };
-export const NODE_EXPORTER_PORT = 9100;
-/** kube-state-metrics: the object metrics and its own telemetry. */
-export const KSM_PORTS = { metrics: { name: 'http-metrics', port: 8080 }, telemetry: { name: 'telemetry', port: 8081 } } as const;
 
 /** What kube-state-metrics exports, by API group; the ClusterRole grants list/watch on exactly these. */
 export const KSM_RESOURCES: Record<string, readonly string[]> = {

@@ -11,17 +11,18 @@ import { validateRendered, type Manifest, type RenderedChart, type RenderedTree 
 import { allowedKinds, ARGOCD_COMPONENT, argocdChart } from './argocd.js';
 import type { ChartContext } from './context.js';
 import { planCluster, type ClusterPlan } from './plan.js';
-import { ALERT_DIGEST, alertDigestChart } from './alert-digest.js';
-import { BLACKBOX, blackboxExporterChart, blackboxIngress, blackboxReaches, probeRules } from './blackbox-exporter.js';
-import { ALERTMANAGER, ALERTMANAGER_SLO, alertmanagerChart, alertmanagerIngress, alertmanagerPodSelector } from './alertmanager.js';
+import { alertDigestChart } from './alert-digest.js';
+import { blackboxExporterChart, blackboxIngress, blackboxReaches, probeRules } from './blackbox-exporter.js';
+import { ALERTMANAGER_SLO, alertmanagerChart, alertmanagerIngress, alertmanagerPodSelector } from './alertmanager.js';
 import { dashboardsChart } from './dashboards/index.js';
 import { exportersChart, exportersIngress } from './exporters.js';
-import { monitorsChart, platformNamespaces } from './monitors.js';
+import { monitorsChart } from './monitors.js';
 import { namespaceChart } from './namespace.js';
-import { networkPoliciesChart, resolveFlows, type EgressFlow, type Flow, type IngressRule, type Reach } from './network-policies.js';
-import { PROMETHEUS, PROMETHEUS_SLO, prometheusChart, prometheusIngress, prometheusPodSelector } from './prometheus.js';
+import { resolveFlows, type EgressFlow, type Flow, type IngressRule, type Reach } from './flows.js';
+import { networkPoliciesChart } from './network-policies.js';
+import { PROMETHEUS_SLO, prometheusChart, prometheusIngress, prometheusPodSelector } from './prometheus.js';
 import { operatorIngress, prometheusOperatorChart } from './prometheus-operator.js';
-import { JANITOR, PUSHGATEWAY, PUSHGATEWAY_SLO, pushgatewayChart, pushgatewayIngress } from './pushgateway.js';
+import { PUSHGATEWAY_SLO, pushgatewayChart, pushgatewayIngress } from './pushgateway.js';
 import { pushgatewayClientsChart } from './pushgateway-clients.js';
 import { alertmanagerRules } from './rules/alertmanager.js';
 import { watchdogRules } from './rules/watchdog.js';
@@ -39,13 +40,26 @@ import { secretsChart } from './secrets.js';
 import { storageChart } from './storage.js';
 import { compactorIngress, thanosCompactorChart } from './thanos/compactor.js';
 import { thanosObjstoreChart } from './thanos/objstore.js';
-import { QUERY, QUERY_SLO, queryIngress, thanosQueryChart } from './thanos/query.js';
-import { QUERY_FRONTEND, queryFrontendIngress, thanosQueryFrontendChart } from './thanos/query-frontend.js';
-import { QUERY_GLOBAL, queryGlobalEgress, queryGlobalIngress, thanosQueryGlobalChart } from './thanos/query-global.js';
-import { RULER, rulerIngress, rulerPodSelector, thanosRulerChart } from './thanos/ruler.js';
+import { QUERY_SLO, queryIngress, thanosQueryChart } from './thanos/query.js';
+import { queryFrontendIngress, thanosQueryFrontendChart } from './thanos/query-frontend.js';
+import { queryGlobalEgress, queryGlobalIngress, thanosQueryGlobalChart } from './thanos/query-global.js';
+import { rulerIngress, rulerPodSelector, thanosRulerChart } from './thanos/ruler.js';
 import { storeIngress, thanosStoreChart } from './thanos/store.js';
 import { thanosTlsChart } from './thanos/tls.js';
 import { webTlsChart } from './web-tls.js';
+import {
+  ALERTMANAGER,
+  ALERT_DIGEST,
+  BLACKBOX,
+  JANITOR,
+  PROMETHEUS,
+  PUSHGATEWAY,
+  QUERY,
+  QUERY_FRONTEND,
+  QUERY_GLOBAL,
+  RULER,
+  platformNamespaces,
+} from './workloads.js';
 
 /** The pods of one of a component's workloads, as a peer of other components' flows. */
 export interface PodsOf {

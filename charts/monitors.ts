@@ -8,7 +8,7 @@
  * Platform components (Prometheus, Thanos, Alertmanager, PushGateway, exporters) bring their
  * own ServiceMonitors in their charts.
  */
-import { TARGETS_OPTIONAL_ANNOTATION } from './rules/scrape-targets.js';
+
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import {
@@ -26,25 +26,13 @@ import type { EnvConfig } from '../envs/schema.js';
 import { labelsFor } from '../lib/labels.js';
 import { addObject, typed, type TypedObject } from '../lib/objects.js';
 import type { ChartContext } from './context.js';
-
-/** Namespaces outside the monitored ones where system targets live (discovery RBAC only). */
-export const SYSTEM_TARGET_NAMESPACES = ['kube-system', 'default'] as const;
-
-/** The namespaces this platform owns (its own and the host one) or watches (the monitored ones). */
-export function platformNamespaces(env: EnvConfig): string[] {
-  return [...new Set([env.namespace, env.hostNamespace, ...env.monitoredNamespaces])];
-}
+import { TARGETS_OPTIONAL_ANNOTATION } from './workloads.js';
 
 /** Jobs of the kubelet and API server targets: the value of each monitor's jobLabel on its Service. */
 const KUBELET_SERVICE_LABELS = { 'app.kubernetes.io/name': 'kubelet' } as const;
 const APISERVER_SERVICE_LABELS = { component: 'apiserver', provider: 'kubernetes' } as const;
 export const KUBELET_JOB = KUBELET_SERVICE_LABELS['app.kubernetes.io/name'];
 export const APISERVER_JOB = APISERVER_SERVICE_LABELS.component;
-
-/** Every namespace Prometheus discovers targets in: its own, the monitored ones, system and host. */
-export function targetNamespaces(env: EnvConfig): string[] {
-  return [...new Set([env.namespace, ...env.monitoredNamespaces, ...SYSTEM_TARGET_NAMESPACES, env.hostNamespace])];
-}
 
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 const SA_CA = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';

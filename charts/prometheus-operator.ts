@@ -14,19 +14,16 @@ import type { Construct } from 'constructs';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { imageOf } from '../envs/versions.js';
-import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
+import { labelsFor, selectorLabels, versioned } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import { bindClusterRole, restrictedContainer, restrictedPod, service, serviceAccount, serviceMonitor } from '../lib/workload.js';
 import type { ChartContext } from './context.js';
-import { tcp, type Flow } from './network-policies.js';
-import { PROMETHEUS } from './prometheus.js';
+import { tcp, type Flow } from './flows.js';
+import { OPERATOR, PROMETHEUS } from './workloads.js';
 
-export const OPERATOR: Workload = { name: 'prometheus-operator', component: 'controller', versionOf: 'prometheusOperator' };
 export const OPERATOR_METRICS_PORT = { name: 'http', port: 8080 } as const;
 /** The Service the operator keeps filled with every kubelet (scraped by the kubelet monitor). */
 export const KUBELET_SERVICE = { namespace: 'kube-system', name: 'kubelet' } as const;
-/** Metrics port of the config reloader the operator injects into Prometheus, Alertmanager and ThanosRuler pods. */
-export const CONFIG_RELOADER_PORT = 8080;
 /** Image of the config reloader the operator injects: released with the operator, same tag. */
 export const CONFIG_RELOADER_IMAGE = 'quay.io/prometheus-operator/prometheus-config-reloader';
 

@@ -23,7 +23,7 @@ import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role
 import { Service } from 'kubernetes-models/v1/Service';
 import { imageOf } from '../envs/versions.js';
 import { operatorWebTls, scrapeTlsConfig } from '../lib/web-tls.js';
-import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
+import { labelsFor, selectorLabels, versioned } from '../lib/labels.js';
 import { addObject, asManifest, typed } from '../lib/objects.js';
 import { bindClusterRole, crResources, haPlacement, operatorStorage, serviceAccount } from '../lib/workload.js';
 import { REPLICA_LABELS } from '../lib/replica-labels.js';
@@ -31,16 +31,19 @@ import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../lib/rules.js';
 import { grpcTlsVolume } from './thanos/common.js';
 import { sidecarObjects, sidecarRuntime, sidecarSpec } from './thanos/sidecar.js';
 import { externalLabels, storageOf, type ChartContext } from './context.js';
-import { targetNamespaces } from './monitors.js';
-import { ALERT_DIGEST } from './alert-digest.js';
-import { GRAFANA, tcp, type Flow } from './network-policies.js';
-import { CONFIG_RELOADER_PORT } from './prometheus-operator.js';
-import { GRPC_PORT, HTTP_PORT } from './thanos/common.js';
-import { QUERY } from './thanos/query.js';
-import { ALERTMANAGER_OPERATED_SERVICE } from './alertmanager.js';
 
-export const PROMETHEUS: Workload = { name: 'prometheus', component: 'server', versionOf: 'prometheus' };
-export const PROMETHEUS_WEB_PORT = 9090;
+import { GRAFANA, tcp, type Flow } from './flows.js';
+
+import { GRPC_PORT, HTTP_PORT } from './thanos/common.js';
+import {
+  ALERTMANAGER_OPERATED_SERVICE,
+  ALERT_DIGEST,
+  CONFIG_RELOADER_PORT,
+  PROMETHEUS,
+  PROMETHEUS_WEB_PORT,
+  QUERY,
+  targetNamespaces,
+} from './workloads.js';
 
 /** Labels the operator puts on the pods of a Prometheus CR; the selectors below rely on them. */
 export function prometheusPodSelector(): Record<string, string> {

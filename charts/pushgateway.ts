@@ -12,7 +12,7 @@ import { ServiceMonitorSpecEndpointsRelabelingsAction, ServiceMonitorSpecEndpoin
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { EnvConfig } from '../envs/schema.js';
 import { imageOf } from '../envs/versions.js';
-import { labelsFor, selectorLabels, type Workload, versioned } from '../lib/labels.js';
+import { labelsFor, selectorLabels, versioned } from '../lib/labels.js';
 import { REPLICA_LABELS } from '../lib/replica-labels.js';
 import { addObject } from '../lib/objects.js';
 import { scrapeTlsConfig, WEB_TLS_SECRET, webTlsFiles, webTlsMount, webTlsVolume } from '../lib/web-tls.js';
@@ -21,12 +21,9 @@ import { pythonCronJob } from '../lib/python-job.js';
 import { monitorFor, pdb, restrictedContainer, restrictedPod, service, serviceAccount, haPlacement } from '../lib/workload.js';
 import type { ChartContext } from './context.js';
 import { svcHost } from '../lib/dns.js';
-import { namespacesPeer, tcp, type Flow } from './network-policies.js';
-import { PROMETHEUS } from './prometheus.js';
+import { namespacesPeer, tcp, type Flow } from './flows.js';
+import { JANITOR, PROMETHEUS, PUSHGATEWAY, PUSHGATEWAY_PORT } from './workloads.js';
 
-export const PUSHGATEWAY: Workload = { name: 'pushgateway', component: 'pushgateway', versionOf: 'pushgateway' };
-export const JANITOR: Workload = { name: 'pushgateway-janitor', component: 'pushgateway-janitor', versionOf: 'python' };
-export const PUSHGATEWAY_PORT = 9091;
 const AUTH_MOUNT = '/etc/pushgateway/auth';
 
 /** Per-replica URLs through the headless Service: what the SDK and the janitor talk to. */

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { EnvConfigError, envFiles as defaultEnvFiles } from '../envs/index.js';
 import type { EnvOverrides } from '../envs/schema.js';
 import { repoRoot } from '../lib/paths.js';
-import { defaultPaths, promote, PromoteError } from '../lib/promote.js';
+import { defaultPaths, promote, PromoteError } from '../envs/promote.js';
 import { SynthError } from '../lib/synth.js';
 
 const USAGE = 'usage: promote <from> <to> [--summary FILE] [--dry-run]';

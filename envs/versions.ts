@@ -191,7 +191,7 @@ export interface Pins {
 export const PINS_BEGIN = '// BEGIN promoted pins (JSON; written by `npm run promote`, reviewed in its pull request)';
 export const PINS_END = '// END promoted pins';
 
-// The block below is JSON that `npm run promote` (lib/promote.ts) rewrites; Prettier leaves it alone.
+// The block below is JSON that `npm run promote` (envs/promote.ts) rewrites; Prettier leaves it alone.
 // prettier-ignore
 // BEGIN promoted pins (JSON; written by `npm run promote`, reviewed in its pull request)
 export const promotedPins: Readonly<Record<string, Pins>> = {

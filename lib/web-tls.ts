@@ -7,7 +7,7 @@
  *   - PushGateway and node-exporter: basic auth;
  *   - Prometheus and Alertmanager: TLS only. The operator's own clients of them (Thanos sidecar,
  *     config reloader, kubelet probes) present no client certificate and cannot send basic auth,
- *     so access stays limited by the NetworkPolicies (charts/network-policies.ts).
+ *     so access stays limited by the NetworkPolicies (charts/network-policies.ts, from the flows in charts/flows.ts).
  */
 import type { EnvConfig } from '../envs/schema.js';
 

@@ -4,9 +4,10 @@
  */
 import { DashboardBuilder, QueryVariableBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { C, clusterVariable, q, stat, table, THANOS_DATASOURCE, timeseries } from './common.js';
-import { PUSHGATEWAY } from '../pushgateway.js';
+
 import { GROUPS_PER_REPLICA } from '../rules/batch-jobs.js';
 import { PUSHGATEWAY_REPLICA_LABELS } from '../rules/types.js';
+import { PUSHGATEWAY } from '../workloads.js';
 
 const dedup = (m: string, matchers = C) => `max without (${PUSHGATEWAY_REPLICA_LABELS}) (${m}{${matchers}})`;
 /** One job's (or the selected jobs') series: `$job`, a multi-value variable of the jobs that pushed. */

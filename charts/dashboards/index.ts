@@ -9,13 +9,12 @@ import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
 import { labelsFor } from '../../lib/labels.js';
 import { configMap } from '../../lib/workload.js';
-import { ALERTMANAGER, ALERTMANAGER_WEB_PORT } from '../alertmanager.js';
+
 import type { ChartContext } from '../context.js';
-import { PROMETHEUS, PROMETHEUS_WEB_PORT } from '../prometheus.js';
+
 import { svcHost } from '../../lib/dns.js';
 import { HTTP_PORT } from '../thanos/common.js';
-import { QUERY_FRONTEND } from '../thanos/query-frontend.js';
-import { QUERY_GLOBAL } from '../thanos/query-global.js';
+
 import { batchJobsDashboard } from './batch-jobs.js';
 import { PROMETHEUS_DATASOURCE, THANOS_DATASOURCE } from './common.js';
 import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
@@ -24,6 +23,7 @@ import { prometheusHealthDashboard } from './prometheus-health.js';
 import { sloDashboard } from './slo.js';
 import { greenlangServicesDashboard } from './greenlang-services.js';
 import type { Slo } from '../rules/slo.js';
+import { ALERTMANAGER, ALERTMANAGER_WEB_PORT, PROMETHEUS, PROMETHEUS_WEB_PORT, QUERY_FRONTEND, QUERY_GLOBAL } from '../workloads.js';
 
 /** Every dashboard, with the plan flag of what it shows (rendered only where that runs). */
 const catalogue: readonly { build: (slos: readonly Slo[]) => { uid?: string }; requires?: 'pushgateway' }[] = [

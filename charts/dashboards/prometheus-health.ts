@@ -6,11 +6,9 @@
  */
 import { DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { C, clusterVariable, q, stat, timeseries } from './common.js';
-import { ALERTMANAGER } from '../alertmanager.js';
-import { COMPACTOR } from '../thanos/compactor.js';
-import { PROMETHEUS } from '../prometheus.js';
+
 import { SIDECAR_SERVICE } from '../thanos/sidecar.js';
-import { STORE } from '../thanos/store.js';
+import { ALERTMANAGER, COMPACTOR, PROMETHEUS, STORE } from '../workloads.js';
 
 export function prometheusHealthDashboard() {
   return new DashboardBuilder('Prometheus & Thanos Health')

@@ -1,6 +1,6 @@
 /** Alertmanager health (FR-3), thresholds after the upstream alertmanager mixin. */
 import type { RuleArea } from './types.js';
-import { ALERTMANAGER } from '../alertmanager.js';
+import { ALERTMANAGER } from '../workloads.js';
 
 export const alertmanagerRules: RuleArea = {
   area: 'alertmanager',

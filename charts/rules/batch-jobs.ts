@@ -7,7 +7,7 @@
  */
 import { REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { PUSHGATEWAY_REPLICA_LABELS, type RuleArea } from './types.js';
-import { PUSHGATEWAY } from '../pushgateway.js';
+import { PUSHGATEWAY } from '../workloads.js';
 
 const dedup = (metric: string) => `max without (${PUSHGATEWAY_REPLICA_LABELS}) (${metric})`;
 

@@ -9,10 +9,11 @@
  * teams' namespaces on a shared cluster are theirs to alert on. Node and API server alerts
  * cover the whole cluster, since the platform runs on it.
  */
-import { KUBE_STATE_METRICS, NODE_EXPORTER } from '../exporters.js';
+
 import { APISERVER_JOB, KUBELET_JOB } from '../monitors.js';
 import { PROMETHEUS_PVC_REGEX } from './prometheus.js';
 import type { RuleArea } from './types.js';
+import { KUBE_STATE_METRICS, NODE_EXPORTER } from '../workloads.js';
 
 const KSM = `job="${KUBE_STATE_METRICS.name}"`;
 const NODE = `job="${NODE_EXPORTER.name}"`;

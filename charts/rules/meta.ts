@@ -4,7 +4,7 @@
  * still queries Thanos Query (deduplicated across the pair) and still reaches Alertmanager.
  */
 import type { RuleArea } from './types.js';
-import { PROMETHEUS } from '../prometheus.js';
+import { PROMETHEUS } from '../workloads.js';
 
 export const metaRules: RuleArea = {
   area: 'meta',

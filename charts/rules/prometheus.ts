@@ -4,7 +4,7 @@
  * prometheus-mixin. Jobs are the operator's: the Service name, taken from the component (`PROMETHEUS.name`).
  */
 import type { RuleArea } from './types.js';
-import { PROMETHEUS } from '../prometheus.js';
+import { PROMETHEUS } from '../workloads.js';
 
 /** PVCs of the Prometheus pods: <claim template>-<statefulset>-<ordinal>. */
 export const PROMETHEUS_PVC_REGEX = 'prometheus-db-prometheus-prometheus-[0-9]+';

@@ -7,11 +7,9 @@
  * absent (discovery of GreenLang pods that opt in) says so with TARGETS_OPTIONAL_ANNOTATION.
  */
 import type { Manifest } from '../../lib/synth.js';
-import { PROMETHEUS } from '../prometheus.js';
-import type { RuleArea } from './types.js';
 
-/** On a ServiceMonitor, PodMonitor, Probe or ScrapeConfig: "true" when zero targets is normal. */
-export const TARGETS_OPTIONAL_ANNOTATION = 'monitoring.greenlang.io/targets-optional';
+import type { RuleArea } from './types.js';
+import { PROMETHEUS, TARGETS_OPTIONAL_ANNOTATION } from '../workloads.js';
 
 export const EMPTY_JOB_ALERT = 'PrometheusJobWithoutTargets';
 

@@ -3,10 +3,9 @@
  * upstream thanos mixin. Jobs are the Service names rendered by charts/thanos/.
  */
 import type { RuleArea } from './types.js';
-import { COMPACTOR } from '../thanos/compactor.js';
-import { PROMETHEUS } from '../prometheus.js';
-import { QUERY } from '../thanos/query.js';
+
 import { SIDECAR_SERVICE } from '../thanos/sidecar.js';
+import { COMPACTOR, PROMETHEUS, QUERY } from '../workloads.js';
 
 const QUERY_HANDLERS = 'handler=~"query|query_range"';
 

@@ -7,7 +7,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { EnvConfig } from '../../envs/schema.js';
-import { labelsFor, selectorLabels, type Workload, versioned } from '../../lib/labels.js';
+import { labelsFor, selectorLabels, versioned } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { ALL_REPLICA_LABELS } from '../../lib/replica-labels.js';
 import { CONFIG_HASH_ANNOTATION, configHash, restrictedPod, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
@@ -22,10 +22,8 @@ import {
   thanosContainer,
   dataClaim,
 } from './common.js';
-import { tcp, type Flow } from '../network-policies.js';
-import { PROMETHEUS } from '../prometheus.js';
-
-export const COMPACTOR: Workload = { name: 'thanos-compactor', component: 'compactor', versionOf: 'thanos' };
+import { tcp, type Flow } from '../flows.js';
+import { COMPACTOR, PROMETHEUS } from '../workloads.js';
 
 export function compactorArgs(env: EnvConfig): string[] {
   const c = env.thanos.compactor;

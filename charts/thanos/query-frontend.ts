@@ -6,19 +6,17 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
-import { versioned, type Workload } from '../../lib/labels.js';
+import { versioned } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { pdb, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
 import { clientTls } from '../../lib/web-tls.js';
 import type { ChartContext } from '../context.js';
 import { HTTP_PORT, serverArgs, thanosContainer, thanosDeployment, queryApiTls, queryApiUrl } from './common.js';
-import { QUERY } from './query.js';
-import { selectorLabels } from '../../lib/labels.js';
-import { ALERT_DIGEST } from '../alert-digest.js';
-import { GRAFANA, tcp, type Flow } from '../network-policies.js';
-import { PROMETHEUS } from '../prometheus.js';
 
-export const QUERY_FRONTEND: Workload = { name: 'thanos-query-frontend', component: 'query-frontend', versionOf: 'thanos' };
+import { selectorLabels } from '../../lib/labels.js';
+
+import { GRAFANA, tcp, type Flow } from '../flows.js';
+import { ALERT_DIGEST, PROMETHEUS, QUERY, QUERY_FRONTEND } from '../workloads.js';
 
 export function queryFrontendArgs(env: EnvConfig): string[] {
   const f = env.thanos.queryFrontend;

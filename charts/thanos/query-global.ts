@@ -7,7 +7,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { EnvConfig } from '../../envs/schema.js';
-import { versioned, type Workload } from '../../lib/labels.js';
+import { versioned } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { pdb, service, serviceAccount, serviceMonitor } from '../../lib/workload.js';
 import type { ChartContext } from '../context.js';
@@ -23,11 +23,10 @@ import {
 } from './common.js';
 import { queryArgs } from './query.js';
 import { selectorLabels } from '../../lib/labels.js';
-import { ALERT_DIGEST } from '../alert-digest.js';
-import { GRAFANA, tcp, type EgressFlow, type Flow } from '../network-policies.js';
-import { PROMETHEUS } from '../prometheus.js';
 
-export const QUERY_GLOBAL: Workload = { name: 'thanos-query-global', component: 'query-global', versionOf: 'thanos' };
+import { GRAFANA, tcp, type EgressFlow, type Flow } from '../flows.js';
+import { ALERT_DIGEST, PROMETHEUS, QUERY_GLOBAL } from '../workloads.js';
+
 /** Endpoint config: every cluster's query, sorted by cluster name for stable output, all over mutual TLS. */
 export function globalEndpointConfig(env: EnvConfig): unknown {
   const g = env.thanos.global!;

@@ -24,21 +24,17 @@ import {
   thanosContainer,
   thanosDeployment,
 } from './common.js';
-import { THANOS_RULER_SERVICE } from './ruler.js';
+
 import { SIDECAR_SERVICE } from './sidecar.js';
 import { storeServices } from './store.js';
 import { selectorLabels } from '../../lib/labels.js';
-import { ALERT_DIGEST } from '../alert-digest.js';
-import { addressPeers, GRAFANA, tcp, type Flow } from '../network-policies.js';
+
+import { addressPeers, GRAFANA, tcp, type Flow } from '../flows.js';
 import { queryEndpoint } from '../plan.js';
 import { Service } from 'kubernetes-models/v1/Service';
-import { PROMETHEUS } from '../prometheus.js';
-import { GRPC_PORT, HTTP_PORT } from './common.js';
-import { QUERY_FRONTEND } from './query-frontend.js';
-import { QUERY_GLOBAL } from './query-global.js';
-import { RULER } from './ruler.js';
 
-export const QUERY: Workload = { name: 'thanos-query', component: 'query', versionOf: 'thanos' };
+import { GRPC_PORT, HTTP_PORT } from './common.js';
+import { ALERT_DIGEST, PROMETHEUS, QUERY, QUERY_FRONTEND, QUERY_GLOBAL, RULER, THANOS_RULER_SERVICE } from '../workloads.js';
 
 /** The StoreAPI endpoints of one cluster. */
 export function clusterEndpoints(env: EnvConfig): string[] {

@@ -6,12 +6,12 @@
 import type { PrometheusSpecThanos } from '../../imports/monitoring.coreos.com.js';
 import type { EnvConfig } from '../../envs/schema.js';
 import { imageOf } from '../../envs/versions.js';
-import { versioned, type Workload } from '../../lib/labels.js';
+import { versioned } from '../../lib/labels.js';
 import { crResources, service, serviceMonitor } from '../../lib/workload.js';
 import { parseQuantity } from '../../lib/units.js';
 import { grpcTlsFiles, grpcTlsMount, OBJSTORE_KEY, OBJSTORE_SECRET, storeLimitFlags, THANOS_PORTS } from './common.js';
+import { SIDECAR } from '../workloads.js';
 
-export const SIDECAR: Workload = { name: 'thanos-sidecar', component: 'sidecar', versionOf: 'thanos' };
 export const SIDECAR_SERVICE = SIDECAR.name;
 
 /** `spec.thanos` of the Prometheus CR. */

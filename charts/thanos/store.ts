@@ -37,11 +37,8 @@ import {
   HTTP_PORT,
   storeLimitFlags,
 } from './common.js';
-import { tcp, type Flow } from '../network-policies.js';
-import { PROMETHEUS } from '../prometheus.js';
-import { QUERY } from './query.js';
-
-export const STORE: Workload = { name: 'thanos-store', component: 'store-gateway', versionOf: 'thanos' };
+import { tcp, type Flow } from '../flows.js';
+import { PROMETHEUS, QUERY, STORE } from '../workloads.js';
 
 /** Workload identity of shard i (the unsharded store is just `thanos-store`). */
 function shard(env: EnvConfig, i: number): Workload {

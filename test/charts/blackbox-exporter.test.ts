@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { BLACKBOX, HTTPS_MODULE, probeTargets } from '../../charts/blackbox-exporter.js';
+import { HTTPS_MODULE, probeTargets } from '../../charts/blackbox-exporter.js';
 import { synthesize } from '../../charts/index.js';
 import { planCluster } from '../../charts/plan.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
@@ -17,6 +17,7 @@ import { request } from '../../tools/https.js';
 import { makeCerts } from '../helpers/certs.js';
 import { useProcesses, type Running } from '../helpers/proc.js';
 import { manifestsOf, tempDir } from '../helpers/tree.js';
+import { BLACKBOX } from '../../charts/workloads.js';
 
 const dev = resolveAll(envFiles).find((e) => e.name === 'dev')!;
 const rendered = manifestsOf(await synthesize([dev])).filter((m) => m.file.includes('/blackbox-exporter/'));

@@ -1,6 +1,6 @@
 /** Properties of the rendered Prometheus HA pair that must hold in every environment and cluster. */
 import { ARGOCD_SETTINGS } from '../../charts/argocd.js';
-import { SYSTEM_TARGET_NAMESPACES } from '../../charts/monitors.js';
+
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { RETENTION_SIZE_MAX_SHARE } from '../../envs/schema.js';
 import { REPLICA_LABELS } from '../../lib/replica-labels.js';
@@ -10,6 +10,7 @@ import { synthesize } from '../../charts/index.js';
 import { parseByteSize, parseQuantity } from '../../lib/units.js';
 import { fixtureOutputsDir, solo } from '../fixtures/envs.js';
 import { manifestsOf } from '../helpers/tree.js';
+import { SYSTEM_TARGET_NAMESPACES } from '../../charts/workloads.js';
 
 const envs = [...resolveAll(envFiles), ...resolveAll([solo], { terraformOutputsDir: fixtureOutputsDir })];
 const all = manifestsOf(await synthesize(envs));

@@ -12,7 +12,7 @@ import { synthesize } from '../../charts/index.js';
 import { IRSA_ANNOTATION } from '../../lib/workload.js';
 import { fixtureOutputsDir, solo } from '../fixtures/envs.js';
 import { manifestsOf } from '../helpers/tree.js';
-import { STORE } from '../../charts/thanos/store.js';
+import { STORE } from '../../charts/workloads.js';
 
 const envs = [...resolveAll(envFiles), ...resolveAll([solo], { terraformOutputsDir: fixtureOutputsDir })];
 const all = manifestsOf(await synthesize(envs));

@@ -16,8 +16,8 @@ import { standInNamespaces, standInRootCa, standInSecrets, startOperator } from 
 import { toolPath } from '../../tools/binaries.js';
 import { RULE_EVALUATOR_LABEL, THANOS_RULER_EVALUATOR } from '../../lib/rules.js';
 import { planCluster } from '../../charts/plan.js';
-import { GRAFANA_SELECTOR } from '../../charts/network-policies.js';
-import { EMPTY_JOB_ALERT, scrapeJobsOf, TARGETS_OPTIONAL_ANNOTATION } from '../../charts/rules/scrape-targets.js';
+import { GRAFANA_SELECTOR } from '../../charts/flows.js';
+import { EMPTY_JOB_ALERT, scrapeJobsOf } from '../../charts/rules/scrape-targets.js';
 import type { Running } from '../../tools/proc.js';
 import { SIDECAR_CONTAINER } from '../../charts/thanos/sidecar.js';
 import { parseQuantity } from '../../lib/units.js';
@@ -32,6 +32,7 @@ import {
   targets,
   useControlPlane,
 } from './cluster.js';
+import { TARGETS_OPTIONAL_ANNOTATION } from '../../charts/workloads.js';
 
 const OPERATOR_CRS = ['Prometheus', 'Alertmanager', 'ThanosRuler'] as const;
 const CONFIG_KINDS = ['ServiceMonitor', 'PodMonitor', 'Probe', 'ScrapeConfig', 'PrometheusRule'] as const;

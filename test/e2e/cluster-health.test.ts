@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import type { KubeClient } from '../../lib/kube.js';
 import type { Manifest } from '../../lib/synth.js';
-import { APISERVER_JOB, KUBELET_JOB, platformNamespaces } from '../../charts/monitors.js';
+import { APISERVER_JOB, KUBELET_JOB } from '../../charts/monitors.js';
 import { kubernetesRules } from '../../charts/rules/kubernetes.js';
 import { isAlert, type AlertRule } from '../../charts/rules/types.js';
 import { startStack, type Stack } from '../../tools/preview/stack.js';
@@ -22,6 +22,7 @@ import { json } from '../helpers/http.js';
 import { vectorSelectors } from '../helpers/promql.js';
 import { useProcesses, type Running } from '../helpers/proc.js';
 import { waitFor } from '../helpers/sink.js';
+import { platformNamespaces } from '../../charts/workloads.js';
 
 const dev = resolveAll(envFiles).find((e) => e.name === 'dev')!;
 const WATCHED = 'greenlang';

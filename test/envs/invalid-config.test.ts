@@ -7,7 +7,7 @@ import path from 'node:path';
 import { deepMerge } from '../../envs/index.js';
 import type { EnvOverrides } from '../../envs/schema.js';
 import { synthesize } from '../../charts/index.js';
-import { runSynth } from '../../lib/run.js';
+import { runSynth } from '../../cli/synth.js';
 import { fixtureOutputsDir, qa } from '../fixtures/envs.js';
 import { hashTree, tempDir } from '../helpers/tree.js';
 

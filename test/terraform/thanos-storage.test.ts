@@ -8,13 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { parseDir } from '../helpers/terraform.js';
-import { PROMETHEUS } from '../../charts/prometheus.js';
-import { COMPACTOR } from '../../charts/thanos/compactor.js';
-import { RULER } from '../../charts/thanos/ruler.js';
-import { STORE } from '../../charts/thanos/store.js';
+
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { terraformOutputsSchema } from '../../envs/terraform.js';
 import { repoRoot } from '../../tools/binaries.js';
+import { COMPACTOR, PROMETHEUS, RULER, STORE } from '../../charts/workloads.js';
 
 const moduleDir = path.join(repoRoot, 'terraform/modules/thanos-storage');
 

@@ -6,13 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveAll } from '../envs/index.js';
-import type { EnvOverrides } from '../envs/schema.js';
-import { PINS_BEGIN, PINS_END, pinsOf, releaseOf, type Pins } from '../envs/versions.js';
-import { diffTrees, toMarkdown, type DistDiff } from './dist-diff.js';
-import { treeOnDisk } from './manifests.js';
-import type { Synthesize } from './synth.js';
-import { writeTreeAtomically } from './writer.js';
+import { resolveAll } from './index.js';
+import type { EnvOverrides } from './schema.js';
+import { PINS_BEGIN, PINS_END, pinsOf, releaseOf, type Pins } from './versions.js';
+import { diffTrees, toMarkdown, type DistDiff } from '../lib/dist-diff.js';
+import { treeOnDisk } from '../lib/manifests.js';
+import type { Synthesize } from '../lib/synth.js';
+import { writeTreeAtomically } from '../lib/writer.js';
 
 export class PromoteError extends Error {
   override name = 'PromoteError';

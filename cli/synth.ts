@@ -1,8 +1,8 @@
 /** resolve -> synthesize -> write atomically: the whole of `make synth`, callable from tests. */
 import { resolveAll, type ResolveOptions } from '../envs/index.js';
 import type { EnvOverrides } from '../envs/schema.js';
-import type { RenderedTree, Synthesize } from './synth.js';
-import { assertOwnedOutDir, writeTreeAtomically } from './writer.js';
+import type { RenderedTree, Synthesize } from '../lib/synth.js';
+import { assertOwnedOutDir, writeTreeAtomically } from '../lib/writer.js';
 
 export async function runSynth(
   synthesize: Synthesize,

@@ -11,7 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { promotedPins, releaseOf, versions } from '../../envs/versions.js';
 import { repoRoot } from '../../lib/paths.js';
-import { promote, readPins, writePins, type PinMap } from '../../lib/promote.js';
+import { promote, readPins, writePins, type PinMap } from '../../envs/promote.js';
 
 import { writeTreeAtomically } from '../../lib/writer.js';
 import { hashTree, tempDir } from '../helpers/tree.js';
