@@ -21,6 +21,7 @@ import { addObject } from '../lib/objects.js';
 import { pythonCronJob } from '../lib/python-job.js';
 import { serviceAccount } from '../lib/workload.js';
 import { ALERT_DIGEST, PROMETHEUS, PROMETHEUS_WEB_PORT, QUERY_FRONTEND, QUERY_GLOBAL } from './workloads.js';
+import { type Component, own } from './component.js';
 
 /** The digest runs where the global view is when there is one (charts/plan.ts), so it sees every cluster. */
 function queryUrl(env: EnvConfig, plan: ClusterPlan): string {
@@ -73,3 +74,10 @@ export function alertDigestChart(scope: Construct, { env, plan }: ChartContext):
   addObject(chart, cronJob);
   return chart;
 }
+
+export const alertDigestComponent: Component = {
+  name: 'alert-digest',
+  render: alertDigestChart,
+  runs: (p) => p.alertDigest,
+  pods: [own(ALERT_DIGEST)],
+};

@@ -19,6 +19,9 @@ import { alertmanagerConfig } from './alertmanager-config.js';
 import type { ChartContext } from './context.js';
 import { GRAFANA, tcp, type Flow } from './flows.js';
 import { ALERTMANAGER, ALERTMANAGER_MESH_PORT, ALERTMANAGER_WEB_PORT, CONFIG_RELOADER_PORT, PROMETHEUS, RULER } from './workloads.js';
+import { type Component } from './component.js';
+import { alertmanagerRules } from './rules/alertmanager.js';
+import { watchdogRules } from './rules/watchdog.js';
 
 export const ALERTMANAGER_CONFIG_SECRET = 'alertmanager-greenlang';
 
@@ -95,4 +98,13 @@ export const ALERTMANAGER_SLO: Slo = {
   sli: 'Alertmanager notifications delivered',
   errors: `alertmanager_notifications_failed_total{job="${ALERTMANAGER.name}"}`,
   total: `alertmanager_notifications_total{job="${ALERTMANAGER.name}"}`,
+};
+
+export const alertmanagerComponent: Component = {
+  name: 'alertmanager',
+  render: alertmanagerChart,
+  pods: [{ workload: ALERTMANAGER, selector: alertmanagerPodSelector() }],
+  ingress: alertmanagerIngress,
+  rules: [alertmanagerRules, watchdogRules],
+  slos: [ALERTMANAGER_SLO],
 };

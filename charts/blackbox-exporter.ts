@@ -46,6 +46,7 @@ import {
   PROMETHEUS_WEB_PORT,
   QUERY_FRONTEND,
 } from './workloads.js';
+import { type Component, own } from './component.js';
 
 /** The module every platform probe uses: HTTPS, verified, with the namespace's client certificate. */
 export const HTTPS_MODULE = 'https_ready';
@@ -193,4 +194,13 @@ export const probeRules: RuleArea = {
       ],
     },
   ],
+};
+
+export const blackboxExporterComponent: Component = {
+  name: 'blackbox-exporter',
+  render: blackboxExporterChart,
+  pods: [own(BLACKBOX)],
+  ingress: blackboxIngress,
+  reaches: blackboxReaches,
+  rules: [probeRules],
 };

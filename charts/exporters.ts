@@ -22,6 +22,7 @@ import { bindClusterRole, monitorFor, restrictedContainer, restrictedPod, servic
 import type { ChartContext } from './context.js';
 import { tcp, type Flow } from './flows.js';
 import { KSM_PORTS, KUBE_STATE_METRICS, NODE_EXPORTER, NODE_EXPORTER_PORT, PROMETHEUS } from './workloads.js';
+import { type Component } from './component.js';
 
 const NODE_EXPORTER_AUTH_MOUNT = '/etc/node-exporter/auth';
 
@@ -226,3 +227,5 @@ export function exportersIngress(): Flow[] {
     },
   ];
 }
+
+export const exportersComponent: Component = { name: 'exporters', render: exportersChart, ingress: exportersIngress };

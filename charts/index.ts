@@ -3,154 +3,61 @@
  * dist/<env>/<cluster>/<name>/manifests.yaml, which one Argo CD Application syncs. Whether a
  * component is rendered is decided by the cluster's plan (charts/plan.ts), never an env name check.
  */
-import { App, type Chart } from 'cdk8s';
-import type { Construct } from 'constructs';
+import { App } from 'cdk8s';
 import type { ClusterConfig, EnvConfig } from '../envs/schema.js';
-import { selectorLabels, type Workload } from '../lib/labels.js';
 import { validateRendered, type Manifest, type RenderedChart, type RenderedTree } from '../lib/synth.js';
+import { alertDigestComponent } from './alert-digest.js';
+import { alertmanagerComponent } from './alertmanager.js';
 import { allowedKinds, ARGOCD_COMPONENT, argocdChart } from './argocd.js';
+import { blackboxExporterComponent } from './blackbox-exporter.js';
+import { WAVES, type Component } from './component.js';
 import type { ChartContext } from './context.js';
-import { planCluster, type ClusterPlan } from './plan.js';
-import { alertDigestChart } from './alert-digest.js';
-import { blackboxExporterChart, blackboxIngress, blackboxReaches, probeRules } from './blackbox-exporter.js';
-import { ALERTMANAGER_SLO, alertmanagerChart, alertmanagerIngress, alertmanagerPodSelector } from './alertmanager.js';
 import { dashboardsChart } from './dashboards/index.js';
-import { exportersChart, exportersIngress } from './exporters.js';
-import { monitorsChart } from './monitors.js';
-import { namespaceChart } from './namespace.js';
-import { resolveFlows, type EgressFlow, type Flow, type IngressRule, type Reach } from './flows.js';
+import { exportersComponent } from './exporters.js';
+import { resolveFlows, type Flow, type IngressRule } from './flows.js';
+import { monitorsComponent } from './monitors.js';
+import { namespaceComponent } from './namespace.js';
 import { networkPoliciesChart } from './network-policies.js';
-import { PROMETHEUS_SLO, prometheusChart, prometheusIngress, prometheusPodSelector } from './prometheus.js';
-import { operatorIngress, prometheusOperatorChart } from './prometheus-operator.js';
-import { PUSHGATEWAY_SLO, pushgatewayChart, pushgatewayIngress } from './pushgateway.js';
-import { pushgatewayClientsChart } from './pushgateway-clients.js';
-import { alertmanagerRules } from './rules/alertmanager.js';
-import { watchdogRules } from './rules/watchdog.js';
-import { expectedScrapeJobs, scrapeTargetRules } from './rules/scrape-targets.js';
-import { sloRules, type Slo } from './rules/slo.js';
-import { batchJobRules } from './rules/batch-jobs.js';
+import { planCluster } from './plan.js';
+import { prometheusComponent } from './prometheus.js';
+import { prometheusOperatorComponent } from './prometheus-operator.js';
+import { pushgatewayComponent } from './pushgateway.js';
+import { pushgatewayClientsComponent } from './pushgateway-clients.js';
 import { rulesChart } from './rules/index.js';
-import { metaRules } from './rules/meta.js';
 import { kubernetesRules } from './rules/kubernetes.js';
-import { greenlangServiceRules } from './rules/greenlang-services.js';
-import { prometheusRules } from './rules/prometheus.js';
-import { thanosRules } from './rules/thanos.js';
+import { expectedScrapeJobs, scrapeTargetRules } from './rules/scrape-targets.js';
+import { sloRules } from './rules/slo.js';
 import type { RuleArea } from './rules/types.js';
-import { secretsChart } from './secrets.js';
-import { storageChart } from './storage.js';
-import { compactorIngress, thanosCompactorChart } from './thanos/compactor.js';
-import { thanosObjstoreChart } from './thanos/objstore.js';
-import { QUERY_SLO, queryIngress, thanosQueryChart } from './thanos/query.js';
-import { queryFrontendIngress, thanosQueryFrontendChart } from './thanos/query-frontend.js';
-import { queryGlobalEgress, queryGlobalIngress, thanosQueryGlobalChart } from './thanos/query-global.js';
-import { rulerIngress, rulerPodSelector, thanosRulerChart } from './thanos/ruler.js';
-import { storeIngress, thanosStoreChart } from './thanos/store.js';
-import { thanosTlsChart } from './thanos/tls.js';
-import { webTlsChart } from './web-tls.js';
-import {
-  ALERTMANAGER,
-  ALERT_DIGEST,
-  BLACKBOX,
-  JANITOR,
-  PROMETHEUS,
-  PUSHGATEWAY,
-  QUERY,
-  QUERY_FRONTEND,
-  QUERY_GLOBAL,
-  RULER,
-  platformNamespaces,
-} from './workloads.js';
+import { secretsComponent } from './secrets.js';
+import { storageComponent } from './storage.js';
+import { thanosCompactorComponent } from './thanos/compactor.js';
+import { thanosObjstoreComponent } from './thanos/objstore.js';
+import { thanosQueryComponent } from './thanos/query.js';
+import { thanosQueryFrontendComponent } from './thanos/query-frontend.js';
+import { thanosQueryGlobalComponent } from './thanos/query-global.js';
+import { thanosRulerComponent } from './thanos/ruler.js';
+import { thanosStoreComponent } from './thanos/store.js';
+import { thanosTlsComponent } from './thanos/tls.js';
+import { webTlsComponent } from './web-tls.js';
+import { platformNamespaces } from './workloads.js';
 
-/** The pods of one of a component's workloads, as a peer of other components' flows. */
-export interface PodsOf {
-  readonly workload: Workload;
-  readonly selector: Record<string, string>;
-}
-
-/**
- * A component: what it renders, when it runs, and what the whole-platform views take from it
- * (NetworkPolicies, rules, peers). Its module holds all of it; this registry only lists them.
- */
-export interface Component {
-  readonly name: string;
-  /** Its chart; or `renderFrom`, given what every other component rendered (rendered after them). */
-  readonly render?: (scope: Construct, ctx: ChartContext) => Chart;
-  readonly renderFrom?: (scope: Construct, ctx: ChartContext, others: readonly Manifest[]) => Chart;
-  /** Rendered only when the cluster's plan runs it; always when absent. */
-  readonly runs?: (plan: ClusterPlan) => boolean;
-  /** Argo CD sync wave of its Application (0 when absent); see WAVES. */
-  readonly wave?: number;
-  /** Its pods, so other components' flows can name them as peers. */
-  readonly pods?: readonly PodsOf[];
-  /** Who may reach its pods, and on which ports (rendered by the network-policies component). */
-  readonly ingress?: (ctx: ChartContext) => readonly Flow[];
-  /** What its pods connect to in other components (each a flow into the target's pods, where it runs). */
-  readonly reaches?: (ctx: ChartContext) => readonly Reach[];
-  /** What its pods connect to outside the cluster, beyond the namespace-wide egress. */
-  readonly egress?: (ctx: ChartContext) => readonly EgressFlow[];
-  /** The rule areas that watch it (rendered, and tested, with it). */
-  readonly rules?: readonly RuleArea[];
-  /** Its service level objectives: recording rules, burn-rate alerts and a row of the SLO dashboard where it runs. */
-  readonly slos?: readonly Slo[];
-}
-
-/**
- * Bootstrap order on a fresh cluster, so it converges without retries: namespaces, CRDs
- * (charts/argocd.ts) and the StorageClass first; then what workloads mount or need running
- * (credentials, certificates, the objstore config, the operator); then the workloads;
- * dashboards last.
- */
-const WAVES = { foundation: -2, prerequisites: -1, workloads: 0, last: 1 } as const;
-
-const thanos = (p: ClusterPlan) => p.thanos;
-
-/** Pods labelled by our charts (selectorLabels), as opposed to the operator's. */
-const own = (workload: Workload): PodsOf => ({ workload, selector: selectorLabels(workload) });
+export type { Component, PodsOf } from './component.js';
 
 export const components: readonly Component[] = [
-  { name: 'namespace', render: namespaceChart, wave: WAVES.foundation },
-  { name: 'storage', render: storageChart, wave: WAVES.foundation, runs: (p) => p.storageClass },
-  { name: 'secrets', render: secretsChart, wave: WAVES.prerequisites },
-  { name: 'web-tls', render: webTlsChart, wave: WAVES.prerequisites },
-  { name: 'prometheus-operator', render: prometheusOperatorChart, wave: WAVES.prerequisites, ingress: operatorIngress },
-  {
-    name: 'prometheus',
-    render: prometheusChart,
-    pods: [{ workload: PROMETHEUS, selector: prometheusPodSelector() }],
-    ingress: prometheusIngress,
-    rules: [prometheusRules],
-    slos: [PROMETHEUS_SLO],
-  },
-  {
-    name: 'alertmanager',
-    render: alertmanagerChart,
-    pods: [{ workload: ALERTMANAGER, selector: alertmanagerPodSelector() }],
-    ingress: alertmanagerIngress,
-    rules: [alertmanagerRules, watchdogRules],
-    slos: [ALERTMANAGER_SLO],
-  },
-  {
-    name: 'pushgateway',
-    render: pushgatewayChart,
-    runs: (p) => p.pushgateway,
-    pods: [own(PUSHGATEWAY), own(JANITOR)],
-    ingress: pushgatewayIngress,
-    rules: [batchJobRules],
-    slos: [PUSHGATEWAY_SLO],
-  },
+  namespaceComponent,
+  storageComponent,
+  secretsComponent,
+  webTlsComponent,
+  prometheusOperatorComponent,
+  prometheusComponent,
+  alertmanagerComponent,
+  pushgatewayComponent,
   // What a batch job in a tenant namespace mounts to push (credentials, CA, settings).
-  { name: 'pushgateway-clients', render: pushgatewayClientsChart, runs: (p) => p.pushgateway, wave: WAVES.prerequisites },
-  { name: 'exporters', render: exportersChart, ingress: exportersIngress },
-  {
-    name: 'blackbox-exporter',
-    render: blackboxExporterChart,
-    pods: [own(BLACKBOX)],
-    ingress: blackboxIngress,
-    reaches: blackboxReaches,
-    rules: [probeRules],
-  },
+  pushgatewayClientsComponent,
+  exportersComponent,
+  blackboxExporterComponent,
   // The GreenLang services' rules go with the monitors that scrape them.
-  { name: 'monitors', render: monitorsChart, rules: [greenlangServiceRules] },
+  monitorsComponent,
   {
     name: 'rules',
     // The components' rule areas; the health of the cluster and workloads in the namespaces the
@@ -182,44 +89,16 @@ export const components: readonly Component[] = [
         running(ctx).flatMap((c) => c.egress?.(ctx) ?? []),
       ),
   },
-  { name: 'alert-digest', render: alertDigestChart, runs: (p) => p.alertDigest, pods: [own(ALERT_DIGEST)] },
-  { name: 'thanos-objstore', render: thanosObjstoreChart, runs: thanos, wave: WAVES.prerequisites },
-  { name: 'thanos-tls', render: thanosTlsChart, runs: thanos, wave: WAVES.prerequisites },
+  alertDigestComponent,
+  thanosObjstoreComponent,
+  thanosTlsComponent,
   // The Thanos rule area watches every Thanos component; it goes with the query, which runs wherever Thanos does.
-  {
-    name: 'thanos-query',
-    render: thanosQueryChart,
-    runs: thanos,
-    pods: [own(QUERY)],
-    ingress: queryIngress,
-    rules: [thanosRules],
-    slos: [QUERY_SLO],
-  },
-  {
-    name: 'thanos-query-frontend',
-    render: thanosQueryFrontendChart,
-    runs: thanos,
-    pods: [own(QUERY_FRONTEND)],
-    ingress: queryFrontendIngress,
-  },
-  { name: 'thanos-store', render: thanosStoreChart, runs: thanos, ingress: storeIngress },
-  { name: 'thanos-compactor', render: thanosCompactorChart, runs: thanos, ingress: compactorIngress },
-  {
-    name: 'thanos-ruler',
-    render: thanosRulerChart,
-    runs: thanos,
-    pods: [{ workload: RULER, selector: rulerPodSelector() }],
-    ingress: rulerIngress,
-    rules: [metaRules],
-  },
-  {
-    name: 'thanos-query-global',
-    render: thanosQueryGlobalChart,
-    runs: (p) => p.globalQuery,
-    pods: [own(QUERY_GLOBAL)],
-    ingress: queryGlobalIngress,
-    egress: queryGlobalEgress,
-  },
+  thanosQueryComponent,
+  thanosQueryFrontendComponent,
+  thanosStoreComponent,
+  thanosCompactorComponent,
+  thanosRulerComponent,
+  thanosQueryGlobalComponent,
 ];
 
 /** One cluster's charts as manifests, in output order (Argo CD's Applications last). Not validated. */

@@ -27,6 +27,8 @@ import { labelsFor } from '../lib/labels.js';
 import { addObject, typed, type TypedObject } from '../lib/objects.js';
 import type { ChartContext } from './context.js';
 import { TARGETS_OPTIONAL_ANNOTATION } from './workloads.js';
+import { type Component } from './component.js';
+import { greenlangServiceRules } from './rules/greenlang-services.js';
 
 /** Jobs of the kubelet and API server targets: the value of each monitor's jobLabel on its Service. */
 const KUBELET_SERVICE_LABELS = { 'app.kubernetes.io/name': 'kubelet' } as const;
@@ -223,3 +225,5 @@ export function monitorsChart(scope: Construct, { env }: ChartContext): Chart {
   for (const sm of systemMonitors(env)) addObject(chart, sm);
   return chart;
 }
+
+export const monitorsComponent: Component = { name: 'monitors', render: monitorsChart, rules: [greenlangServiceRules] };

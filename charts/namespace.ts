@@ -8,6 +8,7 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { addObject } from '../lib/objects.js';
 import { MANAGED_BY, PART_OF } from '../lib/labels.js';
 import type { ChartContext } from './context.js';
+import { type Component, WAVES } from './component.js';
 
 /** Pod Security Admission labels: enforce, audit and warn at one level. */
 function podSecurity(level: 'restricted' | 'privileged'): Record<string, string> {
@@ -28,3 +29,5 @@ export function namespaceChart(scope: Construct, { env }: ChartContext): Chart {
   addObject(chart, new Namespace({ metadata: { name: env.hostNamespace, labels: { ...base, ...podSecurity('privileged') } } }));
   return chart;
 }
+
+export const namespaceComponent: Component = { name: 'namespace', render: namespaceChart, wave: WAVES.foundation };

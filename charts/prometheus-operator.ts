@@ -20,6 +20,7 @@ import { bindClusterRole, restrictedContainer, restrictedPod, service, serviceAc
 import type { ChartContext } from './context.js';
 import { tcp, type Flow } from './flows.js';
 import { OPERATOR, PROMETHEUS } from './workloads.js';
+import { type Component, WAVES } from './component.js';
 
 export const OPERATOR_METRICS_PORT = { name: 'http', port: 8080 } as const;
 /** The Service the operator keeps filled with every kubelet (scraped by the kubelet monitor). */
@@ -138,3 +139,10 @@ export function prometheusOperatorChart(scope: Construct, { env }: ChartContext)
 export function operatorIngress(): Flow[] {
   return [{ name: 'prometheus-operator', to: selectorLabels(OPERATOR), from: [PROMETHEUS], ports: tcp(OPERATOR_METRICS_PORT.port) }];
 }
+
+export const prometheusOperatorComponent: Component = {
+  name: 'prometheus-operator',
+  render: prometheusOperatorChart,
+  wave: WAVES.prerequisites,
+  ingress: operatorIngress,
+};

@@ -44,6 +44,8 @@ import {
   QUERY,
   targetNamespaces,
 } from './workloads.js';
+import { type Component } from './component.js';
+import { prometheusRules } from './rules/prometheus.js';
 
 /** Labels the operator puts on the pods of a Prometheus CR; the selectors below rely on them. */
 export function prometheusPodSelector(): Record<string, string> {
@@ -251,4 +253,13 @@ export const PROMETHEUS_SLO: Slo = {
   sli: 'Prometheus API requests answered without a 5xx',
   errors: `prometheus_http_requests_total{job="${PROMETHEUS.name}",handler=~"/api/v1/.+",code=~"5.."}`,
   total: `prometheus_http_requests_total{job="${PROMETHEUS.name}",handler=~"/api/v1/.+"}`,
+};
+
+export const prometheusComponent: Component = {
+  name: 'prometheus',
+  render: prometheusChart,
+  pods: [{ workload: PROMETHEUS, selector: prometheusPodSelector() }],
+  ingress: prometheusIngress,
+  rules: [prometheusRules],
+  slos: [PROMETHEUS_SLO],
 };

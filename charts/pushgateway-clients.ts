@@ -18,6 +18,7 @@ import type { ChartContext } from './context.js';
 import { pushgatewayReplicaUrls } from './pushgateway.js';
 import { externalSecret, secretPath } from './secrets.js';
 import { tlsCertificate } from './web-tls.js';
+import { type Component, WAVES } from './component.js';
 
 export const PUSHGATEWAY_CLIENT = 'pushgateway-client';
 export const PUSHGATEWAY_CLIENT_TLS = 'pushgateway-client-tls';
@@ -59,3 +60,10 @@ export function pushgatewayClientsChart(scope: Construct, { env }: ChartContext)
   }
   return chart;
 }
+
+export const pushgatewayClientsComponent: Component = {
+  name: 'pushgateway-clients',
+  render: pushgatewayClientsChart,
+  runs: (p) => p.pushgateway,
+  wave: WAVES.prerequisites,
+};

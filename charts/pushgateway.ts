@@ -23,6 +23,8 @@ import type { ChartContext } from './context.js';
 import { svcHost } from '../lib/dns.js';
 import { namespacesPeer, tcp, type Flow } from './flows.js';
 import { JANITOR, PROMETHEUS, PUSHGATEWAY, PUSHGATEWAY_PORT } from './workloads.js';
+import { type Component, own } from './component.js';
+import { batchJobRules } from './rules/batch-jobs.js';
 
 const AUTH_MOUNT = '/etc/pushgateway/auth';
 
@@ -181,4 +183,14 @@ export const PUSHGATEWAY_SLO: Slo = {
   sli: 'PushGateway pushes accepted without a 5xx',
   errors: `pushgateway_http_requests_total{job="${PUSHGATEWAY.name}",handler="push",code=~"5.."}`,
   total: `pushgateway_http_requests_total{job="${PUSHGATEWAY.name}",handler="push"}`,
+};
+
+export const pushgatewayComponent: Component = {
+  name: 'pushgateway',
+  render: pushgatewayChart,
+  runs: (p) => p.pushgateway,
+  pods: [own(PUSHGATEWAY), own(JANITOR)],
+  ingress: pushgatewayIngress,
+  rules: [batchJobRules],
+  slos: [PUSHGATEWAY_SLO],
 };

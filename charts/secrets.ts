@@ -22,6 +22,7 @@ import { addObject, typed, type TypedObject } from '../lib/objects.js';
 import { webConfig } from '../lib/web-tls.js';
 import { CREDENTIAL_KEYS } from './alertmanager-config.js';
 import type { ChartContext } from './context.js';
+import { type Component, WAVES } from './component.js';
 
 export const NODE_EXPORTER_AUTH_SECRET = 'node-exporter-auth';
 
@@ -114,3 +115,5 @@ export function secretsChart(scope: Construct, { env, cluster, plan }: ChartCont
   addObject(chart, externalSecret(env, NODE_EXPORTER_AUTH_SECRET, ne, ['username', 'password']));
   return chart;
 }
+
+export const secretsComponent: Component = { name: 'secrets', render: secretsChart, wave: WAVES.prerequisites };

@@ -9,6 +9,7 @@ import { StorageClass } from 'kubernetes-models/storage.k8s.io/v1/StorageClass';
 import { labelsFor } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import type { ChartContext } from './context.js';
+import { type Component, WAVES } from './component.js';
 
 export const EBS_CSI_PROVISIONER = 'ebs.csi.aws.com';
 
@@ -34,3 +35,5 @@ export function storageChart(scope: Construct, { env }: ChartContext): Chart {
   );
   return chart;
 }
+
+export const storageComponent: Component = { name: 'storage', render: storageChart, wave: WAVES.foundation, runs: (p) => p.storageClass };

@@ -13,6 +13,7 @@ import { labelsFor } from '../lib/labels.js';
 import { addObject, typed, type TypedObject } from '../lib/objects.js';
 import { WEB_TLS_SECRET, webServerName } from '../lib/web-tls.js';
 import type { ChartContext } from './context.js';
+import { type Component, WAVES } from './component.js';
 
 /**
  * A cert-manager Certificate from the environment's issuer, for both server and client auth
@@ -68,3 +69,5 @@ export function webTlsChart(scope: Construct, { env }: ChartContext): Chart {
   addObject(chart, certificate(env, env.hostNamespace, names(env.hostNamespace)));
   return chart;
 }
+
+export const webTlsComponent: Component = { name: 'web-tls', render: webTlsChart, wave: WAVES.prerequisites };

@@ -24,6 +24,7 @@ import {
 } from './common.js';
 import { tcp, type Flow } from '../flows.js';
 import { COMPACTOR, PROMETHEUS } from '../workloads.js';
+import { type Component, whenThanos } from '../component.js';
 
 export function compactorArgs(env: EnvConfig): string[] {
   const c = env.thanos.compactor;
@@ -101,3 +102,10 @@ export function thanosCompactorChart(scope: Construct, ctx: ChartContext): Chart
 export function compactorIngress(): Flow[] {
   return [{ name: 'thanos-compactor', to: selectorLabels(COMPACTOR), from: [PROMETHEUS], ports: tcp(HTTP_PORT) }];
 }
+
+export const thanosCompactorComponent: Component = {
+  name: 'thanos-compactor',
+  render: thanosCompactorChart,
+  runs: whenThanos,
+  ingress: compactorIngress,
+};

@@ -10,6 +10,7 @@ import { labelsFor } from '../../lib/labels.js';
 import { addObject } from '../../lib/objects.js';
 import { storageOf, type ChartContext } from '../context.js';
 import { OBJSTORE_KEY, OBJSTORE_SECRET, objstoreConfig } from './common.js';
+import { type Component, WAVES, whenThanos } from '../component.js';
 
 export function thanosObjstoreChart(scope: Construct, ctx: ChartContext): Chart {
   const { env } = ctx;
@@ -28,3 +29,10 @@ export function thanosObjstoreChart(scope: Construct, ctx: ChartContext): Chart 
   );
   return chart;
 }
+
+export const thanosObjstoreComponent: Component = {
+  name: 'thanos-objstore',
+  render: thanosObjstoreChart,
+  runs: whenThanos,
+  wave: WAVES.prerequisites,
+};

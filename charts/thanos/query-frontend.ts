@@ -17,6 +17,7 @@ import { selectorLabels } from '../../lib/labels.js';
 
 import { GRAFANA, tcp, type Flow } from '../flows.js';
 import { ALERT_DIGEST, PROMETHEUS, QUERY, QUERY_FRONTEND } from '../workloads.js';
+import { type Component, own, whenThanos } from '../component.js';
 
 export function queryFrontendArgs(env: EnvConfig): string[] {
   const f = env.thanos.queryFrontend;
@@ -82,3 +83,11 @@ export function queryFrontendIngress(): Flow[] {
     },
   ];
 }
+
+export const thanosQueryFrontendComponent: Component = {
+  name: 'thanos-query-frontend',
+  render: thanosQueryFrontendChart,
+  runs: whenThanos,
+  pods: [own(QUERY_FRONTEND)],
+  ingress: queryFrontendIngress,
+};

@@ -26,6 +26,7 @@ import { selectorLabels } from '../../lib/labels.js';
 
 import { GRAFANA, tcp, type EgressFlow, type Flow } from '../flows.js';
 import { ALERT_DIGEST, PROMETHEUS, QUERY_GLOBAL } from '../workloads.js';
+import { type Component, own } from '../component.js';
 
 /** Endpoint config: every cluster's query, sorted by cluster name for stable output, all over mutual TLS. */
 export function globalEndpointConfig(env: EnvConfig): unknown {
@@ -99,3 +100,12 @@ export function queryGlobalIngress(): Flow[] {
     },
   ];
 }
+
+export const thanosQueryGlobalComponent: Component = {
+  name: 'thanos-query-global',
+  render: thanosQueryGlobalChart,
+  runs: (p) => p.globalQuery,
+  pods: [own(QUERY_GLOBAL)],
+  ingress: queryGlobalIngress,
+  egress: queryGlobalEgress,
+};

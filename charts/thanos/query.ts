@@ -35,6 +35,8 @@ import { Service } from 'kubernetes-models/v1/Service';
 
 import { GRPC_PORT, HTTP_PORT } from './common.js';
 import { ALERT_DIGEST, PROMETHEUS, QUERY, QUERY_FRONTEND, QUERY_GLOBAL, RULER, THANOS_RULER_SERVICE } from '../workloads.js';
+import { type Component, own, whenThanos } from '../component.js';
+import { thanosRules } from '../rules/thanos.js';
 
 /** The StoreAPI endpoints of one cluster. */
 export function clusterEndpoints(env: EnvConfig): string[] {
@@ -151,4 +153,14 @@ export const QUERY_SLO: Slo = {
   sli: 'Thanos Query queries answered without a 5xx',
   errors: `http_requests_total{job="${QUERY.name}",handler=~"query|query_range",code=~"5.."}`,
   total: `http_requests_total{job="${QUERY.name}",handler=~"query|query_range"}`,
+};
+
+export const thanosQueryComponent: Component = {
+  name: 'thanos-query',
+  render: thanosQueryChart,
+  runs: whenThanos,
+  pods: [own(QUERY)],
+  ingress: queryIngress,
+  rules: [thanosRules],
+  slos: [QUERY_SLO],
 };

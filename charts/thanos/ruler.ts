@@ -30,6 +30,8 @@ import { GRPC_PORT, grpcTlsFiles, grpcTlsMount, grpcTlsVolume, HTTP_PORT, OBJSTO
 import { svcHost } from '../../lib/dns.js';
 import { tcp, type Flow } from '../flows.js';
 import { ALERTMANAGER_OPERATED_SERVICE, CONFIG_RELOADER_PORT, PROMETHEUS, QUERY, RULER } from '../workloads.js';
+import { type Component, whenThanos } from '../component.js';
+import { metaRules } from '../rules/meta.js';
 
 export const RULER_CONFIG_SECRET = 'thanos-ruler-config';
 export const ALERTMANAGERS_KEY = 'alertmanagers.yaml';
@@ -134,3 +136,12 @@ export function rulerIngress(): Flow[] {
     { name: 'thanos-ruler', to: rulerPodSelector(), from: [QUERY, PROMETHEUS], ports: tcp(GRPC_PORT, HTTP_PORT, CONFIG_RELOADER_PORT) },
   ];
 }
+
+export const thanosRulerComponent: Component = {
+  name: 'thanos-ruler',
+  render: thanosRulerChart,
+  runs: whenThanos,
+  pods: [{ workload: RULER, selector: rulerPodSelector() }],
+  ingress: rulerIngress,
+  rules: [metaRules],
+};

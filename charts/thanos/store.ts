@@ -39,6 +39,7 @@ import {
 } from './common.js';
 import { tcp, type Flow } from '../flows.js';
 import { PROMETHEUS, QUERY, STORE } from '../workloads.js';
+import { type Component, whenThanos } from '../component.js';
 
 /** Workload identity of shard i (the unsharded store is just `thanos-store`). */
 function shard(env: EnvConfig, i: number): Workload {
@@ -137,3 +138,5 @@ export function storeIngress(): Flow[] {
   };
   return [{ name: 'thanos-store', to, from: [QUERY, PROMETHEUS], ports: tcp(GRPC_PORT, HTTP_PORT) }];
 }
+
+export const thanosStoreComponent: Component = { name: 'thanos-store', render: thanosStoreChart, runs: whenThanos, ingress: storeIngress };

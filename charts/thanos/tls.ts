@@ -6,6 +6,7 @@ import type { ChartContext } from '../context.js';
 import { queryEndpoint } from '../plan.js';
 import { tlsCertificate } from '../web-tls.js';
 import { GRPC_TLS_SECRET, grpcServerName } from './common.js';
+import { type Component, WAVES, whenThanos } from '../component.js';
 
 export function thanosTlsChart(scope: Construct, { env, cluster, plan }: ChartContext): Chart {
   const chart = new Chart(scope, 'thanos-tls');
@@ -24,3 +25,5 @@ export function thanosTlsChart(scope: Construct, { env, cluster, plan }: ChartCo
   );
   return chart;
 }
+
+export const thanosTlsComponent: Component = { name: 'thanos-tls', render: thanosTlsChart, runs: whenThanos, wave: WAVES.prerequisites };
