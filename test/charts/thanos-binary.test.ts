@@ -46,9 +46,21 @@ describe('rendered Thanos args run on the real binary', () => {
   };
   const storesSeenBy = async (p: Running) => (await json(p, '/api/v1/stores')).data?.store ?? [];
 
-  it('thanos-store-0 and thanos-store-1 (index cache, hashmod shard selector, gRPC server mTLS)', async () => {
-    await startRendered('thanos-store-0');
-    await startRendered('thanos-store-1');
+  /** A metric of a running component that serves plain HTTP, or undefined when it does not export it. */
+  const metric = async (p: Running, name: string) => {
+    const text = await (await fetch(`${p.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return line === undefined ? undefined : Number(line.split(' ').pop());
+  };
+
+  it('thanos-store-0 and thanos-store-1 (index cache, hashmod shard selector, gRPC server mTLS) become ready and sync the bucket', async () => {
+    for (const name of ['thanos-store-0', 'thanos-store-1']) {
+      const store = await startRendered(name);
+      expect((await fetch(`${store.url}/-/ready`)).status).toBe(200);
+      // One bucket sync done with the rendered selector (an empty bucket: no block is loaded).
+      expect(await waitFor(async () => ((await metric(store, 'thanos_blocks_meta_syncs_total')) ?? 0) >= 1, 20_000)).toBe(true);
+      expect(await metric(store, 'thanos_bucket_store_blocks_loaded')).toBe(0);
+    }
   });
 
   it('thanos-query (endpoint config with mutual TLS, dedup labels) reaches the stores over mTLS', async () => {
@@ -96,7 +108,9 @@ describe('rendered Thanos args run on the real binary', () => {
     expect(res.data.result[0]!.values.length).toBe(61);
   });
 
-  it('thanos-compactor (--wait, retention, offline dedup flags)', async () => {
-    await startRendered('thanos-compactor');
+  it('thanos-compactor (--wait, retention, offline dedup flags) completes a compaction pass and keeps running', async () => {
+    const compactor = await startRendered('thanos-compactor');
+    expect(await waitFor(async () => ((await metric(compactor, 'thanos_compact_iterations_total')) ?? 0) >= 1, 30_000)).toBe(true);
+    expect(await metric(compactor, 'thanos_compact_halted')).toBe(0);
   });
 });
