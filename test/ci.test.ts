@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { repoRoot } from '../tools/binaries.js';
+import { repoRoot } from '../lib/paths.js';
 
 describe('CI definitions', () => {
   it('runs on the pinned Node 24 LTS from the registry (make puts node_modules/.bin first)', () => {

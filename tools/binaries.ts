@@ -10,7 +10,6 @@ import path from 'node:path';
 import { pinOf, type ComponentName, type ControlPlaneName } from '../envs/versions.js';
 import { repoRoot } from '../lib/paths.js';
 
-export { repoRoot };
 /**
  * Outside the work tree so every clone on a machine (CI clones afresh) shares one build;
  * the version is in each file name, so a bump never reuses a stale binary.

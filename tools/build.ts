@@ -8,7 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { binDir, GO_ENV, goModuleDir, goModuleOf, repoRoot, toolBinaries, toolPath, type ToolName } from './binaries.js';
+import { repoRoot } from '../lib/paths.js';
+import { binDir, GO_ENV, goModuleDir, goModuleOf, toolBinaries, toolPath, type ToolName } from './binaries.js';
 import { pinOf } from '../envs/versions.js';
 
 /** The version of `modulePath` that a go.mod requires, or undefined. */

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { diffTrees, toMarkdown } from '../lib/dist-diff.js';
 import { treeOnDisk } from '../lib/manifests.js';
 import type { RenderedTree } from '../lib/synth.js';
-import { repoRoot } from './binaries.js';
+import { repoRoot } from '../lib/paths.js';
 
 export function treeAtRef(ref: string): RenderedTree {
   const files = execFileSync('git', ['ls-tree', '-r', '--name-only', ref, 'dist'], { cwd: repoRoot, encoding: 'utf8' })

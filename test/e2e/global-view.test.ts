@@ -22,7 +22,7 @@ import type { ClusterConfig } from '../../envs/schema.js';
 import { parseAllDocuments } from 'yaml';
 import { nthAddress } from '../../lib/cidr.js';
 import { manifestsOfTree, treeOnDisk } from '../../lib/manifests.js';
-import { repoRoot } from '../../tools/binaries.js';
+import { repoRoot } from '../../lib/paths.js';
 import { startStack, type Stack } from '../../tools/preview/stack.js';
 import { startLoadBalancer, type Admission, type LoadBalancer } from '../../tools/runner/load-balancer.js';
 import { allocateSubnet } from '../../tools/runner/network.js';

@@ -9,7 +9,7 @@ import { isAlert } from '../../charts/rules/types.js';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { SHORTEST_RULE_WINDOW_SECONDS } from '../../envs/schema.js';
 import { synthesize } from '../../charts/index.js';
-import { repoRoot } from '../../tools/binaries.js';
+import { repoRoot } from '../../lib/paths.js';
 import { manifestsOf } from '../helpers/tree.js';
 
 const alerts = ruleAreas.flatMap((a) => a.groups.flatMap((g) => g.rules.filter(isAlert)));

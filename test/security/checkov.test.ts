@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { repoRoot } from '../../tools/binaries.js';
+import { repoRoot } from '../../lib/paths.js';
 
 interface Skip {
   check: string;

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { repoRoot } from '../../tools/binaries.js';
+import { repoRoot } from '../../lib/paths.js';
 
 const PATTERNS: Record<string, RegExp> = {
   'AWS access key id': /\b(AKIA|ASIA)[0-9A-Z]{16}\b/,

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from '../../tools/binaries.js';
+import { repoRoot } from '../../lib/paths.js';
 import { hashTree, tempDir } from '../helpers/tree.js';
 
 // As `make synth` runs it: main.ts bundled (tools/synth.mjs), on the Node that runs the tests.

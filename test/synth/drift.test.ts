@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { synthesize } from '../../charts/index.js';
-import { repoRoot } from '../../tools/binaries.js';
+import { repoRoot } from '../../lib/paths.js';
 import { hashTree } from '../helpers/tree.js';
 
 const distDir = path.join(repoRoot, 'dist');

@@ -11,7 +11,7 @@ import { parseDir } from '../helpers/terraform.js';
 
 import { envFiles, resolveAll } from '../../envs/index.js';
 import { terraformOutputsSchema } from '../../envs/terraform.js';
-import { repoRoot } from '../../tools/binaries.js';
+import { repoRoot } from '../../lib/paths.js';
 import { COMPACTOR, PROMETHEUS, RULER, STORE } from '../../charts/workloads.js';
 
 const moduleDir = path.join(repoRoot, 'terraform/modules/thanos-storage');

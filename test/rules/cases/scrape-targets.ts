@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { expectedScrapeJobs } from '../../../charts/rules/scrape-targets.js';
 import { manifestsOfTree, treeOnDisk } from '../../../lib/manifests.js';
-import { repoRoot } from '../../../tools/binaries.js';
+import { repoRoot } from '../../../lib/paths.js';
 import type { AlertCase } from './types.js';
 
 const jobs = expectedScrapeJobs(manifestsOfTree(treeOnDisk(path.join(repoRoot, 'dist/dev/greenlang-dev'))));

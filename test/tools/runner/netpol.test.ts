@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { envFiles, resolveAll } from '../../../envs/index.js';
 import { nthAddress } from '../../../lib/cidr.js';
 import { manifestsOfTree, treeOnDisk } from '../../../lib/manifests.js';
-import { repoRoot } from '../../../tools/binaries.js';
+import { repoRoot } from '../../../lib/paths.js';
 import {
   egressAllowed,
   ingressAllowed,
