@@ -97,6 +97,7 @@ preview: $(NODE_STAMP) $(PY_STAMP) tools
 bench: $(NODE_STAMP) $(PY_STAMP) tools
 	npx tsx bench/synth.ts
 	cd $(PY_DIR) && .venv/bin/python bench/push_bench.py
+	GEN_RUNS=1000 npx jest --ci test/envs/generative.test.ts
 
 clean:
 	rm -rf node_modules $(PY_DIR)/.venv policy/.venv bench/.venv tools/moto/.venv dist.tmp-* dist.old-* .cache

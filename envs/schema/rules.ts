@@ -130,6 +130,7 @@ export function checkEnv(env: EnvShape, issue: Issue): void {
     );
   }
   checkResources(env, issue);
+  checkLowerBounds(env, issue);
   const scrape = parseDuration(p.scrapeInterval);
   if (scrape !== undefined && retentionSeconds !== undefined && scrape >= retentionSeconds) {
     issue(['prometheus', 'scrapeInterval'], `${p.scrapeInterval} must be shorter than prometheus.retention ${p.retention}`);
@@ -179,6 +180,42 @@ function checkResources(env: EnvShape, issue: Issue): void {
     }
   };
   walk(env, []);
+}
+
+/** The Prometheus block the sidecar uploads (the operator sets both block durations to it when Thanos runs). */
+export const BLOCK_SECONDS = 2 * 3600;
+
+/** Durations that work when long but break the platform when too short. */
+function checkLowerBounds(env: EnvShape, issue: Issue): void {
+  const bounds: [(string | number)[], string, number, string][] = [
+    ...(env.features.enableThanos
+      ? [
+          [
+            ['prometheus', 'retention'],
+            env.prometheus.retention,
+            3 * BLOCK_SECONDS,
+            'the sidecar uploads 2h blocks, and with fewer than three of them kept locally an object-storage outage of a few hours loses data that was never uploaded',
+          ] as [(string | number)[], string, number, string],
+        ]
+      : []),
+    [
+      ['thanos', 'queryFrontend', 'splitInterval'],
+      env.thanos.queryFrontend.splitInterval,
+      3600,
+      "the frontend would split one dashboard's 24h range query into more than 24 sub-queries, each a full fan-out to every store",
+    ],
+    [
+      ['pushgateway', 'janitor', 'defaultTtl'],
+      env.pushgateway.janitor.defaultTtl,
+      SHORTEST_RULE_WINDOW_SECONDS,
+      `a pushed group would be deleted before the ${SHORTEST_RULE_WINDOW_SECONDS / 60}m windows of the batch-job rules can read it`,
+    ],
+  ];
+  for (const [path, value, min, why] of bounds) {
+    const seconds = parseDuration(value);
+    if (seconds !== undefined && seconds < min)
+      issue(path, `${value} is shorter than ${min >= 3600 ? `${min / 3600}h` : `${min / 60}m`}: ${why}`);
+  }
 }
 
 /** The shortest range the platform's rules read (`rate(x[5m])`; test/rules checks it stays so). */

@@ -40,50 +40,72 @@ const resources = fc.record(
   { requiredKeys: [] },
 );
 const replicas = fc.integer({ min: 1, max: 4 });
-const gib = fc.integer({ min: 1, max: 4096 });
-const namespaces = fc.subarray(NAMESPACES, { minLength: 1 });
-const partial = <T>(model: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(model, { requiredKeys: [] });
+const gib = fc.oneof(fc.constantFrom(10, 20, 42, 50, 100, 150, 200, 500), fc.integer({ min: 1, max: 4096 }));
+const namespace = fc.constantFrom(...NAMESPACES);
 
-const overrides = partial({
-  tier: fc.constantFrom('dev', 'staging', 'prod'),
-  namespace: fc.constantFrom(...NAMESPACES),
-  hostNamespace: fc.constantFrom(...NAMESPACES),
-  monitoredNamespaces: namespaces,
-  features: fc.record({ enableThanos: fc.boolean(), enablePushgateway: fc.boolean() }),
-  scheduling: fc.record({ zoneSpread: fc.constantFrom('required', 'preferred') }),
-  prometheus: partial({
-    replicas,
-    scrapeInterval: duration,
-    evaluationInterval: duration,
-    retention: duration,
-    retentionSize: gib.map((n) => `${n}GB`),
-    storage: fc.record({ size: gib.map((n) => `${n}Gi`) }),
-    sizing: fc.record({ samplesPerSecond: fc.integer({ min: 1, max: 1_000_000 }) }),
-    resources,
-    queryLimits: partial({ maxConcurrency: fc.integer({ min: 1, max: 64 }), timeout: duration }),
-  }),
-  thanos: partial({
-    sidecar: partial({ resources, goGC: fc.integer({ min: 50, max: 1000 }) }),
-    query: partial({ replicas, resources, timeout: duration, maxConcurrent: fc.integer({ min: 1, max: 100 }) }),
-    queryFrontend: partial({ replicas, resources, splitInterval: duration }),
-    store: partial({ replicas, resources, shards: fc.integer({ min: 1, max: 16 }) }),
-    compactor: partial({
-      resources,
-      storage: fc.record({ size: gib.map((n) => `${n}Gi`) }),
-      retention: fc.record({ raw: duration, fiveMinutes: duration, oneHour: duration }),
-    }),
-    ruler: partial({ replicas, resources, evaluationInterval: duration }),
-  }),
-  alertmanager: partial({
-    replicas,
-    resources,
-    timing: fc.record({ resolveTimeout: duration, groupWait: duration, groupInterval: duration, repeatInterval: duration }),
-    heartbeat: fc.record({ repeatInterval: duration }),
-    maxSilence: duration,
-  }),
-  pushgateway: partial({ replicas, resources, clientNamespaces: fc.subarray(NAMESPACES), janitor: fc.record({ defaultTtl: duration }) }),
-  secrets: partial({ refreshInterval: duration }),
-});
+/** One edit: a value at a path of the env file. */
+const at = (path: string, value: fc.Arbitrary<unknown>) =>
+  value.map((v) => path.split('.').reduceRight<unknown>((inner, key) => ({ [key]: inner }), v));
+
+/** Every field the draws may change, each alone; a draw combines one to four of them. */
+const EDITS = [
+  at('tier', fc.constantFrom('dev', 'staging', 'prod')),
+  at('namespace', namespace),
+  at('hostNamespace', namespace),
+  at('monitoredNamespaces', fc.subarray(NAMESPACES, { minLength: 1 })),
+  at('features', fc.record({ enableThanos: fc.boolean(), enablePushgateway: fc.boolean() })),
+  at('scheduling.zoneSpread', fc.constantFrom('required', 'preferred')),
+  at('prometheus.replicas', replicas),
+  at('prometheus.scrapeInterval', duration),
+  at('prometheus.evaluationInterval', duration),
+  at('prometheus.retention', duration),
+  at(
+    'prometheus.retentionSize',
+    gib.map((n) => `${n}GB`),
+  ),
+  at(
+    'prometheus.storage.size',
+    gib.map((n) => `${n}Gi`),
+  ),
+  at('prometheus.sizing.samplesPerSecond', fc.integer({ min: 1, max: 1_000_000 })),
+  at('prometheus.resources', resources),
+  at('prometheus.queryLimits.maxConcurrency', fc.integer({ min: 1, max: 64 })),
+  at('prometheus.queryLimits.timeout', duration),
+  at('thanos.sidecar.resources', resources),
+  at('thanos.sidecar.goGC', fc.integer({ min: 50, max: 1000 })),
+  at('thanos.query.replicas', replicas),
+  at('thanos.query.timeout', duration),
+  at('thanos.query.maxConcurrent', fc.integer({ min: 1, max: 100 })),
+  at('thanos.queryFrontend.replicas', replicas),
+  at('thanos.queryFrontend.splitInterval', duration),
+  at('thanos.queryFrontend.cache.validity', duration),
+  at('thanos.store.replicas', replicas),
+  at('thanos.store.shards', fc.integer({ min: 1, max: 16 })),
+  at('thanos.store.resources', resources),
+  at(
+    'thanos.compactor.storage.size',
+    gib.map((n) => `${n}Gi`),
+  ),
+  at('thanos.compactor.retention', fc.record({ raw: duration, fiveMinutes: duration, oneHour: duration })),
+  at('thanos.ruler.replicas', replicas),
+  at('thanos.ruler.evaluationInterval', duration),
+  at('alertmanager.replicas', replicas),
+  at('alertmanager.resources', resources),
+  at(
+    'alertmanager.timing',
+    fc.record({ resolveTimeout: duration, groupWait: duration, groupInterval: duration, repeatInterval: duration }),
+  ),
+  at('alertmanager.heartbeat.repeatInterval', duration),
+  at('alertmanager.maxSilence', duration),
+  at('pushgateway.replicas', replicas),
+  at('pushgateway.resources', resources),
+  at('pushgateway.clientNamespaces', fc.subarray(NAMESPACES)),
+  at('pushgateway.janitor.defaultTtl', duration),
+  at('secrets.refreshInterval', duration),
+];
+const overrides = fc
+  .array(fc.oneof(...EDITS), { minLength: 1, maxLength: 4 })
+  .map((edits) => edits.reduce<unknown>((acc, e) => deepMerge(acc, e), {}));
 
 /** One line per problem: `env "qa"[ cluster ... object ...]: <field>: <rule>`. */
 const NAMES_A_FIELD = /^env "qa"(?: cluster "[^"]+" chart "[^"]+" object \S+)?: [A-Za-z][\w.[\]-]*(?:, [\w.-]+)*: \S/;

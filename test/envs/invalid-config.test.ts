@@ -147,6 +147,17 @@ const cases: [title: string, override: unknown, message: string][] = [
       'env "qa": thanos.ruler.evaluationInterval: 3m is longer than 2.5m: the rules\' 5m rate windows need two samples, and Prometheus marks a series stale after 5m without one',
   ],
   [
+    'a local retention of 4h with Thanos (fewer than three 2h blocks kept before upload)',
+    { prometheus: { retention: '4h', retentionSize: '1GB' } },
+    'env "qa": prometheus.retention: 4h is shorter than 6h: the sidecar uploads 2h blocks, and with fewer than three of them kept locally an object-storage outage of a few hours loses data that was never uploaded',
+  ],
+  [
+    'a frontend split of 5 minutes and a janitor TTL of 1 minute',
+    { thanos: { queryFrontend: { splitInterval: '5m' } }, pushgateway: { janitor: { defaultTtl: '1m' } } },
+    'env "qa": thanos.queryFrontend.splitInterval: 5m is shorter than 1h: the frontend would split one dashboard\'s 24h range query into more than 24 sub-queries, each a full fan-out to every store\n' +
+      'env "qa": pushgateway.janitor.defaultTtl: 1m is shorter than 5m: a pushed group would be deleted before the 5m windows of the batch-job rules can read it',
+  ],
+  [
     'the monitoring namespace listed as a monitored tenant namespace',
     { monitoredNamespaces: [...GL, 'monitoring'] },
     'env "qa": namespace: "monitoring" is also in monitoredNamespaces: the monitoring namespace is the platform\'s own (its default-deny NetworkPolicies would block the tenant\'s pods)',
