@@ -13,6 +13,7 @@ import { EnvConfigError, envFiles as defaultEnvFiles } from './envs/index.js';
 import type { EnvOverrides } from './envs/schema.js';
 import { synthesize } from './charts/index.js';
 import { runSynth } from './cli/synth.js';
+import { TeamDashboardError } from './charts/dashboards/team.js';
 import { SynthError } from './lib/synth.js';
 import { OutDirError } from './lib/writer.js';
 
@@ -37,7 +38,7 @@ async function main(): Promise<number> {
       console.error(`synth: ${err.message}`);
       return 1;
     }
-    if (err instanceof EnvConfigError || err instanceof SynthError) {
+    if (err instanceof EnvConfigError || err instanceof SynthError || err instanceof TeamDashboardError) {
       console.error(`synth failed; ${values.out}/ was left untouched:\n${err.message}`);
       return 1;
     }

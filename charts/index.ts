@@ -14,6 +14,7 @@ import { WAVES, type Component } from './component.js';
 import type { ChartContext } from './context.js';
 import { dashboardsChart } from './dashboards/index.js';
 import { exportersComponent } from './exporters.js';
+import { grafanaComponent } from './grafana.js';
 import { resolveFlows, type Flow, type IngressRule } from './flows.js';
 import { monitorsComponent } from './monitors.js';
 import { namespaceComponent } from './namespace.js';
@@ -89,6 +90,7 @@ export const components: readonly Component[] = [
         running(ctx).flatMap((c) => c.egress?.(ctx) ?? []),
       ),
   },
+  grafanaComponent,
   alertDigestComponent,
   thanosObjstoreComponent,
   thanosTlsComponent,

@@ -12,6 +12,8 @@ export interface ClusterPlan {
   /** The global query over every cluster of the environment. */
   readonly globalQuery: boolean;
   readonly pushgateway: boolean;
+  /** The platform's own Grafana (off: the datasources and dashboards are still rendered, for a Grafana of your own). */
+  readonly grafana: boolean;
   /** The environment's one weekly alert digest. */
   readonly alertDigest: boolean;
   /** A StorageClass this repository provisions (otherwise the cluster's existing one). */
@@ -56,6 +58,7 @@ export function planCluster(env: EnvConfig, cluster: ClusterConfig): ClusterPlan
     thanos,
     globalQuery: host === cluster.name,
     pushgateway: env.features.enablePushgateway,
+    grafana: env.features.enableGrafana,
     alertDigest: digestCluster(env) === cluster.name,
     storageClass: env.storageClasses.provision !== undefined,
     queryDialledFrom: host && host !== cluster.name ? env.clusters.filter((c) => c.name === host) : [],

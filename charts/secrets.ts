@@ -5,6 +5,8 @@
  *                                heartbeat-url/<cluster> per cluster (each cluster's own dead man's switch)
  *   <prefix>/<env>/pushgateway:  username, password, password-bcrypt
  *   <prefix>/<env>/node-exporter: username, password, password-bcrypt
+ *   <prefix>/<env>/grafana:      admin-user, admin-password; oidc-client-secret and
+ *                                database-password when configured (charts/grafana.ts)
  * PushGateway's and node-exporter's web configs are templated here from the bcrypt hash, so the
  * plain password is only ever given to clients (Prometheus, the SDK, the janitor).
  */
@@ -26,7 +28,7 @@ import { type Component, WAVES } from './component.js';
 
 export const NODE_EXPORTER_AUTH_SECRET = 'node-exporter-auth';
 
-export function secretPath(env: EnvConfig, name: 'alertmanager' | 'pushgateway' | 'node-exporter'): string {
+export function secretPath(env: EnvConfig, name: 'alertmanager' | 'pushgateway' | 'node-exporter' | 'grafana'): string {
   return `${env.secrets.prefix}/${env.name}/${name}`;
 }
 

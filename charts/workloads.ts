@@ -80,3 +80,10 @@ export function platformNamespaces(env: EnvConfig): string[] {
 export function targetNamespaces(env: EnvConfig): string[] {
   return [...new Set([env.namespace, ...env.monitoredNamespaces, ...SYSTEM_TARGET_NAMESPACES, env.hostNamespace])];
 }
+
+// grafana
+export const GRAFANA_WORKLOAD: Workload = { name: 'grafana', component: 'dashboards-ui', versionOf: 'grafana' };
+/** Grafana's HTTPS port (the web UI and API, and /metrics). */
+export const GRAFANA_PORT = 3000;
+/** Unified alerting's gossip between Grafana replicas (TCP and UDP). */
+export const GRAFANA_ALERTING_PORT = 9094;

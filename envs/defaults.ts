@@ -180,6 +180,15 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'r
     clientNamespaces: ['greenlang', 'gl-agents', 'gl-fuel', 'gl-cbam', 'gl-building'],
     janitor: { schedule: '*/10 * * * *', defaultTtl: '1h' },
   },
+  // PRD 7.1: Grafana with the stack, 10Gi of persistence, datasources for Prometheus, Thanos and
+  // Alertmanager. One replica on SQLite; more need `database`.
+  grafana: {
+    replicas: 1,
+    resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+    storage: { storageClassName: 'gp3', size: '10Gi' },
+    auth: { basicLogin: true },
+    allowFrom: { namespaces: ['ingress-nginx'], cidrs: [] },
+  },
   secrets: { clusterSecretStore: 'aws-secrets-manager', prefix: 'greenlang/monitoring', refreshInterval: '1h' },
   tls: { issuer: { kind: 'ClusterIssuer', name: 'greenlang-internal-ca' } },
   argocd: {
@@ -188,7 +197,7 @@ export const defaults: Omit<EnvConfig, 'name' | 'tier' | 'clusters' | 'aws' | 'r
     repoURL: 'https://github.com/greenlang/prometheus-platform.git',
     targetRevision: 'main',
   },
-  features: { enableThanos: true, enablePushgateway: true },
+  features: { enableThanos: true, enablePushgateway: true, enableGrafana: true },
   // EKS has no gp3 class by default: render one (encrypted, bound where the pod lands, growable).
   scheduling: { zoneSpread: 'preferred' },
   storageClasses: { provision: { name: 'gp3', volumeType: 'gp3' }, existing: [] },

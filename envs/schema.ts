@@ -9,6 +9,7 @@ import { versions, type ComponentName } from './versions.js';
 import { alertmanager } from './schema/alertmanager.js';
 import { cluster, argocd, secrets, storageClasses, tls } from './schema/delivery.js';
 import { dnsLabel } from './schema/fields.js';
+import { grafana } from './schema/grafana.js';
 import { monitoredService } from './schema/monitors.js';
 import { prometheus } from './schema/prometheus.js';
 import { pushgateway } from './schema/pushgateway.js';
@@ -31,7 +32,12 @@ const release = z.strictObject({
 });
 
 /** Feature flags; charts never read them directly (charts/plan.ts turns them into a cluster's plan). */
-export const features = z.strictObject({ enableThanos: z.boolean(), enablePushgateway: z.boolean() });
+export const features = z.strictObject({
+  enableThanos: z.boolean(),
+  enablePushgateway: z.boolean(),
+  /** Off: bring your own Grafana; dist still renders the datasources and dashboards for it (docs/grafana.md). */
+  enableGrafana: z.boolean(),
+});
 export type Features = z.infer<typeof features>;
 
 const envShape = z.strictObject({
@@ -54,6 +60,7 @@ const envShape = z.strictObject({
   thanos,
   alertmanager,
   pushgateway,
+  grafana,
   argocd,
   secrets,
   tls,

@@ -70,6 +70,13 @@ export const versions = {
     image: 'docker.io/library/python',
     tag: '3.12.8-slim-bookworm',
   },
+  // The OSS image (the grafana-oss repository is no longer updated). Grafana itself cannot be built
+  // or run by the tests (no build of it is obtainable here): its objects are proven against the
+  // API server and its provisioning files by tests of their own (README, "What is proven").
+  grafana: {
+    image: 'docker.io/grafana/grafana',
+    tag: '13.2.3',
+  },
   // Its Go module also carries the CRDs (imports/crds, `make import`) that Argo CD applies and
   // synth validates against: one pin for the operator and its API.
   prometheusOperator: {
@@ -198,6 +205,8 @@ export const promotedPins: Readonly<Record<string, Pins>> = {
   "staging": {
     "images": {
       "alertmanager": "v0.34.2",
+      "blackboxExporter": "v0.28.0",
+      "grafana": "13.2.3",
       "kubeStateMetrics": "v2.18.0",
       "nodeExporter": "v1.12.1",
       "prometheus": "v3.14.0",
@@ -210,6 +219,8 @@ export const promotedPins: Readonly<Record<string, Pins>> = {
   "prod": {
     "images": {
       "alertmanager": "v0.34.2",
+      "blackboxExporter": "v0.28.0",
+      "grafana": "13.2.3",
       "kubeStateMetrics": "v2.18.0",
       "nodeExporter": "v1.12.1",
       "prometheus": "v3.14.0",

@@ -1,6 +1,7 @@
 /**
- * Dashboards and datasources for Grafana's sidecar: ConfigMaps labelled `grafana_dashboard` /
- * `grafana_datasource` in the monitoring namespace. The JSON comes from the Grafana Foundation
+ * Dashboards and datasources as ConfigMaps in the monitoring namespace: the platform's Grafana
+ * mounts them; a Grafana of your own finds them by the `grafana_dashboard` / `grafana_datasource`
+ * labels. The platform's dashboards and the team's (dashboards/ in this repository). The JSON comes from the Grafana Foundation
  * SDK builders; datasource uids are fixed so dashboards can reference them.
  */
 import { Chart } from 'cdk8s';
@@ -8,7 +9,9 @@ import type { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../../envs/schema.js';
 import { labelsFor } from '../../lib/labels.js';
+import path from 'node:path';
 import { configMap } from '../../lib/workload.js';
+import { checkTeamDashboards, readTeamDashboards, TeamDashboardError } from './team.js';
 
 import type { ChartContext } from '../context.js';
 
@@ -24,6 +27,23 @@ import { sloDashboard } from './slo.js';
 import { greenlangServicesDashboard } from './greenlang-services.js';
 import type { Slo } from '../rules/slo.js';
 import { ALERTMANAGER, ALERTMANAGER_WEB_PORT, PROMETHEUS, PROMETHEUS_WEB_PORT, QUERY_FRONTEND, QUERY_GLOBAL } from '../workloads.js';
+
+/**
+ * What a Grafana reads these by: the platform's own Grafana (charts/grafana.ts) mounts them by
+ * these names; another Grafana's sidecars watch the labels (docs/grafana.md).
+ */
+export const DASHBOARD_LABEL = 'grafana_dashboard';
+export const FOLDER_ANNOTATION = 'grafana_folder';
+export const PLATFORM_FOLDER = 'GreenLang';
+export const DATASOURCES_CONFIGMAP = 'grafana-datasources';
+export const DATASOURCES_FILE = 'datasources.yaml';
+
+/** A DNS-label piece of a file or folder name. */
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
 
 /** Every dashboard, with the plan flag of what it shows (rendered only where that runs). */
 const catalogue: readonly { build: (slos: readonly Slo[]) => { uid?: string }; requires?: 'pushgateway' }[] = [
@@ -131,16 +151,34 @@ export function dashboardsChart(scope: Construct, { env, plan }: ChartContext, s
     configMap(chart, {
       name,
       namespace: ns,
-      labels: { ...labelsFor({ name, component: 'dashboard' }), grafana_dashboard: '1' },
-      annotations: { grafana_folder: 'GreenLang' },
+      labels: { ...labelsFor({ name, component: 'dashboard' }), [DASHBOARD_LABEL]: '1' },
+      annotations: { [FOLDER_ANNOTATION]: PLATFORM_FOLDER },
       data: { [`${d.uid}.json`]: JSON.stringify(d, null, 2) + '\n' },
     });
   }
+  // The team's own dashboards (dashboards/<folder>/*.json), checked against what is provisioned here.
+  const provisioned = datasources(env, plan).datasources.map((ds) => ({ uid: ds.uid!, name: ds.name }));
+  const platformUids = new Set(dashboardsFor(plan, slos).map((d) => d.uid!));
+  const names = new Map<string, string>();
+  for (const d of checkTeamDashboards(readTeamDashboards(), provisioned, platformUids)) {
+    const name = `grafana-dashboard-${slug(d.folder)}-${slug(path.posix.basename(d.file, '.json'))}`.slice(0, 253);
+    const other = names.get(name);
+    if (other)
+      throw new TeamDashboardError([{ file: d.file, field: '(file name)', message: `provisions as ${name}, like ${other}: rename one` }]);
+    names.set(name, d.file);
+    configMap(chart, {
+      name,
+      namespace: ns,
+      labels: { ...labelsFor({ name, component: 'dashboard' }), [DASHBOARD_LABEL]: '1' },
+      annotations: { [FOLDER_ANNOTATION]: d.folder, 'greenlang.io/source': d.file },
+      data: { [`${d.uid}.json`]: d.json },
+    });
+  }
   configMap(chart, {
-    name: 'grafana-datasources',
+    name: DATASOURCES_CONFIGMAP,
     namespace: ns,
-    labels: { ...labelsFor({ name: 'grafana-datasources', component: 'datasources' }), grafana_datasource: '1' },
-    data: { 'datasources.yaml': stringify(datasources(env, plan)) },
+    labels: { ...labelsFor({ name: DATASOURCES_CONFIGMAP, component: 'datasources' }), grafana_datasource: '1' },
+    data: { [DATASOURCES_FILE]: stringify(datasources(env, plan)) },
   });
   return chart;
 }

@@ -131,6 +131,7 @@ export function checkEnv(env: EnvShape, issue: Issue): void {
   }
   checkResources(env, issue);
   checkLowerBounds(env, issue);
+  checkGrafana(env, issue);
   const scrape = parseDuration(p.scrapeInterval);
   if (scrape !== undefined && retentionSeconds !== undefined && scrape >= retentionSeconds) {
     issue(['prometheus', 'scrapeInterval'], `${p.scrapeInterval} must be shorter than prometheus.retention ${p.retention}`);
@@ -180,6 +181,19 @@ function checkResources(env: EnvShape, issue: Issue): void {
     }
   };
   walk(env, []);
+}
+
+function checkGrafana(env: EnvShape, issue: Issue): void {
+  const g = env.grafana;
+  if (g.replicas > 1 && !g.database) {
+    issue(
+      ['grafana', 'replicas'],
+      `${g.replicas} replicas need grafana.database: each replica would have its own SQLite file on its own volume, so users, folders and sessions would differ from one request to the next`,
+    );
+  }
+  if (!g.auth.basicLogin && !g.auth.oidc) {
+    issue(['grafana', 'auth'], 'basicLogin is off and no oidc is set: nobody could sign in');
+  }
 }
 
 /** The Prometheus block the sidecar uploads (the operator sets both block durations to it when Thanos runs). */

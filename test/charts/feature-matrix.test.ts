@@ -22,8 +22,8 @@ const cases = envFiles.flatMap((file) =>
 );
 
 it('the matrix covers every flag of the schema both ways', () => {
-  expect(featureCombinations()).toHaveLength(4);
-  expect(featureCombinations()).toContainEqual({ enableThanos: false, enablePushgateway: false });
+  expect(featureCombinations()).toHaveLength(8);
+  expect(featureCombinations()).toContainEqual({ enableThanos: false, enablePushgateway: false, enableGrafana: false });
 });
 
 describe.each(cases)('$label', ({ file, features }) => {
@@ -53,6 +53,8 @@ describe.each(cases)('$label', ({ file, features }) => {
         expect(of('Prometheus')[0]!.manifest.spec.thanos).toBeUndefined();
       }
       if (!plan.pushgateway) expect(names.filter((n) => /pushgateway|batch-jobs/.test(n))).toEqual([]);
+      // Without the platform's Grafana, only what a Grafana of your own reads stays: datasources and dashboards.
+      if (!plan.grafana) expect(names.filter((n) => /grafana/.test(n) && !/^ConfigMap\/grafana-(datasources|dashboard-)/.test(n))).toEqual([]);
     });
 
     it('every NetworkPolicy peer of the platform runs here', () => {

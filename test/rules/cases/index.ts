@@ -10,6 +10,7 @@ import { scrapeTargetCases } from './scrape-targets.js';
 import { sloCases } from './slo.js';
 import { kubernetesCases } from './kubernetes.js';
 import { greenlangServiceCases } from './greenlang-services.js';
+import { grafanaCases } from './grafana.js';
 
 export const alertCases: readonly AlertCase[] = [
   ...prometheusCases,
@@ -23,4 +24,5 @@ export const alertCases: readonly AlertCase[] = [
   ...sloCases,
   ...kubernetesCases,
   ...greenlangServiceCases,
+  ...grafanaCases,
 ];
