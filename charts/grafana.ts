@@ -245,7 +245,9 @@ export function grafanaChart(scope: Construct, { env }: ChartContext, others: re
           spec: {
             serviceAccountName: w.name,
             automountServiceAccountToken: false,
-            securityContext: restrictedPod(472),
+            // The image runs as any UID (its writable paths are world-writable, and ours are mounted):
+            // the platform's high UID instead of the image's 472, which could be a host user's.
+            securityContext: restrictedPod(),
             ...(ha ? haPlacement(selector, env.scheduling.zoneSpread, { deployment: true }) : {}),
             containers: [
               {

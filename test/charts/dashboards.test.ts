@@ -22,9 +22,15 @@ export function dashboardQueries(dashboard: any): { where: string; expr: string 
   );
 }
 
+/** The platform's own dashboards as rendered (the team's, from dashboards/, are tested in team-dashboards.test.ts). */
 export function renderedDashboards(env: string, cluster: string): any[] {
   return all
-    .filter((m) => m.file.startsWith(`${env}/${cluster}/dashboards/`) && (m.manifest.metadata as any).labels?.grafana_dashboard === '1')
+    .filter(
+      (m) =>
+        m.file.startsWith(`${env}/${cluster}/dashboards/`) &&
+        (m.manifest.metadata as any).labels?.grafana_dashboard === '1' &&
+        !(m.manifest.metadata as any).annotations?.['greenlang.io/source'],
+    )
     .flatMap((m) => Object.values((m.manifest as any).data as Record<string, string>).map((j) => JSON.parse(j)));
 }
 

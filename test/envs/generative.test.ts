@@ -53,7 +53,7 @@ const EDITS = [
   at('namespace', namespace),
   at('hostNamespace', namespace),
   at('monitoredNamespaces', fc.subarray(NAMESPACES, { minLength: 1 })),
-  at('features', fc.record({ enableThanos: fc.boolean(), enablePushgateway: fc.boolean() })),
+  at('features', fc.record({ enableThanos: fc.boolean(), enablePushgateway: fc.boolean(), enableGrafana: fc.boolean() })),
   at('scheduling.zoneSpread', fc.constantFrom('required', 'preferred')),
   at('prometheus.replicas', replicas),
   at('prometheus.scrapeInterval', duration),
@@ -101,6 +101,10 @@ const EDITS = [
   at('pushgateway.resources', resources),
   at('pushgateway.clientNamespaces', fc.subarray(NAMESPACES)),
   at('pushgateway.janitor.defaultTtl', duration),
+  at('grafana.replicas', replicas),
+  at('grafana.resources', resources),
+  at('grafana.auth.basicLogin', fc.boolean()),
+  at('grafana.allowFrom.namespaces', fc.subarray(NAMESPACES)),
   at('secrets.refreshInterval', duration),
 ];
 const overrides = fc

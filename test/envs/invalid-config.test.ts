@@ -158,6 +158,12 @@ const cases: [title: string, override: unknown, message: string][] = [
       'env "qa": pushgateway.janitor.defaultTtl: 1m is shorter than 5m: a pushed group would be deleted before the 5m windows of the batch-job rules can read it',
   ],
   [
+    'two Grafana replicas on SQLite, and no way to sign in',
+    { grafana: { replicas: 2, auth: { basicLogin: false } } },
+    'env "qa": grafana.replicas: 2 replicas need grafana.database: each replica would have its own SQLite file on its own volume, so users, folders and sessions would differ from one request to the next\n' +
+      'env "qa": grafana.auth: basicLogin is off and no oidc is set: nobody could sign in',
+  ],
+  [
     'the monitoring namespace listed as a monitored tenant namespace',
     { monitoredNamespaces: [...GL, 'monitoring'] },
     'env "qa": namespace: "monitoring" is also in monitoredNamespaces: the monitoring namespace is the platform\'s own (its default-deny NetworkPolicies would block the tenant\'s pods)',

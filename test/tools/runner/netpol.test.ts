@@ -199,3 +199,36 @@ describe('prod cross-cluster flows on the rendered dist', () => {
     expect(ingressAllowed(before.remote, remoteQuery, { ip: globalQuery.ip }, { port: 10901 }).allowed).toBe(false);
   });
 });
+
+describe("Grafana's flows on dev's rendered dist", () => {
+  const dev = resolveAll(envFiles).find((e) => e.tier === 'dev')!;
+  const manifests = manifestsOfTree(treeOnDisk(path.join(repoRoot, 'dist', dev.name, dev.clusters[0]!.name)));
+  const policies = policyCluster(manifests);
+  const ns = dev.namespace;
+  const grafana = podOf(manifests, 'Deployment', 'grafana', '10.1.0.10');
+  const frontend = podOf(manifests, 'Deployment', 'thanos-query-frontend', '10.1.0.11');
+  const prometheus = pod({ 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': 'prometheus' }, '10.1.0.12', ns);
+  const alertmanager = pod({ 'app.kubernetes.io/name': 'alertmanager', alertmanager: 'alertmanager' }, '10.1.0.13', ns);
+  const reaches = (dst: PolicyPod, port: number) => ({
+    egress: egressAllowed(policies, grafana, { pod: dst }, { port }).allowed,
+    ingress: ingressAllowed(policies, dst, { pod: grafana }, { port }).allowed,
+  });
+  const into = (src: PolicyPod, port = 3000) => ingressAllowed(policies, grafana, { pod: src }, { port }).allowed;
+
+  it('Grafana reaches each of its datasources: the query-frontend, Prometheus and Alertmanager', () => {
+    expect(reaches(frontend, 10902)).toEqual({ egress: true, ingress: true });
+    expect(reaches(prometheus, 9090)).toEqual({ egress: true, ingress: true });
+    expect(reaches(alertmanager, 9093)).toEqual({ egress: true, ingress: true });
+  });
+
+  it('only the ingress controller and Prometheus reach Grafana, and only on its port', () => {
+    expect(dev.grafana.allowFrom.namespaces).toEqual(['ingress-nginx']);
+    expect(into(pod({ 'app.kubernetes.io/name': 'ingress-nginx' }, '10.1.5.1', 'ingress-nginx'))).toBe(true);
+    expect(into(prometheus)).toBe(true);
+    for (const ns2 of ['gl-fuel', 'kube-system', 'default'])
+      expect({ ns2, allowed: into(pod({ app: 'x' }, '10.1.6.1', ns2)) }).toEqual({ ns2, allowed: false });
+    expect(into(frontend)).toBe(false);
+    expect(into(pod({ 'app.kubernetes.io/name': 'ingress-nginx' }, '10.1.5.1', 'ingress-nginx'), 9094)).toBe(false);
+    expect(ingressAllowed(policies, grafana, { ip: '203.0.113.9' }, { port: 3000 }).allowed).toBe(false);
+  });
+});
