@@ -21,7 +21,10 @@ export interface PodsOf {
 /** A component: its module holds all of it; the registry (charts/index.ts) only lists them. */
 export interface Component {
   readonly name: string;
-  /** Its chart; or `renderFrom`, given what every other component rendered (rendered after them). */
+  /**
+   * Its chart; or `renderFrom`, given what the components before it rendered: every `render` one,
+   * and the `renderFrom` ones earlier in the registry.
+   */
   readonly render?: (scope: Construct, ctx: ChartContext) => Chart;
   readonly renderFrom?: (scope: Construct, ctx: ChartContext, others: readonly Manifest[]) => Chart;
   /** Rendered only when the cluster's plan runs it; always when absent. */

@@ -59,6 +59,8 @@ export const components: readonly Component[] = [
   blackboxExporterComponent,
   // The GreenLang services' rules go with the monitors that scrape them.
   monitorsComponent,
+  // Rendered from the dashboards (it mounts them), before the rules, whose scrape expectations read its monitor.
+  grafanaComponent,
   {
     name: 'rules',
     // The components' rule areas; the health of the cluster and workloads in the namespaces the
@@ -90,7 +92,6 @@ export const components: readonly Component[] = [
         running(ctx).flatMap((c) => c.egress?.(ctx) ?? []),
       ),
   },
-  grafanaComponent,
   alertDigestComponent,
   thanosObjstoreComponent,
   thanosTlsComponent,
@@ -108,13 +109,14 @@ export function renderCluster(env: EnvConfig, cluster: ClusterConfig, registry: 
   const app = new App();
   const ctx: ChartContext = { env, cluster, plan: planCluster(env, cluster) };
   const here = running(ctx, registry);
-  const first = new Map(here.filter((c) => c.render).map((c) => [c.name, c.render!(app, ctx).toJson() as Manifest[]]));
-  const others = [...first.values()].flat();
-  const out = here.map((c) => {
-    const manifests = first.get(c.name) ?? (c.renderFrom?.(app, ctx, others).toJson() as Manifest[] | undefined);
-    if (!manifests) throw new Error(`component ${c.name} has neither render nor renderFrom`);
-    return { chart: c.name, manifests };
-  });
+  const rendered = new Map(here.filter((c) => c.render).map((c) => [c.name, c.render!(app, ctx).toJson() as Manifest[]]));
+  // Then those rendered from the others, in registry order: each sees everything rendered before it
+  // (Grafana mounts the dashboards; the scrape expectations then cover Grafana's monitor too).
+  for (const c of here.filter((x) => !x.render)) {
+    if (!c.renderFrom) throw new Error(`component ${c.name} has neither render nor renderFrom`);
+    rendered.set(c.name, c.renderFrom(app, ctx, [...rendered.values()].flat()).toJson() as Manifest[]);
+  }
+  const out = here.map((c) => ({ chart: c.name, manifests: rendered.get(c.name)! }));
   // Delivery last: it points one Argo CD Application at each folder rendered above.
   const folders = here.map((c) => ({ name: c.name, wave: c.wave ?? 0 }));
   const kinds = allowedKinds(out.flatMap((r) => r.manifests));

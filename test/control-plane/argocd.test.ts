@@ -38,7 +38,8 @@ const objectsOf = (app: any): Manifest[] => manifestsOfTree(treeOnDisk(path.join
  * controller writes it: External Secrets and cert-manager (Ready, after the stand-in Secrets were
  * written); the StatefulSet controller and the kubelet (each replica's Pod, at the set's
  * revision, running and ready); the workload controllers (every replica updated, ready,
- * available); the disruption controller (PDB status).
+ * available); the volume controller (a claim bound once its pod is scheduled); the disruption
+ * controller (PDB status).
  */
 async function reportControllersDone(kube: KubeClient): Promise<void> {
   const path = async (apiVersion: string, kind: string, obj: any) => kube.objectPath({ apiVersion, kind, metadata: obj.metadata });
@@ -91,6 +92,13 @@ async function reportControllersDone(kube: KubeClient): Promise<void> {
         numberMisscheduled: 0,
         numberReady: 1,
         numberAvailable: 1,
+      });
+    // The volume controller, once the pod that mounts a claim is scheduled (WaitForFirstConsumer): bound.
+    for (const pvc of await kube.list('v1', 'PersistentVolumeClaim', ns))
+      await patch('v1', 'PersistentVolumeClaim', pvc, {
+        phase: 'Bound',
+        accessModes: pvc.spec.accessModes,
+        capacity: { storage: pvc.spec.resources.requests.storage },
       });
     for (const pdb of await kube.list('policy/v1', 'PodDisruptionBudget', ns))
       await patch('policy/v1', 'PodDisruptionBudget', pdb, {
