@@ -32,6 +32,7 @@ const CLUSTER_ONLY_METRICS: Record<string, string> = {
   container_memory_working_set_bytes: 'cAdvisor, through the kubelet',
   container_spec_memory_limit_bytes: 'cAdvisor, through the kubelet',
   grafana_datasource_request_total: 'Grafana, which cannot run here (no build of it is obtainable; docs/grafana.md)',
+  grafana_build_info: 'Grafana, which cannot run here (no build of it is obtainable; docs/grafana.md)',
 };
 
 /** A rendered dashboard panel query: where it is, the datasource it names, its expression. */
