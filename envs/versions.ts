@@ -25,7 +25,7 @@ export function prometheusModuleVersion(tag: string): string {
   return `v0.${300 + Number(m[1])}.${m[2]}`;
 }
 
-const prometheusTag = 'v3.14.0';
+const prometheusTag = 'v3.16.0';
 
 export const versions = {
   prometheus: {
@@ -36,19 +36,19 @@ export const versions = {
   // Thanos >= v0.37 is required by Prometheus 3 (sidecar); v0.38 removed --store.
   thanos: {
     image: 'quay.io/thanos/thanos',
-    tag: 'v0.42.4',
-    goModule: { path: 'github.com/thanos-io/thanos', version: 'v0.42.4' },
+    tag: 'v0.42.5',
+    goModule: { path: 'github.com/thanos-io/thanos', version: 'v0.42.5' },
   },
   alertmanager: {
     image: 'quay.io/prometheus/alertmanager',
-    tag: 'v0.34.2',
-    goModule: { path: 'github.com/prometheus/alertmanager', version: 'v0.34.2' },
+    tag: 'v0.35.0',
+    goModule: { path: 'github.com/prometheus/alertmanager', version: 'v0.35.0' },
   },
   // >= 1.5.1 for CVE-2022-46146.
   pushgateway: {
     image: 'quay.io/prometheus/pushgateway',
-    tag: 'v1.11.3',
-    goModule: { path: 'github.com/prometheus/pushgateway', version: 'v1.11.3' },
+    tag: 'v1.11.5',
+    goModule: { path: 'github.com/prometheus/pushgateway', version: 'v1.11.5' },
   },
   nodeExporter: {
     image: 'quay.io/prometheus/node-exporter',
@@ -62,8 +62,8 @@ export const versions = {
   },
   kubeStateMetrics: {
     image: 'registry.k8s.io/kube-state-metrics/kube-state-metrics',
-    tag: 'v2.18.0',
-    goModule: { path: 'k8s.io/kube-state-metrics/v2', version: 'v2.18.0' },
+    tag: 'v2.20.0',
+    goModule: { path: 'k8s.io/kube-state-metrics/v2', version: 'v2.20.0' },
   },
   // Runs the stdlib-only jobs (alert digest, PushGateway janitor) mounted from ConfigMaps.
   python: {

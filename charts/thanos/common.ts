@@ -156,7 +156,7 @@ export function serverArgs(opts: { grpc?: boolean } = {}): string[] {
  * Per-request limits of the StoreAPI servers that read raw data (sidecar, store gateway): a
  * Series call past them fails with an error naming the limit. The store gateway counts a
  * request's postings before it reads a series, so there it fails fast. The sidecar's limiter at
- * Thanos v0.42.4 lets the query's batched responses through uncounted (fixed upstream in
+ * Thanos v0.42.5 lets the query's batched responses through uncounted (fixed upstream in
  * 573319fe0, not yet released; test/e2e/store-limits.test.ts shows it on the real binaries), and
  * even with the fix it would count only after reading: the sidecar sorts every series Prometheus
  * returns before sending one, and Prometheus has no series limit on a streamed remote read. It is

@@ -1,8 +1,11 @@
 module greenlang.dev/tools/thanos
 
-go 1.26.0
+go 1.26.10
 
-// Repeated from github.com/thanos-io/thanos v0.42.4's go.mod: replace directives do not apply to dependents.
+// The one Go newer than the machine's that this project fetches (the Argo CD tools need it too).
+toolchain go1.27.3
+
+// Repeated from github.com/thanos-io/thanos v0.42.5's go.mod: replace directives do not apply to dependents.
 replace (
 	// Pinnning capnp due to https://github.com/thanos-io/thanos/issues/7944
 	capnproto.org/go/capnp/v3 => capnproto.org/go/capnp/v3 v3.0.0-alpha.30
@@ -178,6 +181,7 @@ require (
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/mwitkow/go-conntrack v0.0.0-20190716064945-2f068394615f // indirect
 	github.com/ncw/swift v1.0.53 // indirect
+	github.com/nxadm/tail v1.4.11 // indirect
 	github.com/oklog/run v1.2.0 // indirect
 	github.com/oklog/ulid v1.3.1 // indirect
 	github.com/oklog/ulid/v2 v2.1.1 // indirect
@@ -220,7 +224,7 @@ require (
 	github.com/tencentyun/cos-go-sdk-v5 v0.7.66 // indirect
 	github.com/thanos-io/objstore v0.0.0-20250804093838-71d60dfee488 // indirect
 	github.com/thanos-io/promql-engine v0.0.0-20260513095632-c5f6038078e3 // indirect
-	github.com/thanos-io/thanos v0.42.4 // indirect
+	github.com/thanos-io/thanos v0.42.5 // indirect
 	github.com/tinylib/msgp v1.3.0 // indirect
 	github.com/tjhop/slog-gokit v0.1.4 // indirect
 	github.com/uber/jaeger-client-go v2.30.0+incompatible // indirect
