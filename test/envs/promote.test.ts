@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { envFiles, resolveAll } from '../../envs/index.js';
-import { promotedPins, releaseOf, versions } from '../../envs/versions.js';
+import { pinsOf, promotedPins, releaseOf, versions } from '../../envs/versions.js';
 import { repoRoot } from '../../lib/paths.js';
 import { promote, readPins, writePins, type PinMap } from '../../envs/promote.js';
 
@@ -30,10 +30,11 @@ async function fixture(mutate: (pins: PinMap) => PinMap): Promise<{ versionsFile
   return { versionsFile, outDir };
 }
 
+/** Staging one promotion behind dev in exactly two pins (whatever dev's pins are today). */
 const staleStaging = (pins: PinMap): PinMap => ({
   ...pins,
   staging: {
-    images: { ...pins.staging!.images, prometheus: OLD.prometheus, thanos: OLD.thanos },
+    images: { ...pinsOf(releaseOf('dev')).images, prometheus: OLD.prometheus, thanos: OLD.thanos },
   },
 });
 
