@@ -27,7 +27,6 @@ import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { stringify } from 'yaml';
 import type { EnvConfig } from '../envs/schema.js';
 import { imageOf } from '../envs/versions.js';
-import { svcHost } from '../lib/dns.js';
 import { labelsFor, selectorLabels, versioned } from '../lib/labels.js';
 import { addObject } from '../lib/objects.js';
 import type { Manifest } from '../lib/synth.js';
@@ -83,9 +82,12 @@ export function renderIni(ini: Ini): string {
     .concat('\n');
 }
 
-/** The URL users reach Grafana at: the ingress host, else its Service (port-forward). */
-export function grafanaRootUrl(env: EnvConfig): string {
-  return env.grafana.ingress ? `https://${env.grafana.ingress.host}/` : `https://${svcHost(env, GRAFANA_WORKLOAD.name)}:${GRAFANA_PORT}/`;
+/**
+ * The URL users reach Grafana at (its redirects and links use it): the ingress host; without one,
+ * Grafana's default, https://localhost:3000/, which is where `kubectl port-forward` puts it.
+ */
+export function grafanaRootUrl(env: EnvConfig): string | undefined {
+  return env.grafana.ingress ? `https://${env.grafana.ingress.host}/` : undefined;
 }
 
 /** A JMESPath over the groups claim: the first matching group list decides the role, Viewer otherwise. */
@@ -109,7 +111,7 @@ export function grafanaIni(env: EnvConfig): Ini {
       http_port: GRAFANA_PORT,
       cert_file: `${GRAFANA_TLS_DIR}/tls.crt`,
       cert_key: `${GRAFANA_TLS_DIR}/tls.key`,
-      root_url: grafanaRootUrl(env),
+      ...(grafanaRootUrl(env) ? { root_url: grafanaRootUrl(env)! } : {}),
       enforce_domain: false,
     },
     paths: { data: DATA_DIR, provisioning: PROVISIONING_DIR, plugins: `${DATA_DIR}/plugins` },

@@ -115,6 +115,10 @@ describe.each(clusters)('$where', ({ where }) => {
     expect(cfg.analytics).toMatchObject({ reporting_enabled: 'false', check_for_updates: 'false', check_for_plugin_updates: 'false' });
   });
 
+  it("without an ingress, links and redirects point where port-forward puts it (Grafana's default root URL)", () => {
+    expect(cfg.server!.root_url).toBeUndefined();
+  });
+
   it('one replica on its volume, replaced (not rolled) so two pods never share it', () => {
     expect(deployment.spec.replicas).toBe(1);
     expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
