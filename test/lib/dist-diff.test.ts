@@ -3,6 +3,7 @@ import { envFiles } from '../../envs/index.js';
 import type { EnvOverrides } from '../../envs/schema.js';
 import { diffTrees, toMarkdown } from '../../lib/dist-diff.js';
 import { synthesize } from '../../charts/index.js';
+import { versions } from '../../envs/versions.js';
 
 const dev = envFiles.find((e) => e.name === 'dev')!;
 const base = await synthesize(resolveAll([dev]));
@@ -44,7 +45,7 @@ describe('rendered-change summary', () => {
         object: 'StatefulSet/monitoring/pushgateway',
         container: 'pushgateway',
         from: undefined,
-        to: 'quay.io/prometheus/pushgateway:v1.11.3',
+        to: `${versions.pushgateway.image}:${versions.pushgateway.tag}`,
       },
     ]);
   });

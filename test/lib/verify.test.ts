@@ -4,6 +4,7 @@ import { objectRef, type Manifest } from '../../lib/synth.js';
 import { synthesize } from '../../charts/index.js';
 import { drift, formatFindings, verify, type LiveState } from '../../lib/verify.js';
 import { manifestsOf } from '../helpers/tree.js';
+import { versions } from '../../envs/versions.js';
 
 const dev = resolveAll(envFiles).find((e) => e.name === 'dev')!;
 const desired = manifestsOf(await synthesize([dev]))
@@ -58,7 +59,7 @@ describe('verify', () => {
         kind: 'drift',
         object: 'StatefulSet/monitoring/pushgateway',
         field: 'spec.template.spec.containers[name=pushgateway].image',
-        expected: 'quay.io/prometheus/pushgateway:v1.11.3',
+        expected: `${versions.pushgateway.image}:${versions.pushgateway.tag}`,
         actual: 'quay.io/prometheus/pushgateway:v1.10.0',
       },
     ]);
