@@ -1,5 +1,6 @@
 /**
- * Prod as deployed, end to end (FR-2.6, issue 16): both clusters run locally through the runner,
+ * Prod's clusters end to end (FR-2.6, issue 16), at the newest pins (what prod's next promotion
+ * deploys; the local binaries are built at those): both clusters run locally through the runner,
  * each on its own API server and operator (Prometheus pair with sidecars, Thanos query, store
  * gateway), on one object store where each bucket is the directory of its name.
  *
@@ -33,7 +34,8 @@ import { seedBlocks } from '../helpers/blocks.js';
 import { json } from '../helpers/http.js';
 import { waitFor } from '../helpers/sink.js';
 
-const prod = resolveAll(envFiles).find((e) => e.name === 'prod')!;
+// prod's topology at the newest pins (what its next promotion deploys): the local binaries are built at those.
+const prod = resolveAll(envFiles, { pins: {} }).find((e) => e.name === 'prod')!;
 const hostName = prod.thanos.global!.hostCluster;
 const hostCluster = prod.clusters.find((c) => c.name === hostName)!;
 const remoteCluster = prod.clusters.find((c) => c.name !== hostName)!;
@@ -60,7 +62,7 @@ const policyPod = (c: ClusterConfig, p: LocalPod): PolicyPod => ({
   ports: p.containers.flatMap((x) => x.ports),
 });
 
-describe('prod as deployed: global view across the clusters, with their NetworkPolicies, on per-cluster buckets', () => {
+describe("prod's clusters as rendered: global view across them, with their NetworkPolicies, on per-cluster buckets", () => {
   const stacks: Stack[] = [];
   let host: Stack;
   let remote: Stack;
@@ -130,7 +132,7 @@ describe('prod as deployed: global view across the clusters, with their NetworkP
     seedBlocks(bucketDir(hostCluster), samples(99), labelsOf(remoteCluster));
 
     // No block is cut while the test runs: the buckets hold exactly the seeded blocks.
-    const common = { env: 'prod', caDir, objectStore, demoJob: false, blockDuration: '2h' } as const;
+    const common = { env: 'prod', newestPins: true, caDir, objectStore, demoJob: false, blockDuration: '2h' } as const;
     remote = await startStack({ ...common, cluster: remoteCluster.name, only: RUN });
     stacks.push(remote);
     policies.set(remoteCluster.name, await readPolicies(remote));

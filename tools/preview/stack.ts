@@ -32,6 +32,11 @@ import { greenlangStandIns } from './greenlang-services.js';
 export interface StackOptions {
   readonly env?: string;
   readonly cluster?: string;
+  /**
+   * Render the environment at the newest pins (dev's), as its next promotion would deploy it: the
+   * local binaries are built at those, and an environment behind dev runs older images.
+   */
+  readonly newestPins?: boolean;
   /** The manifests to run; the cluster rendered from envs/ by default (as dist has it). */
   readonly manifests?: readonly Manifest[];
   readonly progress?: (line: string) => void;
@@ -111,7 +116,7 @@ function credentials(sinkUrl: string): Record<string, string> {
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const env = resolveAll(envFiles).find((e) => e.name === (opts.env ?? 'dev'));
+  const env = resolveAll(envFiles, opts.newestPins ? { pins: {} } : {}).find((e) => e.name === (opts.env ?? 'dev'));
   if (!env) throw new Error(`unknown environment ${opts.env}`);
   const cluster: ClusterConfig | undefined = opts.cluster ? env.clusters.find((c) => c.name === opts.cluster) : env.clusters[0];
   if (!cluster) throw new Error(`environment ${env.name} has no cluster ${opts.cluster}`);
