@@ -28,9 +28,9 @@ export function addressPeers(name: string, cidrs: readonly string[]): Peer[] {
 }
 
 /** Pods in these namespaces (batch-job clients of the PushGateway). */
-export function namespacesPeer(names: readonly string[]): Peer {
+export function namespacesPeer(names: readonly string[], external = 'client-namespaces'): Peer {
   return {
-    external: 'client-namespaces',
+    external,
     peer: { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...names] }] } },
   };
 }

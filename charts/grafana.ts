@@ -40,6 +40,7 @@ import {
   pdb,
   restrictedContainer,
   restrictedPod,
+  service,
   serviceAccount,
 } from '../lib/workload.js';
 import { ServiceMonitorSpecEndpointsScheme } from '../imports/monitoring.coreos.com.js';
@@ -47,7 +48,7 @@ import { type Component, own } from './component.js';
 import type { ChartContext } from './context.js';
 import { byCodePoint } from './dashboards/team.js';
 import { DASHBOARD_LABEL, DATASOURCES_CONFIGMAP, DATASOURCES_FILE, FOLDER_ANNOTATION, GRAFANA_TLS_DIR } from './dashboards/index.js';
-import { addressPeers, tcp, type EgressFlow, type Flow, type Peer } from './flows.js';
+import { addressPeers, namespacesPeer, tcp, type EgressFlow, type Flow, type Peer } from './flows.js';
 import { grafanaRules } from './rules/grafana.js';
 import { externalSecret, secretPath } from './secrets.js';
 import { GRAFANA_ALERTING_PORT, GRAFANA_PORT, GRAFANA_WORKLOAD, PROMETHEUS } from './workloads.js';
@@ -68,6 +69,8 @@ const DATA_DIR = '/var/lib/grafana';
 /** Where every dashboard ConfigMap is projected, one sub-directory per folder. */
 export const DASHBOARDS_DIR = '/var/lib/grafana-dashboards';
 const CONFIG_MAP = 'grafana-config';
+/** Startup, liveness and readiness all ask Grafana's health endpoint, over its HTTPS port. */
+const HEALTH = { path: '/api/health', port: 'https', scheme: 'HTTPS' } as const;
 const PROVIDERS_CONFIG_MAP = 'grafana-dashboard-providers';
 /** Headless Service of the replicas' unified-alerting gossip (only with more than one replica). */
 const ALERTING_SERVICE = 'grafana-alerting';
@@ -277,15 +280,15 @@ export function grafanaChart(scope: Construct, { env }: ChartContext, others: re
                 resources: g.resources,
                 securityContext: restrictedContainer(),
                 // Database migrations run before the health endpoint answers: up to 5 minutes at start.
-                startupProbe: { httpGet: { path: '/api/health', port: 'https', scheme: 'HTTPS' }, periodSeconds: 10, failureThreshold: 30 },
+                startupProbe: { httpGet: HEALTH, periodSeconds: 10, failureThreshold: 30 },
                 livenessProbe: {
-                  httpGet: { path: '/api/health', port: 'https', scheme: 'HTTPS' },
+                  httpGet: HEALTH,
                   periodSeconds: 20,
                   timeoutSeconds: 5,
                   failureThreshold: 3,
                 },
                 readinessProbe: {
-                  httpGet: { path: '/api/health', port: 'https', scheme: 'HTTPS' },
+                  httpGet: HEALTH,
                   periodSeconds: 10,
                   timeoutSeconds: 5,
                   failureThreshold: 3,
@@ -317,13 +320,8 @@ export function grafanaChart(scope: Construct, { env }: ChartContext, others: re
       },
     }),
   );
-  addObject(
-    chart,
-    new Service({
-      metadata: { name: w.name, namespace: ns, labels },
-      spec: { type: 'ClusterIP', selector, ports: [{ name: 'https', port: GRAFANA_PORT, targetPort: 'https', protocol: 'TCP' }] },
-    }),
-  );
+  addObject(chart, service(w, ns, [{ name: 'https', port: GRAFANA_PORT }]));
+
   if (ha) {
     addObject(
       chart,
@@ -380,18 +378,7 @@ export function grafanaIngress({ env }: ChartContext): Flow[] {
   const g = env.grafana;
   const to = selectorLabels(GRAFANA_WORKLOAD);
   const users: Peer[] = [
-    ...(g.allowFrom.namespaces.length
-      ? [
-          {
-            external: 'grafana-ingress-namespaces',
-            peer: {
-              namespaceSelector: {
-                matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In' as const, values: [...g.allowFrom.namespaces] }],
-              },
-            },
-          },
-        ]
-      : []),
+    ...(g.allowFrom.namespaces.length ? [namespacesPeer(g.allowFrom.namespaces, 'grafana-ingress-namespaces')] : []),
     ...addressPeers('grafana-ingress', g.allowFrom.cidrs),
   ];
   return [
