@@ -367,6 +367,85 @@ if o:
             f"{d['sidecar']:.2f} / {d['prometheus']:.2f} / {d['query']:.2f} | {a['sidecar']:.2f} / {a['prometheus']:.2f} / {a['query']:.2f} |"
         )
     lines += [""]
+    previous_o = out / "load-overlimit.previous.json"
+    if previous_o.exists():
+        po = json.loads(previous_o.read_text())
+        by = {x["config"]: x for x in po["overLimit"]}
+        lines += [
+            f"Against the previous over-limit run ({po['date'][:10]}, {po.get('commit', '?')}, Thanos {po['versions']['thanos']}; "
+            f"`load-overlimit.previous.json`): HTTP, seconds to the answer, sidecar RSS peak MiB, ingestion during.",
+            "",
+            "| setting | previous | this run |",
+            "|---|---|---|",
+        ]
+        fig = lambda x: f"{x['status']}, {x['ms'] / 1000:.1f} s, {x['sidecarRssPeakMiB']:.0f} MiB, {x['isolation'] * 100:.1f}%"  # noqa: E731
+        for x in o["overLimit"]:
+            lines.append(f"| {x['config']} | {fig(by[x['config']]) if x['config'] in by else '-'} | {fig(x)} |")
+        lines += [""]
+
+def headline(res):
+    """The figures compared between runs: medians over the runs of one results file."""
+    rp, qs = res.get("ramp", []), res.get("queries", [])
+    rs = sorted({s["run"] for s in rp})
+
+    def top(cfg, n):
+        return max((s["samplesPerSec"] for s in rp if s["config"] == cfg and s["run"] == n and s["keptUp"]), default=0)
+
+    h = {}
+    for cfg in configs:
+        h[f"ceiling, {cfg} (samples/s)"] = (med([top(cfg, n) for n in rs]), "{:,.0f}")
+    pairs = [(top("bare", n), top("rendered", n)) for n in rs]
+    h["ceiling, rendered / bare"] = (med([c / b for b, c in pairs if b and c]), "{:.2f}")
+    for key in dict.fromkeys((x["config"], x["path"], x["mix"]) for x in qs):
+        xs = [x for x in qs if (x["config"], x["path"], x["mix"]) == key]
+        name = " / ".join(key)
+        h[f"{name}: queries/s"] = (med([x["throughput"] for x in xs]), "{:.1f}")
+        h[f"{name}: p99 ms"] = (med([x["p99"] for x in xs]), "{:,.0f}")
+        h[f"{name}: errors (all runs)"] = (sum(x["errors"] for x in xs), "{:,.0f}")
+        h[f"{name}: ingestion during load"] = (med([x["isolation"] * 100 for x in xs]), "{:.1f}%")
+    rep = res.get("repeat", {}).get("rendered", [])
+    if rep:
+        h["results cache: cold ms"] = (med([x["coldMs"] for x in rep]), "{:,.0f}")
+        h["results cache: warm ms"] = (med([x["warmMedianMs"] for x in rep]), "{:.1f}")
+    return h
+
+
+def change(a, b):
+    if a != a or b != b or not a:  # NaN or zero: no ratio
+        return "-"
+    return f"{b / a:.2f}x"
+
+
+def comparison_lines(prev, cur, what):
+    """One table: the previous results file's medians next to this run's."""
+    hp, hc = headline(prev), headline(cur)
+    label = lambda res: (  # noqa: E731
+        f"{res['date'][:10]}, {res.get('commit', '?')}, Prometheus {res['versions']['prometheus']}, Thanos {res['versions']['thanos']}"
+    )
+    out = [
+        f"| {what} | previous ({label(prev)}) | this run ({label(cur)}) | this / previous |",
+        "|---|---:|---:|---:|",
+    ]
+    for k in [k for k in hc if k in hp]:
+        (a, f), (b, _) = hp[k], hc[k]
+        out.append(f"| {k} | {f.format(a)} | {f.format(b)} | {change(a, b)} |")
+    return out
+
+
+previous_file = out / "load-results.previous.json"
+if previous_file.exists():
+    prev = json.loads(previous_file.read_text())
+    lines += [
+        "## Against the previous run",
+        "",
+        "The same harness and load on the previous pins (`load-results.previous.json`, the results this report showed before), "
+        "medians of each run's figures. A ratio is only a change where it is outside the spread of the runs above.",
+        "",
+        *comparison_lines(prev, r, "median"),
+        "",
+    ]
+    changed = [(c, prev["versions"].get(c), r["versions"].get(c)) for c in r["versions"]]
+    lines += ["Versions: " + ", ".join(f"{c} {a} -> {b}" if a != b else f"{c} {a} (unchanged)" for c, a, b in changed) + ".", ""]
 # Hand-written sections after the generated ones (what limits the path, synth time) are kept.
 previous = (out / "load.md").read_text() if (out / "load.md").exists() else ""
 marks = [previous.index(m) for m in ("\n## What limits the query path", "\n## Synth time") if m in previous]
