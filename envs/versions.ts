@@ -114,12 +114,25 @@ export const controlPlane = {
 
 export type ControlPlaneName = keyof typeof controlPlane;
 
-/** A pinned tag and module, whether deployed (`versions`) or test-only (`controlPlane`). */
-export function pinOf(name: ComponentName | ControlPlaneName): {
+/** Tools the tests run that are neither deployed nor part of the cluster. */
+export const tooling = {
+  // Formats and checks terraform/ (the guard module runs with no provider). The AWS provider is
+  // not obtainable here (no Terraform registry), so `validate` runs in the repository host's CI.
+  opentofu: {
+    tag: 'v1.12.6',
+    goModule: { path: 'github.com/opentofu/opentofu', version: 'v1.12.6' },
+  },
+} as const satisfies Record<string, Omit<ComponentVersion, 'image'>>;
+
+export type ToolingName = keyof typeof tooling;
+
+/** A pinned tag and module, whether deployed (`versions`) or test-only (`controlPlane`, `tooling`). */
+export function pinOf(name: ComponentName | ControlPlaneName | ToolingName): {
   readonly tag: string;
   readonly goModule?: { readonly path: string; readonly version: string };
 } {
-  return name in versions ? versions[name as ComponentName] : controlPlane[name as ControlPlaneName];
+  if (name in versions) return versions[name as ComponentName];
+  return name in controlPlane ? controlPlane[name as ControlPlaneName] : tooling[name as ToolingName];
 }
 
 /**

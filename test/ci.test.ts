@@ -54,6 +54,10 @@ describe('CI definitions', () => {
     expect(runs('test')).toContain('make test');
     expect(runs('rendered-change')).toContain('tools/dist-diff.ts');
     expect(runs('drift')).toMatch(/make synth[\s\S]*git diff --exit-code -- dist/);
+    // Terraform with the registry: the lock is generated, must be committed unchanged, and every
+    // root and module validates with the real provider.
+    expect(runs('terraform')).toMatch(/providers lock[\s\S]*git ls-files --error-unmatch terraform\/envs\/\.terraform\.lock\.hcl/);
+    expect(runs('terraform')).toMatch(/for dir in terraform\/envs terraform\/modules\/\*\/[\s\S]*init -backend=false[\s\S]*validate/);
   });
 
   it('the promote workflow runs npm run promote and opens a pull request with its summary', () => {

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { apiSources, controlPlane, PINS_BEGIN, PINS_END, versions } from '../envs/versions.js';
+import { apiSources, controlPlane, PINS_BEGIN, PINS_END, tooling, versions } from '../envs/versions.js';
 import { repoRoot } from '../lib/paths.js';
 
 interface Manager {
@@ -50,8 +50,8 @@ it('matches every deployed image with its tag, and every Go module the tests bui
   }
 });
 
-it('matches the control plane (tag and module) and the vendored API modules', () => {
-  for (const [name, v] of Object.entries(controlPlane)) {
+it('matches the control plane and the test tooling (tag and module) and the vendored API modules', () => {
+  for (const [name, v] of Object.entries({ ...controlPlane, ...tooling })) {
     expect({ name, tag: has(v.goModule.path, v.tag, 'go'), module: has(v.goModule.path, v.goModule.version, 'go') }).toEqual({
       name,
       tag: true,

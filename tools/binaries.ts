@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pinOf, type ComponentName, type ControlPlaneName } from '../envs/versions.js';
+import { pinOf, type ComponentName, type ControlPlaneName, type ToolingName } from '../envs/versions.js';
 import { repoRoot } from '../lib/paths.js';
 
 /**
@@ -29,7 +29,7 @@ export interface ToolBinary {
   /** Binary name, e.g. `promtool`. */
   readonly name: string;
   /** The pinned component whose version it must carry. */
-  readonly component: ComponentName | ControlPlaneName;
+  readonly component: ComponentName | ControlPlaneName | ToolingName;
   /** Directory under tools/ holding the wrapper Go module. */
   readonly moduleDir: string;
   /** Package path of the command inside the upstream module ('' for the module root). */
@@ -50,7 +50,7 @@ export interface ToolBinary {
    * common version package (default), Kubernetes' component-base, or nothing (etcd keeps its
    * version in a constant of the module).
    */
-  readonly stamp?: 'prometheus' | 'kubernetes' | 'none';
+  readonly stamp?: 'prometheus' | 'kubernetes' | 'opentofu' | 'none';
   /** Release build tags come from upstream's .promu.yml (Prometheus projects only). */
   readonly promu?: boolean;
   /** Build the wrapper module's own main package instead of a package of the upstream module. */
@@ -131,6 +131,18 @@ export const toolBinaries: readonly ToolBinary[] = [
     local: true,
     versionArgs: ['version'],
   },
+  // OpenTofu (MPL-2.0; Terraform since 1.6 is under the BUSL) checks terraform/ in `make test`:
+  // formatting, and the workspace guard, which needs only the built-in provider.
+  {
+    name: 'tofu',
+    component: 'opentofu',
+    moduleDir: 'opentofu',
+    pkg: 'cmd/tofu',
+    tags: [],
+    stamp: 'opentofu',
+    promu: false,
+    versionArgs: ['version'],
+  },
   // Built from the wrapper's own main package (one call into etcdmain), see tools/etcd/main.go.
   { name: 'etcd', component: 'etcd', moduleDir: 'etcd', pkg: '', tags: [], stamp: 'none', promu: false, local: true },
 ];
@@ -149,7 +161,8 @@ export type ToolName =
   | 'prometheus-config-reloader'
   | 'kube-apiserver'
   | 'etcd'
-  | 'argocd-replay';
+  | 'argocd-replay'
+  | 'tofu';
 
 export function toolSpec(name: ToolName): ToolBinary {
   const spec = toolBinaries.find((t) => t.name === name);

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../lib/paths.js';
-import { binDir, GO_ENV, goModuleDir, goModuleOf, toolBinaries, toolPath, type ToolName } from './binaries.js';
+import { binDir, GO_ENV, goModuleDir, goModuleOf, toolBinaries, toolPath, type ToolBinary, type ToolName } from './binaries.js';
 import { pinOf } from '../envs/versions.js';
 
 /** The version of `modulePath` that a go.mod requires, or undefined. */
@@ -48,8 +48,10 @@ function withStubbedEmbeds(moduleDir: string, mod: { path: string; version: stri
 }
 
 /** `-X` flags that make a binary report the pinned version, per upstream's own build scripts. */
-export function versionStamp(stamp: 'prometheus' | 'kubernetes' | 'none', tag: string, moduleVersion: string): string[] {
+export function versionStamp(stamp: NonNullable<ToolBinary['stamp']>, tag: string, moduleVersion: string): string[] {
   if (stamp === 'none') return [];
+  // The version is the module's own VERSION file; release builds only drop the -dev marker.
+  if (stamp === 'opentofu') return ['-X github.com/opentofu/opentofu/version.dev=no'];
   if (stamp === 'kubernetes') {
     const m = /^v(\d+)\.(\d+)\./.exec(tag);
     if (!m) throw new Error(`Kubernetes tag ${tag} is not of the form vMAJOR.MINOR.PATCH`);

@@ -1,13 +1,16 @@
-# One root for every environment; the environment is a workspace plus its .tfvars:
-#   terraform -chdir=terraform/envs init -backend-config=...        # state bucket and lock table
+# One root for every environment; the environment is a workspace plus its .tfvars, and its state
+# lives in that environment's own account (<env>.s3.tfbackend):
+#   terraform -chdir=terraform/envs init -reconfigure -backend-config=prod.s3.tfbackend
 #   terraform -chdir=terraform/envs workspace select -or-create prod
 #   terraform -chdir=terraform/envs apply -var-file=prod.tfvars
 #   terraform -chdir=terraform/envs output -json > envs/terraform-outputs/prod.json
-# then `make synth` (see README, "Terraform -> synth"). Each cluster has its own bucket and roles:
-# from the former one-bucket layout, `terraform state mv 'module.thanos_storage'
+# then `make synth` (see README, "Terraform -> synth"). A plan whose workspace is not the
+# tfvars' environment is refused (module.workspace_guard). Each cluster has its own bucket and
+# roles: from the former one-bucket layout, `terraform state mv 'module.thanos_storage'
 # 'module.thanos_storage["<cluster>"]'` keeps the first cluster's resources.
 terraform {
-  required_version = ">= 1.6.0"
+  # 1.10: the S3 backend's own lock file (use_lockfile), no DynamoDB table.
+  required_version = ">= 1.10.0"
   required_providers {
     aws = {
       source  = "hashicorp/aws"
@@ -42,6 +45,17 @@ variable "clusters" {
   }
 }
 
+variable "kms_key_arns" {
+  description = "Optional customer-managed KMS key per cluster name (a key in that cluster's region) for its bucket; a cluster not listed uses SSE-S3."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.kms_key_arns) : contains([for c in var.clusters : c.name], name)])
+    error_message = "kms_key_arns names a cluster that is not in clusters."
+  }
+}
+
 variable "argocd_hub" {
   description = "The cluster the environment's Argo CD runs in (the hub): its IAM OIDC provider ARN and issuer URL (without https://)."
   type = object({
@@ -56,12 +70,21 @@ provider "aws" {
   allowed_account_ids = [var.account_id]
 }
 
+# Applying prod.tfvars in dev's workspace (or the default one) would move prod's resources into
+# dev's state: refused at plan, before anything is touched.
+module "workspace_guard" {
+  source = "../modules/workspace-guard"
+
+  environment = var.environment
+}
+
 module "thanos_storage" {
   source   = "../modules/thanos-storage"
   for_each = { for c in var.clusters : c.name => c }
 
   environment = var.environment
   cluster     = each.value
+  kms_key_arn = lookup(var.kms_key_arns, each.key, null)
   tags = {
     ManagedBy = "greenlang-prometheus-platform"
   }
@@ -87,6 +110,7 @@ output "thanos_storage" {
       bucket_arn  = m.thanos_bucket_arn
       region      = m.thanos_bucket_region
       role_arns   = m.thanos_role_arns
+      kms_key_arn = m.thanos_kms_key_arn
     }
   }
 }

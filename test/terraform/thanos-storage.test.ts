@@ -53,6 +53,9 @@ describe('bucket', () => {
     expect(byDefault.sse_algorithm).toBe('${var.kms_key_arn == null ? "AES256" : "aws:kms"}');
     expect(byDefault.kms_master_key_id).toBe('${var.kms_key_arn}');
     expect(variableDefault('kms_key_arn')).toBeNull();
+    // A key from another region is refused at plan (S3 would refuse it only at apply).
+    const [pre] = resource('aws_s3_bucket_server_side_encryption_configuration', 'thanos').lifecycle[0].precondition;
+    expect(pre.condition).toBe('${var.kms_key_arn == null || try(split(":", var.kms_key_arn)[3], "") == var.cluster.region}');
   });
 
   it('refuses any request not made over TLS', () => {
@@ -68,7 +71,7 @@ describe('bucket', () => {
     ]);
   });
 
-  it('tiers after 30 days, expires after 730 and cleans up interrupted uploads (PRD 3.3)', () => {
+  it('tiers after 30 days, expires after 730 and cleans up interrupted uploads and expired delete markers (PRD 3.3)', () => {
     const rules = resource('aws_s3_bucket_lifecycle_configuration', 'thanos').rule;
     const byId = Object.fromEntries(rules.map((r: any) => [r.id, r]));
     expect(rules.every((r: any) => r.status === 'Enabled')).toBe(true);
@@ -77,6 +80,15 @@ describe('bucket', () => {
     expect(value(byId['expire-old-blocks'].expiration[0].days)).toBe(730);
     expect(value(byId['abort-incomplete-multipart-uploads'].abort_incomplete_multipart_upload[0].days_after_initiation)).toBe(7);
     expect(value(byId['expire-noncurrent-versions'].noncurrent_version_expiration[0].noncurrent_days)).toBe(7);
+    // S3 accepts the marker flag only in an expiration without days: a rule of its own.
+    expect(byId['remove-expired-delete-markers'].expiration).toEqual([{ expired_object_delete_marker: true }]);
+    expect(Object.keys(byId).sort()).toEqual([
+      'abort-incomplete-multipart-uploads',
+      'expire-noncurrent-versions',
+      'expire-old-blocks',
+      'intelligent-tiering',
+      'remove-expired-delete-markers',
+    ]);
   });
 
   it('is versioned, so a runaway compactor delete stays recoverable for a week', () => {
@@ -177,12 +189,15 @@ describe('the Terraform -> synth contract', () => {
       ['bucket_arn', 'thanos_bucket_arn'],
       ['region', 'thanos_bucket_region'],
       ['role_arns', 'thanos_role_arns'],
+      ['kms_key_arn', 'thanos_kms_key_arn'],
     ] as const) {
       expect(Object.keys(fields)).toContain(key);
       expect(value).toMatch(new RegExp(`\\b${key} += m\\.${out}\\n`));
       expect(Object.keys(tf.output)).toContain(out);
     }
-    expect(Object.keys(fields)).toHaveLength(4);
+    expect(Object.keys(fields)).toHaveLength(5);
+    // The root's per-cluster key reaches the module that encrypts that cluster's bucket.
+    expect(mod.kms_key_arn).toBe('${lookup(var.kms_key_arns, each.key, null)}');
   });
 
   it.each(resolveAll(envFiles).map((env) => ({ env, label: env.name })))(

@@ -35,6 +35,7 @@ describe.each(toolBinaries.map((t) => ({ ...t, label: t.name })))('$label', (spe
       prometheus: `version ${tag.replace(/^v/, '')} `,
       kubernetes: `Kubernetes ${tag}\n`,
       none: `Version: ${tag.replace(/^v/, '')}\n`,
+      opentofu: `OpenTofu ${tag}\n`, // not `-dev`: the release stamp took
     }[spec.stamp ?? 'prometheus'];
     expect(out).toContain(expected);
   });

@@ -18,3 +18,8 @@ output "thanos_role_arns" {
   description = "IRSA role ARN of each component that touches the bucket"
   value       = { for k, r in aws_iam_role.thanos : k => r.arn }
 }
+
+output "thanos_kms_key_arn" {
+  description = "KMS key the bucket is encrypted with by default; null for SSE-S3"
+  value       = var.kms_key_arn
+}

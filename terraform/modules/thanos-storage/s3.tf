@@ -19,7 +19,7 @@ resource "aws_s3_bucket" "thanos" {
 }
 
 resource "aws_s3_bucket_public_access_block" "thanos" {
-  region = var.cluster.region
+  region                  = var.cluster.region
   bucket                  = aws_s3_bucket.thanos.id
   block_public_acls       = true
   block_public_policy     = true
@@ -49,6 +49,14 @@ resource "aws_s3_bucket_versioning" "thanos" {
 resource "aws_s3_bucket_server_side_encryption_configuration" "thanos" {
   region = var.cluster.region
   bucket = aws_s3_bucket.thanos.id
+
+  lifecycle {
+    # KMS keys are regional: S3 refuses a key from another region, but only at apply.
+    precondition {
+      condition     = var.kms_key_arn == null || try(split(":", var.kms_key_arn)[3], "") == var.cluster.region
+      error_message = "kms_key_arn of cluster ${var.cluster.name} must be a key in the cluster's region (${var.cluster.region})."
+    }
+  }
   rule {
     apply_server_side_encryption_by_default {
       sse_algorithm     = var.kms_key_arn == null ? "AES256" : "aws:kms"
@@ -122,6 +130,18 @@ resource "aws_s3_bucket_lifecycle_configuration" "thanos" {
     filter {}
     noncurrent_version_expiration {
       noncurrent_days = var.noncurrent_version_expire_after_days
+    }
+  }
+
+  # A deleted block leaves a delete marker over its noncurrent versions; once those expire the
+  # marker is all that is left, and every LIST the store gateway and compactor make still walks
+  # it. S3 allows this flag only in an expiration without days, hence a rule of its own.
+  rule {
+    id     = "remove-expired-delete-markers"
+    status = "Enabled"
+    filter {}
+    expiration {
+      expired_object_delete_marker = true
     }
   }
 

@@ -47,9 +47,14 @@ variable "service_accounts" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer-managed KMS key for bucket encryption; null uses SSE-S3 (AES256)."
+  description = "Customer-managed KMS key (ARN, in the cluster's region) for bucket encryption; null uses SSE-S3 (AES256)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-)?[0-9a-f-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias or key id."
+  }
 }
 
 variable "intelligent_tiering_after_days" {
