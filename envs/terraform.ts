@@ -29,11 +29,8 @@ const roleArn = z
 /** One `terraform output -json` entry. */
 const output = <T extends z.ZodType>(value: T) => z.object({ value, type: z.unknown().optional(), sensitive: z.boolean().optional() });
 
-const kmsKeyArn = z
-  .string()
-  .regex(/^arn:aws:kms:[a-z0-9-]+:[0-9]{12}:key\/(mrk-)?[0-9a-f-]+$/, {
-    error: 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)',
-  });
+const KMS_KEY_ARN = /^arn:aws:kms:([a-z0-9-]+):[0-9]{12}:key\/(mrk-)?[0-9a-f-]+$/;
+const kmsKeyArn = z.string().regex(KMS_KEY_ARN, { error: 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)' });
 
 const clusterStorage = z
   .strictObject({
@@ -41,15 +38,15 @@ const clusterStorage = z
     bucket_arn: z.string().regex(/^arn:aws:s3:::[a-z0-9.-]+$/, { error: 'must be an S3 bucket ARN' }),
     region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, { error: 'must be an AWS region such as us-east-1' }),
     role_arns: z.strictObject(Object.fromEntries(BUCKET_COMPONENTS.map((c) => [c, roleArn])) as Record<BucketComponent, typeof roleArn>),
-    /** The bucket's default-encryption key (null: SSE-S3). The sidecar, ruler and compactor roles may use it. */
+    /** The bucket's default-encryption key (null: SSE-S3); the bucket roles' policies grant its use. */
     kms_key_arn: kmsKeyArn.nullable(),
   })
-  .refine((s) => s.kms_key_arn === null || s.kms_key_arn.split(':')[3] === s.region, {
+  // Checked only for a well-formed ARN (a malformed one has its own message).
+  .refine((s) => [undefined, s.region].includes(KMS_KEY_ARN.exec(s.kms_key_arn ?? '')?.[1]), {
     error: "kms_key_arn must be a key in the bucket's region",
     path: ['kms_key_arn'],
   });
 
-/** `thanos_storage`: cluster name -> that cluster's bucket (in its region) and IRSA roles. */
 /**
  * `thanos_storage`: cluster name -> that cluster's bucket (in its region) and IRSA roles.
  * `argocd_cluster_access`: the role the hub's Argo CD assumes to deploy to each cluster (one

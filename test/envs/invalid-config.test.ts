@@ -227,6 +227,16 @@ const outputsCases: [title: string, edit: (o: any) => void, message: string][] =
       'not in cluster "qa-1"\'s account 444444444444: wrong outputs file?',
   ],
   [
+    'a bucket key from another region (S3 would refuse it only at apply)',
+    (o) => (o.thanos_storage.value['qa-1'].kms_key_arn = 'arn:aws:kms:eu-west-1:444444444444:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+    'env "qa": terraform outputs OUTPUTS: thanos_storage.value.qa-1.kms_key_arn: kms_key_arn must be a key in the bucket\'s region',
+  ],
+  [
+    'a bucket key given by alias',
+    (o) => (o.thanos_storage.value['qa-1'].kms_key_arn = 'alias/thanos'),
+    'env "qa": terraform outputs OUTPUTS: thanos_storage.value.qa-1.kms_key_arn: must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)',
+  ],
+  [
     'an outputs file without the Argo CD roles',
     (o) => delete o.argocd_cluster_access,
     'env "qa": terraform outputs OUTPUTS: argocd_cluster_access: missing',
