@@ -44,14 +44,23 @@ describe('promtool check rules', () => {
 describe('promtool test rules', () => {
   // One rule file with every group as rendered for dev (the same text in every env but runbook base).
   const dir = tempDir('rule-tests');
-  const ruleFile = path.join(dir, 'rendered.yml');
   const devGroups = ruleObjects.filter((r) => r.file.startsWith('dev/')).flatMap((r) => r.manifest.spec.groups);
-  fs.writeFileSync(ruleFile, stringify({ groups: devGroups }));
   const annotationsOf = (alert: string) => devGroups.flatMap((g) => g.rules).find((r: any) => r.alert === alert).annotations;
+  // One rule file per alert with the groups it needs, as rendered: promtool evaluates every
+  // group of a file at every step, and most groups cannot change a given alert.
+  const ruleFiles = new Map<string, string>();
+  const ruleFileFor = (alert: string) => {
+    if (!ruleFiles.has(alert)) {
+      const file = path.join(dir, `${alert}.rules.yml`);
+      fs.writeFileSync(file, stringify({ groups: groupsNeeded(devGroups, alert) }));
+      ruleFiles.set(alert, file);
+    }
+    return ruleFiles.get(alert)!;
+  };
 
   it.each(alertCases.map((c) => ({ ...c, label: `${c.alert}: ${c.name}` })))('$label', (c) => {
     const test = {
-      rule_files: [ruleFile],
+      rule_files: [ruleFileFor(c.alert)],
       evaluation_interval: c.interval ?? '1m',
       tests: [
         {
@@ -77,6 +86,27 @@ describe('promtool test rules', () => {
     expect(r.code).toBe(0);
   });
 
+  it("each case's rule file keeps the groups recording what its alert reads, transitively, and all of them for ALERTS", () => {
+    const g = (name: string, ...rules: { record?: string; alert?: string; expr: string }[]) => ({ name, rules });
+    const groups = [
+      g('raw', { record: 'job:up:sum', expr: 'sum by (job) (up)' }),
+      g('ratio', { record: 'job:up:ratio', expr: 'job:up:sum / job:up:count' }),
+      g('count', { record: 'job:up:count', expr: 'count by (job) (up)' }),
+      g('unrelated', { record: 'job:up:sum2', expr: 'sum(up)' }),
+      g('alerts', { alert: 'Ratio', expr: 'job:up:ratio < 0.5' }, { alert: 'Plain', expr: 'up == 0' }),
+      g('meta', { alert: 'Many', expr: 'count(ALERTS) > 3' }),
+      g('other-slo', { alert: 'Ratio', expr: 'job:up:sum < 1' }),
+    ];
+    expect(groupsNeeded(groups, 'Ratio').map((x) => x.name)).toEqual(['raw', 'ratio', 'count', 'alerts', 'other-slo']);
+    // A group is kept whole, so what any of its rules reads is kept too.
+    expect(groupsNeeded(groups, 'Plain').map((x) => x.name)).toEqual(['raw', 'ratio', 'count', 'alerts']);
+    expect(groupsNeeded(groups, 'Many')).toEqual(groups);
+    // On the rendered rules: every case's alert is in its file, and the files are smaller.
+    const sizes = [...new Set(alertCases.map((c) => c.alert))].map((a) => groupsNeeded(devGroups, a).length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(devGroups.length);
+    expect(sizes.reduce((x, y) => x + y, 0)).toBeLessThan(sizes.length * devGroups.length);
+  });
+
   it('every alert has at least one case where it fires and one where it stays silent', () => {
     for (const a of allAlerts) {
       const cases = alertCases.filter((c) => c.alert === a.alert);
@@ -93,6 +123,32 @@ describe('promtool test rules', () => {
     }
   });
 });
+
+/**
+ * The groups an alert's evaluation depends on, in their rendered order: the groups defining it, and every
+ * group recording a series that a needed group reads, transitively. A rule reading ALERTS
+ * depends on every alert, so then all groups are kept.
+ */
+function groupsNeeded(groups: { name: string; rules: { record?: string; alert?: string; expr: string }[] }[], alert: string) {
+  // An alert may be defined in several groups (one per SLO): all of them.
+  const own = groups.filter((g) => g.rules.some((r) => r.alert === alert));
+  if (!own.length) throw new Error(`no rendered group has alert ${alert}`);
+  const reads = (expr: string, series: string) =>
+    new RegExp(`(^|[^A-Za-z0-9_:])${series.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_:])`).test(expr);
+  const needed = new Set(own);
+  for (const queue = [...own]; queue.length;) {
+    for (const rule of queue.pop()!.rules) {
+      if (/(^|[^A-Za-z0-9_:])ALERTS(_FOR_STATE)?($|[^A-Za-z0-9_:])/.test(rule.expr)) return groups;
+      for (const g of groups) {
+        if (!needed.has(g) && g.rules.some((r) => r.record && reads(rule.expr, r.record))) {
+          needed.add(g);
+          queue.push(g);
+        }
+      }
+    }
+  }
+  return groups.filter((g) => needed.has(g));
+}
 
 /**
  * promtool compares annotations too: expand `{{ $labels.x }}` ourselves; a description that
