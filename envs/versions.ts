@@ -78,7 +78,9 @@ export const versions = {
     tag: '13.2.3',
   },
   // Its Go module also carries the CRDs (imports/crds, `make import`) that Argo CD applies and
-  // synth validates against: one pin for the operator and its API.
+  // synth validates against: one pin for the operator and its API. v0.94.1 is released, but the
+  // module proxy does not serve its pkg/client module (403, 2026-12-07), so neither the operator
+  // nor its reloader can be built and tested at it: it waits here until the proxy serves it.
   prometheusOperator: {
     image: 'quay.io/prometheus-operator/prometheus-operator',
     tag: 'v0.93.1',
@@ -95,12 +97,12 @@ export type ComponentName = keyof typeof versions;
  */
 export const controlPlane = {
   kubernetes: {
-    tag: 'v1.36.3',
-    goModule: { path: 'k8s.io/kubernetes', version: 'v1.36.3' },
+    tag: 'v1.36.5',
+    goModule: { path: 'k8s.io/kubernetes', version: 'v1.36.5' },
   },
   etcd: {
-    tag: 'v3.6.16',
-    goModule: { path: 'go.etcd.io/etcd/server/v3', version: 'v3.6.16' },
+    tag: 'v3.6.17',
+    goModule: { path: 'go.etcd.io/etcd/server/v3', version: 'v3.6.17' },
   },
   // The Argo CD each environment's hub runs (installed by the platform team, see
   // docs/prerequisites.md): its CRDs are vendored (imports/crds/argo-cd), and the control-plane

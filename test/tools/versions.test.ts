@@ -30,7 +30,7 @@ describe.each(toolBinaries.map((t) => ({ ...t, label: t.name })))('$label', (spe
 
   it('reports the pinned version', () => {
     const { out } = runTool(spec.name as ToolName, [...(spec.versionArgs ?? ['--version'])]); // some print it on stderr
-    // Prometheus projects: "version 3.14.0 (...)"; Kubernetes: "Kubernetes v1.36.3"; etcd: "etcd Version: 3.6.16".
+    // Prometheus projects: "version 3.14.0 (...)"; Kubernetes: "Kubernetes v1.36.5"; etcd: "etcd Version: 3.6.17".
     const expected = {
       prometheus: `version ${tag.replace(/^v/, '')} `,
       kubernetes: `Kubernetes ${tag}\n`,
