@@ -6,9 +6,12 @@
  *   node --import tsx bench/load/load.ts            (LOAD_SERIES, LOAD_CLIENTS, LOAD_SECONDS to scale)
  *   LOAD_REPEAT=3                                    runs of every measurement (the report shows medians and spread)
  *   LOAD_INTERVALS=2.5,2,1.6,1.25                    the ramp's scrape intervals (seconds)
- *   LOAD_PHASES=ramp,queries | variants | overlimit  `variants`: the query path with one change at a time
+ *   LOAD_PHASES=ramp,queries | variants | overlimit | versions
+ *                                                    `variants`: the query path with one change at a time
  *                                                    (docs/benchmarks/load-variants.json); `overlimit`: a query
- *                                                    over every series, per setting (load-overlimit.json)
+ *                                                    over every series, per setting (load-overlimit.json);
+ *                                                    `versions`: bare ramps of LOAD_PREVIOUS_PROMETHEUS (a binary)
+ *                                                    and the pinned one, alternating (load-versions.json)
  *
  * Rendered = dev's Prometheus as the operator generates it (one replica; the load is a
  * ScrapeConfig it selects) with its sidecar, Thanos query and query-frontend, all run by the local
@@ -26,6 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../lib/paths.js';
 import { versions } from '../../envs/versions.js';
+import { toolPath } from '../../tools/binaries.js';
 import {
   CLIENTS,
   INGEST_CPUS,
@@ -108,6 +112,23 @@ if (PHASES.has('ramp'))
     for (const kind of order) rampSteps.push(...(await ramp(kind, r)));
     write('load-results.partial.json', { ...header(), ramp: rampSteps });
   }
+
+// Two Prometheus releases ramped alike in one run, alternating: whether a change against an
+// earlier report is the release or the machine (the figures of separate runs cannot tell).
+if (PHASES.has('versions')) {
+  const previous = process.env.LOAD_PREVIOUS_PROMETHEUS;
+  if (!previous || !fs.existsSync(previous)) {
+    throw new Error('LOAD_PHASES=versions needs LOAD_PREVIOUS_PROMETHEUS=<path of the earlier prometheus binary>');
+  }
+  const versionOf = (bin: string) => /version (\S+)/.exec(execFileSync(bin, ['--version'], { encoding: 'utf8' }))?.[1] ?? bin;
+  const releases = [
+    { command: previous, label: `v${versionOf(previous)}` },
+    { command: toolPath('prometheus'), label: `v${versionOf(toolPath('prometheus'))}` },
+  ];
+  const steps: RampStep[] = [];
+  for (let r = 1; r <= REPEAT; r++) for (const rel of r % 2 ? releases : [...releases].reverse()) steps.push(...(await ramp('bare', r, rel)));
+  write('load-versions.json', { ...header(), releases: releases.map((x) => x.label), ramp: steps, durationS: Math.round((Date.now() - t0) / 1000) });
+}
 
 // The query clients (this process, every thread) stand in for Grafana users: on the query side's core.
 if (QUERY_CPUS) execFileSync('taskset', ['-a', '-p', '-c', QUERY_CPUS, String(process.pid)], { stdio: 'ignore' });

@@ -13,9 +13,13 @@ export interface RampStep extends Window {
   keptUp: boolean;
 }
 
-export async function ramp(kind: 'bare' | 'rendered', run: number): Promise<RampStep[]> {
+/**
+ * One ramp of a configuration. `bare` may name another Prometheus binary (`command`) and the label
+ * its steps carry instead of `bare`: the versions phase ramps two releases alike.
+ */
+export async function ramp(kind: 'bare' | 'rendered', run: number, bare: { command?: string; label?: string } = {}): Promise<RampStep[]> {
   const rendered = kind === 'rendered' ? await startRendered(INTERVALS_S[0]!) : undefined;
-  const prom = rendered?.prom ?? (await startBare(INTERVALS_S[0]!));
+  const prom = rendered?.prom ?? (await startBare(INTERVALS_S[0]!, bare.command));
   await waitAllUp(prom);
   const steps: RampStep[] = [];
   for (const intervalS of INTERVALS_S) {
@@ -25,9 +29,10 @@ export async function ramp(kind: 'bare' | 'rendered', run: number): Promise<Ramp
     const w = await measure(prom, WINDOW_S);
     const offered = (SERIES + 5 * TARGETS) / intervalS; // + up, scrape_duration_seconds, ... per target
     const keptUp = w.samplesPerSec >= 0.95 * offered && w.scrapeMaxS < intervalS;
-    steps.push({ config: kind, run, intervalS, offered, keptUp, ...w });
+    const config = bare.label ?? kind;
+    steps.push({ config, run, intervalS, offered, keptUp, ...w });
     log(
-      `${kind} run ${run} @${intervalS}s: ${Math.round(w.samplesPerSec)} of ${Math.round(offered)} samples/s, ${w.cpuCores.toFixed(2)} cores, RSS ${(w.rssBytes / 2 ** 30).toFixed(2)} GiB, scrape avg ${w.scrapeAvgS.toFixed(3)} s max ${w.scrapeMaxS.toFixed(3)} s${keptUp ? '' : '  (did not keep up)'}`,
+      `${config} run ${run} @${intervalS}s: ${Math.round(w.samplesPerSec)} of ${Math.round(offered)} samples/s, ${w.cpuCores.toFixed(2)} cores, RSS ${(w.rssBytes / 2 ** 30).toFixed(2)} GiB, scrape avg ${w.scrapeAvgS.toFixed(3)} s max ${w.scrapeMaxS.toFixed(3)} s${keptUp ? '' : '  (did not keep up)'}`,
     );
   }
   if (rendered) await rendered.stack.stop();

@@ -432,6 +432,30 @@ def comparison_lines(prev, cur, what):
     return out
 
 
+versions_file = out / "load-versions.json"
+if versions_file.exists():
+    vr = json.loads(versions_file.read_text())
+    vs = vr["ramp"]
+    lines += [
+        "## Two Prometheus releases in one run",
+        "",
+        f"Measured {vr['date'][:10]} (commit {vr.get('commit', '?')}, `LOAD_PHASES=versions`, {vr['durationS'] // 60} min): bare Prometheus "
+        f"{' and '.join(vr['releases'])}, each ramped {vr['params']['repeat']} times, alternating which goes first, same load and core. "
+        "Medians [min, max] of the runs.",
+        "",
+        "| release | interval | ingested/s | CPU cores | RSS GiB | scrape max s | kept up |",
+        "|---|---:|---:|---:|---:|---:|:---:|",
+    ]
+    for i in vr["params"]["intervalsS"]:
+        for rel in vr["releases"]:
+            ss = [s for s in vs if s["config"] == rel and s["intervalS"] == i]
+            kept = sum(s["keptUp"] for s in ss)
+            lines.append(
+                f"| {rel} | {i} s | {spread([s['samplesPerSec'] for s in ss])} | {spread([s['cpuCores'] for s in ss], lambda x: f'{x:.2f}')} | "
+                f"{med([s['rssBytes'] for s in ss]) / 2**30:.2f} | {spread([s['scrapeMaxS'] for s in ss], lambda x: f'{x:.2f}')} | {kept} of {len(ss)} |"
+            )
+    lines += [""]
+
 previous_file = out / "load-results.previous.json"
 if previous_file.exists():
     prev = json.loads(previous_file.read_text())

@@ -89,11 +89,13 @@ export async function startRendered(intervalS: number, patch?: Patch): Promise<{
   return { stack, prom: stack.proms[0]! };
 }
 
-export async function startBare(intervalS: number): Promise<Running> {
+/** Prometheus with its defaults; `command` runs another binary than the pinned one (the versions phase). */
+export async function startBare(intervalS: number, command?: string): Promise<Running> {
   const dir = fs.mkdtempSync(path.join(work, 'bare-'));
   fs.writeFileSync(path.join(dir, 'prometheus.yml'), promConfig(intervalS));
   return run({
     tool: 'prometheus',
+    command,
     dir,
     timeoutMs: 300_000,
     cpus: INGEST_CPUS,
