@@ -126,8 +126,14 @@ if (PHASES.has('versions')) {
     { command: toolPath('prometheus'), label: `v${versionOf(toolPath('prometheus'))}` },
   ];
   const steps: RampStep[] = [];
-  for (let r = 1; r <= REPEAT; r++) for (const rel of r % 2 ? releases : [...releases].reverse()) steps.push(...(await ramp('bare', r, rel)));
-  write('load-versions.json', { ...header(), releases: releases.map((x) => x.label), ramp: steps, durationS: Math.round((Date.now() - t0) / 1000) });
+  for (let r = 1; r <= REPEAT; r++)
+    for (const rel of r % 2 ? releases : [...releases].reverse()) steps.push(...(await ramp('bare', r, rel)));
+  write('load-versions.json', {
+    ...header(),
+    releases: releases.map((x) => x.label),
+    ramp: steps,
+    durationS: Math.round((Date.now() - t0) / 1000),
+  });
 }
 
 // The query clients (this process, every thread) stand in for Grafana users: on the query side's core.
