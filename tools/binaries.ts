@@ -47,8 +47,8 @@ export interface ToolBinary {
   readonly tags: readonly string[];
   /**
    * How the version is stamped (`-X` ldflags) so `--version` reports the pin: Prometheus'
-   * common version package (default), Kubernetes' component-base, or nothing (etcd keeps its
-   * version in a constant of the module).
+   * common version package (default), Kubernetes' component-base, OpenTofu's release marker (its
+   * version is a file of the module), or nothing (etcd keeps its version in a constant of the module).
    */
   readonly stamp?: 'prometheus' | 'kubernetes' | 'opentofu' | 'none';
   /** Release build tags come from upstream's .promu.yml (Prometheus projects only). */
