@@ -52,10 +52,21 @@ it('matches every deployed image with its tag, and every Go module the tests bui
 
 it('matches the control plane and the test tooling (tag and module) and the vendored API modules', () => {
   for (const [name, v] of Object.entries({ ...controlPlane, ...tooling })) {
-    expect({ name, tag: has(v.goModule.path, v.tag, 'go'), module: has(v.goModule.path, v.goModule.version, 'go') }).toEqual({
+    // Two matches, the tag's and the module's: where both read the same version, one match alone
+    // would leave the other line behind on the next upgrade.
+    const matches = deps.filter(
+      (d) => d.depName === v.goModule.path && d.datasource === 'go' && [v.tag, v.goModule.version as string].includes(d.currentValue),
+    );
+    expect({
+      name,
+      tag: has(v.goModule.path, v.tag, 'go'),
+      module: has(v.goModule.path, v.goModule.version, 'go'),
+      matches: matches.length,
+    }).toEqual({
       name,
       tag: true,
       module: true,
+      matches: 2,
     });
   }
   for (const [name, a] of Object.entries(apiSources)) {
@@ -85,4 +96,12 @@ it("groups each upstream's image with its module, and every grouped name is a re
 it('the check can fail: a pin written another way is not matched', () => {
   expect(extract(config.customManagers, 'envs/versions.ts', 'image: \'quay.io/x/y\', tag: "v1"')).toEqual([]);
   expect(extract(config.customManagers, 'envs/other.ts', "image: 'quay.io/x/y', tag: 'v1'")).toEqual([]);
+});
+
+it("matches the Terraform CLI the repository host's CI validates terraform/ with", () => {
+  const workflow = fs.readFileSync(path.join(repoRoot, '.github/workflows/ci.yml'), 'utf8');
+  const version = /terraform_version: (\S+)/.exec(workflow)?.[1];
+  expect(extract(config.customManagers, '.github/workflows/ci.yml', workflow)).toEqual([
+    expect.objectContaining({ depName: 'hashicorp/terraform', currentValue: version, datasource: 'github-releases' }),
+  ]);
 });
