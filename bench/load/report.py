@@ -130,26 +130,32 @@ if q:
     fig.tight_layout()
     fig.savefig(out / "load-queries.png", dpi=110)
 
+def step_table(first, rows):
+    """One table row per (label, interval, the runs' steps at it): the ramp's and the versions phase's."""
+    out = [
+        f"| {first} | interval | offered/s | ingested/s | CPU cores | RSS GiB | scrape avg s | scrape max s | kept up |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|:---:|",
+    ]
+    for label, i, ss in rows:
+        kept = sum(s["keptUp"] for s in ss)
+        out.append(
+            f"| {label} | {i} s | {fmt(ss[0]['offered'])} | {spread([s['samplesPerSec'] for s in ss])} | "
+            f"{spread([s['cpuCores'] for s in ss], lambda x: f'{x:.2f}')} | {med([s['rssBytes'] for s in ss]) / 2**30:.2f} | "
+            f"{med([s['scrapeAvgS'] for s in ss]):.3f} | {spread([s['scrapeMaxS'] for s in ss], lambda x: f'{x:.2f}')} | "
+            + (f"{kept} of {len(ss)}" if kept == len(ss) else f"**{kept} of {len(ss)}**")
+            + " |"
+        )
+    return out
+
+
 def ramp_lines():
     out = [
         "## Ingestion ceiling",
         "",
         "![ingestion](load-ingestion.png)",
         "",
-        "| config | interval | offered/s | ingested/s | CPU cores | RSS GiB | scrape avg s | scrape max s | kept up |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|:---:|",
+        *step_table("config", [(cfg, i, at(cfg, i)) for cfg in configs for i in intervals]),
     ]
-    for cfg in configs:
-        for i in intervals:
-            ss = at(cfg, i)
-            kept = sum(s["keptUp"] for s in ss)
-            out.append(
-                f"| {cfg} | {i} s | {fmt(ss[0]['offered'])} | {spread([s['samplesPerSec'] for s in ss])} | "
-                f"{spread([s['cpuCores'] for s in ss], lambda x: f'{x:.2f}')} | {med([s['rssBytes'] for s in ss]) / 2**30:.2f} | "
-                f"{med([s['scrapeAvgS'] for s in ss]):.3f} | {spread([s['scrapeMaxS'] for s in ss], lambda x: f'{x:.2f}')} | "
-                + (f"{kept} of {len(ss)}" if kept == len(ss) else f"**{kept} of {len(ss)}**")
-                + " |"
-            )
     cb = [ceiling("bare", n) for n in runs]
     cr = [ceiling("rendered", n) for n in runs]
 
@@ -396,18 +402,16 @@ if versions_file.exists():
         f"{' and '.join(vr['releases'])}, each ramped {vr['params']['repeat']} times, alternating which goes first, same load and core. "
         "Medians [min, max] of the runs.",
         "",
-        "| release | interval | ingested/s | CPU cores | RSS GiB | scrape max s | kept up |",
-        "|---|---:|---:|---:|---:|---:|:---:|",
+        *step_table(
+            "release",
+            [
+                (rel, i, [s for s in vs if s["config"] == rel and s["intervalS"] == i])
+                for i in vr["params"]["intervalsS"]
+                for rel in vr["releases"]
+            ],
+        ),
+        "",
     ]
-    for i in vr["params"]["intervalsS"]:
-        for rel in vr["releases"]:
-            ss = [s for s in vs if s["config"] == rel and s["intervalS"] == i]
-            kept = sum(s["keptUp"] for s in ss)
-            lines.append(
-                f"| {rel} | {i} s | {spread([s['samplesPerSec'] for s in ss])} | {spread([s['cpuCores'] for s in ss], lambda x: f'{x:.2f}')} | "
-                f"{med([s['rssBytes'] for s in ss]) / 2**30:.2f} | {spread([s['scrapeMaxS'] for s in ss], lambda x: f'{x:.2f}')} | {kept} of {len(ss)} |"
-            )
-    lines += [""]
 
 previous_file = out / "load-results.previous.json"
 if previous_file.exists():
